@@ -1,0 +1,132 @@
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+from core.places import Province
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FACILITATOR = "facilitator"
+    MEMBER = "member"
+
+    @property
+    def label(self):
+        return {
+            Role.ADMIN: _l("Administrator"),
+            Role.COORDINATOR: _l("Provincial coordinator"),
+            Role.FACILITATOR: _l("Group facilitator"),
+            Role.MEMBER: _l("Member"),
+        }[self]
+
+
+def enum_column(enum_class, length: int = 20):
+    """A VARCHAR column holding the enum's values, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+user_provinces = Table(
+    "user_provinces",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("province_code", Integer, ForeignKey("provinces.code"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    provinces: Mapped[list[Province]] = relationship(
+        secondary=user_provinces, order_by=Province.codename
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # Set when loaded for a request: the server-side session this login belongs to.
+    session_token = None
+    auth_session = None
+
+    # Flask-Login's user protocol. The id it keeps in the cookie is the session token,
+    # so deleting the server-side record logs the cookie out.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.auth_session is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def province_codes(self) -> set[int]:
+        return {p.code for p in self.provinces}
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def covers_province(self, province_code: int) -> bool:
+        """Admins cover every province; coordinators the ones assigned to them."""
+        if self.role == Role.ADMIN:
+            return True
+        return self.role == Role.COORDINATOR and province_code in self.province_codes
+
+    def can_manage_users(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuthSession(db.Model):
+    """A login. The cookie carries its token; deleting the row ends the login everywhere."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token: a copy of the database does not hand out live logins.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept for throttling: by username (known or not) and by address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

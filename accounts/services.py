@@ -1,0 +1,246 @@
+"""Accounts: creating and changing users, logging in and out, ending sessions."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from accounts.models import AuthSession, LoginFailure, Role, User
+from core import audit
+from core.db import db
+from core.places import Province
+from core.security import hash_password, verify_password
+
+
+class AccountError(Exception):
+    """A request about accounts that cannot be carried out."""
+
+
+class UsernameTaken(AccountError):
+    pass
+
+
+class LoginRefused(AccountError):
+    def __init__(self, throttled: bool = False):
+        super().__init__("throttled" if throttled else "invalid")
+        self.throttled = throttled
+
+
+class CannotChangeSelf(AccountError):
+    pass
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def _provinces(codes) -> list[Province]:
+    if not codes:
+        return []
+    return list(db.session.scalars(select(Province).where(Province.code.in_(set(codes)))))
+
+
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    password: str,
+    province_codes=(),
+    must_change_password: bool = False,
+) -> User:
+    """Create a user; an admin-made password must be changed at first login."""
+    username = normalise_username(username)
+    if get_user_by_username(username) is not None:
+        raise UsernameTaken(username)
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+        provinces=_provinces(province_codes) if role == Role.COORDINATOR else [],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "create", user, detail=f"role={role.value}")
+    return user
+
+
+def update_user(actor: User, user: User, *, full_name: str, role: Role, province_codes=()) -> User:
+    """Change a user's name, role and provinces; an admin cannot demote themself."""
+    if user.id == actor.id and role != user.role:
+        raise CannotChangeSelf()
+    changed = [
+        name
+        for name, old, new in (
+            ("full_name", user.full_name, full_name),
+            ("role", user.role, role),
+            (
+                "provinces",
+                user.province_codes,
+                set(province_codes) if role == Role.COORDINATOR else set(),
+            ),
+        )
+        if old != new
+    ]
+    user.full_name = full_name
+    user.role = role
+    user.provinces = _provinces(province_codes) if role == Role.COORDINATOR else []
+    if "role" in changed:
+        revoke_sessions(user)
+    db.session.flush()
+    if changed:
+        audit.record(actor, "update", user, detail="changed=" + ",".join(changed))
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Activate or deactivate a user; deactivation ends their sessions at once."""
+    if user.id == actor.id:
+        raise CannotChangeSelf()
+    user.active = active
+    if not active:
+        revoke_sessions(user)
+    db.session.flush()
+    audit.record(actor, "activate" if active else "deactivate", user)
+    return user
+
+
+def reset_password(actor: User, user: User, password: str) -> User:
+    """Set a temporary password; the user must choose a new one and is logged out."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    revoke_sessions(user)
+    db.session.flush()
+    audit.record(actor, "reset_password", user)
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> bool:
+    """Change one's own password, ending every other session; False if current is wrong."""
+    if not verify_password(user.password_hash, current):
+        return False
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoke_sessions(user, keep=user.auth_session)
+    db.session.flush()
+    audit.record(user, "change_password", user)
+    return True
+
+
+def revoke_sessions(user: User, keep: AuthSession | None = None) -> int:
+    """Delete the user's server-side sessions (but keep), so their cookies stop working."""
+    stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep.id)
+    return db.session.execute(stmt).rowcount
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def count_recent_failures(username: str, ip: str | None, since: datetime) -> tuple[int, int]:
+    by_user = db.session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
+    )
+    by_ip = (
+        db.session.scalar(
+            select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since)
+        )
+        if ip
+        else 0
+    )
+    return by_user, by_ip
+
+
+def authenticate(
+    username: str,
+    password: str,
+    *,
+    ip: str | None,
+    now: datetime,
+    window: timedelta,
+    max_per_user: int,
+    max_per_ip: int,
+) -> User:
+    """Return the user if the password is right and logins are not throttled.
+
+    An unknown user, a wrong password and a deactivated account raise the same
+    LoginRefused, and cost the same argon2 verification.
+    """
+    username = normalise_username(username)[:40]
+    by_user, by_ip = count_recent_failures(username, ip, now - window)
+    if by_user >= max_per_user or by_ip >= max_per_ip:
+        verify_password(None, password)
+        db.session.add(LoginFailure(username=username, ip=ip, at=now))
+        raise LoginRefused(throttled=True)
+    user = get_user_by_username(username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not (ok and user.active):
+        db.session.add(LoginFailure(username=username, ip=ip, at=now))
+        audit.record(
+            None, "login_failed", object_type="users", object_id=user.id if user else None, ip=ip
+        )
+        raise LoginRefused()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    user.last_login_at = now
+    return user
+
+
+def start_session(
+    user: User, *, ip: str | None, user_agent: str | None, now: datetime
+) -> AuthSession:
+    """Open a server-side session for user and put its token on user for the cookie."""
+    token = secrets.token_urlsafe(32)
+    auth_session = AuthSession(
+        token_hash=_hash_token(token),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        ip=ip,
+        user_agent=(user_agent or "")[:200],
+    )
+    db.session.add(auth_session)
+    db.session.flush()
+    audit.record(user, "login", user, ip=ip)
+    user.session_token = token
+    user.auth_session = auth_session
+    return auth_session
+
+
+def load_session(token: str, *, now: datetime, idle: timedelta, lifetime: timedelta) -> User | None:
+    """The user of a live session token, or None if it ended, idled out or expired."""
+    auth_session = db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _hash_token(token))
+    )
+    if auth_session is None:
+        return None
+    user = auth_session.user
+    expired = now - auth_session.last_seen_at > idle or now - auth_session.created_at > lifetime
+    if expired or not user.active:
+        db.session.delete(auth_session)
+        db.session.flush()
+        return None
+    if now - auth_session.last_seen_at > timedelta(minutes=1):
+        # Touch at most once a minute: reads should not all become writes.
+        auth_session.last_seen_at = now
+        db.session.flush()
+    user.session_token = token
+    user.auth_session = auth_session
+    return user
+
+
+def end_session(user: User) -> None:
+    """Delete the current server-side session of user."""
+    if user.auth_session is not None:
+        db.session.delete(user.auth_session)
+        audit.record(user, "logout", user)
+        user.auth_session = None

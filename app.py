@@ -1,0 +1,57 @@
+"""Tự Lực: the composition root. `flask` finds create_app() here by itself."""
+
+import logging
+import os
+
+import click
+from flask import Flask
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from core import i18n, urls
+from core.auth import enforce_login, login_manager
+from core.config import load_config
+from core.db import configure_engine, db
+from core.schema import check_schema_current
+from core.security import set_security_headers
+from core.views import register_error_handlers
+
+migrate = Migrate()
+csrf = CSRFProtect()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("TULUC_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    load_config(app, config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    urls.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from accounts.cli import users_cli
+    from accounts.views import bp as accounts_bp
+    from core.views import bp as core_bp
+    from demo.cli import demo_command
+    from reports.views import bp as reports_bp
+
+    for bp in (core_bp, accounts_bp, reports_bp):
+        app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+    enforce_login(app)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+
+    # Serving (gunicorn, `flask run`) needs the schema at head; `flask db upgrade`,
+    # `flask demo` and tests manage it themselves.
+    if app.config["ENV"] == "production" and not click.get_current_context(silent=True):
+        check_schema_current(app)
+    return app

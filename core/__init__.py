@@ -1,0 +1,1 @@
+"""Shared infrastructure: database, authorization, i18n, security, audit, reference places."""

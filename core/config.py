@@ -1,0 +1,76 @@
+"""Configuration: defaults, then the environment, then the caller's override."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from core.db import normalise_database_url
+
+DEFAULTS = {
+    # "production" refuses to start without SECRET_KEY or with an outdated schema;
+    # "demo" generates a key under instance/ and migrates by itself.
+    "ENV": "production",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "BABEL_TRANSLATION_DIRECTORIES": "translations",
+    "LANGUAGES": ("vi", "en"),
+    # Session cookies: the server-side record decides; the cookie only names it.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "tuluc_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+    # Login throttling: failures per username and per address within the window.
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_MAX_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 30,
+    # argon2id; argon2-cffi's defaults are RFC 9106's low-memory profile (64 MiB, t=3).
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "PER_PAGE": 25,
+}
+
+
+def load_config(app, override: dict | None) -> None:
+    """Fill app.config from defaults, the environment and an explicit override."""
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("TULUC")
+    for name in ("SECRET_KEY", "DATABASE_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if override:
+        app.config.update(override)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "tuluc.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+    if app.config["ENV"] == "demo":
+        app.config["SESSION_COOKIE_SECURE"] = False
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        raise SystemExit(
+            "SECRET_KEY is not set. Set it in the environment to a long random value, e.g.\n"
+            "  export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+
+
+def _instance_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

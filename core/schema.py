@@ -1,0 +1,44 @@
+"""The schema comes only from Alembic migrations: check it, or bring it to head."""
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from core.db import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def schema_revisions() -> tuple[set[str], set[str]]:
+    """The revisions the database is at, and the head revisions of the code."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(script.get_heads())
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def check_schema_current(app) -> None:
+    """Stop start-up with instructions when the database is empty or behind the code."""
+    with app.app_context():
+        current, heads = schema_revisions()
+    if current != heads:
+        state = ", ".join(sorted(current)) or "empty"
+        raise SystemExit(
+            f"The database schema is not up to date (database: {state}; "
+            f"code: {', '.join(sorted(heads))}).\n"
+            "Run `flask db upgrade` (with the same DATABASE_URL), then start again."
+        )
+
+
+def upgrade_schema() -> None:
+    """Apply every pending migration (needs an app context)."""
+    upgrade(directory=str(MIGRATIONS))

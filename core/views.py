@@ -1,0 +1,102 @@
+"""Health check, language choice and the localized error pages."""
+
+import logging
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask import session as cookie_session
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from core.auth import public
+from core.db import db
+from core.urls import safe_next
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.exception("health check: database did not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.post("/language")
+@public
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400, description=_("This language is not available."))
+    cookie_session["locale"] = locale
+    if current_user.is_authenticated and current_user.locale != locale:
+        current_user.locale = locale
+        db.session.commit()
+    refresh()
+    return redirect(safe_next(request.form.get("next")))
+
+
+ERROR_TITLES = {
+    400: lambda: _("The request could not be understood"),
+    403: lambda: _("You do not have access to this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("This action is not allowed here"),
+    413: lambda: _("What you sent is too large"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong"),
+    503: lambda: _("The service is unavailable"),
+}
+
+
+def _error_detail(code: int) -> str:
+    return {
+        400: _("Check what you entered and try again."),
+        403: _("If you think you should see it, ask your coordinator."),
+        404: _("The address may be mistyped, or the page was removed."),
+        405: _("Go back and use the buttons on the page."),
+        413: _("Send a smaller file or shorter text."),
+        429: _("Wait a few minutes, then try again."),
+        500: _("The error was recorded. Try again in a moment."),
+        503: _("Try again in a few minutes."),
+    }.get(code, _("Go back and try again."))
+
+
+def render_error(code: int, detail: str | None = None):
+    title = ERROR_TITLES.get(code, ERROR_TITLES[400 if code < 500 else 500])()
+    return render_template(
+        "errors/error.html", code=code, title=title, detail=detail or _error_detail(code)
+    ), code
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_error(
+            400,
+            _("The form expired or was sent from elsewhere. Open the page again and resend it."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        if error.code is None or error.code < 400:
+            return error
+        # Show a message given to abort(); Werkzeug's own English texts are replaced.
+        own = error.description if error.description != type(error).description else None
+        return render_error(error.code, own)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,1 @@
+"""The demo: a realistic data set for trying the app, loaded by `flask demo`."""

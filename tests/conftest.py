@@ -1,0 +1,192 @@
+"""Fixtures: a migrated database per session, emptied after every test.
+
+The client's requests run in their own database sessions, as in production, so
+factories commit what they make; cleanup empties every table but reference data.
+"""
+
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from accounts import services as account_services
+from accounts.models import Role
+from app import create_app
+from core.db import db
+from core.schema import upgrade_schema
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PASSWORD = "correct horse battery"
+KEEP_TABLES = {"provinces", "communes", "alembic_version"}
+HUE, QUANG_TRI, NGHE_AN, TAY_NINH = 46, 44, 40, 80
+
+
+def compile_catalogs() -> None:
+    """Build the .mo files the way `make` does, so plain `pytest` works too."""
+    base = os.path.join(ROOT, "translations")
+    for lang in os.listdir(base):
+        po = os.path.join(base, lang, "LC_MESSAGES", "messages.po")
+        if os.path.exists(po):
+            with open(po, "rb") as f:
+                catalog = read_po(f, locale=lang)
+            with open(po[:-3] + ".mo", "wb") as f:
+                write_mo(f, catalog)
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        reset_postgres(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def config_for(database_url: str, **extra) -> dict:
+    return {
+        "ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        # Cheap hashes for speed; production keeps argon2-cffi's defaults.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "ARGON2_PARALLELISM": 1,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    compile_catalogs()
+    app = create_app(config_for(database_url))
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class Client(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, unless told not to."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/__csrf__").get_data(as_text=True)  # any HTML page carries one
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        elif csrf and data is None:
+            kwargs["data"] = {"csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def app(migrated):
+    app = create_app(config_for(migrated))
+    app.test_client_class = Client
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create and commit a user; returns id, username, password and role."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role = Role.FACILITATOR,
+        *,
+        username: str | None = None,
+        password: str = PASSWORD,
+        provinces=(),
+        full_name: str = "Nguyễn Thị Hoa",
+        active: bool = True,
+        must_change_password: bool = False,
+    ):
+        if role == Role.COORDINATOR and not provinces:
+            provinces = (HUE,)
+        username = username or f"{role.value}{next(counter)}"
+        with app.app_context():
+            user = account_services.create_user(
+                None,
+                username=username,
+                full_name=full_name,
+                role=role,
+                password=password,
+                province_codes=provinces,
+                must_change_password=must_change_password,
+            )
+            user.active = active
+            db.session.commit()
+            return SimpleNamespace(
+                id=user.id,
+                username=user.username,
+                password=password,
+                role=role,
+                provinces=tuple(provinces),
+            )
+
+    return make
+
+
+def login(client: Client, user, *, follow: bool = False):
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": user.password},
+        follow_redirects=follow,
+    )
+    if not follow:
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Log the client in as a new user of the given role; returns the user."""
+
+    def do(role: Role = Role.FACILITATOR, **kwargs):
+        user = make_user(role, **kwargs)
+        login(client, user)
+        return user
+
+    return do

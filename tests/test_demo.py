@@ -1,0 +1,32 @@
+from sqlalchemy import func, select
+
+from accounts.models import Role, User
+from core.db import db
+from demo.data import DEMO_PASSWORD
+from tests.conftest import login
+
+
+def test_demo_loads_once_and_keeps_data_when_run_again(app, runner):
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "admin" in first.output and DEMO_PASSWORD in first.output
+    with app.app_context():
+        users = db.session.scalar(select(func.count()).select_from(User))
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert second.exit_code == 0
+    assert "0 users created" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_demo_logins_work_for_each_role(app, runner):
+    runner.invoke(args=["demo", "--no-serve"])
+    for username, role in (
+        ("admin", Role.ADMIN),
+        ("coordinator", Role.COORDINATOR),
+        ("facilitator", Role.FACILITATOR),
+    ):
+        client = app.test_client()
+        user = type("U", (), {"username": username, "password": DEMO_PASSWORD})
+        login(client, user)
+        assert client.get("/").status_code == 200, role

@@ -1,0 +1,74 @@
+"""The schema comes only from migrations, and production refuses a stale one."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask_migrate import downgrade
+from sqlalchemy import func, inspect, select
+
+from app import create_app
+from core.db import db
+from core.places import Commune, Province
+from core.schema import MIGRATIONS, schema_revisions, upgrade_schema
+from tests.conftest import config_for
+
+
+def test_migrations_create_exactly_the_models_schema(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_database_is_at_the_head_revision(app):
+    with app.app_context():
+        current, heads = schema_revisions()
+    assert current == heads and heads
+
+
+def test_reference_places_are_the_34_provinces_and_3321_communes(app):
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Province)) == 34
+        assert db.session.scalar(select(func.count()).select_from(Commune)) == 3321
+        hue = db.session.get(Province, 46)
+        assert hue.name == "Thành phố Huế"
+        assert all(c.province_code == 46 for c in hue.communes)
+
+
+def test_downgrade_to_base_and_upgrade_again(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "m.sqlite3")
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade_schema()
+        downgrade(directory=str(MIGRATIONS), revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade_schema()
+        assert "users" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_production_start_on_an_empty_database_stops_and_says_what_to_run(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "empty.sqlite3")
+    with pytest.raises(SystemExit) as stopped:
+        create_app(config_for(url, ENV="production", TESTING=False))
+    assert "flask db upgrade" in str(stopped.value)
+    assert "empty" in str(stopped.value)
+
+
+def test_production_start_without_secret_key_stops_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"ENV": "production", "DATABASE_URL": "sqlite:///" + str(tmp_path / "x")})
+    assert "SECRET_KEY is not set" in str(stopped.value)
+
+
+def test_demo_mode_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {
+        "ENV": "demo",
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "d.sqlite3"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
