@@ -39,9 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     from accounts.views import bp as accounts_bp
     from core.views import bp as core_bp
     from demo.cli import demo_command
+    from groups.views import bp as groups_bp
     from reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, reports_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, reports_bp):
         app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -3,7 +3,7 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from accounts.models import Role
-from core.forms import Form
+from core.forms import Form, choices
 
 PASSWORD_RULE = Length(min=10, max=128, message=_l("Use between 10 and 128 characters."))
 
@@ -51,7 +51,7 @@ class ResetPasswordForm(NewPasswordMixin, Form):
 
 
 def role_choices():
-    return [(r.value, r.label) for r in Role if r != Role.MEMBER]
+    return choices((r.value, r.label) for r in Role if r != Role.MEMBER)
 
 
 class UserForm(Form):
@@ -62,7 +62,7 @@ class UserForm(Form):
             Length(max=120, message=_l("Use at most 120 characters.")),
         ],
     )
-    role = SelectField(_l("Role"), choices=role_choices)
+    role = SelectField(_l("Role"))
     provinces = SelectMultipleField(
         _l("Provinces (coordinators)"),
         coerce=int,
@@ -72,7 +72,8 @@ class UserForm(Form):
 
     def __init__(self, *args, province_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.provinces.choices = list(province_choices)
+        self.role.choices = role_choices()
+        self.provinces.choices = choices(province_choices)
 
     def validate_provinces(self, field):
         if self.role.data == Role.COORDINATOR and not field.data:

@@ -3,6 +3,7 @@
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from core.security import clean_text
 
@@ -35,3 +36,8 @@ class Form(FlaskForm):
             elif issubclass(field_class, StringField | TextAreaField):
                 options["filters"] = (strip_text, *options.get("filters", ()))
             return unbound_field.bind(form=form, **options)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options for a select or radio field from (value, label) pairs."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

@@ -27,6 +27,11 @@ class Province(db.Model):
     def short_name(self) -> str:
         return self.name.removeprefix("Thành phố ")
 
+    @property
+    def abbreviation(self) -> str:
+        """Three letters for codes such as HUE-2026-0042: HUE, NAN (Nghệ An), HCM…"""
+        return abbreviate(self.codename)
+
 
 class Commune(db.Model):
     __tablename__ = "communes"
@@ -37,6 +42,20 @@ class Commune(db.Model):
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
 
     province: Mapped[Province] = relationship(back_populates="communes")
+
+
+_ABBREVIATION_CLASHES = {"da_nang": "DNG"}  # Đồng Nai keeps DNA
+
+
+def abbreviate(codename: str) -> str:
+    if codename in _ABBREVIATION_CLASHES:
+        return _ABBREVIATION_CLASHES[codename]
+    words = codename.split("_")
+    if len(words) == 1:
+        return words[0][:3].upper()
+    if len(words) == 2:
+        return (words[0][0] + words[1][:2]).upper()
+    return "".join(w[0] for w in words).upper()
 
 
 def package_rows() -> tuple[list[dict], list[dict]]:

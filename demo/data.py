@@ -1,10 +1,33 @@
-"""Demo data: accounts, and (as features land) groups, members, meetings and grants.
+"""Demo data: accounts, groups in the seed provinces, members and a year of meetings.
 
 Loading is idempotent: what already exists is kept, so running the demo again keeps data.
+Random choices use a fixed seed, so every fresh demo looks the same.
 """
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
 
 from accounts import services as accounts
 from accounts.models import Role
+from core.clock import today
+from core.db import db
+from core.places import Commune
+from groups.models import (
+    AttendanceStatus,
+    Cadence,
+    ConsentPurpose,
+    Gender,
+    Group,
+    GroupRole,
+    GroupStatus,
+    MeetingKind,
+    MemberCategory,
+)
+from groups.services import groups as group_services
+from groups.services import meetings as meeting_services
+from groups.services import members as member_services
 
 DEMO_PASSWORD = "demo-tuluc"
 
@@ -28,6 +51,99 @@ DEMO_USERS = [
     ("facilitator3", "Đặng Thị Mai", Role.FACILITATOR, ()),
 ]
 
+# Which facilitator runs the groups of which province.
+FACILITATOR_OF = {
+    46: "facilitator",
+    40: "facilitator",
+    44: "facilitator2",
+    42: "facilitator2",
+    80: "facilitator3",
+    24: "facilitator3",
+}
+
+VILLAGES = [
+    "Thôn Đông",
+    "Thôn Trung",
+    "Xóm Bãi",
+    "Ấp Mới",
+    "Thôn Hạ",
+    "Xóm Chùa",
+    "Thôn Phú Lộc",
+    "Ấp Bình Hòa",
+    "Thôn An Lạc",
+    "Xóm Giếng",
+]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Lương",
+    "Cao",
+    "Hà",
+]
+FEMALE = [
+    ("Thị", "Lan"),
+    ("Thị", "Hoa"),
+    ("Thị", "Hằng"),
+    ("Thị", "Nga"),
+    ("Thị", "Thảo"),
+    ("Thị", "Mai"),
+    ("Thị", "Hương"),
+    ("Thị", "Ánh"),
+    ("Thị", "Yến"),
+    ("Thị", "Ngọc"),
+    ("Thu", "Trang"),
+    ("Thị", "Dung"),
+    ("Kim", "Oanh"),
+    ("Thị", "Loan"),
+    ("Thị", "Phượng"),
+    ("Ngọc", "Ân"),
+    ("Thị", "Ăn"),
+    ("Hồng", "Nhung"),
+    ("Thị", "Tâm"),
+    ("Thị", "Xuân"),
+    ("Thị", "Bích"),
+    ("Thanh", "Hà"),
+    ("Thị", "Đào"),
+    ("Thị", "Vân"),
+]
+MALE = [
+    ("Văn", "Nam"),
+    ("Văn", "Hùng"),
+    ("Văn", "Dũng"),
+    ("Đức", "Anh"),
+    ("Văn", "Tuấn"),
+    ("Minh", "Đức"),
+    ("Văn", "Bình"),
+    ("Quốc", "Việt"),
+    ("Văn", "Long"),
+    ("Văn", "Sơn"),
+]
+TOPICS = [
+    "Chia sẻ kinh nghiệm nuôi gà",
+    "Tập huấn ghi chép thu chi",
+    "Kế hoạch vay vốn nhóm",
+    "Thăm hỏi thành viên ốm",
+    "Hướng dẫn làm hồ sơ bảo hiểm y tế",
+    "Trồng rau sạch theo mùa",
+    "Kỹ năng bán hàng online",
+    "Sinh hoạt văn nghệ",
+]
+
 
 def seed_users() -> int:
     created = 0
@@ -45,6 +161,118 @@ def seed_users() -> int:
     return created
 
 
+def _name(rng: random.Random, gender: Gender) -> str:
+    middle, given = rng.choice(FEMALE if gender == Gender.FEMALE else MALE)
+    return f"{rng.choice(FAMILY)} {middle} {given}"
+
+
+def seed_groups(rng: random.Random, day: date) -> dict[str, int]:
+    """Three groups per seed province, 10–30 members each, a year of meetings."""
+    if db.session.scalar(select(func.count()).select_from(Group)):
+        return {"groups": 0, "members": 0, "meetings": 0}
+    admin = accounts.get_user_by_username("admin")
+    counts = {"groups": 0, "members": 0, "meetings": 0}
+    for n, province_code in enumerate(SEED_PROVINCES):
+        facilitator = accounts.get_user_by_username(FACILITATOR_OF[province_code])
+        communes = db.session.scalars(
+            select(Commune).where(Commune.province_code == province_code).order_by(Commune.code)
+        ).all()
+        for i in range(3):
+            village = VILLAGES[(n * 3 + i) % len(VILLAGES)]
+            founded = day - timedelta(days=400 + 30 * i)
+            group = group_services.create_group(
+                admin,
+                name=f"Nhóm {village}",
+                province_code=province_code,
+                commune_code=rng.choice(communes).code,
+                village=village,
+                founded_on=founded,
+                status=GroupStatus.PAUSED if (n, i) == (5, 2) else GroupStatus.ACTIVE,
+                cadence=[Cadence.WEEKLY, Cadence.FORTNIGHTLY, Cadence.MONTHLY][i % 3],
+                meeting_weekday=(n + i) % 6,
+                partner="Hội Liên hiệp Phụ nữ xã",
+                facilitator_ids=[facilitator.id],
+            )
+            counts["groups"] += 1
+            counts["members"] += _seed_members(rng, admin, group, founded)
+            # The first group of every other province is a few weeks behind.
+            stop = day - timedelta(days=24) if i == 0 and n % 2 else day - timedelta(days=1)
+            counts["meetings"] += _seed_meetings(
+                rng, facilitator, group, day - timedelta(365), stop, day
+            )
+    return counts
+
+
+def _seed_members(rng, actor, group, founded) -> int:
+    size = rng.randint(10, 30)
+    for k in range(size):
+        gender = Gender.MALE if rng.random() < 0.15 else Gender.FEMALE
+        member_services.create_member(
+            actor,
+            group,
+            full_name=_name(rng, gender),
+            gender=gender,
+            birth_year=rng.randint(1970, 2005),
+            phone=f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.7 else None,
+            category=rng.choice(
+                [
+                    MemberCategory.SURVIVOR,
+                    MemberCategory.MIGRANT,
+                    MemberCategory.MIGRANT,
+                    MemberCategory.COMMUNITY,
+                ]
+            ),
+            notes=None,
+            joined_on=founded + timedelta(days=rng.randint(0, 60)),
+            role=GroupRole.LEADER
+            if k == 0
+            else GroupRole.TREASURER
+            if k == 1
+            else GroupRole.MEMBER,
+            consents=[ConsentPurpose.PROGRAMME_DATA]
+            + ([ConsentPurpose.PHONE_CONTACT] if rng.random() < 0.8 else []),
+        )
+    return size
+
+
+def _seed_meetings(rng, actor, group, start, stop, day) -> int:
+    held = 0
+    for meeting_day in group_services.expected_dates(group, start, stop):
+        if rng.random() < 0.08:  # now and then a meeting does not happen
+            continue
+        members = meeting_services.members_on(group.id, meeting_day)
+        recent = (stop - meeting_day).days < 30
+        marks = {}
+        for m in members:
+            r = rng.random()
+            # A few members drift away lately: two absences in a row to follow up.
+            if recent and m.id % 11 == 0:
+                marks[m.id] = AttendanceStatus.ABSENT
+            else:
+                marks[m.id] = (
+                    AttendanceStatus.PRESENT
+                    if r < 0.82
+                    else AttendanceStatus.EXCUSED
+                    if r < 0.9
+                    else AttendanceStatus.ABSENT
+                )
+        meeting_services.record_meeting(
+            actor,
+            group,
+            held_on=meeting_day,
+            kind=MeetingKind.REGULAR,
+            topics=rng.choice(TOPICS),
+            decisions=None,
+            marks=marks,
+            today=day,
+        )
+        held += 1
+    return held
+
+
 def seed_demo() -> dict[str, int]:
     """Create whatever part of the demo data set is missing; return counts created."""
-    return {"users": seed_users()}
+    counts = {"users": seed_users()}
+    db.session.flush()
+    counts.update(seed_groups(random.Random(2026), today()))
+    return counts

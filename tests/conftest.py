@@ -190,3 +190,131 @@ def login_as(client, make_user):
         return user
 
     return do
+
+
+# Groups ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_group(app):
+    """Create and commit a group; returns its id, code and province."""
+    from datetime import date
+
+    from groups.models import Cadence, GroupStatus
+    from groups.services import groups as group_services
+
+    def make(
+        province_code: int = HUE,
+        *,
+        facilitators=(),
+        name: str = "Nhóm Thôn Đông",
+        founded_on: date = date(2025, 1, 6),
+        status: GroupStatus = GroupStatus.ACTIVE,
+        cadence: Cadence = Cadence.WEEKLY,
+        meeting_weekday: int = 0,
+        commune_code: int | None = None,
+    ):
+        with app.app_context():
+            from sqlalchemy import select
+
+            from core.places import Commune
+
+            if commune_code is None:
+                commune_code = db.session.scalar(
+                    select(Commune.code)
+                    .where(Commune.province_code == province_code)
+                    .order_by(Commune.code)
+                )
+            admin = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
+            group = group_services.create_group(
+                admin,
+                name=name,
+                province_code=province_code,
+                commune_code=commune_code,
+                village="Thôn Đông",
+                founded_on=founded_on,
+                status=status,
+                cadence=cadence,
+                meeting_weekday=meeting_weekday,
+                partner=None,
+                facilitator_ids=[f.id for f in facilitators],
+            )
+            db.session.commit()
+            return SimpleNamespace(
+                id=group.id, code=group.code, province_code=province_code, commune_code=commune_code
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_member(app):
+    """Create and commit a member of a group; returns its id and code."""
+    from datetime import date
+
+    from groups.models import ConsentPurpose, Gender, Group, GroupRole, MemberCategory
+    from groups.services import members as member_services
+
+    def make(
+        group,
+        *,
+        full_name: str = "Trần Thị Mai",
+        joined_on: date = date(2025, 1, 6),
+        category: MemberCategory = MemberCategory.MIGRANT,
+        phone: str | None = None,
+        role: GroupRole = GroupRole.MEMBER,
+    ):
+        with app.app_context():
+            actor = SimpleNamespace(id=None)
+            member = member_services.create_member(
+                actor,
+                db.session.get(Group, group.id),
+                full_name=full_name,
+                gender=Gender.FEMALE,
+                birth_year=1990,
+                phone=phone,
+                category=category,
+                notes=None,
+                joined_on=joined_on,
+                role=role,
+                consents=[ConsentPurpose.PROGRAMME_DATA],
+            )
+            db.session.commit()
+            return SimpleNamespace(
+                id=member.id, code=member.code, full_name=full_name, group_id=group.id
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_meeting(app):
+    """Record and commit a meeting; marks maps member ids to 'present'/'absent'/'excused'.
+    Members of the group not in marks are marked present."""
+    from datetime import date
+
+    from groups.models import AttendanceStatus, Group, MeetingKind
+    from groups.services import meetings as meeting_services
+
+    def make(
+        group, held_on: date, marks: dict | None = None, kind: MeetingKind = MeetingKind.REGULAR
+    ):
+        with app.app_context():
+            actor = SimpleNamespace(id=None)
+            members = meeting_services.members_on(group.id, held_on)
+            all_marks = {m.id: AttendanceStatus.PRESENT for m in members}
+            all_marks.update({k: AttendanceStatus(v) for k, v in (marks or {}).items()})
+            meeting = meeting_services.record_meeting(
+                actor,
+                db.session.get(Group, group.id),
+                held_on=held_on,
+                kind=kind,
+                topics=None,
+                decisions=None,
+                marks=all_marks,
+                today=held_on,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=meeting.id, group_id=group.id, held_on=held_on)
+
+    return make

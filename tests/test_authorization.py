@@ -1,25 +1,48 @@
-"""Every route × every role. A new route fails test_every_route_is_in_the_matrix until
-it is added here with what each role may do."""
+"""Every route × every role, including staff of another province and another group.
+
+A new route fails test_every_route_is_in_the_matrix until it is added here with what
+each role may do to a group, member and meeting in Huế that belong to `facilitator`.
+"""
+
+from datetime import date
 
 import pytest
 
 from accounts.models import Role
-from tests.conftest import login
+from tests.conftest import NGHE_AN, login
 
-ROLES = ("anonymous", "member", "facilitator", "coordinator", "admin")
-OK, REDIRECT, FORBIDDEN, TO_LOGIN = 200, 302, 403, "login"
+ROLES = (
+    "anonymous",
+    "member",
+    "facilitator",
+    "other_facilitator",
+    "coordinator",
+    "other_coordinator",
+    "admin",
+)
+STAFF = ROLES[2:]
+OK, REDIRECT, FORBIDDEN, NOT_FOUND, TO_LOGIN = 200, 302, 403, 404, "login"
 
 
 def everyone(status):
     return dict.fromkeys(ROLES, status)
 
 
-def staff_only(allowed_status, roles=("admin",)):
+def logged_in(status):
+    return {"anonymous": TO_LOGIN, **dict.fromkeys(ROLES[1:], status)}
+
+
+def only(status, *roles, member=FORBIDDEN):
+    """status for the named roles; 403 for other staff; member as given; anonymous to login."""
     return {
         "anonymous": TO_LOGIN,
-        **{r: (allowed_status if r in roles else FORBIDDEN) for r in ROLES[1:]},
+        "member": member,
+        **{r: (status if r in roles else FORBIDDEN) for r in STAFF},
     }
 
+
+IN_SCOPE = ("facilitator", "coordinator", "admin")
+MANAGERS = ("coordinator", "admin")
 
 # endpoint: (method, path, form data, expected per role)
 MATRIX = {
@@ -31,44 +54,180 @@ MATRIX = {
         None,
         {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)},
     ),
-    "accounts.logout": (
-        "POST",
-        "/logout",
-        {},
-        {"anonymous": TO_LOGIN, **dict.fromkeys(ROLES[1:], REDIRECT)},
-    ),
-    "accounts.change_password": (
+    "accounts.logout": ("POST", "/logout", {}, logged_in(REDIRECT)),
+    "accounts.change_password": ("GET", "/account/password", None, logged_in(OK)),
+    "reports.home": ("GET", "/", None, logged_in(OK)),
+    "accounts.list_users": ("GET", "/admin/users", None, only(OK, "admin")),
+    "accounts.create_user": ("GET", "/admin/users/new", None, only(OK, "admin")),
+    "accounts.edit_user": ("GET", "/admin/users/{user}", None, only(OK, "admin")),
+    "accounts.toggle_active": ("POST", "/admin/users/{user}/active", {}, only(REDIRECT, "admin")),
+    "accounts.reset_password": ("GET", "/admin/users/{user}/password", None, only(OK, "admin")),
+    "groups.list_groups": ("GET", "/groups", None, only(OK, *STAFF)),
+    "groups.list_members": ("GET", "/members", None, only(OK, *STAFF)),
+    "groups.create_group": (
         "GET",
-        "/account/password",
+        "/groups/new",
         None,
-        {"anonymous": TO_LOGIN, **dict.fromkeys(ROLES[1:], OK)},
+        only(OK, "coordinator", "other_coordinator", "admin"),
     ),
-    "reports.home": ("GET", "/", None, {"anonymous": TO_LOGIN, **dict.fromkeys(ROLES[1:], OK)}),
-    "accounts.list_users": ("GET", "/admin/users", None, staff_only(OK)),
-    "accounts.create_user": ("GET", "/admin/users/new", None, staff_only(OK)),
-    "accounts.edit_user": ("GET", "/admin/users/{target}", None, staff_only(OK)),
-    "accounts.toggle_active": ("POST", "/admin/users/{target}/active", {}, staff_only(REDIRECT)),
-    "accounts.reset_password": ("GET", "/admin/users/{target}/password", None, staff_only(OK)),
+    "groups.show_group": ("GET", "/groups/{group}", None, only(OK, *IN_SCOPE, member=NOT_FOUND)),
+    "groups.edit_group": (
+        "GET",
+        "/groups/{group}/edit",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
+    "groups.create_member": (
+        "GET",
+        "/groups/{group}/members/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.record_meeting": (
+        "GET",
+        "/groups/{group}/meetings/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.show_member": ("GET", "/members/{member}", None, only(OK, *IN_SCOPE, member=NOT_FOUND)),
+    "groups.edit_member": (
+        "GET",
+        "/members/{member}/edit",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.change_membership": (
+        "GET",
+        "/members/{member}/membership",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.record_consent": (
+        "POST",
+        "/members/{member}/consents",
+        {},
+        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.withdraw_consent": (
+        "POST",
+        "/members/{member}/consents/{consent}/withdraw",
+        {},
+        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.show_meeting": (
+        "GET",
+        "/meetings/{meeting}",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.edit_meeting": (
+        "GET",
+        "/meetings/{meeting}/edit",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+}
+
+
+# The same routes posted to: whoever may not see the form may not send it either. Posts
+# from allowed roles carry no data here, so they get the form back with errors (200),
+# except edit forms, where a field left out keeps its saved value (302, nothing changes).
+POSTED = {
+    "accounts.login": ({"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
+    "accounts.change_password": logged_in(OK),
+    "accounts.create_user": only(OK, "admin"),
+    "accounts.edit_user": only(REDIRECT, "admin"),
+    "accounts.reset_password": only(OK, "admin"),
+    "groups.create_group": only(OK, "coordinator", "other_coordinator", "admin"),
+    "groups.edit_group": only(OK, *MANAGERS, member=NOT_FOUND),
+    "groups.create_member": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "groups.record_meeting": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "groups.edit_member": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    "groups.change_membership": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "groups.edit_meeting": only(OK, *IN_SCOPE, member=NOT_FOUND),
 }
 
 
 def test_every_route_is_in_the_matrix(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
-    assert endpoints == set(MATRIX)
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+    assert {r.endpoint for r in rules} == set(MATRIX)
+    both = {r.endpoint for r in rules if {"GET", "POST"} <= r.methods}
+    assert both == set(POSTED)
+
+
+@pytest.fixture
+def world(app, make_user, make_group, make_member, make_meeting):
+    """A Huế group run by `facilitator`, with a member, a meeting and a consent; and a
+    Nghệ An group run by `other_facilitator`."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from groups.models import Consent
+
+    users = {
+        "member": make_user(Role.MEMBER),
+        "facilitator": make_user(Role.FACILITATOR),
+        "other_facilitator": make_user(Role.FACILITATOR),
+        "coordinator": make_user(Role.COORDINATOR),  # Huế
+        "other_coordinator": make_user(Role.COORDINATOR, provinces=(NGHE_AN,)),
+        "admin": make_user(Role.ADMIN),
+    }
+    group = make_group(facilitators=[users["facilitator"]])
+    make_group(NGHE_AN, facilitators=[users["other_facilitator"]])
+    member = make_member(group)
+    meeting = make_meeting(group, date(2025, 2, 3))
+    with app.app_context():
+        consent = db.session.scalar(select(Consent.id).where(Consent.member_id == member.id))
+    ids = {
+        "user": users["facilitator"].id,
+        "group": group.id,
+        "member": member.id,
+        "meeting": meeting.id,
+        "consent": consent,
+    }
+    return users, ids
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_route_access_by_role(client, make_user, endpoint, role):
+def test_route_access_by_role(client, world, endpoint, role):
+    users, ids = world
     method, path, data, expected = MATRIX[endpoint]
-    target = make_user(Role.FACILITATOR, username="target.user")
     if role != "anonymous":
-        login(client, make_user(Role(role)))
-    url = path.format(target=target.id)
+        login(client, users[role])
+    url = path.format(**ids)
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     want = expected[role]
     if want == TO_LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
     else:
-        assert response.status_code == want, response.get_data(as_text=True)[:500]
+        assert response.status_code == want, response.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(POSTED))
+def test_form_post_access_by_role(app, client, world, endpoint, role):
+    users, ids = world
+    if role != "anonymous":
+        login(client, users[role])
+    before = audit_count(app)
+    response = client.post(MATRIX[endpoint][1].format(**ids), data={})
+    want = POSTED[endpoint][role]
+    if want == TO_LOGIN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == want, response.get_data(as_text=True)[:300]
+    if want != REDIRECT:
+        assert audit_count(app) - before <= 1  # at most a failed login; no change recorded
+
+
+def audit_count(app) -> int:
+    from sqlalchemy import func, select
+
+    from core.audit import AuditEvent
+    from core.db import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent))

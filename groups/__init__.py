@@ -1,0 +1,1 @@
+"""Self-help groups, their members and memberships, meetings and attendance."""

@@ -1,0 +1,222 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from core.clock import today
+from core.forms import Form, choices
+from groups.models import (
+    WEEKDAYS,
+    AttendanceStatus,
+    Cadence,
+    ConsentPurpose,
+    Gender,
+    GroupRole,
+    GroupStatus,
+    MeetingKind,
+    MemberCategory,
+)
+
+
+def enum_choices(enum):
+    return choices((e.value, e.label) for e in enum)
+
+
+def optional_text(max_length: int, label, **kwargs):
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length)),
+        ],
+        filters=[lambda v: v or None],
+        **kwargs,
+    )
+
+
+class GroupForm(Form):
+    name = StringField(
+        _l("Group name"),
+        validators=[
+            DataRequired(message=_l("Enter the group's name.")),
+            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+        ],
+        description=_l("A neutral name, such as the village: it is seen by others."),
+    )
+    province_code = SelectField(_l("Province"), coerce=int)
+    commune_code = SelectField(_l("Commune or ward"), coerce=int, validate_choice=False)
+    refresh = SubmitField(_l("Show the communes of this province"))
+    village = optional_text(120, _l("Village or hamlet"))
+    founded_on = DateField(
+        _l("Founded on"), validators=[InputRequired(message=_l("Enter the founding date."))]
+    )
+    status = SelectField(_l("Status"), choices=enum_choices(GroupStatus))
+    cadence = SelectField(_l("Meeting schedule"), choices=enum_choices(Cadence))
+    meeting_weekday = SelectField(
+        _l("Meeting day"), coerce=int, choices=choices(enumerate(WEEKDAYS))
+    )
+    partner = optional_text(
+        160, _l("Partner organisation"), description=_l("For example the commune Women's Union.")
+    )
+    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, provinces=(), communes=(), facilitators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = choices((p.code, p.name) for p in provinces)
+        self.commune_code.choices = choices(
+            [(0, _l("Choose a commune")), *((c.code, c.name) for c in communes)]
+        )
+        self.facilitator_ids.choices = choices((u.id, u.full_name) for u in facilitators)
+
+    def validate_founded_on(self, field):
+        if field.data and field.data > today():
+            raise ValidationError(_l("The founding date cannot be in the future."))
+
+    def validate_commune_code(self, field):
+        if not field.data or field.data not in {c.value for c in self.commune_code.choices}:
+            raise ValidationError(_l("Choose a commune of the chosen province."))
+
+
+class MemberForm(Form):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[
+            DataRequired(message=_l("Enter the full name.")),
+            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+        ],
+    )
+    gender = SelectField(_l("Gender"), choices=enum_choices(Gender))
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional()])
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Regexp(r"^\+?[0-9 .]{8,15}$", message=_l("Enter a phone number of 8 to 15 digits.")),
+        ],
+        filters=[lambda v: v or None],
+    )
+    category = SelectField(_l("Category"), choices=enum_choices(MemberCategory))
+    notes = TextAreaField(
+        _l("Notes"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+        ],
+        filters=[lambda v: v or None],
+        description=_l("Only what the work needs. Never write details of what happened."),
+    )
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def validate_birth_year(self, field):
+        if field.data is not None and not 1920 <= field.data <= today().year:
+            raise ValidationError(
+                _l("Enter a year between %(min)s and %(max)s.", min=1920, max=today().year)
+            )
+
+
+class NewMemberForm(MemberForm):
+    joined_on = DateField(
+        _l("Joined the group on"), validators=[InputRequired(message=_l("Enter the joining date."))]
+    )
+    role = SelectField(_l("Role in the group"), choices=enum_choices(GroupRole))
+    consents = SelectMultipleField(
+        _l("Consent given when joining"), choices=enum_choices(ConsentPurpose)
+    )
+    provider = optional_text(160, _l("Service provider (for sharing)"))
+
+    def validate_joined_on(self, field):
+        if field.data and field.data > today():
+            raise ValidationError(_l("The joining date cannot be in the future."))
+
+    def validate_provider(self, field):
+        if ConsentPurpose.PROVIDER_SHARING.value in (self.consents.data or []) and not field.data:
+            raise ValidationError(_l("Name the service provider."))
+
+
+class MembershipForm(Form):
+    action = RadioField(
+        _l("What changes"),
+        choices=choices(
+            [
+                ("role", _l("New role in the group")),
+                ("move", _l("Moves to another group")),
+                ("leave", _l("Leaves the group")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose what changes."))],
+    )
+    on = DateField(
+        _l("Date of the change"), validators=[InputRequired(message=_l("Enter the date."))]
+    )
+    role = SelectField(_l("New role"), choices=enum_choices(GroupRole))
+    group_id = SelectField(_l("Move to group"), coerce=int, validate_choice=False)
+    reason = optional_text(200, _l("Reason for leaving"))
+    submit = SubmitField(_l("Save"))
+
+    def validate_on(self, field):
+        if field.data and field.data > today():
+            raise ValidationError(_l("The date cannot be in the future."))
+
+
+class ConsentForm(Form):
+    purpose = SelectField(_l("Purpose"), choices=enum_choices(ConsentPurpose))
+    provider = optional_text(160, _l("Service provider (for sharing)"))
+    given_on = DateField(_l("Given on"), validators=[InputRequired(message=_l("Enter the date."))])
+    submit = SubmitField(_l("Record consent"))
+
+    def validate_given_on(self, field):
+        if field.data and field.data > today():
+            raise ValidationError(_l("The date cannot be in the future."))
+
+
+class WithdrawConsentForm(Form):
+    on = DateField(_l("Withdrawn on"), validators=[InputRequired(message=_l("Enter the date."))])
+    submit = SubmitField(_l("Withdraw consent"))
+
+
+class MeetingForm(Form):
+    """Meeting details; attendance comes as one radio group per member (att-<id>)."""
+
+    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
+    kind = SelectField(_l("Type of meeting"), choices=enum_choices(MeetingKind))
+    topics = TextAreaField(
+        _l("Topics"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+        ],
+        filters=[lambda v: v or None],
+    )
+    decisions = TextAreaField(
+        _l("Decisions"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+        ],
+        filters=[lambda v: v or None],
+    )
+    version = HiddenField()
+    submit = SubmitField(_l("Save meeting"))
+
+
+ATTENDANCE_PREFIX = "att-"
+ATTENDANCE_CHOICES = list(AttendanceStatus)

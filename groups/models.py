@@ -1,0 +1,351 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import Role, User, enum_column
+from core.db import db, utcnow
+from core.places import Commune, Province
+
+
+class GroupStatus(StrEnum):
+    FORMING = "forming"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+    @property
+    def label(self):
+        return {
+            GroupStatus.FORMING: _l("Forming"),
+            GroupStatus.ACTIVE: _l("Active"),
+            GroupStatus.PAUSED: _l("Paused"),
+            GroupStatus.CLOSED: _l("Closed"),
+        }[self]
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+    @property
+    def label(self):
+        return {
+            Cadence.WEEKLY: _l("Every week"),
+            Cadence.FORTNIGHTLY: _l("Every two weeks"),
+            Cadence.MONTHLY: _l("Once a month (first week)"),
+        }[self]
+
+
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+
+group_facilitators = Table(
+    "group_facilitators",
+    db.metadata,
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(db.Model):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"), index=True)
+    village: Mapped[str | None] = mapped_column(String(120))
+    founded_on: Mapped[date]
+    status: Mapped[GroupStatus] = mapped_column(enum_column(GroupStatus))
+    cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence))
+    meeting_weekday: Mapped[int]  # 0 = Monday … 6 = Sunday
+    partner: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    province: Mapped[Province] = relationship()
+    commune: Mapped[Commune] = relationship()
+    facilitators: Mapped[list[User]] = relationship(
+        secondary=group_facilitators, order_by=User.full_name
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def weekday_label(self):
+        return WEEKDAYS[self.meeting_weekday]
+
+    def is_facilitated_by(self, user) -> bool:
+        return any(f.id == user.id for f in self.facilitators)
+
+    def can_view(self, user) -> bool:
+        """Admins; coordinators of the group's province; the group's facilitators."""
+        if user.role == Role.FACILITATOR:
+            return self.is_facilitated_by(user)
+        return user.covers_province(self.province_code)
+
+    def can_manage(self, user) -> bool:
+        """Change the group itself (details, status, facilitators): coordinators and admins."""
+        return user.role in (Role.ADMIN, Role.COORDINATOR) and user.covers_province(
+            self.province_code
+        )
+
+    def can_record(self, user) -> bool:
+        """Record meetings and keep members: anyone who can view it, while it is open."""
+        return self.status != GroupStatus.CLOSED and self.can_view(user)
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNDISCLOSED = "undisclosed"
+
+    @property
+    def label(self):
+        return {
+            Gender.FEMALE: _l("Female"),
+            Gender.MALE: _l("Male"),
+            Gender.OTHER: _l("Other"),
+            Gender.UNDISCLOSED: _l("Prefers not to say"),
+        }[self]
+
+
+class MemberCategory(StrEnum):
+    SURVIVOR = "survivor"
+    MIGRANT = "migrant"
+    COMMUNITY = "community"
+
+    @property
+    def label(self):
+        return {
+            MemberCategory.SURVIVOR: _l("Survivor of trafficking"),
+            MemberCategory.MIGRANT: _l("Migrant in a vulnerable situation"),
+            MemberCategory.COMMUNITY: _l("Community member"),
+        }[self]
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Pseudonymous, stable, used wherever a name is not needed: HUE-2026-0042.
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    # Derived from full_name on every change (services.set_name): search and order.
+    search_name: Mapped[str] = mapped_column(String(120), index=True)
+    sort_key: Mapped[str] = mapped_column(String(255), index=True)
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender))
+    birth_year: Mapped[int | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    category: Mapped[MemberCategory] = mapped_column(enum_column(MemberCategory))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    province: Mapped[Province] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="member", order_by="Membership.joined_on, Membership.id"
+    )
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="member", order_by="Consent.given_on, Consent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def current_membership(self) -> "Membership | None":
+        return next((m for m in self.memberships if m.left_on is None), None)
+
+    def can_view(self, user) -> bool:
+        """Staff who cover the member's province, or facilitate their current group."""
+        if user.role == Role.FACILITATOR:
+            current = self.current_membership
+            return current is not None and current.group.is_facilitated_by(user)
+        return user.covers_province(self.province_code)
+
+    def can_edit(self, user) -> bool:
+        return self.can_view(user)
+
+
+class GroupRole(StrEnum):
+    MEMBER = "member"
+    LEADER = "leader"
+    TREASURER = "treasurer"
+
+    @property
+    def label(self):
+        return {
+            GroupRole.MEMBER: _l("Member"),
+            GroupRole.LEADER: _l("Group leader"),
+            GroupRole.TREASURER: _l("Treasurer"),
+        }[self]
+
+
+class Membership(db.Model):
+    """One dated stretch of a member in a group with one role. Never overwritten:
+    leaving, moving and a new role each close the row and, where needed, open another."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole))
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None]
+    left_reason: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    member: Mapped[Member] = relationship(back_populates="memberships")
+    group: Mapped[Group] = relationship()
+
+    __table_args__ = (
+        # A member is in at most one group at a time.
+        Index(
+            "uq_memberships_open_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("left_on IS NULL"),
+            postgresql_where=text("left_on IS NULL"),
+        ),
+        Index("ix_memberships_member_id", "member_id"),
+    )
+
+    def covers(self, day: date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or day < self.left_on)
+
+
+class ConsentPurpose(StrEnum):
+    PROGRAMME_DATA = "programme_data"
+    PHONE_CONTACT = "phone_contact"
+    PROVIDER_SHARING = "provider_sharing"
+
+    @property
+    def label(self):
+        return {
+            ConsentPurpose.PROGRAMME_DATA: _l("Keeping programme records"),
+            ConsentPurpose.PHONE_CONTACT: _l("Contact by phone"),
+            ConsentPurpose.PROVIDER_SHARING: _l("Sharing with a service provider"),
+        }[self]
+
+
+class Consent(db.Model):
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose))
+    provider: Mapped[str | None] = mapped_column(String(160))
+    given_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_on: Mapped[date | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    member: Mapped[Member] = relationship(back_populates="consents")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class MeetingKind(StrEnum):
+    REGULAR = "regular"
+    TRAINING = "training"
+    PEER_SUPPORT = "peer_support"
+    EXTRA = "extra"
+
+    @property
+    def label(self):
+        return {
+            MeetingKind.REGULAR: _l("Regular meeting"),
+            MeetingKind.TRAINING: _l("Training"),
+            MeetingKind.PEER_SUPPORT: _l("Peer support"),
+            MeetingKind.EXTRA: _l("Extra meeting"),
+        }[self]
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    held_on: Mapped[date]
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind))
+    topics: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    group: Mapped[Group] = relationship()
+    attendance: Mapped[list["Attendance"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "held_on", "kind"),
+        Index("ix_meetings_group_id_held_on", "group_id", "held_on"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+    def can_view(self, user) -> bool:
+        return self.group.can_view(user)
+
+    def can_edit(self, user) -> bool:
+        return self.group.can_record(user)
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+    @property
+    def label(self):
+        return {
+            AttendanceStatus.PRESENT: _l("Present"),
+            AttendanceStatus.ABSENT: _l("Absent"),
+            AttendanceStatus.EXCUSED: _l("Excused"),
+        }[self]
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    member: Mapped[Member] = relationship()

@@ -1,0 +1,1 @@
+"""Services of the groups package: groups, members, meetings and derived figures."""

@@ -1,0 +1,141 @@
+"""Derived figures: attendance rates, meetings held against expected, repeated absences.
+
+Nothing here is stored; every figure is computed from meetings and attendance.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+
+from core.db import db
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Group,
+    Meeting,
+    MeetingKind,
+    Member,
+    Membership,
+)
+from groups.services.groups import expected_dates
+
+
+@dataclass(frozen=True)
+class Rate:
+    present: int
+    total: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.present / self.total) if self.total else None
+
+
+_present = func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0))
+
+
+def member_rates(group_id: int, start: date, end: date) -> dict[int, Rate]:
+    """Per member: meetings present / meetings they were marked at, in the period."""
+    rows = db.session.execute(
+        select(Attendance.member_id, _present, func.count())
+        .join(Meeting)
+        .where(Meeting.group_id == group_id, Meeting.held_on.between(start, end))
+        .group_by(Attendance.member_id)
+    ).all()
+    return {member_id: Rate(int(present or 0), total) for member_id, present, total in rows}
+
+
+def group_rates(group_ids, start: date, end: date) -> dict[int, Rate]:
+    """Per group: attendance marks that were 'present' out of all marks, in the period."""
+    if not group_ids:
+        return {}
+    rows = db.session.execute(
+        select(Meeting.group_id, _present, func.count())
+        .join(Attendance)
+        .where(Meeting.group_id.in_(group_ids), Meeting.held_on.between(start, end))
+        .group_by(Meeting.group_id)
+    ).all()
+    return {gid: Rate(int(present or 0), total) for gid, present, total in rows}
+
+
+def meetings_held(group_ids, start: date, end: date) -> dict[int, int]:
+    """Regular meetings held per group in the period."""
+    if not group_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Meeting.group_id, func.count())
+            .where(
+                Meeting.group_id.in_(group_ids),
+                Meeting.kind == MeetingKind.REGULAR,
+                Meeting.held_on.between(start, end),
+            )
+            .group_by(Meeting.group_id)
+        ).all()
+    )
+
+
+def meetings_expected(group: Group, start: date, end: date) -> int:
+    return len(expected_dates(group, start, end))
+
+
+def last_regular_meetings(group_ids, until: date | None = None) -> dict[int, date]:
+    """The date of each group's latest regular meeting."""
+    if not group_ids:
+        return {}
+    stmt = (
+        select(Meeting.group_id, func.max(Meeting.held_on))
+        .where(Meeting.group_id.in_(group_ids), Meeting.kind == MeetingKind.REGULAR)
+        .group_by(Meeting.group_id)
+    )
+    if until is not None:
+        stmt = stmt.where(Meeting.held_on <= until)
+    return dict(db.session.execute(stmt).all())
+
+
+def repeated_absences(group_ids) -> list[tuple[Member, int, date]]:
+    """Members whose two latest marks in their group are both 'absent' (not excused).
+
+    Returns (member, group id, date of the latest absence), newest first.
+    """
+    if not group_ids:
+        return []
+    ranked = (
+        select(
+            Attendance.member_id,
+            Attendance.status,
+            Meeting.group_id,
+            Meeting.held_on,
+            func.row_number()
+            .over(
+                partition_by=(Attendance.member_id, Meeting.group_id),
+                order_by=(Meeting.held_on.desc(), Meeting.id.desc()),
+            )
+            .label("n"),
+        )
+        .join(Meeting)
+        .where(Meeting.group_id.in_(group_ids))
+        .subquery()
+    )
+    absent = func.sum(case((ranked.c.status == AttendanceStatus.ABSENT, 1), else_=0))
+    latest = (
+        select(ranked.c.member_id, ranked.c.group_id, func.max(ranked.c.held_on))
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.member_id, ranked.c.group_id)
+        .having(absent == 2)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Member, latest.c.group_id, latest.c[2])
+        .join(latest, latest.c.member_id == Member.id)
+        .join(
+            Membership,
+            and_(
+                Membership.member_id == Member.id,
+                Membership.group_id == latest.c.group_id,
+                Membership.left_on.is_(None),
+            ),
+        )
+        .order_by(latest.c[2].desc(), Member.sort_key)
+    ).all()
+    return [(member, gid, day) for member, gid, day in rows]

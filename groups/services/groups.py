@@ -1,0 +1,209 @@
+"""Groups: creating and changing them, who sees them, and their meeting schedule."""
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, or_, select
+
+from accounts.models import Role, User
+from core import audit
+from core.db import db
+from core.places import Commune, Province
+from groups.models import Cadence, Group, GroupStatus, group_facilitators
+from groups.services.codes import next_code
+from groups.services.errors import GroupsError, StaleEdit
+
+# A group is overdue when no regular meeting was held this long after one was expected.
+OVERDUE_GRACE = timedelta(days=3)
+STEP = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14}
+
+
+def visible_groups(user: User) -> Select:
+    """Groups the user may see: all (admin), their provinces, or their own groups."""
+    stmt = select(Group)
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role == Role.COORDINATOR:
+        return stmt.where(Group.province_code.in_(user.province_codes or {-1}))
+    if user.role == Role.FACILITATOR:
+        return stmt.join(group_facilitators).where(group_facilitators.c.user_id == user.id)
+    return stmt.where(False)
+
+
+def list_groups(
+    user: User,
+    *,
+    q: str = "",
+    province_code: int | None = None,
+    commune_code: int | None = None,
+    status: GroupStatus | None = None,
+) -> Select:
+    stmt = visible_groups(user)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Group.code.ilike(like), Group.name.ilike(like)))
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    if commune_code:
+        stmt = stmt.where(Group.commune_code == commune_code)
+    if status:
+        stmt = stmt.where(Group.status == status)
+    return stmt.order_by(Group.code)
+
+
+def _check_place(province_code: int, commune_code: int) -> None:
+    commune = db.session.get(Commune, commune_code)
+    if commune is None or commune.province_code != province_code:
+        raise GroupsError(_l("Choose a commune of the chosen province."), "commune_code")
+
+
+def _facilitators(ids) -> list[User]:
+    if not ids:
+        return []
+    users = list(
+        db.session.scalars(
+            select(User).where(User.id.in_(set(ids)), User.role == Role.FACILITATOR, User.active)
+        )
+    )
+    if len(users) != len(set(ids)):
+        raise GroupsError(_l("Choose facilitators from the list."), "facilitator_ids")
+    return users
+
+
+def create_group(
+    actor: User,
+    *,
+    name: str,
+    province_code: int,
+    commune_code: int,
+    village: str | None,
+    founded_on: date,
+    status: GroupStatus,
+    cadence: Cadence,
+    meeting_weekday: int,
+    partner: str | None,
+    facilitator_ids=(),
+) -> Group:
+    """Create a group in a province the actor covers, with a new code such as HUE-N007."""
+    if not actor.covers_province(province_code):
+        raise GroupsError(_l("You can only create groups in your provinces."), "province_code")
+    _check_place(province_code, commune_code)
+    province = db.session.get(Province, province_code)
+    group = Group(
+        code=next_code(Group.code, f"{province.abbreviation}-N", 3),
+        name=name,
+        province_code=province_code,
+        commune_code=commune_code,
+        village=village,
+        founded_on=founded_on,
+        status=status,
+        cadence=cadence,
+        meeting_weekday=meeting_weekday,
+        partner=partner,
+        facilitators=_facilitators(facilitator_ids),
+    )
+    db.session.add(group)
+    db.session.flush()
+    audit.record(actor, "create", group)
+    return group
+
+
+def update_group(
+    actor: User,
+    group: Group,
+    *,
+    version: int,
+    name: str,
+    province_code: int,
+    commune_code: int,
+    village: str | None,
+    founded_on: date,
+    status: GroupStatus,
+    cadence: Cadence,
+    meeting_weekday: int,
+    partner: str | None,
+    facilitator_ids=(),
+) -> Group:
+    """Change a group's details, status and facilitators."""
+    if version != group.version:
+        raise StaleEdit(
+            _l(
+                "Someone else changed this group while you were editing. Your changes "
+                "were not saved. The form below still has them: save again to keep them, "
+                "or reload the page to see the saved details."
+            )
+        )
+    if province_code != group.province_code and not actor.covers_province(province_code):
+        raise GroupsError(_l("You can only move groups to your provinces."), "province_code")
+    _check_place(province_code, commune_code)
+    group.name, group.province_code, group.commune_code = name, province_code, commune_code
+    group.village, group.founded_on, group.status = village, founded_on, status
+    group.cadence, group.meeting_weekday, group.partner = cadence, meeting_weekday, partner
+    group.facilitators = _facilitators(facilitator_ids)
+    db.session.flush()
+    audit.record(actor, "update", group)
+    return group
+
+
+def list_facilitator_choices() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.FACILITATOR, User.active).order_by(User.full_name)
+        )
+    )
+
+
+# Schedule ----------------------------------------------------------------------------
+
+
+def _first_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _first_weekday_of_month(year: int, month: int, weekday: int) -> date:
+    return _first_on_or_after(date(year, month, 1), weekday)
+
+
+def expected_dates(group: Group, start: date, end: date) -> list[date]:
+    """The meeting days the group's cadence sets between start and end, inclusive.
+
+    Weekly and fortnightly count from the first meeting weekday on or after the
+    founding date; monthly is the first such weekday of each month.
+    """
+    start = max(start, group.founded_on)
+    if end < start:
+        return []
+    if group.cadence == Cadence.MONTHLY:
+        days, year, month = [], start.year, start.month
+        while (year, month) <= (end.year, end.month):
+            day = _first_weekday_of_month(year, month, group.meeting_weekday)
+            if start <= day <= end:
+                days.append(day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return days
+    step = STEP[group.cadence]
+    anchor = _first_on_or_after(group.founded_on, group.meeting_weekday)
+    offset = max(0, (start - anchor).days)
+    first = anchor + timedelta(days=-(-offset // step) * step)
+    return [first + timedelta(days=step * i) for i in range((end - first).days // step + 1)]
+
+
+def _interval(group: Group) -> timedelta:
+    return timedelta(days=STEP.get(group.cadence, 31))
+
+
+def next_meeting_on(group: Group, last_held_on: date | None, today: date) -> date | None:
+    """The next expected meeting day from today on, after the last one held."""
+    if group.status in (GroupStatus.CLOSED, GroupStatus.PAUSED):
+        return None
+    after = today if last_held_on is None or last_held_on < today else last_held_on + timedelta(1)
+    days = expected_dates(group, after, after + timedelta(days=62))
+    return days[0] if days else None
+
+
+def is_overdue(group: Group, last_held_on: date | None, today: date) -> bool:
+    """Active, and no regular meeting for longer than its cadence plus a few days."""
+    if group.status != GroupStatus.ACTIVE:
+        return False
+    since = last_held_on or group.founded_on
+    return today - since > _interval(group) + OVERDUE_GRACE

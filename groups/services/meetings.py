@@ -1,0 +1,186 @@
+"""Meetings and attendance: recorded on one form, in a constant number of statements."""
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, insert, or_, select
+
+from accounts.models import User
+from core import audit
+from core.db import db, utcnow
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Group,
+    Meeting,
+    MeetingKind,
+    Member,
+    Membership,
+)
+from groups.services.errors import GroupsError, StaleEdit
+
+MAX_DAYS_AHEAD = 7
+
+
+class AttendanceProblem(GroupsError):
+    """Attendance names members who cannot be marked, or leaves some unmarked."""
+
+    def __init__(self, message, codes: list[str]):
+        super().__init__(message, "attendance")
+        self.codes = codes
+
+
+def members_on(group_id: int, day: date) -> list[Member]:
+    """Members of the group on that day, in Vietnamese name order (one query)."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(Membership)
+            .where(
+                Membership.group_id == group_id,
+                Membership.joined_on <= day,
+                or_(Membership.left_on.is_(None), Membership.left_on > day),
+            )
+            .order_by(Member.sort_key, Member.id)
+        )
+    )
+
+
+def _check_date(group: Group, held_on: date, today: date) -> None:
+    if held_on > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise GroupsError(_l("A meeting can be recorded at most a week ahead."), "held_on")
+    if held_on < group.founded_on:
+        raise GroupsError(_l("The date is before the group was founded."), "held_on")
+
+
+def _check_duplicate(
+    group: Group, held_on: date, kind: MeetingKind, meeting_id: int | None = None
+) -> None:
+    stmt = select(Meeting.id).where(
+        Meeting.group_id == group.id, Meeting.held_on == held_on, Meeting.kind == kind
+    )
+    if meeting_id is not None:
+        stmt = stmt.where(Meeting.id != meeting_id)
+    if db.session.scalar(stmt) is not None:
+        raise GroupsError(
+            _l("This group already has a meeting of this kind on that day. Open it to correct it."),
+            "held_on",
+        )
+
+
+def _check_attendance(group: Group, held_on: date, marks: dict[int, AttendanceStatus]) -> None:
+    eligible = {m.id: m for m in members_on(group.id, held_on)}
+    strangers = set(marks) - set(eligible)
+    if strangers:
+        codes = list(db.session.scalars(select(Member.code).where(Member.id.in_(strangers))))
+        raise AttendanceProblem(
+            _l(
+                "Some people marked were not members of this group on that day: "
+                "%(codes)s. Nothing was saved.",
+                codes=", ".join(sorted(codes)) or "?",
+            ),
+            codes,
+        )
+    unmarked = [m.code for i, m in eligible.items() if i not in marks]
+    if unmarked:
+        raise AttendanceProblem(
+            _l(
+                "Mark every member present, absent or excused: %(codes)s.",
+                codes=", ".join(unmarked),
+            ),
+            unmarked,
+        )
+
+
+def _write_attendance(meeting_id: int, marks: dict[int, AttendanceStatus]) -> None:
+    if marks:
+        db.session.execute(
+            insert(Attendance),
+            [
+                {"meeting_id": meeting_id, "member_id": member_id, "status": status}
+                for member_id, status in marks.items()
+            ],
+        )
+
+
+def record_meeting(
+    actor: User,
+    group: Group,
+    *,
+    held_on: date,
+    kind: MeetingKind,
+    topics: str | None,
+    decisions: str | None,
+    marks: dict[int, AttendanceStatus],
+    today: date,
+) -> Meeting:
+    """Record a meeting with the attendance of every member of the group on that day."""
+    _check_date(group, held_on, today)
+    _check_duplicate(group, held_on, kind)
+    _check_attendance(group, held_on, marks)
+    meeting = Meeting(
+        group_id=group.id,
+        held_on=held_on,
+        kind=kind,
+        topics=topics,
+        decisions=decisions,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    _write_attendance(meeting.id, marks)
+    audit.record(actor, "create", meeting)
+    return meeting
+
+
+def update_meeting(
+    actor: User,
+    meeting: Meeting,
+    *,
+    version: int,
+    held_on: date,
+    kind: MeetingKind,
+    topics: str | None,
+    decisions: str | None,
+    marks: dict[int, AttendanceStatus],
+    today: date,
+) -> Meeting:
+    """Correct a meeting and its attendance; a save based on an older version is refused."""
+    if version != meeting.version:
+        raise StaleEdit(
+            _l(
+                "Someone else saved this meeting while you were editing it. "
+                "Your changes were not saved. The form below still has them: "
+                "compare with the saved meeting, then save again."
+            )
+        )
+    group = meeting.group
+    _check_date(group, held_on, today)
+    _check_duplicate(group, held_on, kind, meeting.id)
+    _check_attendance(group, held_on, marks)
+    meeting.held_on, meeting.kind = held_on, kind
+    meeting.topics, meeting.decisions = topics, decisions
+    # Always an UPDATE, even for attendance alone: its version check (version_id_col)
+    # is what refuses a concurrent save.
+    meeting.updated_at = utcnow()
+    db.session.flush()
+    db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
+    _write_attendance(meeting.id, marks)
+    db.session.expire(meeting, ["attendance"])
+    audit.record(actor, "update", meeting)
+    return meeting
+
+
+def attendance_marks(meeting: Meeting) -> dict[int, AttendanceStatus]:
+    return {a.member_id: a.status for a in meeting.attendance}
+
+
+def list_meetings(group_id: int, limit: int | None = None):
+    stmt = (
+        select(Meeting)
+        .where(Meeting.group_id == group_id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return stmt

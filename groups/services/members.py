@@ -1,0 +1,285 @@
+"""Members: profiles, dated memberships, consent, and who sees them."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from accounts.models import Role, User
+from core import audit
+from core.db import db
+from core.places import Province
+from core.text import fold, sort_key
+from groups.models import (
+    Consent,
+    ConsentPurpose,
+    Gender,
+    Group,
+    GroupRole,
+    Member,
+    MemberCategory,
+    Membership,
+    group_facilitators,
+)
+from groups.services.codes import next_code
+from groups.services.errors import GroupsError, StaleEdit
+
+
+def set_name(member: Member, full_name: str) -> None:
+    member.full_name = full_name
+    member.search_name = fold(full_name)[:120]
+    member.sort_key = sort_key(full_name)
+
+
+def visible_members(user: User) -> Select:
+    """Members the user may see: all, their provinces', or their groups' current members."""
+    stmt = select(Member)
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role == Role.COORDINATOR:
+        return stmt.where(Member.province_code.in_(user.province_codes or {-1}))
+    if user.role == Role.FACILITATOR:
+        return stmt.where(
+            exists().where(
+                Membership.member_id == Member.id,
+                Membership.left_on.is_(None),
+                Membership.group_id == group_facilitators.c.group_id,
+                group_facilitators.c.user_id == user.id,
+            )
+        )
+    return stmt.where(False)
+
+
+def list_members(
+    user: User,
+    *,
+    q: str = "",
+    province_code: int | None = None,
+    commune_code: int | None = None,
+    group_id: int | None = None,
+    category: MemberCategory | None = None,
+    status: str | None = None,
+) -> Select:
+    """Visible members filtered, in Vietnamese name order; q matches code or name,
+    ignoring case and diacritics ("nguyen thi" finds "Nguyễn Thị")."""
+    stmt = visible_members(user)
+    if q:
+        key = fold(q)
+        stmt = stmt.where(
+            or_(
+                Member.search_name.contains(key, autoescape=True),
+                Member.code.ilike(q.strip() + "%"),
+            )
+        )
+    if province_code:
+        stmt = stmt.where(Member.province_code == province_code)
+    if category:
+        stmt = stmt.where(Member.category == category)
+    current = and_(Membership.member_id == Member.id, Membership.left_on.is_(None))
+    if group_id or commune_code:
+        in_group = exists().where(current, Membership.group_id == Group.id)
+        if group_id:
+            in_group = in_group.where(Group.id == group_id)
+        if commune_code:
+            in_group = in_group.where(Group.commune_code == commune_code)
+        stmt = stmt.where(in_group)
+    if status == "active":
+        stmt = stmt.where(exists().where(current))
+    elif status == "left":
+        stmt = stmt.where(~exists().where(current))
+    return stmt.options(selectinload(Member.memberships).selectinload(Membership.group)).order_by(
+        Member.sort_key, Member.id
+    )
+
+
+def create_member(
+    actor: User,
+    group: Group,
+    *,
+    full_name: str,
+    gender: Gender,
+    birth_year: int | None,
+    phone: str | None,
+    category: MemberCategory,
+    notes: str | None,
+    joined_on: date,
+    role: GroupRole,
+    consents=(),
+    provider: str | None = None,
+) -> Member:
+    """Register a member in a group with a new code such as HUE-2026-0042."""
+    if joined_on < group.founded_on:
+        raise GroupsError(_l("The joining date is before the group was founded."), "joined_on")
+    province = db.session.get(Province, group.province_code)
+    member = Member(
+        code=next_code(Member.code, f"{province.abbreviation}-{joined_on.year}-", 4),
+        province_code=group.province_code,
+        gender=gender,
+        birth_year=birth_year,
+        phone=phone,
+        category=category,
+        notes=notes,
+        created_by_id=actor.id,
+    )
+    set_name(member, full_name)
+    db.session.add(member)
+    member.memberships.append(
+        Membership(group=group, role=role, joined_on=joined_on, recorded_by_id=actor.id)
+    )
+    for purpose in consents:
+        purpose = ConsentPurpose(purpose)
+        member.consents.append(
+            Consent(
+                purpose=purpose,
+                given_on=joined_on,
+                recorded_by_id=actor.id,
+                provider=provider if purpose == ConsentPurpose.PROVIDER_SHARING else None,
+            )
+        )
+    db.session.flush()
+    audit.record(actor, "create", member)
+    return member
+
+
+def update_member(
+    actor: User,
+    member: Member,
+    *,
+    version: int,
+    full_name: str,
+    gender: Gender,
+    birth_year: int | None,
+    phone: str | None,
+    category: MemberCategory,
+    notes: str | None,
+) -> Member:
+    """Change a member's profile; refused if someone saved it since the form was opened."""
+    if version != member.version:
+        raise StaleEdit(
+            _l(
+                "Someone else changed this member while you were editing. Your changes "
+                "were not saved. The form below still has them: save again to keep them, "
+                "or reload the page to see the saved details."
+            )
+        )
+    changed = [
+        name
+        for name, new in (
+            ("full_name", full_name),
+            ("gender", gender),
+            ("birth_year", birth_year),
+            ("phone", phone),
+            ("category", category),
+            ("notes", notes),
+        )
+        if getattr(member, name) != new
+    ]
+    set_name(member, full_name)
+    member.gender, member.birth_year, member.phone = gender, birth_year, phone
+    member.category, member.notes = category, notes
+    db.session.flush()
+    if changed:
+        audit.record(actor, "update", member, detail="changed=" + ",".join(changed))
+    return member
+
+
+def _close_current(member: Member, on: date, reason: str | None) -> Membership:
+    current = member.current_membership
+    if current is None:
+        raise GroupsError(_l("This member is not in a group now."))
+    if on < current.joined_on:
+        raise GroupsError(_l("The date is before the member joined the group."), "on")
+    current.left_on, current.left_reason = on, reason
+    db.session.flush()  # the open-membership index allows one open row at a time
+    return current
+
+
+def leave_group(actor: User, member: Member, *, on: date, reason: str | None) -> None:
+    """End the member's current membership on a date."""
+    current = _close_current(member, on, reason)
+    audit.record(actor, "leave", current, detail=f"member={member.id}")
+
+
+def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Membership:
+    """Move the member to another group: the old row closes, a new one opens, same day."""
+    current = member.current_membership
+    if current is not None and current.group_id == to_group.id:
+        raise GroupsError(_l("The member is already in this group."), "group_id")
+    if on < to_group.founded_on:
+        raise GroupsError(_l("The date is before the group was founded."), "on")
+    if current is not None:
+        _close_current(member, on, None)
+    row = Membership(
+        member=member, group=to_group, role=GroupRole.MEMBER, joined_on=on, recorded_by_id=actor.id
+    )
+    db.session.add(row)
+    if to_group.province_code != member.province_code:
+        member.province_code = to_group.province_code
+    db.session.flush()
+    audit.record(actor, "move", row, detail=f"member={member.id}")
+    return row
+
+
+def change_group_role(actor: User, member: Member, role: GroupRole, *, on: date) -> Membership:
+    """Give the member a new role from a date, keeping the earlier role as history."""
+    current = member.current_membership
+    if current is None:
+        raise GroupsError(_l("This member is not in a group now."))
+    if current.role == role:
+        raise GroupsError(_l("The member already has this role."), "role")
+    if on == current.joined_on:
+        current.role = role  # same day: a correction, not a change of history
+        row = current
+    else:
+        _close_current(member, on, None)
+        row = Membership(
+            member=member, group=current.group, role=role, joined_on=on, recorded_by_id=actor.id
+        )
+        db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "change_role", row, detail=f"member={member.id}")
+    return row
+
+
+def record_consent(
+    actor: User, member: Member, *, purpose: ConsentPurpose, provider: str | None, given_on: date
+) -> Consent:
+    """Record consent for a purpose (and, for sharing, a named provider)."""
+    if purpose == ConsentPurpose.PROVIDER_SHARING and not provider:
+        raise GroupsError(_l("Name the service provider."), "provider")
+    if purpose != ConsentPurpose.PROVIDER_SHARING:
+        provider = None
+    for c in member.consents:
+        if c.active and c.purpose == purpose and (c.provider or "") == (provider or ""):
+            raise GroupsError(_l("This consent is already recorded."), "purpose")
+    consent = Consent(
+        member=member,
+        purpose=purpose,
+        provider=provider,
+        given_on=given_on,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    audit.record(actor, "consent", consent, detail=f"member={member.id},{purpose.value}")
+    return consent
+
+
+def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
+    """Withdraw a consent from a date; it stays in the history."""
+    if not consent.active:
+        raise GroupsError(_l("This consent was already withdrawn."))
+    if on < consent.given_on:
+        raise GroupsError(_l("The date is before the consent was given."), "on")
+    consent.withdrawn_on, consent.withdrawn_by_id = on, actor.id
+    db.session.flush()
+    audit.record(actor, "withdraw_consent", consent, detail=f"member={consent.member_id}")
+    return consent
+
+
+def has_consent(member: Member, purpose: ConsentPurpose, provider: str | None = None) -> bool:
+    return any(
+        c.active and c.purpose == purpose and (provider is None or c.provider == provider)
+        for c in member.consents
+    )
