@@ -1,0 +1,200 @@
+"""Group lists, the group page, creating and editing groups."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from accounts.models import Role
+from core.auth import require
+from core.clock import today
+from core.db import db
+from core.places import list_communes
+from groups import forms
+from groups.models import (
+    Group,
+    GroupStatus,
+    Membership,
+)
+from groups.services import figures
+from groups.services import groups as group_services
+from groups.services import meetings as meeting_services
+from groups.services.errors import GroupsError, StaleEdit
+from groups.views.common import (
+    bp,
+    form_version,
+    int_arg,
+    load_group,
+    period_args,
+    provinces_for,
+    show_error,
+    stale,
+)
+
+
+@bp.get("/groups")
+def list_groups():
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR))
+    q = request.args.get("q", "").strip()[:60]
+    status = request.args.get("status", "")
+    status = GroupStatus(status) if status in GroupStatus._value2member_map_ else None
+    province_code, commune_code = int_arg("province"), int_arg("commune")
+    stmt = group_services.list_groups(
+        current_user, q=q, province_code=province_code, commune_code=commune_code, status=status
+    )
+    stmt = stmt.options(selectinload(Group.commune), selectinload(Group.province))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    ids = [g.id for g in page.items]
+    last = figures.last_regular_meetings(ids)
+    day = today()
+    overview = {
+        g.id: (
+            group_services.next_meeting_on(g, last.get(g.id), day),
+            group_services.is_overdue(g, last.get(g.id), day),
+        )
+        for g in page.items
+    }
+    return render_template(
+        "groups/list.html",
+        page=page,
+        q=q,
+        status=status,
+        statuses=list(GroupStatus),
+        province_code=province_code,
+        provinces=provinces_for(current_user) if current_user.role != Role.FACILITATOR else [],
+        communes=list_communes(province_code) if province_code else [],
+        commune_code=commune_code,
+        overview=overview,
+        last=last,
+    )
+
+
+def group_form(group=None, formdata=None):
+    province_code = None
+    if request.method == "POST":
+        raw = request.form.get("province_code", "")
+        province_code = int(raw) if raw.isdigit() and len(raw) < 6 else None
+    elif group is not None:
+        province_code = group.province_code
+    provinces = provinces_for(current_user)
+    if province_code is None and provinces:
+        province_code = provinces[0].code
+    form = forms.GroupForm(
+        obj=group,
+        provinces=provinces,
+        communes=list_communes(province_code) if province_code else [],
+        facilitators=group_services.list_facilitator_choices(),
+    )
+    if request.method == "GET" and group is not None:
+        form.facilitator_ids.data = [u.id for u in group.facilitators]
+        form.status.data = group.status.value
+        form.cadence.data = group.cadence.value
+    return form
+
+
+def group_values(form) -> dict:
+    return dict(
+        name=form.name.data,
+        province_code=form.province_code.data,
+        commune_code=form.commune_code.data,
+        village=form.village.data,
+        founded_on=form.founded_on.data,
+        status=GroupStatus(form.status.data),
+        cadence=forms.Cadence(form.cadence.data),
+        meeting_weekday=form.meeting_weekday.data,
+        partner=form.partner.data,
+        facilitator_ids=form.facilitator_ids.data,
+    )
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+def create_group():
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR))
+    form = group_form()
+    # 'Show communes' re-renders the form for the chosen province, without saving.
+    if not form.refresh.data and form.validate_on_submit():
+        try:
+            group = group_services.create_group(current_user, **group_values(form))
+        except GroupsError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Group %(code)s was created.", code=group.code), "success")
+            return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/form.html", form=form, group=None)
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+def edit_group(group_id: int):
+    group = load_group(group_id)
+    require(group.can_manage(current_user))
+    form = group_form(group)
+    if request.method == "GET":
+        form.version.data = group.version
+    # 'Show communes' re-renders the form for the chosen province, without saving.
+    if not form.refresh.data and form.validate_on_submit():
+        try:
+            group_services.update_group(
+                current_user, group, version=form_version(form), **group_values(form)
+            )
+            db.session.commit()
+        except StaleEdit as error:
+            stale(form, error.message, group)
+        except StaleDataError:
+            stale(
+                form,
+                _(
+                    "Someone else changed this group at the same moment. "
+                    "Your changes were not saved; check and save again."
+                ),
+                group,
+            )
+        except GroupsError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Changes to group %(code)s were saved.", code=group.code), "success")
+            return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/form.html", form=form, group=group)
+
+
+@bp.get("/groups/<int:group_id>")
+def show_group(group_id: int):
+    group = load_group(group_id)
+    start, end = period_args()
+    day = today()
+    members = meeting_services.members_on(group.id, day)
+    roles = dict(
+        db.session.execute(
+            select(Membership.member_id, Membership.role).where(
+                Membership.group_id == group.id, Membership.left_on.is_(None)
+            )
+        ).all()
+    )
+    rates = figures.member_rates(group.id, start, end)
+    group_rate = figures.group_rates([group.id], start, end).get(group.id)
+    held = figures.meetings_held([group.id], start, end).get(group.id, 0)
+    expected = figures.meetings_expected(group, start, end)
+    last = figures.last_regular_meetings([group.id]).get(group.id)
+    meetings = db.session.scalars(meeting_services.list_meetings(group.id, limit=10)).all()
+    absences = figures.repeated_absences([group.id])
+    return render_template(
+        "groups/show.html",
+        group=group,
+        members=members,
+        roles=roles,
+        rates=rates,
+        group_rate=group_rate,
+        held=held,
+        expected=expected,
+        start=start,
+        end=end,
+        meetings=meetings,
+        absences=absences,
+        next_meeting=group_services.next_meeting_on(group, last, day),
+        overdue=group_services.is_overdue(group, last, day),
+        last=last,
+    )

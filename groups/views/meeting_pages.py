@@ -1,0 +1,168 @@
+"""Recording, showing and correcting meetings with attendance."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.auth import require
+from core.clock import today
+from core.db import db
+from groups import forms
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Member,
+)
+from groups.services import meetings as meeting_services
+from groups.services.errors import GroupsError, StaleEdit
+from groups.views.common import (
+    bp,
+    form_version,
+    load_group,
+    load_meeting,
+    show_error,
+    stale,
+)
+
+
+def read_marks(form) -> dict[int, AttendanceStatus]:
+    """Attendance from att-<member id> radio groups; malformed entries are form errors."""
+    marks, bad = {}, False
+    for key, value in request.form.items(multi=False):
+        if not key.startswith(forms.ATTENDANCE_PREFIX):
+            continue
+        raw_id = key[len(forms.ATTENDANCE_PREFIX) :]
+        known = value in AttendanceStatus._value2member_map_
+        if not (raw_id.isdigit() and len(raw_id) <= 9 and known):
+            bad = True
+            continue
+        marks[int(raw_id)] = AttendanceStatus(value)
+    if bad:
+        form.form_errors.append(_("Some attendance marks could not be read. Nothing was saved."))
+    return marks
+
+
+def meeting_page(form, group, meeting, members, marks, status=200):
+    return render_template(
+        "groups/meeting_form.html",
+        form=form,
+        group=group,
+        meeting=meeting,
+        members=members,
+        marks=marks,
+        statuses=forms.ATTENDANCE_CHOICES,
+    ), status
+
+
+@bp.route("/groups/<int:group_id>/meetings/new", methods=["GET", "POST"])
+def record_meeting(group_id: int):
+    group = load_group(group_id)
+    require(group.can_record(current_user))
+    form = forms.MeetingForm()
+    if request.method == "GET":
+        form.held_on.data = today()
+    day = form.held_on.data or today()
+    marks = {}
+    if form.validate_on_submit():
+        marks = read_marks(form)
+        if not form.form_errors:
+            try:
+                meeting = meeting_services.record_meeting(
+                    current_user,
+                    group,
+                    held_on=form.held_on.data,
+                    kind=forms.MeetingKind(form.kind.data),
+                    topics=form.topics.data,
+                    decisions=form.decisions.data,
+                    marks=marks,
+                    today=today(),
+                )
+            except GroupsError as error:
+                db.session.rollback()
+                show_error(form, error)
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "The meeting was saved: %(present)d of %(total)d present.",
+                        present=sum(s == AttendanceStatus.PRESENT for s in marks.values()),
+                        total=len(marks),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("groups.show_meeting", meeting_id=meeting.id))
+    elif request.method == "POST":
+        marks = read_marks(form)
+    members = meeting_services.members_on(group.id, day)
+    return meeting_page(form, group, None, members, marks)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def show_meeting(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    rows = db.session.execute(
+        select(Member, Attendance.status)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(Attendance.meeting_id == meeting.id)
+        .order_by(Member.sort_key, Member.id)
+    ).all()
+    return render_template("groups/meeting.html", meeting=meeting, rows=rows)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit_meeting(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    group = meeting.group
+    require(meeting.can_edit(current_user))
+    form = forms.MeetingForm(obj=meeting)
+    if request.method == "GET":
+        form.version.data = meeting.version
+        form.kind.data = meeting.kind.value
+        marks = meeting_services.attendance_marks(meeting)
+    else:
+        marks = read_marks(form)
+    if form.validate_on_submit() and not form.form_errors:
+        try:
+            meeting_services.update_meeting(
+                current_user,
+                meeting,
+                version=form_version(form),
+                held_on=form.held_on.data,
+                kind=forms.MeetingKind(form.kind.data),
+                topics=form.topics.data,
+                decisions=form.decisions.data,
+                marks=marks,
+                today=today(),
+            )
+            db.session.commit()
+        except StaleEdit as error:
+            stale(form, error.message, meeting)
+            return meeting_page(
+                form, group, meeting, _members_for(group, form, meeting), marks, 409
+            )
+        except StaleDataError:
+            stale(
+                form,
+                _(
+                    "Someone else saved this meeting at the same moment. Your changes "
+                    "were not saved. The form below still has them: save again."
+                ),
+                meeting,
+            )
+            return meeting_page(
+                form, group, meeting, _members_for(group, form, meeting), marks, 409
+            )
+        except GroupsError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("The meeting was corrected."), "success")
+            return redirect(url_for("groups.show_meeting", meeting_id=meeting.id))
+    return meeting_page(form, group, meeting, _members_for(group, form, meeting), marks)
+
+
+def _members_for(group, form, meeting):
+    day = form.held_on.data or meeting.held_on
+    return meeting_services.members_on(group.id, day)
