@@ -18,6 +18,7 @@ from accounts.forms import (
 from accounts.models import Role, User
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
+from core.forms import search_text
 from core.places import list_provinces
 from core.urls import safe_next
 
@@ -146,12 +147,16 @@ def require_admin() -> None:
 @bp.get("/admin/users")
 def list_users():
     require_admin()
-    q = request.args.get("q", "").strip()[:40]
+    q = search_text(request.args, limit=40)
     role = request.args.get("role", "")
     stmt = select(User).order_by(User.username)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(User.username.like(like), User.full_name.ilike(f"%{q}%")))
+        stmt = stmt.where(
+            or_(
+                User.username.contains(q.lower(), autoescape=True),
+                User.full_name.icontains(q, autoescape=True),
+            )
+        )
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)

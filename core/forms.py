@@ -31,13 +31,19 @@ class Form(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
+            own = tuple(unbound_field.kwargs.get("filters", ()))
             if issubclass(field_class, PasswordField):
-                options["filters"] = (clean_text, *options.get("filters", ()))
+                options["filters"] = (clean_text, *own)
             elif issubclass(field_class, StringField | TextAreaField):
-                options["filters"] = (strip_text, *options.get("filters", ()))
+                options["filters"] = (strip_text, *own)
             return unbound_field.bind(form=form, **options)
 
 
 def choices(pairs) -> list[SelectChoice]:
     """Options for a select or radio field from (value, label) pairs."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def search_text(args, name: str = "q", limit: int = 60) -> str:
+    """A search term from the query string, cleaned like form input and cut to size."""
+    return strip_text(args.get(name, ""))[:limit]

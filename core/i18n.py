@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from babel.dates import format_skeleton, format_time
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, format_currency, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -13,6 +13,8 @@ babel = Babel()
 def select_locale() -> str:
     """The user's saved choice, then the session's, then the browser's, then Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # jobs and CLI commands speak the default language
+        return languages[0]
     saved = getattr(current_user, "locale", None)
     if saved in languages:
         return saved

@@ -147,9 +147,11 @@ class NewMemberForm(MemberForm):
         if field.data and field.data > today():
             raise ValidationError(_l("The joining date cannot be in the future."))
 
-    def validate_provider(self, field):
-        if ConsentPurpose.PROVIDER_SHARING.value in (self.consents.data or []) and not field.data:
-            raise ValidationError(_l("Name the service provider."))
+    def validate_consents(self, field):
+        # Here, not on provider: an empty optional field skips its own validators.
+        if ConsentPurpose.PROVIDER_SHARING.value in (field.data or []) and not self.provider.data:
+            self.provider.errors = [*self.provider.errors, _l("Name the service provider.")]
+            raise ValidationError(_l("Sharing needs the name of the service provider."))
 
 
 class MembershipForm(Form):

@@ -4,16 +4,17 @@ from core.db import db
 
 
 def next_code(column, prefix: str, width: int) -> str:
-    """The next free code with this prefix: prefix + zero-padded number.
+    """The next free code with this prefix: prefix + number, zero-padded to width.
 
-    Codes of one prefix are compared as strings of equal length, so max() is the last.
-    A concurrent insert of the same code fails on the unique index and the request
-    is retried by the user; on SQLite writers are serialised by BEGIN IMMEDIATE.
+    The last code is the longest, then the greatest: numbers outgrow the width
+    (HUE-2026-9999 is followed by HUE-2026-10000). On SQLite writers are serialised by
+    BEGIN IMMEDIATE; on PostgreSQL a concurrent twin fails on the unique index.
     """
     last = db.session.scalar(
-        select(func.max(column)).where(
-            column.like(prefix + "%"), func.length(column) == len(prefix) + width
-        )
+        select(column)
+        .where(column.startswith(prefix, autoescape=True))
+        .order_by(func.length(column).desc(), column.desc())
+        .limit(1)
     )
     number = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{number:0{width}d}"

@@ -1,14 +1,41 @@
 from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 
 class GroupsError(Exception):
-    """A change refused by a rule of the domain; message is for the user, field for the form."""
+    """A change refused by a rule of the domain; message is for the user, field for the form.
+
+    The message stays lazy: it is put into words in the language of whoever reads it,
+    and raising works outside a request too (jobs, the CLI).
+    """
 
     def __init__(self, message: LazyString | str, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
 
 
+STALE_MESSAGES = {
+    "groups": _l(
+        "Someone else changed this group while you were editing. Your changes were not "
+        "saved. The form below still has them: save again to keep them, or reload the "
+        "page to see the saved details."
+    ),
+    "members": _l(
+        "Someone else changed this member while you were editing. Your changes were not "
+        "saved. The form below still has them: save again to keep them, or reload the "
+        "page to see the saved details."
+    ),
+    "meetings": _l(
+        "Someone else saved this meeting while you were editing it. Your changes were not "
+        "saved. The form below still has them: compare with the saved meeting, then save "
+        "again."
+    ),
+}
+
+
 class StaleEdit(GroupsError):
     """Someone else saved the record after this form was opened."""
+
+    def __init__(self, obj):
+        super().__init__(STALE_MESSAGES[obj.__tablename__])

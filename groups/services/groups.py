@@ -40,8 +40,9 @@ def list_groups(
 ) -> Select:
     stmt = visible_groups(user)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Group.code.ilike(like), Group.name.ilike(like)))
+        stmt = stmt.where(
+            or_(Group.code.icontains(q, autoescape=True), Group.name.icontains(q, autoescape=True))
+        )
     if province_code:
         stmt = stmt.where(Group.province_code == province_code)
     if commune_code:
@@ -126,13 +127,7 @@ def update_group(
 ) -> Group:
     """Change a group's details, status and facilitators."""
     if version != group.version:
-        raise StaleEdit(
-            _l(
-                "Someone else changed this group while you were editing. Your changes "
-                "were not saved. The form below still has them: save again to keep them, "
-                "or reload the page to see the saved details."
-            )
-        )
+        raise StaleEdit(group)
     if province_code != group.province_code and not actor.covers_province(province_code):
         raise GroupsError(_l("You can only move groups to your provinces."), "province_code")
     _check_place(province_code, commune_code)

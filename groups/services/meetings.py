@@ -72,12 +72,26 @@ def _check_attendance(group: Group, held_on: date, marks: dict[int, AttendanceSt
     eligible = {m.id: m for m in members_on(group.id, held_on)}
     strangers = set(marks) - set(eligible)
     if strangers:
-        codes = list(db.session.scalars(select(Member.code).where(Member.id.in_(strangers))))
+        # Name only people who were in this group at some other time: an id of another
+        # group's member must not reveal that member's code.
+        codes = sorted(
+            db.session.scalars(
+                select(Member.code)
+                .join(Membership)
+                .where(Member.id.in_(strangers), Membership.group_id == group.id)
+                .distinct()
+            )
+        )
+        if len(codes) < len(strangers):
+            raise AttendanceProblem(
+                _l("Some marks are for people who are not in this group. Nothing was saved."),
+                [],
+            )
         raise AttendanceProblem(
             _l(
                 "Some people marked were not members of this group on that day: "
                 "%(codes)s. Nothing was saved.",
-                codes=", ".join(sorted(codes)) or "?",
+                codes=", ".join(codes),
             ),
             codes,
         )
@@ -147,13 +161,7 @@ def update_meeting(
 ) -> Meeting:
     """Correct a meeting and its attendance; a save based on an older version is refused."""
     if version != meeting.version:
-        raise StaleEdit(
-            _l(
-                "Someone else saved this meeting while you were editing it. "
-                "Your changes were not saved. The form below still has them: "
-                "compare with the saved meeting, then save again."
-            )
-        )
+        raise StaleEdit(meeting)
     group = meeting.group
     _check_date(group, held_on, today)
     _check_duplicate(group, held_on, kind, meeting.id)

@@ -69,7 +69,7 @@ def list_members(
         stmt = stmt.where(
             or_(
                 Member.search_name.contains(key, autoescape=True),
-                Member.code.ilike(q.strip() + "%"),
+                Member.code.istartswith(q.strip(), autoescape=True),
             )
         )
     if province_code:
@@ -109,6 +109,8 @@ def create_member(
     provider: str | None = None,
 ) -> Member:
     """Register a member in a group with a new code such as HUE-2026-0042."""
+    if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
+        raise GroupsError(_l("Name the service provider."), "provider")
     if joined_on < group.founded_on:
         raise GroupsError(_l("The joining date is before the group was founded."), "joined_on")
     province = db.session.get(Province, group.province_code)
@@ -156,13 +158,7 @@ def update_member(
 ) -> Member:
     """Change a member's profile; refused if someone saved it since the form was opened."""
     if version != member.version:
-        raise StaleEdit(
-            _l(
-                "Someone else changed this member while you were editing. Your changes "
-                "were not saved. The form below still has them: save again to keep them, "
-                "or reload the page to see the saved details."
-            )
-        )
+        raise StaleEdit(member)
     changed = [
         name
         for name, new in (
@@ -208,6 +204,9 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
         raise GroupsError(_l("The member is already in this group."), "group_id")
     if on < to_group.founded_on:
         raise GroupsError(_l("The date is before the group was founded."), "on")
+    ended = [m.left_on for m in member.memberships if m.left_on is not None]
+    if current is None and ended and on < max(ended):
+        raise GroupsError(_l("The date is before the member left their last group."), "on")
     if current is not None:
         _close_current(member, on, None)
     row = Membership(

@@ -16,7 +16,7 @@ from groups.models import (
     Meeting,
     Member,
 )
-from groups.services.errors import GroupsError
+from groups.services.errors import STALE_MESSAGES, GroupsError
 
 bp = Blueprint("groups", __name__)
 
@@ -35,11 +35,11 @@ def show_error(form, error: GroupsError) -> None:
         form.form_errors.append(str(error.message))
 
 
-def stale(form, message, obj) -> None:
+def stale(form, obj) -> None:
     """Refuse a save based on an old version; keep what was typed, now based on the
     current version, so a second save after checking goes through."""
     db.session.rollback()
-    form.form_errors.append(str(message))
+    form.form_errors.append(str(STALE_MESSAGES[obj.__tablename__]))
     form.version.data = obj.version
 
 

@@ -11,6 +11,7 @@ from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.forms import search_text
 from core.places import list_communes
 from groups import forms
 from groups.models import (
@@ -37,7 +38,7 @@ from groups.views.common import (
 @bp.get("/groups")
 def list_groups():
     require(current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR))
-    q = request.args.get("q", "").strip()[:60]
+    q = search_text(request.args)
     status = request.args.get("status", "")
     status = GroupStatus(status) if status in GroupStatus._value2member_map_ else None
     province_code, commune_code = int_arg("province"), int_arg("commune")
@@ -141,17 +142,9 @@ def edit_group(group_id: int):
                 current_user, group, version=form_version(form), **group_values(form)
             )
             db.session.commit()
-        except StaleEdit as error:
-            stale(form, error.message, group)
-        except StaleDataError:
-            stale(
-                form,
-                _(
-                    "Someone else changed this group at the same moment. "
-                    "Your changes were not saved; check and save again."
-                ),
-                group,
-            )
+        except (StaleEdit, StaleDataError):
+            stale(form, group)
+            return render_template("groups/form.html", form=form, group=group), 409
         except GroupsError as error:
             db.session.rollback()
             show_error(form, error)

@@ -137,23 +137,10 @@ def edit_meeting(meeting_id: int):
                 today=today(),
             )
             db.session.commit()
-        except StaleEdit as error:
-            stale(form, error.message, meeting)
-            return meeting_page(
-                form, group, meeting, _members_for(group, form, meeting), marks, 409
-            )
-        except StaleDataError:
-            stale(
-                form,
-                _(
-                    "Someone else saved this meeting at the same moment. Your changes "
-                    "were not saved. The form below still has them: save again."
-                ),
-                meeting,
-            )
-            return meeting_page(
-                form, group, meeting, _members_for(group, form, meeting), marks, 409
-            )
+        except (StaleEdit, StaleDataError):
+            stale(form, meeting)
+            members = _members_for(group, form, meeting)
+            return meeting_page(form, group, meeting, members, marks, 409)
         except GroupsError as error:
             db.session.rollback()
             show_error(form, error)

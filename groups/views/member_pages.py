@@ -10,7 +10,7 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
-from core.forms import choices
+from core.forms import choices, search_text
 from core.places import list_communes
 from groups import forms
 from groups.models import (
@@ -40,7 +40,7 @@ from groups.views.common import (
 @bp.get("/members")
 def list_members():
     require(current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR))
-    q = request.args.get("q", "").strip()[:60]
+    q = search_text(request.args)
     category = request.args.get("category", "")
     category = MemberCategory(category) if category in MemberCategory._value2member_map_ else None
     status = request.args.get("status", "active")
@@ -151,17 +151,11 @@ def edit_member(member_id: int):
                 notes=form.notes.data,
             )
             db.session.commit()
-        except StaleEdit as error:
-            stale(form, error.message, member)
-        except StaleDataError:
-            stale(
-                form,
-                _(
-                    "Someone else changed this member at the same moment. "
-                    "Your changes were not saved; check and save again."
-                ),
-                member,
-            )
+        except (StaleEdit, StaleDataError):
+            stale(form, member)
+            return render_template(
+                "groups/member_form.html", form=form, member=member, group=None
+            ), 409
         else:
             flash(_("Changes to %(code)s were saved.", code=member.code), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))

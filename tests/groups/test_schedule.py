@@ -1,0 +1,192 @@
+"""The meeting schedule a group's cadence sets: expected days, the next one, overdue."""
+
+from datetime import date
+
+import pytest
+
+from accounts.models import Role
+from core.clock import today
+from core.db import db
+from groups.models import Cadence, Group, GroupStatus
+from groups.services.groups import expected_dates, is_overdue, next_meeting_on
+from tests.groups.helpers import results, use_english
+
+MON, TUE, THU = 0, 1, 3
+
+
+@pytest.fixture
+def group_row(app, make_group):
+    """Make a group and return its row, inside an app context that stays open."""
+    ctx = app.app_context()
+    ctx.push()
+
+    def make(**kwargs) -> Group:
+        made = make_group(**kwargs)
+        return db.session.get(Group, made.id)
+
+    yield make
+    db.session.rollback()
+    ctx.pop()
+
+
+def test_weekly_dates_start_on_the_first_meeting_weekday_after_founding(group_row):
+    # Founded on a Wednesday, meets on Mondays: the first meeting is the next Monday.
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 1, 31)) == [
+        date(2025, 1, 6),
+        date(2025, 1, 13),
+        date(2025, 1, 20),
+        date(2025, 1, 27),
+    ]
+
+
+def test_weekly_dates_inside_a_period_include_both_ends(group_row):
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    assert expected_dates(group, date(2025, 1, 13), date(2025, 2, 3)) == [
+        date(2025, 1, 13),
+        date(2025, 1, 20),
+        date(2025, 1, 27),
+        date(2025, 2, 3),
+    ]
+
+
+def test_no_meetings_are_expected_before_the_group_was_founded(group_row):
+    group = group_row(founded_on=date(2025, 3, 1), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 2, 28)) == []
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 3, 10)) == [
+        date(2025, 3, 3),
+        date(2025, 3, 10),
+    ]
+
+
+def test_fortnightly_dates_keep_the_rhythm_of_the_first_meeting(group_row):
+    # Founded Wednesday 1 January 2025, meets on Thursdays: 2, 16, 30 January, 13, 27 February.
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.FORTNIGHTLY, meeting_weekday=THU)
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 2, 28)) == [
+        date(2025, 1, 2),
+        date(2025, 1, 16),
+        date(2025, 1, 30),
+        date(2025, 2, 13),
+        date(2025, 2, 27),
+    ]
+
+
+def test_fortnightly_period_starting_in_the_off_week_skips_to_the_next_meeting(group_row):
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.FORTNIGHTLY, meeting_weekday=THU)
+    # 9 January is a Thursday, but not a meeting Thursday.
+    assert expected_dates(group, date(2025, 1, 9), date(2025, 2, 12)) == [
+        date(2025, 1, 16),
+        date(2025, 1, 30),
+    ]
+    assert expected_dates(group, date(2025, 1, 17), date(2025, 1, 29)) == []
+
+
+def test_monthly_dates_are_the_first_given_weekday_of_each_month(group_row):
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.MONTHLY, meeting_weekday=TUE)
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 4, 30)) == [
+        date(2025, 1, 7),
+        date(2025, 2, 4),
+        date(2025, 3, 4),
+        date(2025, 4, 1),
+    ]
+
+
+def test_monthly_dates_cross_the_new_year(group_row):
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.MONTHLY, meeting_weekday=TUE)
+    assert expected_dates(group, date(2025, 11, 15), date(2026, 2, 28)) == [
+        date(2025, 12, 2),
+        date(2026, 1, 6),
+        date(2026, 2, 3),
+    ]
+
+
+def test_monthly_meeting_before_the_period_start_is_not_expected(group_row):
+    group = group_row(founded_on=date(2025, 1, 10), cadence=Cadence.MONTHLY, meeting_weekday=TUE)
+    # 7 January is before the founding; 4 March after the period.
+    assert expected_dates(group, date(2025, 1, 1), date(2025, 3, 3)) == [date(2025, 2, 4)]
+
+
+def test_next_meeting_is_the_first_expected_day_after_the_last_held(group_row):
+    group = group_row(founded_on=date(2025, 1, 6), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    # Last held Monday 3 March; on Wednesday 5 March the next is Monday 10 March.
+    assert next_meeting_on(group, date(2025, 3, 3), date(2025, 3, 5)) == date(2025, 3, 10)
+    # Held today: the next one is a week later, not today.
+    assert next_meeting_on(group, date(2025, 3, 10), date(2025, 3, 10)) == date(2025, 3, 17)
+    # Recorded ahead of time: the next one is after it.
+    assert next_meeting_on(group, date(2025, 3, 10), date(2025, 3, 8)) == date(2025, 3, 17)
+
+
+def test_next_meeting_after_a_long_gap_is_from_today_on(group_row):
+    group = group_row(founded_on=date(2025, 1, 6), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    assert next_meeting_on(group, date(2025, 1, 6), date(2025, 3, 5)) == date(2025, 3, 10)
+    assert next_meeting_on(group, None, date(2025, 3, 5)) == date(2025, 3, 10)
+
+
+def test_next_monthly_meeting_is_in_the_next_month_once_this_months_was_held(group_row):
+    group = group_row(founded_on=date(2025, 1, 1), cadence=Cadence.MONTHLY, meeting_weekday=TUE)
+    assert next_meeting_on(group, date(2025, 3, 4), date(2025, 3, 5)) == date(2025, 4, 1)
+    assert next_meeting_on(group, date(2025, 2, 4), date(2025, 3, 3)) == date(2025, 3, 4)
+
+
+@pytest.mark.parametrize("status", [GroupStatus.PAUSED, GroupStatus.CLOSED])
+def test_paused_or_closed_group_has_no_next_meeting_and_is_never_overdue(group_row, status):
+    group = group_row(
+        founded_on=date(2025, 1, 6), cadence=Cadence.WEEKLY, meeting_weekday=MON, status=status
+    )
+    assert next_meeting_on(group, date(2025, 1, 6), date(2025, 3, 5)) is None
+    assert not is_overdue(group, date(2025, 1, 6), date(2025, 3, 5))
+
+
+def test_forming_group_has_a_next_meeting_but_is_not_overdue(group_row):
+    group = group_row(
+        founded_on=date(2025, 1, 6),
+        cadence=Cadence.WEEKLY,
+        meeting_weekday=MON,
+        status=GroupStatus.FORMING,
+    )
+    assert next_meeting_on(group, None, date(2025, 3, 5)) == date(2025, 3, 10)
+    assert not is_overdue(group, None, date(2025, 3, 5))
+
+
+@pytest.mark.parametrize(
+    ("cadence", "last_day_on_time"),
+    [
+        (Cadence.WEEKLY, date(2025, 3, 13)),  # 7 days + 3 grace after 3 March
+        (Cadence.FORTNIGHTLY, date(2025, 3, 20)),  # 14 + 3
+        (Cadence.MONTHLY, date(2025, 4, 6)),  # 31 + 3
+    ],
+)
+def test_group_is_overdue_only_after_its_cadence_plus_three_days(
+    group_row, cadence, last_day_on_time
+):
+    group = group_row(founded_on=date(2025, 1, 6), cadence=cadence, meeting_weekday=MON)
+    last_held = date(2025, 3, 3)
+    assert not is_overdue(group, last_held, last_day_on_time)
+    assert is_overdue(group, last_held, date.fromordinal(last_day_on_time.toordinal() + 1))
+
+
+def test_group_that_never_met_is_overdue_counting_from_its_founding(group_row):
+    group = group_row(founded_on=date(2025, 3, 3), cadence=Cadence.WEEKLY, meeting_weekday=MON)
+    assert not is_overdue(group, None, date(2025, 3, 13))
+    assert is_overdue(group, None, date(2025, 3, 14))
+
+
+def test_groups_list_flags_overdue_groups_and_shows_the_next_meeting(
+    client, login_as, make_group, make_meeting
+):
+    login_as(Role.ADMIN)
+    use_english(client)
+    day = today()
+    make_group(name="Nhóm Lâu Không Họp", founded_on=date(2025, 1, 6))
+    fresh = make_group(
+        name="Nhóm Vừa Họp", founded_on=date(2025, 1, 6), meeting_weekday=day.weekday()
+    )
+    make_meeting(fresh, day)
+    page = results(client.get("/groups").get_data(as_text=True))
+    stale_row = page[page.index("Nhóm Lâu Không Họp") : page.index("</li>", page.index("Nhóm Lâu"))]
+    fresh_row = page[page.index("Nhóm Vừa Họp") : page.index("</li>", page.index("Nhóm Vừa Họp"))]
+    assert "Meeting overdue" in stale_row
+    assert "Meeting overdue" not in fresh_row
+    # Met today: the next meeting is a week from today.
+    next_day = date.fromordinal(day.toordinal() + 7)
+    assert f"Next meeting: {next_day.month}/{next_day.day}/{next_day.year}" in fresh_row

@@ -1,0 +1,251 @@
+"""Data protection: lists, search and changes stay inside the user's groups or provinces."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from accounts.models import Role
+from core.db import db
+from groups.models import Attendance, Group, Meeting, Member, Membership
+from groups.services import members as member_services
+from tests.conftest import HUE, NGHE_AN, login
+from tests.groups.helpers import NOBODY, count, meeting_data, results
+
+
+@pytest.fixture
+def two_groups(make_user, make_group, make_member):
+    """Two Huế groups with their own facilitators, and a Nghệ An group."""
+    mine_f, other_f = make_user(Role.FACILITATOR), make_user(Role.FACILITATOR)
+    mine = make_group(HUE, facilitators=[mine_f], name="Nhóm Thôn Đông")
+    other = make_group(HUE, facilitators=[other_f], name="Nhóm Thôn Tây")
+    far = make_group(NGHE_AN, name="Nhóm Xóm Bắc")
+    return {
+        "facilitator": mine_f,
+        "other_facilitator": other_f,
+        "mine": mine,
+        "other": other,
+        "far": far,
+        "lan": make_member(mine, full_name="Nguyễn Thị Lan"),
+        "hoa": make_member(other, full_name="Nguyễn Thị Hoa"),
+        "mai": make_member(far, full_name="Nguyễn Thị Mai"),
+    }
+
+
+def page_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=nguyen",
+        "q=nguyen+thi+hoa",
+        "status=all",
+        "status=left",
+        "group={other}",
+        "province=46",
+    ],
+)
+def test_facilitator_never_lists_members_of_a_group_they_do_not_facilitate(
+    client, two_groups, query
+):
+    w = two_groups
+    login(client, w["facilitator"])
+    page = page_of(client, "/members?" + query.format(other=w["other"].id))
+    assert "Nguyễn Thị Hoa" not in page and w["hoa"].code not in page
+    assert "Nguyễn Thị Mai" not in page and w["mai"].code not in page
+
+
+def test_facilitator_cannot_find_another_groups_member_by_exact_code(client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    for other in (w["hoa"], w["mai"]):
+        page = results(page_of(client, f"/members?q={other.code}&status=all"))
+        assert other.code not in page and other.full_name not in page
+    assert "Nguyễn Thị Lan" in page_of(client, f"/members?q={w['lan'].code}")
+
+
+def test_facilitator_lists_and_filters_only_their_own_groups(client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    members = page_of(client, "/members")
+    assert "Nguyễn Thị Lan" in members
+    assert "Nhóm Thôn Tây" not in members and w["other"].code not in members
+    groups = page_of(client, "/groups")
+    assert "Nhóm Thôn Đông" in groups
+    assert "Nhóm Thôn Tây" not in groups and "Nhóm Xóm Bắc" not in groups
+    assert "Nhóm Thôn Tây" not in page_of(client, f"/groups?q={w['other'].code}")
+
+
+def test_facilitator_no_longer_sees_a_member_who_moved_to_another_group(app, client, two_groups):
+    w = two_groups
+    with app.app_context():
+        member_services.move_member(
+            NOBODY,
+            db.session.get(Member, w["lan"].id),
+            db.session.get(Group, w["other"].id),
+            on=date(2025, 3, 1),
+        )
+        db.session.commit()
+    login(client, w["facilitator"])
+    for query in ("", "status=all", "status=left", f"q={w['lan'].code}"):
+        assert "Nguyễn Thị Lan" not in page_of(client, "/members?" + query)
+    assert client.get(f"/members/{w['lan'].id}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", ["", "q=nguyen", "q={hue_code}", "status=all", "province=46", "group={hue_group}"]
+)
+def test_coordinator_of_nghe_an_never_lists_hue_members(client, make_user, two_groups, query):
+    w = two_groups
+    login(client, make_user(Role.COORDINATOR, provinces=(NGHE_AN,)))
+    page = results(
+        page_of(client, "/members?" + query.format(hue_code=w["lan"].code, hue_group=w["mine"].id))
+    )
+    for member in (w["lan"], w["hoa"]):
+        assert member.full_name not in page and member.code not in page
+    assert "Nhóm Thôn Đông" not in page and "Nhóm Thôn Tây" not in page
+
+
+@pytest.mark.parametrize("query", ["", "q=HUE", "q=Nhóm", "province=46", "status=active"])
+def test_coordinator_of_nghe_an_never_lists_hue_groups(client, make_user, two_groups, query):
+    w = two_groups
+    login(client, make_user(Role.COORDINATOR, provinces=(NGHE_AN,)))
+    page = results(page_of(client, "/groups?" + query))
+    assert "Nhóm Thôn Đông" not in page and "Nhóm Thôn Tây" not in page
+    assert w["mine"].code not in page and w["other"].code not in page
+
+
+def test_coordinator_of_nghe_an_sees_their_own_province(client, make_user, two_groups):
+    login(client, make_user(Role.COORDINATOR, provinces=(NGHE_AN,)))
+    assert "Nhóm Xóm Bắc" in page_of(client, "/groups")
+    assert "Nguyễn Thị Mai" in page_of(client, "/members?q=nguyen")
+
+
+def test_coordinator_of_nghe_an_cannot_open_hue_records(client, make_user, two_groups):
+    w = two_groups
+    login(client, make_user(Role.COORDINATOR, provinces=(NGHE_AN,)))
+    assert client.get(f"/groups/{w['mine'].id}").status_code == 403
+    assert client.get(f"/members/{w['lan'].id}").status_code == 403
+
+
+def test_facilitator_cannot_edit_another_groups_member(app, client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    assert client.get(f"/members/{w['hoa'].id}/edit").status_code == 403
+    response = client.post(
+        f"/members/{w['hoa'].id}/edit",
+        data={
+            "full_name": "Tên Đã Đổi",
+            "gender": "female",
+            "category": "community",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 403
+    with app.app_context():
+        member = db.session.get(Member, w["hoa"].id)
+        assert (member.full_name, member.version) == ("Nguyễn Thị Hoa", 1)
+
+
+def test_facilitator_cannot_post_attendance_for_another_group(app, client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    response = client.post(
+        f"/groups/{w['other'].id}/meetings/new",
+        data=meeting_data(date(2025, 3, 3), {w["hoa"].id: "absent"}),
+    )
+    assert response.status_code == 403
+    assert count(app, Meeting) == 0 and count(app, Attendance) == 0
+
+
+def test_facilitator_cannot_correct_another_groups_meeting(app, client, two_groups, make_meeting):
+    w = two_groups
+    meeting = make_meeting(w["other"], date(2025, 3, 3))
+    login(client, w["facilitator"])
+    response = client.post(
+        f"/meetings/{meeting.id}/edit",
+        data=meeting_data(date(2025, 3, 3), {w["hoa"].id: "absent"}, topics="đổi", version="1"),
+    )
+    assert response.status_code == 403
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Attendance.status).where(Attendance.meeting_id == meeting.id))
+            == "present"
+        )
+
+
+def test_facilitator_cannot_change_another_groups_membership_or_consent(app, client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    hoa = w["hoa"].id
+    assert (
+        client.post(
+            f"/members/{hoa}/membership", data={"action": "leave", "on": "2025-03-01"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/members/{hoa}/consents", data={"purpose": "phone_contact", "given_on": "2025-03-01"}
+        ).status_code
+        == 403
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Membership.left_on).where(Membership.member_id == hoa)) is None
+        )
+    assert (
+        client.post(
+            f"/groups/{w['other'].id}/members/new",
+            data={
+                "full_name": "Người Mới",
+                "gender": "female",
+                "category": "migrant",
+                "joined_on": "2025-03-01",
+                "role": "member",
+            },
+        ).status_code
+        == 403
+    )
+    assert count(app, Member) == 3
+
+
+def test_facilitator_cannot_move_their_member_into_a_group_they_do_not_run(app, client, two_groups):
+    w = two_groups
+    login(client, w["facilitator"])
+    response = client.post(
+        f"/members/{w['lan'].id}/membership",
+        data={"action": "move", "on": "2025-03-01", "group_id": str(w["other"].id)},
+    )
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert "Nhóm Thôn Tây" not in response.get_data(as_text=True)
+    assert count(app, Membership, Membership.member_id == w["lan"].id) == 1
+
+
+def test_coordinator_cannot_create_a_group_outside_their_provinces(
+    app, client, make_user, two_groups
+):
+    w = two_groups
+    login(client, make_user(Role.COORDINATOR, provinces=(NGHE_AN,)))
+    groups_before = count(app, Group)
+    response = client.post(
+        "/groups/new",
+        data={
+            "name": "Nhóm Lạ",
+            "province_code": str(HUE),
+            "commune_code": str(w["mine"].commune_code),
+            "founded_on": "2025-01-06",
+            "status": "active",
+            "cadence": "weekly",
+            "meeting_weekday": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert count(app, Group) == groups_before
