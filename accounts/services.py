@@ -227,12 +227,10 @@ def load_session(token: str, *, now: datetime, idle: timedelta, lifetime: timede
     expired = now - auth_session.last_seen_at > idle or now - auth_session.created_at > lifetime
     if expired or not user.active:
         db.session.delete(auth_session)
-        db.session.flush()
         return None
     if now - auth_session.last_seen_at > timedelta(minutes=1):
         # Touch at most once a minute: reads should not all become writes.
         auth_session.last_seen_at = now
-        db.session.flush()
     user.session_token = token
     user.auth_session = auth_session
     return user

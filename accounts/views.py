@@ -34,7 +34,8 @@ def load_user(token: str) -> User | None:
         idle=timedelta(minutes=c["SESSION_IDLE_MINUTES"]),
         lifetime=timedelta(hours=c["SESSION_MAX_HOURS"]),
     )
-    db.session.commit()
+    if db.session.dirty or db.session.deleted:
+        db.session.commit()  # an ended session, or last_seen_at moved on
     return user
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: national-scale data and timed scenarios (see bench/README.md)."""
