@@ -12,6 +12,7 @@ from core import i18n, urls
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
+from core.scheduler import scheduler_cli
 from core.schema import check_schema_current
 from core.security import set_security_headers
 from core.views import register_error_handlers
@@ -40,12 +41,16 @@ def create_app(config: dict | None = None) -> Flask:
     from core.views import bp as core_bp
     from demo.cli import demo_command
     from groups.views import bp as groups_bp
+    from livelihoods.cli import followups_cli
+    from livelihoods.views import bp as livelihoods_bp
     from reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, reports_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp):
         app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(followups_cli)
+    app.cli.add_command(scheduler_cli)
 
     enforce_login(app)
     app.after_request(set_security_headers)

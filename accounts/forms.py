@@ -20,6 +20,18 @@ class LoginForm(Form):
     submit = SubmitField(_l("Log in"))
 
 
+class MemberLoginForm(Form):
+    code = StringField(
+        _l("Member code"),
+        validators=[DataRequired(message=_l("Enter your member code.")), Length(max=40)],
+        description=_l("For example HUE-2026-0042."),
+    )
+    pin = PasswordField(
+        _l("PIN"), validators=[DataRequired(message=_l("Enter your PIN.")), Length(max=128)]
+    )
+    submit = SubmitField(_l("Log in"))
+
+
 class NewPasswordMixin:
     new_password = PasswordField(
         _l("New password"),

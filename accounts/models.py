@@ -55,6 +55,15 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Where reminders go by email (if SMTP is set up), and the number members may call.
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # A member's login: their code and a PIN set by their facilitator.
+    member_id: Mapped[int | None] = mapped_column(
+        # use_alter: members also points at users (created_by_id).
+        ForeignKey("members.id", ondelete="CASCADE", use_alter=True),
+        unique=True,
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)

@@ -170,6 +170,7 @@ def authenticate(
     window: timedelta,
     max_per_user: int,
     max_per_ip: int,
+    member: bool = False,
 ) -> User:
     """Return the user if the password is right and logins are not throttled.
 
@@ -184,7 +185,9 @@ def authenticate(
         raise LoginRefused(throttled=True)
     user = get_user_by_username(username)
     ok = verify_password(user.password_hash if user else None, password)
-    if not (ok and user.active):
+    # Members log in by code and PIN only on their page, staff only on theirs.
+    right_door = user is not None and (user.role == Role.MEMBER) == member
+    if not (ok and user.active and right_door):
         db.session.add(LoginFailure(username=username, ip=ip, at=now))
         audit.record(
             None, "login_failed", object_type="users", object_id=user.id if user else None, ip=ip

@@ -11,6 +11,7 @@ from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
+    MemberLoginForm,
     NewUserForm,
     ResetPasswordForm,
     UserForm,
@@ -65,6 +66,46 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def _log_in(form, username: str, secret: str, template: str, *, member: bool):
+    """Check the credentials, open a server-side session and go on; or say no."""
+    c = current_app.config
+    try:
+        user = services.authenticate(
+            username,
+            secret,
+            ip=client_ip(),
+            now=utcnow(),
+            window=timedelta(minutes=c["LOGIN_WINDOW_MINUTES"]),
+            max_per_user=c["LOGIN_MAX_FAILURES_PER_USER"],
+            max_per_ip=c["LOGIN_MAX_FAILURES_PER_IP"],
+            member=member,
+        )
+    except services.LoginRefused as refused:
+        db.session.commit()
+        if refused.throttled:
+            form.form_errors.append(
+                _(
+                    "Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                    minutes=c["LOGIN_WINDOW_MINUTES"],
+                )
+            )
+            return render_template(template, form=form), 429
+        form.form_errors.append(
+            _("Wrong code or PIN.")
+            if member
+            else _("Wrong username or password, or the account is not active.")
+        )
+        return render_template(template, form=form), 200
+    services.start_session(user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow())
+    if user.locale is None and cookie_session.get("locale"):
+        user.locale = cookie_session["locale"]
+    db.session.commit()
+    reset_cookie_session()
+    cookie_session.permanent = True
+    login_user(user)
+    return redirect(safe_next(request.args.get("next")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -72,40 +113,24 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        c = current_app.config
-        try:
-            user = services.authenticate(
-                form.username.data,
-                form.password.data,
-                ip=client_ip(),
-                now=utcnow(),
-                window=timedelta(minutes=c["LOGIN_WINDOW_MINUTES"]),
-                max_per_user=c["LOGIN_MAX_FAILURES_PER_USER"],
-                max_per_ip=c["LOGIN_MAX_FAILURES_PER_IP"],
-            )
-        except services.LoginRefused as refused:
-            db.session.commit()
-            if refused.throttled:
-                form.form_errors.append(
-                    _(
-                        "Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                        minutes=c["LOGIN_WINDOW_MINUTES"],
-                    )
-                )
-                return render_template("accounts/login.html", form=form), 429
-            form.form_errors.append(_("Wrong username or password, or the account is not active."))
-            return render_template("accounts/login.html", form=form), 200
-        services.start_session(
-            user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow()
+        return _log_in(
+            form, form.username.data, form.password.data, "accounts/login.html", member=False
         )
-        if user.locale is None and cookie_session.get("locale"):
-            user.locale = cookie_session["locale"]
-        db.session.commit()
-        reset_cookie_session()
-        cookie_session.permanent = True
-        login_user(user)
-        return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/member", methods=["GET", "POST"])
+@public
+def member_login():
+    """Members log in with their code and the PIN their facilitator set."""
+    if current_user.is_authenticated:
+        return redirect(url_for("reports.home"))
+    form = MemberLoginForm()
+    if form.validate_on_submit():
+        return _log_in(
+            form, form.code.data, form.pin.data, "accounts/member_login.html", member=True
+        )
+    return render_template("accounts/member_login.html", form=form)
 
 
 @bp.post("/logout")

@@ -36,6 +36,12 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "PER_PAGE": 25,
+    # Livelihood checks after a grant's first disbursement, in months.
+    "FOLLOW_UP_MONTHS": (1, 3, 6, 12),
+    # Email of notifications: off until SMTP_HOST is set.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "MAIL_FROM": "tuluc@localhost",
 }
 
 

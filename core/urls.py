@@ -3,6 +3,9 @@
 from urllib.parse import urlsplit
 
 from flask import request, url_for
+from flask_login import current_user
+
+from core.notify import count_unread
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -21,5 +24,10 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def unread_count() -> int:
+    return count_unread(current_user.id) if current_user.is_authenticated else 0
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["unread_count"] = unread_count

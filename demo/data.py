@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from accounts import services as accounts
-from accounts.models import Role
+from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from core.places import Commune
@@ -28,6 +28,8 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
+from livelihoods import services as grant_services
+from livelihoods.models import Activity, Grant, Method, Outcome
 
 DEMO_PASSWORD = "demo-tuluc"
 
@@ -270,9 +272,108 @@ def _seed_meetings(rng, actor, group, start, stop, day) -> int:
     return held
 
 
+PLANS = {
+    Activity.LIVESTOCK: "Nuôi 2 con lợn nái, chuồng có sẵn ở nhà. Dự kiến bán lứa đầu sau 6 tháng.",
+    Activity.CROPS: "Trồng rau cải và hành trên 300 m² đất nhà, bán ở chợ xã.",
+    Activity.SMALL_TRADE: "Mở quầy tạp hóa nhỏ trước nhà, nhập hàng ở chợ huyện.",
+    Activity.TAILORING: "Mua máy may công nghiệp, nhận may đồ cho người trong thôn.",
+    Activity.SERVICES: "Mở tiệm cắt tóc gội đầu nhỏ tại nhà.",
+}
+DEMO_PIN = "246810"
+
+
+def seed_grants(rng: random.Random, day: date) -> int:
+    """Grants in every state in each group, with tranches and visits done, due and late."""
+    if db.session.scalar(select(func.count()).select_from(Grant)):
+        return 0
+    coordinators = {
+        code: accounts.get_user_by_username(name)
+        for name, codes in (("coordinator", (46, 44, 42, 40)), ("coordinator2", (80, 24)))
+        for code in codes
+    }
+    created = 0
+    for group in db.session.scalars(select(Group).order_by(Group.id)):
+        facilitator = group.facilitators[0]
+        decider = coordinators[group.province_code]
+        members = meeting_services.members_on(group.id, day)[:8]
+        plan = [
+            "draft",
+            "submitted",
+            "returned",
+            "rejected",
+            "approved",
+            "paid_recently",
+            "paid_long_ago",
+            "closed",
+        ]
+        for member, stage in zip(members, plan, strict=False):
+            activity = rng.choice(list(PLANS))
+            grant = grant_services.draft_grant(
+                facilitator,
+                member,
+                activity=activity,
+                plan=PLANS[activity],
+                amount_requested=rng.choice([3, 4, 5, 6, 8]) * 1_000_000,
+            )
+            created += 1
+            if stage == "draft":
+                continue
+            grant_services.submit_grant(facilitator, grant)
+            if stage == "submitted":
+                continue
+            if stage == "returned":
+                grant_services.return_grant(decider, grant, note="Bổ sung chi phí thức ăn.")
+                continue
+            if stage == "rejected":
+                grant_services.reject_grant(
+                    decider, grant, reason="Đã được hỗ trợ vốn từ chương trình khác trong năm nay."
+                )
+                continue
+            grant_services.approve_grant(decider, grant, amount=grant.amount_requested, note=None)
+            if stage == "approved":
+                continue
+            days_ago = {"paid_recently": 40, "paid_long_ago": 200, "closed": 380}[stage]
+            grant_services.record_tranche(
+                decider,
+                grant,
+                paid_on=day - timedelta(days=days_ago),
+                amount=grant.amount_approved,
+                method=Method.CASH,
+                purchased="Con giống, vật tư",
+                today=day,
+            )
+            for follow_up in grant.follow_ups:
+                # Visits done up to two months ago; later ones are due, soon or overdue.
+                if follow_up.due_on < day - timedelta(days=60):
+                    grant_services.record_visit(
+                        facilitator,
+                        follow_up,
+                        visited_on=follow_up.due_on + timedelta(days=2),
+                        business_status=rng.choice(
+                            [Outcome.OPERATING, Outcome.OPERATING, Outcome.STRUGGLING]
+                        ),
+                        monthly_income=rng.choice([15, 20, 25, 30]) * 100_000,
+                        notes=None,
+                        today=day,
+                    )
+            if stage == "closed":
+                grant_services.close_grant(decider, grant, outcome=Outcome.OPERATING, note=None)
+    return created
+
+
+def seed_member_login() -> str | None:
+    """The first member of the first group can log in with their code and DEMO_PIN."""
+    group = db.session.scalar(select(Group).order_by(Group.id))
+    member = meeting_services.members_on(group.id, today())[0]
+    if db.session.scalar(select(User).where(User.member_id == member.id)) is None:
+        grant_services.set_member_pin(accounts.get_user_by_username("admin"), member, DEMO_PIN)
+    return member.code
+
+
 def seed_demo() -> dict[str, int]:
     """Create whatever part of the demo data set is missing; return counts created."""
     counts = {"users": seed_users()}
     db.session.flush()
     counts.update(seed_groups(random.Random(2026), today()))
+    counts["grants"] = seed_grants(random.Random(7), today())
     return counts

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -6,9 +9,11 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Role, User
 from core.clock import today
 from core.db import db
-from groups.models import Group, GroupStatus
+from groups.models import Group, GroupStatus, Member
 from groups.services import figures
 from groups.services.groups import is_overdue, next_meeting_on, visible_groups
+from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus
+from livelihoods.services import list_due, visible_grants
 
 bp = Blueprint("reports", __name__)
 
@@ -22,6 +27,10 @@ def group_overview(groups):
         (g, next_meeting_on(g, last.get(g.id), day), is_overdue(g, last.get(g.id), day))
         for g in groups
     ]
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
 
 
 @bp.get("/")
@@ -43,20 +52,88 @@ def home():
         ).all()
         overview = group_overview(groups)
         overdue = [g for g, _next, late in overview if late]
+        day = today()
         if current_user.role == Role.COORDINATOR:
             return render_template(
                 "reports/home_coordinator.html",
                 provinces=current_user.provinces,
                 overview=overview,
                 overdue=overdue,
+                late_visits=count(list_due(current_user, until=day, overdue_only_before=day)),
+                waiting=count(
+                    visible_grants(current_user).where(Grant.status == GrantStatus.SUBMITTED)
+                ),
             )
-        absences = figures.repeated_absences([g.id for g in groups])
-        by_id = {g.id: g for g in groups}
+        sunday = day + timedelta(days=6 - day.weekday())
         return render_template(
             "reports/home_facilitator.html",
             overview=overview,
             overdue=overdue,
-            absences=absences,
-            groups_by_id=by_id,
+            absences=figures.repeated_absences([g.id for g in groups]),
+            groups_by_id={g.id: g for g in groups},
+            due_visits=count(list_due(current_user, until=sunday)),
         )
-    return render_template("reports/home_member.html")
+    return member_home()
+
+
+NEXT_STEPS = {
+    GrantStatus.DRAFT: _l("Your facilitator is preparing the application with you."),
+    GrantStatus.SUBMITTED: _l(
+        "Your application is being looked at. Your facilitator will tell you the answer."
+    ),
+    GrantStatus.RETURNED: _l(
+        "A few things need to be added. Your facilitator will go through them with you."
+    ),
+    GrantStatus.APPROVED: _l("Approved. Your facilitator will arrange the support with you."),
+    GrantStatus.REJECTED: _l(
+        "Not approved this time. Talk with your facilitator about other support."
+    ),
+    GrantStatus.DISBURSED: _l(
+        "Support received. Your facilitator will visit to see how it is going."
+    ),
+    GrantStatus.CLOSED: _l(
+        "This support is complete. Your facilitator is still there if you need help."
+    ),
+}
+
+
+def member_home():
+    """A member's own page: their support's status and next step, the next visit, the
+    group's next meeting and who to contact. Nothing about anyone else; no amounts."""
+    member = db.session.get(Member, current_user.member_id or -1)
+    if member is None:  # a member account whose record was removed
+        return render_template(
+            "reports/home_member.html",
+            grant=None,
+            next_step=None,
+            next_visit=None,
+            next_meeting=None,
+            contacts=[],
+        )
+    grant = db.session.scalar(
+        select(Grant)
+        .where(Grant.member_id == member.id)
+        .order_by(Grant.created_at.desc(), Grant.id.desc())
+        .limit(1)
+    )
+    next_visit = db.session.scalar(
+        select(FollowUp)
+        .where(FollowUp.member_id == member.id, FollowUp.status == FollowUpStatus.SCHEDULED)
+        .order_by(FollowUp.due_on)
+        .limit(1)
+    )
+    current = member.current_membership
+    next_meeting, contacts = None, []
+    if current is not None:
+        group = current.group
+        last = figures.last_regular_meetings([group.id]).get(group.id)
+        next_meeting = next_meeting_on(group, last, today())
+        contacts = [u for u in group.facilitators if u.active]
+    return render_template(
+        "reports/home_member.html",
+        grant=grant,
+        next_step=NEXT_STEPS[grant.status] if grant else None,
+        next_visit=next_visit,
+        next_meeting=next_meeting,
+        contacts=contacts,
+    )

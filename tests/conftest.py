@@ -170,11 +170,12 @@ def make_user(app):
 
 
 def login(client: Client, user, *, follow: bool = False):
-    response = client.post(
-        "/login",
-        data={"username": user.username, "password": user.password},
-        follow_redirects=follow,
-    )
+    """Log in through the page a person of that role uses (members: code and PIN)."""
+    if getattr(user, "role", None) == Role.MEMBER:
+        url, data = "/login/member", {"code": user.username, "pin": user.password}
+    else:
+        url, data = "/login", {"username": user.username, "password": user.password}
+    response = client.post(url, data=data, follow_redirects=follow)
     if not follow:
         assert response.status_code == 302, response.get_data(as_text=True)
     return response

@@ -1,19 +1,6 @@
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-
-class GroupsError(Exception):
-    """A change refused by a rule of the domain; message is for the user, field for the form.
-
-    The message stays lazy: it is put into words in the language of whoever reads it,
-    and raising works outside a request too (jobs, the CLI).
-    """
-
-    def __init__(self, message: LazyString | str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
+from core.errors import DomainError
 
 STALE_MESSAGES = {
     "groups": _l(
@@ -34,7 +21,7 @@ STALE_MESSAGES = {
 }
 
 
-class StaleEdit(GroupsError):
+class StaleEdit(DomainError):
     """Someone else saved the record after this form was opened."""
 
     def __init__(self, obj):

@@ -93,49 +93,60 @@ def last_regular_meetings(group_ids, until: date | None = None) -> dict[int, dat
     return dict(db.session.execute(stmt).all())
 
 
-def repeated_absences(group_ids) -> list[tuple[Member, int, date]]:
-    """Members whose two latest marks in their group are both 'absent' (not excused).
-
-    Returns (member, group id, date of the latest absence), newest first.
-    """
-    if not group_ids:
-        return []
-    ranked = (
-        select(
-            Attendance.member_id,
-            Attendance.status,
-            Meeting.group_id,
-            Meeting.held_on,
-            func.row_number()
-            .over(
-                partition_by=(Attendance.member_id, Meeting.group_id),
-                order_by=(Meeting.held_on.desc(), Meeting.id.desc()),
-            )
-            .label("n"),
+def repeated_absence_rows(group_ids=None):
+    """A subquery of (member_id, group_id, absent_on): current members of a group whose
+    two latest marks there are both 'absent' (excused does not count). All groups when
+    group_ids is None, for jobs that insert from it in one statement."""
+    ranked = select(
+        Attendance.member_id,
+        Attendance.status,
+        Meeting.group_id,
+        Meeting.held_on,
+        func.row_number()
+        .over(
+            partition_by=(Attendance.member_id, Meeting.group_id),
+            order_by=(Meeting.held_on.desc(), Meeting.id.desc()),
         )
-        .join(Meeting)
-        .where(Meeting.group_id.in_(group_ids))
-        .subquery()
-    )
+        .label("n"),
+    ).join(Meeting)
+    if group_ids is not None:
+        ranked = ranked.where(Meeting.group_id.in_(group_ids))
+    ranked = ranked.subquery()
     absent = func.sum(case((ranked.c.status == AttendanceStatus.ABSENT, 1), else_=0))
     latest = (
-        select(ranked.c.member_id, ranked.c.group_id, func.max(ranked.c.held_on))
+        select(ranked.c.member_id, ranked.c.group_id, func.max(ranked.c.held_on).label("absent_on"))
         .where(ranked.c.n <= 2)
         .group_by(ranked.c.member_id, ranked.c.group_id)
         .having(absent == 2)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Member, latest.c.group_id, latest.c[2])
-        .join(latest, latest.c.member_id == Member.id)
+    return (
+        select(latest.c.member_id, latest.c.group_id, latest.c.absent_on)
         .join(
             Membership,
             and_(
-                Membership.member_id == Member.id,
+                Membership.member_id == latest.c.member_id,
                 Membership.group_id == latest.c.group_id,
                 Membership.left_on.is_(None),
             ),
         )
-        .order_by(latest.c[2].desc(), Member.sort_key)
-    ).all()
-    return [(member, gid, day) for member, gid, day in rows]
+        .subquery()
+    )
+
+
+def repeated_absences(group_ids) -> list[tuple[Member, int, date]]:
+    """Members absent at their group's last two meetings they were marked at.
+
+    Returns (member, group id, date of the latest absence), newest first.
+    """
+    if not group_ids:
+        return []
+    rows = repeated_absence_rows(group_ids)
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Member, rows.c.group_id, rows.c.absent_on)
+            .join(rows, rows.c.member_id == Member.id)
+            .order_by(rows.c.absent_on.desc(), Member.sort_key)
+        ).all()
+    ]

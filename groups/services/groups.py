@@ -8,10 +8,11 @@ from sqlalchemy import Select, or_, select
 from accounts.models import Role, User
 from core import audit
 from core.db import db
+from core.errors import DomainError
 from core.places import Commune, Province
 from groups.models import Cadence, Group, GroupStatus, group_facilitators
 from groups.services.codes import next_code
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 
 # A group is overdue when no regular meeting was held this long after one was expected.
 OVERDUE_GRACE = timedelta(days=3)
@@ -55,7 +56,7 @@ def list_groups(
 def _check_place(province_code: int, commune_code: int) -> None:
     commune = db.session.get(Commune, commune_code)
     if commune is None or commune.province_code != province_code:
-        raise GroupsError(_l("Choose a commune of the chosen province."), "commune_code")
+        raise DomainError(_l("Choose a commune of the chosen province."), "commune_code")
 
 
 def _facilitators(ids) -> list[User]:
@@ -67,7 +68,7 @@ def _facilitators(ids) -> list[User]:
         )
     )
     if len(users) != len(set(ids)):
-        raise GroupsError(_l("Choose facilitators from the list."), "facilitator_ids")
+        raise DomainError(_l("Choose facilitators from the list."), "facilitator_ids")
     return users
 
 
@@ -87,7 +88,7 @@ def create_group(
 ) -> Group:
     """Create a group in a province the actor covers, with a new code such as HUE-N007."""
     if not actor.covers_province(province_code):
-        raise GroupsError(_l("You can only create groups in your provinces."), "province_code")
+        raise DomainError(_l("You can only create groups in your provinces."), "province_code")
     _check_place(province_code, commune_code)
     province = db.session.get(Province, province_code)
     group = Group(
@@ -129,7 +130,7 @@ def update_group(
     if version != group.version:
         raise StaleEdit(group)
     if province_code != group.province_code and not actor.covers_province(province_code):
-        raise GroupsError(_l("You can only move groups to your provinces."), "province_code")
+        raise DomainError(_l("You can only move groups to your provinces."), "province_code")
     _check_place(province_code, commune_code)
     group.name, group.province_code, group.commune_code = name, province_code, commune_code
     group.village, group.founded_on, group.status = village, founded_on, status

@@ -8,6 +8,7 @@ from sqlalchemy import delete, insert, or_, select
 from accounts.models import User
 from core import audit
 from core.db import db, utcnow
+from core.errors import DomainError
 from groups.models import (
     Attendance,
     AttendanceStatus,
@@ -17,12 +18,12 @@ from groups.models import (
     Member,
     Membership,
 )
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 
 MAX_DAYS_AHEAD = 7
 
 
-class AttendanceProblem(GroupsError):
+class AttendanceProblem(DomainError):
     """Attendance names members who cannot be marked, or leaves some unmarked."""
 
     def __init__(self, message, codes: list[str]):
@@ -48,9 +49,9 @@ def members_on(group_id: int, day: date) -> list[Member]:
 
 def _check_date(group: Group, held_on: date, today: date) -> None:
     if held_on > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise GroupsError(_l("A meeting can be recorded at most a week ahead."), "held_on")
+        raise DomainError(_l("A meeting can be recorded at most a week ahead."), "held_on")
     if held_on < group.founded_on:
-        raise GroupsError(_l("The date is before the group was founded."), "held_on")
+        raise DomainError(_l("The date is before the group was founded."), "held_on")
 
 
 def _check_duplicate(
@@ -62,7 +63,7 @@ def _check_duplicate(
     if meeting_id is not None:
         stmt = stmt.where(Meeting.id != meeting_id)
     if db.session.scalar(stmt) is not None:
-        raise GroupsError(
+        raise DomainError(
             _l("This group already has a meeting of this kind on that day. Open it to correct it."),
             "held_on",
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Role, User
 from core import audit
 from core.db import db
+from core.errors import DomainError
 from core.places import Province
 from core.text import fold, sort_key
 from groups.models import (
@@ -23,7 +24,7 @@ from groups.models import (
     group_facilitators,
 )
 from groups.services.codes import next_code
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 
 
 def set_name(member: Member, full_name: str) -> None:
@@ -110,9 +111,9 @@ def create_member(
 ) -> Member:
     """Register a member in a group with a new code such as HUE-2026-0042."""
     if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
-        raise GroupsError(_l("Name the service provider."), "provider")
+        raise DomainError(_l("Name the service provider."), "provider")
     if joined_on < group.founded_on:
-        raise GroupsError(_l("The joining date is before the group was founded."), "joined_on")
+        raise DomainError(_l("The joining date is before the group was founded."), "joined_on")
     province = db.session.get(Province, group.province_code)
     member = Member(
         code=next_code(Member.code, f"{province.abbreviation}-{joined_on.year}-", 4),
@@ -183,9 +184,9 @@ def update_member(
 def _close_current(member: Member, on: date, reason: str | None) -> Membership:
     current = member.current_membership
     if current is None:
-        raise GroupsError(_l("This member is not in a group now."))
+        raise DomainError(_l("This member is not in a group now."))
     if on < current.joined_on:
-        raise GroupsError(_l("The date is before the member joined the group."), "on")
+        raise DomainError(_l("The date is before the member joined the group."), "on")
     current.left_on, current.left_reason = on, reason
     db.session.flush()  # the open-membership index allows one open row at a time
     return current
@@ -201,12 +202,12 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
     """Move the member to another group: the old row closes, a new one opens, same day."""
     current = member.current_membership
     if current is not None and current.group_id == to_group.id:
-        raise GroupsError(_l("The member is already in this group."), "group_id")
+        raise DomainError(_l("The member is already in this group."), "group_id")
     if on < to_group.founded_on:
-        raise GroupsError(_l("The date is before the group was founded."), "on")
+        raise DomainError(_l("The date is before the group was founded."), "on")
     ended = [m.left_on for m in member.memberships if m.left_on is not None]
     if current is None and ended and on < max(ended):
-        raise GroupsError(_l("The date is before the member left their last group."), "on")
+        raise DomainError(_l("The date is before the member left their last group."), "on")
     if current is not None:
         _close_current(member, on, None)
     row = Membership(
@@ -224,9 +225,9 @@ def change_group_role(actor: User, member: Member, role: GroupRole, *, on: date)
     """Give the member a new role from a date, keeping the earlier role as history."""
     current = member.current_membership
     if current is None:
-        raise GroupsError(_l("This member is not in a group now."))
+        raise DomainError(_l("This member is not in a group now."))
     if current.role == role:
-        raise GroupsError(_l("The member already has this role."), "role")
+        raise DomainError(_l("The member already has this role."), "role")
     if on == current.joined_on:
         current.role = role  # same day: a correction, not a change of history
         row = current
@@ -246,12 +247,12 @@ def record_consent(
 ) -> Consent:
     """Record consent for a purpose (and, for sharing, a named provider)."""
     if purpose == ConsentPurpose.PROVIDER_SHARING and not provider:
-        raise GroupsError(_l("Name the service provider."), "provider")
+        raise DomainError(_l("Name the service provider."), "provider")
     if purpose != ConsentPurpose.PROVIDER_SHARING:
         provider = None
     for c in member.consents:
         if c.active and c.purpose == purpose and (c.provider or "") == (provider or ""):
-            raise GroupsError(_l("This consent is already recorded."), "purpose")
+            raise DomainError(_l("This consent is already recorded."), "purpose")
     consent = Consent(
         member=member,
         purpose=purpose,
@@ -268,9 +269,9 @@ def record_consent(
 def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
     """Withdraw a consent from a date; it stays in the history."""
     if not consent.active:
-        raise GroupsError(_l("This consent was already withdrawn."))
+        raise DomainError(_l("This consent was already withdrawn."))
     if on < consent.given_on:
-        raise GroupsError(_l("The date is before the consent was given."), "on")
+        raise DomainError(_l("The date is before the consent was given."), "on")
     consent.withdrawn_on, consent.withdrawn_by_id = on, actor.id
     db.session.flush()
     audit.record(actor, "withdraw_consent", consent, detail=f"member={consent.member_id}")

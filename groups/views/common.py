@@ -10,13 +10,14 @@ from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.errors import DomainError
 from core.places import list_provinces
 from groups.models import (
     Group,
     Meeting,
     Member,
 )
-from groups.services.errors import STALE_MESSAGES, GroupsError
+from groups.services.errors import STALE_MESSAGES
 
 bp = Blueprint("groups", __name__)
 
@@ -26,7 +27,7 @@ def int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def show_error(form, error: GroupsError) -> None:
+def show_error(form, error: DomainError) -> None:
     """Put a domain error next to its field, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):

@@ -11,6 +11,7 @@ from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.errors import DomainError
 from core.forms import search_text
 from core.places import list_communes
 from groups import forms
@@ -22,7 +23,7 @@ from groups.models import (
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     form_version,
@@ -118,7 +119,7 @@ def create_group():
     if not form.refresh.data and form.validate_on_submit():
         try:
             group = group_services.create_group(current_user, **group_values(form))
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
@@ -145,7 +146,7 @@ def edit_group(group_id: int):
         except (StaleEdit, StaleDataError):
             stale(form, group)
             return render_template("groups/form.html", form=form, group=group), 409
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:

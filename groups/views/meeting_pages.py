@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.errors import DomainError
 from groups import forms
 from groups.models import (
     Attendance,
@@ -16,7 +17,7 @@ from groups.models import (
     Member,
 )
 from groups.services import meetings as meeting_services
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     form_version,
@@ -79,7 +80,7 @@ def record_meeting(group_id: int):
                     marks=marks,
                     today=today(),
                 )
-            except GroupsError as error:
+            except DomainError as error:
                 db.session.rollback()
                 show_error(form, error)
             else:
@@ -141,7 +142,7 @@ def edit_meeting(meeting_id: int):
             stale(form, meeting)
             members = _members_for(group, form, meeting)
             return meeting_page(form, group, meeting, members, marks, 409)
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:

@@ -10,6 +10,7 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.errors import DomainError
 from core.forms import choices, search_text
 from core.places import list_communes
 from groups import forms
@@ -22,7 +23,7 @@ from groups.models import (
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import members as member_services
-from groups.services.errors import GroupsError, StaleEdit
+from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     flash_form_errors,
@@ -99,7 +100,7 @@ def create_member(group_id: int):
                 consents=form.consents.data,
                 provider=form.provider.data,
             )
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
@@ -185,7 +186,7 @@ def change_membership(member_id: int):
             if form.action.data == "move":
                 target = next((g for g in targets if g.id == form.group_id.data), None)
                 if target is None:
-                    raise GroupsError(_("Choose a group from the list."), "group_id")
+                    raise DomainError(_("Choose a group from the list."), "group_id")
                 member_services.move_member(current_user, member, target, on=form.on.data)
             elif form.action.data == "leave":
                 member_services.leave_group(
@@ -195,7 +196,7 @@ def change_membership(member_id: int):
                 member_services.change_group_role(
                     current_user, member, forms.GroupRole(form.role.data), on=form.on.data
                 )
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
@@ -219,7 +220,7 @@ def record_consent(member_id: int):
                 provider=form.provider.data,
                 given_on=form.given_on.data,
             )
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
         else:
@@ -241,7 +242,7 @@ def withdraw_consent(member_id: int, consent_id: int):
     if form.validate_on_submit():
         try:
             member_services.withdraw_consent(current_user, consent, on=form.on.data)
-        except GroupsError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
         else:

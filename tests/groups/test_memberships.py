@@ -372,12 +372,12 @@ def test_consent_dated_in_the_future_is_refused(app, client, facilitator_group, 
 
 def test_service_refusal_outside_a_request_is_a_domain_error(app, make_group, make_member, leave):
     """Jobs and the CLI call services without a request: a refusal must still be a
-    GroupsError, not a RuntimeError from choosing the language of its message."""
-    from groups.services.errors import GroupsError
+    DomainError, not a RuntimeError from choosing the language of its message."""
+    from core.errors import DomainError
 
     lan = make_member(make_group())
     leave(lan, date(2025, 2, 1))
-    with app.app_context(), pytest.raises(GroupsError):
+    with app.app_context(), pytest.raises(DomainError):
         member_services.leave_group(
             NOBODY, db.session.get(Member, lan.id), on=date(2025, 3, 1), reason=None
         )

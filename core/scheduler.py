@@ -1,0 +1,110 @@
+"""The table of scheduled jobs and the one process that runs them (`flask scheduler run`).
+
+Never started in web workers or tests. Each job is a plain function of a date, listed
+here once with a stable id; jobs make themselves idempotent (core.jobs.claim and unique
+keys), so the catch-up run at start-up and a job run by hand the same day do no harm.
+"""
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from importlib import import_module
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.clock import VIETNAM, today
+from core.db import db
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    func: str  # "package.module:function", taking today=date
+    cron: dict
+
+
+JOBS = (
+    Job("followups.sweep", "livelihoods.jobs:daily_sweep", {"hour": 6, "minute": 0}),
+    Job("followups.escalate", "livelihoods.jobs:escalate_overdue", {"hour": 6, "minute": 10}),
+    Job("followups.digest", "livelihoods.jobs:weekly_digest", {"hour": 6, "minute": 20}),
+)
+EMAIL_EVERY_MINUTES = 5
+
+
+def resolve(path: str):
+    module, name = path.split(":")
+    return getattr(import_module(module), name)
+
+
+def run_job(app, job: Job, day=None) -> dict:
+    """Run one job in its own app context and transaction, then send what it added."""
+    with app.app_context():
+        try:
+            result = resolve(job.func)(today=day or today())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("job %s failed", job.id)
+            raise
+        finally:
+            db.session.remove()
+        logger.info("job %s: %s", job.id, result)
+        return result
+
+
+def send_email(app) -> None:
+    with app.app_context():
+        try:
+            resolve("livelihoods.jobs:send_email")()
+        except Exception:
+            logger.exception("sending email failed")
+        finally:
+            db.session.remove()
+
+
+scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")
+
+
+@scheduler_cli.command("run")
+def run_scheduler() -> None:
+    """Run the scheduled jobs until stopped; catch up on each job first."""
+    app = current_app._get_current_object()
+    for job in JOBS:  # catch up on what ran while this process was down
+        run_job(app, job)
+    send_email(app)
+    scheduler = BlockingScheduler(timezone=VIETNAM)
+    for job in JOBS:
+        scheduler.add_job(
+            run_job,
+            CronTrigger(timezone=VIETNAM, **job.cron),
+            args=(app, job),
+            id=job.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+    scheduler.add_job(
+        send_email,
+        "interval",
+        minutes=EMAIL_EVERY_MINUTES,
+        args=(app,),
+        id="notifications.email",
+        coalesce=True,
+        max_instances=1,
+    )
+    click.echo("Scheduler running (Asia/Ho_Chi_Minh). Ctrl+C to stop.")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+@scheduler_cli.command("list")
+def list_jobs() -> None:
+    """Show the scheduled jobs."""
+    for job in JOBS:
+        click.echo(f"{job.id:<22} {job.func:<40} {job.cron}")

@@ -1,0 +1,280 @@
+"""Scheduled jobs of follow-ups: the daily sweep, escalation and the weekly digest.
+
+Each is a plain function of a date, run by the scheduler process, by `flask followups
+…` with --today, and by tests. Each claims (job, period) in its own transaction and
+inserts notifications with unique keys, so a second run, or a run in another process at
+the same time, notifies nobody twice. State is derived from dates, so the first run
+after the scheduler was down catches up on what the missed days would have sent.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from accounts.models import Role, User, user_provinces
+from core import notify
+from core.db import UTCDateTime, db, utcnow
+from core.i18n import format_day
+from core.jobs import claim
+from groups.models import Group, GroupStatus, Member, group_facilitators
+from groups.services.figures import last_regular_meetings, repeated_absence_rows
+from groups.services.groups import is_overdue
+from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
+
+logger = logging.getLogger(__name__)
+
+DUE_SOON_DAYS = 3
+ESCALATE_AFTER_DAYS = 14
+HOME_VISIT_AFTER_DAYS = 7
+
+
+def _insert(model):
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def _now():
+    return literal(utcnow(), type_=UTCDateTime())
+
+
+def _plus_days(column, days: int):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column + days  # date + integer is a date
+    return func.date(column, f"+{days} days")
+
+
+def _text(*parts):
+    """SQL string concatenation of columns and literals, the same on both databases."""
+    out = literal("")
+    for part in parts:
+        out = out + (cast(part, String) if not isinstance(part, str) else literal(part))
+    return out
+
+
+def schedule_home_visits(today: date) -> int:
+    """Open a home visit for each member absent twice in a row, once per absence."""
+    rows = repeated_absence_rows()
+    source = (
+        select(
+            literal(FollowUpKind.HOME_VISIT.value),
+            _text("home:", rows.c.member_id, ":", rows.c.absent_on),
+            rows.c.member_id,
+            rows.c.group_id,
+            Group.province_code,
+            rows.c.absent_on,
+            _plus_days(rows.c.absent_on, HOME_VISIT_AFTER_DAYS),
+            literal(FollowUpStatus.SCHEDULED.value),
+            _now(),
+        )
+        .join(Group, Group.id == rows.c.group_id)
+        .where(Group.status == GroupStatus.ACTIVE, rows.c.absent_on <= today)
+    )
+    stmt = (
+        _insert(FollowUp)
+        .from_select(
+            [
+                "kind",
+                "source_key",
+                "member_id",
+                "group_id",
+                "province_code",
+                "source_on",
+                "due_on",
+                "status",
+                "created_at",
+            ],
+            source,
+        )
+        .on_conflict_do_nothing(index_elements=["source_key"])
+    )
+    return db.session.execute(stmt).rowcount or 0
+
+
+def daily_sweep(today: date) -> dict[str, int]:
+    """Open home visits after repeated absences; remind facilitators of visits due
+    within three days, due today and overdue, once per visit and stage."""
+    if not claim("followups.sweep", today.isoformat()):
+        logger.info("sweep for %s already ran", today)
+        return {"skipped": 1}
+    home_visits = schedule_home_visits(today)
+    stage = case(
+        (FollowUp.due_on < today, literal("overdue")),
+        (FollowUp.due_on == today, literal("due_today")),
+        else_=literal("due_soon"),
+    )
+    source = (
+        select(
+            group_facilitators.c.user_id,
+            _text("fu:", FollowUp.id, ":", stage, ":", group_facilitators.c.user_id),
+            stage,
+            FollowUp.id,
+            _now(),
+        )
+        .join(group_facilitators, group_facilitators.c.group_id == FollowUp.group_id)
+        .join(User, User.id == group_facilitators.c.user_id)
+        .where(
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+            FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            User.active,
+        )
+    )
+    reminded = db.session.execute(
+        notify.insert_statement().from_select(
+            ["user_id", "key", "kind", "object_id", "created_at"], source
+        )
+    ).rowcount
+    db.session.commit()
+    return {"home_visits": home_visits, "reminders": reminded or 0}
+
+
+def escalate_overdue(today: date) -> dict[str, int]:
+    """Tell the province's coordinators about visits overdue by more than 14 days."""
+    if not claim("followups.escalate", today.isoformat()):
+        return {"skipped": 1}
+    source = (
+        select(
+            user_provinces.c.user_id,
+            _text("esc:", FollowUp.id, ":", user_provinces.c.user_id),
+            literal("escalated"),
+            FollowUp.id,
+            _now(),
+        )
+        .join(user_provinces, user_provinces.c.province_code == FollowUp.province_code)
+        .join(User, User.id == user_provinces.c.user_id)
+        .where(
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+            FollowUp.due_on < today - timedelta(days=ESCALATE_AFTER_DAYS),
+            User.active,
+            User.role == Role.COORDINATOR,
+        )
+    )
+    escalated = db.session.execute(
+        notify.insert_statement().from_select(
+            ["user_id", "key", "kind", "object_id", "created_at"], source
+        )
+    ).rowcount
+    db.session.commit()
+    return {"escalated": escalated or 0}
+
+
+def weekly_digest(today: date) -> dict[str, int]:
+    """Once a week per coordinator: overdue visits, groups behind on meetings and grants
+    waiting for a decision in their provinces. Runs daily; the ISO week in the key makes
+    Monday's digest go out on the first run of the week."""
+    year, week, _ = today.isocalendar()
+    period = f"{year}-W{week:02d}"
+    if not claim("followups.digest", period):
+        return {"skipped": 1}
+    overdue = dict(
+        db.session.execute(
+            select(FollowUp.province_code, func.count())
+            .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
+            .group_by(FollowUp.province_code)
+        ).all()
+    )
+    waiting = dict(
+        db.session.execute(
+            select(Grant.province_code, func.count())
+            .where(Grant.status == GrantStatus.SUBMITTED)
+            .group_by(Grant.province_code)
+        ).all()
+    )
+    groups = db.session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE)).all()
+    last = last_regular_meetings([g.id for g in groups])
+    behind: dict[int, int] = {}
+    for g in groups:
+        if is_overdue(g, last.get(g.id), today):
+            behind[g.province_code] = behind.get(g.province_code, 0) + 1
+    coordinators = db.session.execute(
+        select(User.id, user_provinces.c.province_code)
+        .join(user_provinces, user_provinces.c.user_id == User.id)
+        .where(User.role == Role.COORDINATOR, User.active)
+    ).all()
+    totals: dict[int, dict[str, int]] = {}
+    for user_id, province_code in coordinators:
+        t = totals.setdefault(user_id, {"overdue": 0, "behind": 0, "waiting": 0})
+        t["overdue"] += overdue.get(province_code, 0)
+        t["behind"] += behind.get(province_code, 0)
+        t["waiting"] += waiting.get(province_code, 0)
+    sent = sum(
+        notify.notify(
+            user_id,
+            f"digest:{period}:{user_id}",
+            "digest",
+            data={**t, "week": period, "on": today.isoformat()},
+        )
+        for user_id, t in totals.items()
+    )
+    db.session.commit()
+    return {"digests": sent}
+
+
+def send_email() -> dict[str, int]:
+    """Email what the jobs added, where SMTP is configured."""
+    return {"emailed": notify.send_pending_email()}
+
+
+# Words for the inbox and email, in the reader's language. Member codes only, no names,
+# amounts or circumstances.
+
+
+def _render_follow_ups(notifications):
+    ids = {n.object_id for n in notifications}
+    rows = {
+        f.id: (f, code)
+        for f, code in db.session.execute(
+            select(FollowUp, Member.code)
+            .join(Member, Member.id == FollowUp.member_id)
+            .where(FollowUp.id.in_(ids))
+        ).all()
+    }
+    out = {}
+    for n in notifications:
+        follow_up, code = rows[n.object_id]
+        day = format_day(follow_up.due_on)
+        subject = {
+            "due_soon": _("Visit coming up: %(code)s", code=code),
+            "due_today": _("Visit due today: %(code)s", code=code),
+            "overdue": _("Visit overdue: %(code)s", code=code),
+            "escalated": _("Visit overdue for more than two weeks: %(code)s", code=code),
+        }[n.kind]
+        body = _(
+            "%(kind)s: %(code)s, due on %(day)s.", kind=follow_up.kind.label, code=code, day=day
+        )
+        out[n.id] = (subject, body, url_for("livelihoods.record_visit", follow_up_id=follow_up.id))
+    return out
+
+
+def _render_digest(notifications):
+    out = {}
+    for n in notifications:
+        d = n.data
+        subject = _("Your week in Tự Lực")
+        body = " ".join(
+            [
+                ngettext("%(num)d visit is overdue.", "%(num)d visits are overdue.", d["overdue"]),
+                ngettext(
+                    "%(num)d group is behind on meetings.",
+                    "%(num)d groups are behind on meetings.",
+                    d["behind"],
+                ),
+                ngettext(
+                    "%(num)d grant is waiting for a decision.",
+                    "%(num)d grants are waiting for a decision.",
+                    d["waiting"],
+                ),
+            ]
+        )
+        out[n.id] = (subject, body, url_for("livelihoods.due"))
+    return out
+
+
+notify.RENDERERS.update(
+    {kind: _render_follow_ups for kind in ("due_soon", "due_today", "overdue", "escalated")}
+)
+notify.RENDERERS["digest"] = _render_digest

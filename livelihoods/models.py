@@ -1,0 +1,274 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import Role, User, enum_column
+from core.db import db, utcnow
+from groups.models import Group, Member
+
+
+class Activity(StrEnum):
+    LIVESTOCK = "livestock"
+    CROPS = "crops"
+    SMALL_TRADE = "small_trade"
+    TAILORING = "tailoring"
+    SERVICES = "services"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return {
+            Activity.LIVESTOCK: _l("Livestock"),
+            Activity.CROPS: _l("Crops"),
+            Activity.SMALL_TRADE: _l("Small trade"),
+            Activity.TAILORING: _l("Tailoring"),
+            Activity.SERVICES: _l("Services"),
+            Activity.OTHER: _l("Other"),
+        }[self]
+
+
+class GrantStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # sent back for correction
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DISBURSED = "disbursed"  # at least one tranche paid
+    CLOSED = "closed"
+
+    @property
+    def label(self):
+        return {
+            GrantStatus.DRAFT: _l("Draft"),
+            GrantStatus.SUBMITTED: _l("Waiting for a decision"),
+            GrantStatus.RETURNED: _l("Sent back for correction"),
+            GrantStatus.APPROVED: _l("Approved"),
+            GrantStatus.REJECTED: _l("Not approved"),
+            GrantStatus.DISBURSED: _l("Paid out"),
+            GrantStatus.CLOSED: _l("Completed"),
+        }[self]
+
+
+class Outcome(StrEnum):
+    OPERATING = "operating"
+    STRUGGLING = "struggling"
+    STOPPED = "stopped"
+
+    @property
+    def label(self):
+        return {
+            Outcome.OPERATING: _l("Operating"),
+            Outcome.STRUGGLING: _l("Struggling"),
+            Outcome.STOPPED: _l("Stopped"),
+        }[self]
+
+
+class Grant(db.Model):
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # The group and province when drafted: they decide who may see and decide it.
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    activity: Mapped[Activity] = mapped_column(enum_column(Activity))
+    plan: Mapped[str] = mapped_column(Text)
+    amount_requested: Mapped[int]
+    amount_approved: Mapped[int | None]
+    status: Mapped[GrantStatus] = mapped_column(enum_column(GrantStatus), index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    member: Mapped[Member] = relationship()
+    group: Mapped[Group] = relationship()
+    tranches: Mapped[list["Tranche"]] = relationship(
+        back_populates="grant", order_by="Tranche.paid_on, Tranche.id"
+    )
+    events: Mapped[list["GrantEvent"]] = relationship(
+        back_populates="grant", order_by="GrantEvent.at, GrantEvent.id"
+    )
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="grant", order_by="FollowUp.due_on, FollowUp.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def paid(self) -> int:
+        return sum(t.amount for t in self.tranches)
+
+    @property
+    def remaining(self) -> int:
+        return (self.amount_approved or 0) - self.paid
+
+    @property
+    def first_paid_on(self) -> date | None:
+        return min((t.paid_on for t in self.tranches), default=None)
+
+    def can_view(self, user) -> bool:
+        """Staff in scope of the grant's group; the member it belongs to."""
+        if user.role == Role.MEMBER:
+            return user.member_id == self.member_id
+        if user.role == Role.FACILITATOR:
+            return self.group.is_facilitated_by(user)
+        return user.covers_province(self.province_code)
+
+    def can_edit(self, user) -> bool:
+        """Change the application: staff in scope, while it is a draft or sent back."""
+        return (
+            user.role != Role.MEMBER
+            and self.status in (GrantStatus.DRAFT, GrantStatus.RETURNED)
+            and self.can_view(user)
+        )
+
+    def can_decide(self, user) -> bool:
+        """Approve, reject or send back: a coordinator of the province (or an admin) who
+        neither drafted nor submitted it, whatever other roles they hold."""
+        return (
+            user.role in (Role.COORDINATOR, Role.ADMIN)
+            and user.covers_province(self.province_code)
+            and user.id not in (self.drafted_by_id, self.submitted_by_id)
+        )
+
+    def can_disburse(self, user) -> bool:
+        return user.role in (Role.COORDINATOR, Role.ADMIN) and user.covers_province(
+            self.province_code
+        )
+
+    def can_follow_up(self, user) -> bool:
+        """Record visits: anyone on staff who can see it."""
+        return user.role != Role.MEMBER and self.can_view(user)
+
+
+class GrantEvent(db.Model):
+    """One step of a grant's timeline: who did what, when and why."""
+
+    __tablename__ = "grant_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[GrantStatus] = mapped_column(enum_column(GrantStatus))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    grant: Mapped[Grant] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Method(StrEnum):
+    CASH = "cash"
+    BANK_TRANSFER = "bank_transfer"
+    IN_KIND = "in_kind"
+
+    @property
+    def label(self):
+        return {
+            Method.CASH: _l("Cash"),
+            Method.BANK_TRANSFER: _l("Bank transfer"),
+            Method.IN_KIND: _l("In kind"),
+        }[self]
+
+
+class Tranche(db.Model):
+    __tablename__ = "tranches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    paid_on: Mapped[date]
+    amount: Mapped[int]
+    method: Mapped[Method] = mapped_column(enum_column(Method))
+    purchased: Mapped[str | None] = mapped_column(String(300))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grant: Mapped[Grant] = relationship(back_populates="tranches")
+
+
+class FollowUpKind(StrEnum):
+    GRANT_CHECK = "grant_check"
+    HOME_VISIT = "home_visit"
+
+    @property
+    def label(self):
+        return {
+            FollowUpKind.GRANT_CHECK: _l("Livelihood check"),
+            FollowUpKind.HOME_VISIT: _l("Home visit"),
+        }[self]
+
+
+class FollowUpStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return {
+            FollowUpStatus.SCHEDULED: _l("Scheduled"),
+            FollowUpStatus.DONE: _l("Done"),
+            FollowUpStatus.MISSED: _l("Missed"),
+            FollowUpStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+class FollowUp(db.Model):
+    """A visit due on a date derived from its source: the first disbursement plus N
+    months, or the second absence in a row. Overdue is derived, never stored."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[FollowUpKind] = mapped_column(enum_column(FollowUpKind))
+    # One per source: grant:<id>:<months> or home:<member id>:<date of the absence>.
+    source_key: Mapped[str] = mapped_column(String(60), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    months_after: Mapped[int | None]
+    source_on: Mapped[date]
+    due_on: Mapped[date] = mapped_column(index=True)
+    status: Mapped[FollowUpStatus] = mapped_column(enum_column(FollowUpStatus), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    group: Mapped[Group] = relationship()
+    grant: Mapped[Grant | None] = relationship(back_populates="follow_ups")
+    visit: Mapped["Visit | None"] = relationship(back_populates="follow_up")
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == FollowUpStatus.SCHEDULED and self.due_on < today
+
+    def can_view(self, user) -> bool:
+        if user.role == Role.FACILITATOR:
+            return self.group.is_facilitated_by(user)
+        return user.role != Role.MEMBER and user.covers_province(self.province_code)
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("follow_ups.id", ondelete="SET NULL"), unique=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    visited_on: Mapped[date]
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    business_status: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    monthly_income: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    follow_up: Mapped[FollowUp | None] = relationship(back_populates="visit")
+    visitor: Mapped[User | None] = relationship()

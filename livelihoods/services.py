@@ -1,0 +1,390 @@
+"""Grants from draft to outcome, their tranches, follow-up visits and member logins.
+
+Every state change adds a GrantEvent: the timeline shows who, when and why.
+"""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from accounts.models import Role, User
+from accounts.services import get_user_by_username, revoke_sessions
+from core import audit
+from core.db import db
+from core.errors import DomainError
+from core.i18n import format_vnd
+from core.security import hash_password
+from groups.models import Group, Member, group_facilitators
+from livelihoods.models import (
+    Activity,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    Method,
+    Outcome,
+    Tranche,
+    Visit,
+)
+
+DEFAULT_CHECK_MONTHS = (1, 3, 6, 12)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day N months later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _event(grant: Grant, actor: User | None, action: str, note: str | None = None) -> None:
+    grant.events.append(
+        GrantEvent(
+            actor_id=getattr(actor, "id", None), action=action, to_status=grant.status, note=note
+        )
+    )
+
+
+def _require_status(grant: Grant, *allowed: GrantStatus) -> None:
+    if grant.status not in allowed:
+        raise DomainError(
+            _l(
+                "That step is not possible while the grant is at this stage: %(status)s.",
+                status=grant.status.label,
+            )
+        )
+
+
+def visible_grants(user: User) -> Select:
+    stmt = select(Grant)
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role == Role.COORDINATOR:
+        return stmt.where(Grant.province_code.in_(user.province_codes or {-1}))
+    if user.role == Role.FACILITATOR:
+        return stmt.join(group_facilitators, group_facilitators.c.group_id == Grant.group_id).where(
+            group_facilitators.c.user_id == user.id
+        )
+    return stmt.where(Grant.member_id == user.member_id)
+
+
+# The application -----------------------------------------------------------------------
+
+
+def draft_grant(
+    actor: User, member: Member, *, activity: Activity, plan: str, amount_requested: int
+) -> Grant:
+    """Draft a grant application with a member of a group."""
+    current = member.current_membership
+    if current is None:
+        raise DomainError(_l("Only a member who is in a group now can apply."))
+    if amount_requested <= 0:
+        raise DomainError(_l("Enter an amount above zero."), "amount_requested")
+    grant = Grant(
+        member=member,
+        group_id=current.group_id,
+        province_code=member.province_code,
+        activity=activity,
+        plan=plan,
+        amount_requested=amount_requested,
+        status=GrantStatus.DRAFT,
+        drafted_by_id=actor.id,
+    )
+    db.session.add(grant)
+    _event(grant, actor, "drafted")
+    db.session.flush()
+    audit.record(actor, "create", grant)
+    return grant
+
+
+def update_draft(
+    actor: User, grant: Grant, *, activity: Activity, plan: str, amount_requested: int
+) -> Grant:
+    _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
+    if amount_requested <= 0:
+        raise DomainError(_l("Enter an amount above zero."), "amount_requested")
+    grant.activity, grant.plan, grant.amount_requested = activity, plan, amount_requested
+    _event(grant, actor, "edited")
+    db.session.flush()
+    return grant
+
+
+def submit_grant(actor: User, grant: Grant) -> Grant:
+    """Send the application to the province's coordinators for a decision."""
+    _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
+    grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id
+    _event(grant, actor, "submitted")
+    db.session.flush()
+    return grant
+
+
+def _require_decider(actor: User, grant: Grant) -> None:
+    if not grant.can_decide(actor):
+        raise DomainError(_l("Someone who drafted or submitted a grant cannot decide on it."))
+
+
+def approve_grant(actor: User, grant: Grant, *, amount: int, note: str | None) -> Grant:
+    """Approve, possibly for another amount than requested."""
+    _require_decider(actor, grant)
+    _require_status(grant, GrantStatus.SUBMITTED)
+    if amount <= 0:
+        raise DomainError(_l("Enter an amount above zero."), "amount")
+    grant.status, grant.amount_approved = GrantStatus.APPROVED, amount
+    _event(grant, actor, "approved", note)
+    db.session.flush()
+    return grant
+
+
+def reject_grant(actor: User, grant: Grant, *, reason: str) -> Grant:
+    _require_decider(actor, grant)
+    _require_status(grant, GrantStatus.SUBMITTED)
+    if not reason:
+        raise DomainError(_l("Give the reason."), "note")
+    grant.status = GrantStatus.REJECTED
+    _event(grant, actor, "rejected", reason)
+    db.session.flush()
+    return grant
+
+
+def return_grant(actor: User, grant: Grant, *, note: str) -> Grant:
+    """Send the application back for correction, saying what to correct."""
+    _require_decider(actor, grant)
+    _require_status(grant, GrantStatus.SUBMITTED)
+    if not note:
+        raise DomainError(_l("Say what needs correcting."), "note")
+    grant.status = GrantStatus.RETURNED
+    _event(grant, actor, "returned", note)
+    db.session.flush()
+    return grant
+
+
+def close_grant(actor: User, grant: Grant, *, outcome: Outcome, note: str | None) -> Grant:
+    """Close a paid-out grant with its outcome; open follow-ups are cancelled."""
+    _require_status(grant, GrantStatus.DISBURSED)
+    grant.status, grant.outcome = GrantStatus.CLOSED, outcome
+    for follow_up in grant.follow_ups:
+        if follow_up.status == FollowUpStatus.SCHEDULED:
+            follow_up.status = FollowUpStatus.CANCELLED
+    _event(grant, actor, "closed", note)
+    db.session.flush()
+    return grant
+
+
+# Money ----------------------------------------------------------------------------------
+
+
+def record_tranche(
+    actor: User,
+    grant: Grant,
+    *,
+    paid_on: date,
+    amount: int,
+    method: Method,
+    purchased: str | None,
+    today: date,
+    check_months=DEFAULT_CHECK_MONTHS,
+) -> Tranche:
+    """Record a disbursement; the first one schedules the follow-up visits."""
+    _require_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
+    _check_tranche(grant, paid_on, amount, today, exclude=None)
+    tranche = Tranche(
+        grant=grant,
+        paid_on=paid_on,
+        amount=amount,
+        method=method,
+        purchased=purchased,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(tranche)
+    grant.status = GrantStatus.DISBURSED
+    _event(grant, actor, "disbursed", None)
+    db.session.flush()
+    schedule_grant_checks(grant, check_months)
+    return tranche
+
+
+def correct_tranche(
+    actor: User,
+    tranche: Tranche,
+    *,
+    paid_on: date,
+    amount: int,
+    method: Method,
+    purchased: str | None,
+    today: date,
+) -> Tranche:
+    """Correct a disbursement; open visits move with the first disbursement date."""
+    grant = tranche.grant
+    _require_status(grant, GrantStatus.DISBURSED)
+    _check_tranche(grant, paid_on, amount, today, exclude=tranche)
+    tranche.paid_on, tranche.amount, tranche.method = paid_on, amount, method
+    tranche.purchased = purchased
+    _event(grant, actor, "corrected", None)
+    db.session.flush()
+    reschedule_grant_checks(grant)
+    return tranche
+
+
+def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclude) -> None:
+    if amount <= 0:
+        raise DomainError(_l("Enter an amount above zero."), "amount")
+    if paid_on > today:
+        raise DomainError(_l("A disbursement cannot be dated in the future."), "paid_on")
+    paid_elsewhere = sum(t.amount for t in grant.tranches if t is not exclude)
+    if paid_elsewhere + amount > (grant.amount_approved or 0):
+        raise DomainError(
+            _l(
+                "This is more than what remains of the approved amount (%(remaining)s).",
+                remaining=format_vnd((grant.amount_approved or 0) - paid_elsewhere),
+            ),
+            "amount",
+        )
+
+
+# Follow-ups -----------------------------------------------------------------------------
+
+
+def schedule_grant_checks(grant: Grant, months=DEFAULT_CHECK_MONTHS) -> None:
+    """Create the livelihood checks (1, 3, 6, 12 months after the first payment) once."""
+    first = grant.first_paid_on
+    existing = {f.months_after for f in grant.follow_ups if f.kind == FollowUpKind.GRANT_CHECK}
+    for n in months:
+        if n in existing:
+            continue
+        grant.follow_ups.append(
+            FollowUp(
+                kind=FollowUpKind.GRANT_CHECK,
+                source_key=f"grant:{grant.id}:{n}",
+                member_id=grant.member_id,
+                group_id=grant.group_id,
+                province_code=grant.province_code,
+                months_after=n,
+                source_on=first,
+                due_on=add_months(first, n),
+                status=FollowUpStatus.SCHEDULED,
+            )
+        )
+    db.session.flush()
+
+
+def reschedule_grant_checks(grant: Grant) -> None:
+    """Move open checks when the first disbursement date changed; done ones stay."""
+    first = grant.first_paid_on
+    for f in grant.follow_ups:
+        if f.kind == FollowUpKind.GRANT_CHECK and f.status == FollowUpStatus.SCHEDULED:
+            f.source_on, f.due_on = first, add_months(first, f.months_after)
+    db.session.flush()
+
+
+def record_visit(
+    actor: User,
+    follow_up: FollowUp,
+    *,
+    visited_on: date,
+    business_status: Outcome | None,
+    monthly_income: int | None,
+    notes: str | None,
+    today: date,
+) -> Visit:
+    """Record the visit; it closes the follow-up, which stops its reminders."""
+    if follow_up.status != FollowUpStatus.SCHEDULED:
+        raise DomainError(_l("This visit is already recorded or closed."))
+    if visited_on > today:
+        raise DomainError(_l("A visit cannot be dated in the future."), "visited_on")
+    if follow_up.grant is not None:
+        first = follow_up.grant.first_paid_on
+        if first and visited_on < first:
+            raise DomainError(_l("The visit is dated before the first disbursement."), "visited_on")
+        if business_status is None:
+            raise DomainError(_l("Choose how the business is doing."), "business_status")
+    if monthly_income is not None and monthly_income < 0:
+        raise DomainError(_l("Enter an amount of zero or more."), "monthly_income")
+    visit = Visit(
+        follow_up=follow_up,
+        member_id=follow_up.member_id,
+        grant_id=follow_up.grant_id,
+        visited_on=visited_on,
+        visitor_id=actor.id,
+        business_status=business_status,
+        monthly_income=monthly_income,
+        notes=notes,
+    )
+    db.session.add(visit)
+    follow_up.status = FollowUpStatus.DONE
+    if follow_up.grant is not None:
+        _event(follow_up.grant, actor, "visited", None)
+    db.session.flush()
+    return visit
+
+
+def mark_missed(actor: User, follow_up: FollowUp) -> FollowUp:
+    """The visit could not happen; it leaves the due lists."""
+    if follow_up.status != FollowUpStatus.SCHEDULED:
+        raise DomainError(_l("This visit is already recorded or closed."))
+    follow_up.status = FollowUpStatus.MISSED
+    db.session.flush()
+    audit.record(actor, "missed", follow_up)
+    return follow_up
+
+
+def visible_follow_ups(user: User) -> Select:
+    stmt = select(FollowUp).options(selectinload(FollowUp.member), selectinload(FollowUp.group))
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role == Role.COORDINATOR:
+        return stmt.where(FollowUp.province_code.in_(user.province_codes or {-1}))
+    if user.role == Role.FACILITATOR:
+        return stmt.join(
+            group_facilitators, group_facilitators.c.group_id == FollowUp.group_id
+        ).where(group_facilitators.c.user_id == user.id)
+    return stmt.where(False)
+
+
+def list_due(user: User, *, until: date, overdue_only_before: date | None = None) -> Select:
+    """Open follow-ups due on or before `until` (overdue ones included), earliest first."""
+    stmt = visible_follow_ups(user).where(
+        FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on <= until
+    )
+    if overdue_only_before is not None:
+        stmt = stmt.where(FollowUp.due_on < overdue_only_before)
+    return stmt.order_by(FollowUp.due_on, FollowUp.id)
+
+
+# Member logins --------------------------------------------------------------------------
+
+
+def set_member_pin(actor: User, member: Member, pin: str) -> User:
+    """Give a member a login (their code and a PIN), or a new PIN; old sessions end."""
+    user = db.session.scalar(select(User).where(User.member_id == member.id))
+    if user is None:
+        if get_user_by_username(member.code) is not None:
+            raise DomainError(_l("This code is already used by another account."))
+        # The code, not the name: personal data stays in one place.
+        user = User(
+            username=member.code.lower(),
+            full_name=member.code,
+            role=Role.MEMBER,
+            member_id=member.id,
+            password_hash=hash_password(pin),
+        )
+        db.session.add(user)
+    else:
+        user.password_hash = hash_password(pin)
+        user.active = True
+        revoke_sessions(user)
+    db.session.flush()
+    audit.record(actor, "set_pin", member)
+    return user
+
+
+def facilitators_of(group: Group) -> list[User]:
+    return [u for u in group.facilitators if u.active]

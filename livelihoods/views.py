@@ -1,0 +1,391 @@
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from accounts.models import Role
+from core.auth import require
+from core.clock import today
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.notify import Notification, render
+from groups.models import Member
+from groups.views.common import load_member, show_error
+from livelihoods import forms, services
+from livelihoods import jobs as _jobs  # noqa: F401 - registers the notification texts
+from livelihoods.models import (
+    Activity,
+    FollowUp,
+    Grant,
+    GrantStatus,
+    Method,
+    Outcome,
+    Tranche,
+)
+
+bp = Blueprint("livelihoods", __name__)
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+
+
+def load_grant(grant_id: int) -> Grant:
+    """A grant the current user may see; members get 404 for every grant page."""
+    grant = db.get_or_404(Grant, grant_id)
+    if current_user.role == Role.MEMBER:
+        abort(404)
+    require(grant.can_view(current_user))
+    return grant
+
+
+def conflict(form) -> None:
+    db.session.rollback()
+    form.form_errors.append(
+        _(
+            "Someone else changed this grant at the same moment. "
+            "Nothing was saved; open the grant again and check."
+        )
+    )
+
+
+@bp.get("/grants")
+def list_grants():
+    require(current_user.role in STAFF)
+    status = request.args.get("status", "")
+    status = GrantStatus(status) if status in GrantStatus._value2member_map_ else None
+    stmt = services.visible_grants(current_user).options(selectinload(Grant.member))
+    if status:
+        stmt = stmt.where(Grant.status == status)
+    stmt = stmt.order_by(Grant.created_at.desc(), Grant.id.desc())
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template(
+        "livelihoods/list.html", page=page, status=status, statuses=list(GrantStatus)
+    )
+
+
+@bp.route("/members/<int:member_id>/grants/new", methods=["GET", "POST"])
+def draft_grant(member_id: int):
+    member = load_member(member_id)
+    require(current_user.role in STAFF and member.can_edit(current_user))
+    form = forms.GrantForm()
+    if form.validate_on_submit():
+        try:
+            grant = services.draft_grant(
+                current_user,
+                member,
+                activity=Activity(form.activity.data),
+                plan=form.plan.data,
+                amount_requested=form.amount_requested.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft was saved. Submit it when the plan is ready."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template("livelihoods/grant_form.html", form=form, member=member, grant=None)
+
+
+@bp.get("/grants/<int:grant_id>")
+def show_grant(grant_id: int):
+    grant = load_grant(grant_id)
+    return render_template(
+        "livelihoods/grant.html", grant=grant, today=today(), confirm=forms.Form()
+    )
+
+
+@bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
+def edit_grant(grant_id: int):
+    grant = load_grant(grant_id)
+    require(grant.can_edit(current_user))
+    form = forms.GrantForm(obj=grant)
+    if request.method == "GET":
+        form.activity.data = grant.activity.value
+    if form.validate_on_submit():
+        try:
+            services.update_draft(
+                current_user,
+                grant,
+                activity=Activity(form.activity.data),
+                plan=form.plan.data,
+                amount_requested=form.amount_requested.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            conflict(form)
+        else:
+            flash(_("The application was saved."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template(
+        "livelihoods/grant_form.html", form=form, member=grant.member, grant=grant
+    )
+
+
+def _step(grant: Grant, action, success: str):
+    """Run a one-button step (submit) and come back to the grant with a message."""
+    try:
+        action()
+        db.session.commit()
+    except (DomainError, StaleDataError) as error:
+        db.session.rollback()
+        flash(str(getattr(error, "message", _("Nothing was saved; try again."))), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+
+
+@bp.post("/grants/<int:grant_id>/submit")
+def submit_grant(grant_id: int):
+    grant = load_grant(grant_id)
+    require(grant.can_edit(current_user))
+    return _step(
+        grant,
+        lambda: services.submit_grant(current_user, grant),
+        _("The application was sent to the coordinator for a decision."),
+    )
+
+
+@bp.route("/grants/<int:grant_id>/decide", methods=["GET", "POST"])
+def decide_grant(grant_id: int):
+    grant = load_grant(grant_id)
+    require(grant.can_decide(current_user))
+    form = forms.DecisionForm()
+    if request.method == "GET":
+        form.amount.data = grant.amount_requested
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                services.approve_grant(
+                    current_user, grant, amount=form.amount.data, note=form.note.data
+                )
+            elif form.decision.data == "reject":
+                services.reject_grant(current_user, grant, reason=form.note.data)
+            else:
+                services.return_grant(current_user, grant, note=form.note.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            conflict(form)
+        else:
+            flash(_("The decision was recorded."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template("livelihoods/decide.html", form=form, grant=grant)
+
+
+@bp.route("/grants/<int:grant_id>/tranches/new", methods=["GET", "POST"])
+def record_tranche(grant_id: int):
+    grant = load_grant(grant_id)
+    require(grant.can_disburse(current_user))
+    form = forms.TrancheForm()
+    if request.method == "GET":
+        form.paid_on.data, form.amount.data = today(), grant.remaining or None
+    if form.validate_on_submit():
+        try:
+            services.record_tranche(
+                current_user,
+                grant,
+                paid_on=form.paid_on.data,
+                amount=form.amount.data,
+                method=Method(form.method.data),
+                purchased=form.purchased.data,
+                today=today(),
+                check_months=current_app.config["FOLLOW_UP_MONTHS"],
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            conflict(form)
+        else:
+            flash(_("The disbursement was recorded."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=None)
+
+
+@bp.route("/tranches/<int:tranche_id>/edit", methods=["GET", "POST"])
+def edit_tranche(tranche_id: int):
+    tranche = db.get_or_404(Tranche, tranche_id)
+    grant = load_grant(tranche.grant_id)
+    require(grant.can_disburse(current_user))
+    form = forms.TrancheForm(obj=tranche)
+    if request.method == "GET":
+        form.method.data = tranche.method.value
+    if form.validate_on_submit():
+        try:
+            services.correct_tranche(
+                current_user,
+                tranche,
+                paid_on=form.paid_on.data,
+                amount=form.amount.data,
+                method=Method(form.method.data),
+                purchased=form.purchased.data,
+                today=today(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("The disbursement was corrected; open visits moved with it."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche)
+
+
+@bp.route("/grants/<int:grant_id>/close", methods=["GET", "POST"])
+def close_grant(grant_id: int):
+    grant = load_grant(grant_id)
+    require(grant.can_disburse(current_user))
+    form = forms.CloseForm()
+    if form.validate_on_submit():
+        try:
+            services.close_grant(
+                current_user, grant, outcome=Outcome(form.outcome.data), note=form.note.data
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("The grant was closed."), "success")
+            return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
+    return render_template("livelihoods/close.html", form=form, grant=grant)
+
+
+def load_follow_up(follow_up_id: int) -> FollowUp:
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    if current_user.role == Role.MEMBER:
+        abort(404)
+    require(follow_up.can_view(current_user))
+    return follow_up
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/visit", methods=["GET", "POST"])
+def record_visit(follow_up_id: int):
+    follow_up = load_follow_up(follow_up_id)
+    form = forms.VisitForm()
+    if request.method == "GET":
+        form.visited_on.data = today()
+    if form.validate_on_submit():
+        try:
+            services.record_visit(
+                current_user,
+                follow_up,
+                visited_on=form.visited_on.data,
+                business_status=Outcome(form.business_status.data)
+                if form.business_status.data
+                else None,
+                monthly_income=form.monthly_income.data,
+                notes=form.notes.data,
+                today=today(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("The visit was recorded."), "success")
+            if follow_up.grant_id:
+                return redirect(url_for("livelihoods.show_grant", grant_id=follow_up.grant_id))
+            return redirect(url_for("livelihoods.due"))
+    return render_template(
+        "livelihoods/visit_form.html", form=form, follow_up=follow_up, confirm=forms.Form()
+    )
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/missed")
+def mark_missed(follow_up_id: int):
+    follow_up = load_follow_up(follow_up_id)
+    if forms.Form().validate_on_submit():
+        try:
+            services.mark_missed(current_user, follow_up)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            flash(_("The visit was marked as missed."), "success")
+    return redirect(url_for("livelihoods.due"))
+
+
+@bp.get("/due")
+def due():
+    """Facilitators: visits due this week and overdue (printable). Coordinators and
+    admins: what is overdue in their provinces."""
+    require(current_user.role in STAFF)
+    day = today()
+    if current_user.role == Role.FACILITATOR:
+        until = day + timedelta(days=6 - day.weekday())  # to Sunday
+        stmt = services.list_due(current_user, until=until)
+    else:
+        until = day
+        stmt = services.list_due(current_user, until=day, overdue_only_before=day)
+    follow_ups = db.session.scalars(stmt.limit(500)).all()
+    return render_template(
+        "livelihoods/due.html", follow_ups=follow_ups, today=day, until=until, confirm=forms.Form()
+    )
+
+
+@bp.get("/inbox")
+def inbox():
+    """The user's notifications, newest first; opening the inbox marks them read."""
+    page = db.paginate(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    texts = render(page.items)
+    unread = {n.id for n in page.items if n.read_at is None}
+    for n in page.items:
+        n.read_at = n.read_at or utcnow()
+    db.session.commit()
+    return render_template("livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread)
+
+
+@bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])
+def set_pin(member_id: int):
+    member = load_member(member_id)
+    require(current_user.role in STAFF and member.can_edit(current_user))
+    form = forms.PinForm()
+    if form.validate_on_submit():
+        try:
+            services.set_member_pin(current_user, member, form.pin.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The PIN was set. The member logs in with the code %(code)s and this PIN.",
+                    code=member.code,
+                ),
+                "success",
+            )
+            return redirect(url_for("groups.show_member", member_id=member.id))
+    return render_template("livelihoods/pin.html", form=form, member=member)
+
+
+@bp.app_context_processor
+def grant_helpers():
+    """Lets the member page (groups) list a member's grants without importing this package."""
+    return {"grants_of": grants_of}
+
+
+def grants_of(member: Member) -> list[Grant]:
+    return list(
+        db.session.scalars(
+            select(Grant).where(Grant.member_id == member.id).order_by(Grant.created_at.desc())
+        )
+    )
