@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -50,6 +51,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dialect_insert(model):
+    """An INSERT that knows ON CONFLICT, for the database in use (SQLite or PostgreSQL)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def normalise_database_url(url: str) -> str:

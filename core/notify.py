@@ -17,10 +17,9 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db, utcnow
+from core.db import db, dialect_insert, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +62,7 @@ def render(notifications: list[Notification]) -> dict[int, tuple[str, str, str |
 
 def insert_statement():
     """INSERT … ON CONFLICT (key) DO NOTHING, for SQLite and PostgreSQL alike."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(Notification).on_conflict_do_nothing(index_elements=["key"])
+    return dialect_insert(Notification).on_conflict_do_nothing(index_elements=["key"])
 
 
 def notify(

@@ -14,11 +14,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import String, case, cast, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from accounts.models import Role, User, user_provinces
 from core import notify
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, dialect_insert, utcnow
 from core.i18n import format_day
 from core.jobs import claim
 from groups.models import Group, GroupStatus, Member, group_facilitators
@@ -31,11 +30,6 @@ logger = logging.getLogger(__name__)
 DUE_SOON_DAYS = 3
 ESCALATE_AFTER_DAYS = 14
 HOME_VISIT_AFTER_DAYS = 7
-
-
-def _insert(model):
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
 
 
 def _now():
@@ -57,8 +51,18 @@ def _text(*parts):
 
 
 def schedule_home_visits(today: date) -> int:
-    """Open a home visit for each member absent twice in a row, once per absence."""
+    """Open a home visit for each member absent twice in a row: once per absence, and
+    not while an earlier home visit for them is still open."""
     rows = repeated_absence_rows()
+    open_visit = (
+        select(FollowUp.id)
+        .where(
+            FollowUp.member_id == rows.c.member_id,
+            FollowUp.kind == FollowUpKind.HOME_VISIT,
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+        )
+        .exists()
+    )
     source = (
         select(
             literal(FollowUpKind.HOME_VISIT.value),
@@ -72,10 +76,10 @@ def schedule_home_visits(today: date) -> int:
             _now(),
         )
         .join(Group, Group.id == rows.c.group_id)
-        .where(Group.status == GroupStatus.ACTIVE, rows.c.absent_on <= today)
+        .where(Group.status == GroupStatus.ACTIVE, rows.c.absent_on <= today, ~open_visit)
     )
     stmt = (
-        _insert(FollowUp)
+        dialect_insert(FollowUp)
         .from_select(
             [
                 "kind",
