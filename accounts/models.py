@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
@@ -41,6 +41,8 @@ user_provinces = Table(
     db.metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("province_code", Integer, ForeignKey("provinces.code"), primary_key=True),
+    # Jobs join follow-ups to coordinators by province.
+    Index("ix_user_provinces_province_code", "province_code"),
 )
 
 

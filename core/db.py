@@ -59,6 +59,15 @@ def dialect_insert(model):
     return dialect.insert(model)
 
 
+def inserted(stmt) -> int:
+    """Execute an INSERT and return how many rows it wrote.
+
+    psycopg reports -1 for an INSERT ... SELECT unless asked to keep the count.
+    """
+    result = db.session.execute(stmt, execution_options={"preserve_rowcount": True})
+    return max(result.rowcount, 0)
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at psycopg 3, the driver this project installs."""
     for prefix in ("postgres://", "postgresql://"):

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db, dialect_insert, utcnow
+from core.db import db, dialect_insert, inserted, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +42,16 @@ class Notification(db.Model):
         return json.loads(self.payload) if self.payload else {}
 
 
-# kind -> function(notifications) -> {notification id: (subject, body, link)}; features
-# register theirs. Rendering takes a list so a page of the inbox costs a fixed number of
-# queries.
-Renderer = Callable[[list[Notification]], dict[int, tuple[str, str, str | None]]]
+# kind -> function(notifications) -> {notification id: (subject, body, link)}, where link
+# is (endpoint, values) for url_for, so texts can be made outside a request (email).
+# Features register theirs. Rendering takes a list so a page of the inbox costs a fixed
+# number of queries.
+Link = tuple[str, dict] | None
+Renderer = Callable[[list[Notification]], dict[int, tuple[str, str, Link]]]
 RENDERERS: dict[str, Renderer] = {}
 
 
-def render(notifications: list[Notification]) -> dict[int, tuple[str, str, str | None]]:
+def render(notifications: list[Notification]) -> dict[int, tuple[str, str, Link]]:
     """Subject, body and link of each notification, in the current locale."""
     by_kind: dict[str, list[Notification]] = {}
     for n in notifications:
@@ -77,7 +79,7 @@ def notify(
         payload=json.dumps(data) if data else None,
         created_at=utcnow(),
     )
-    return db.session.execute(stmt).rowcount == 1
+    return inserted(stmt) == 1
 
 
 def count_unread(user_id: int) -> int:

@@ -7,19 +7,20 @@ the same time, notifies nobody twice. State is derived from dates, so the first 
 after the scheduler was down catches up on what the missed days would have sent.
 """
 
+import json
 import logging
 from datetime import date, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import String, case, cast, func, literal, select
 
 from accounts.models import Role, User, user_provinces
 from core import notify
-from core.db import UTCDateTime, db, dialect_insert, utcnow
+from core.db import UTCDateTime, db, dialect_insert, inserted, utcnow
 from core.i18n import format_day
 from core.jobs import claim
+from core.notify import Notification
 from groups.models import Group, GroupStatus, Member, group_facilitators
 from groups.services.figures import last_regular_meetings, repeated_absence_rows
 from groups.services.groups import is_overdue
@@ -53,7 +54,8 @@ def _text(*parts):
 def schedule_home_visits(today: date) -> int:
     """Open a home visit for each member absent twice in a row: once per absence, and
     not while an earlier home visit for them is still open."""
-    rows = repeated_absence_rows()
+    # Two absences in the last 90 days; older history cannot start a visit now.
+    rows = repeated_absence_rows(since=today - timedelta(days=90))
     open_visit = (
         select(FollowUp.id)
         .where(
@@ -96,7 +98,7 @@ def schedule_home_visits(today: date) -> int:
         )
         .on_conflict_do_nothing(index_elements=["source_key"])
     )
-    return db.session.execute(stmt).rowcount or 0
+    return inserted(stmt)
 
 
 def daily_sweep(today: date) -> dict[str, int]:
@@ -127,13 +129,13 @@ def daily_sweep(today: date) -> dict[str, int]:
             User.active,
         )
     )
-    reminded = db.session.execute(
+    reminded = inserted(
         notify.insert_statement().from_select(
             ["user_id", "key", "kind", "object_id", "created_at"], source
         )
-    ).rowcount
+    )
     db.session.commit()
-    return {"home_visits": home_visits, "reminders": reminded or 0}
+    return {"home_visits": home_visits, "reminders": reminded}
 
 
 def escalate_overdue(today: date) -> dict[str, int]:
@@ -157,13 +159,13 @@ def escalate_overdue(today: date) -> dict[str, int]:
             User.role == Role.COORDINATOR,
         )
     )
-    escalated = db.session.execute(
+    escalated = inserted(
         notify.insert_statement().from_select(
             ["user_id", "key", "kind", "object_id", "created_at"], source
         )
-    ).rowcount
+    )
     db.session.commit()
-    return {"escalated": escalated or 0}
+    return {"escalated": escalated}
 
 
 def weekly_digest(today: date) -> dict[str, int]:
@@ -205,14 +207,21 @@ def weekly_digest(today: date) -> dict[str, int]:
         t["overdue"] += overdue.get(province_code, 0)
         t["behind"] += behind.get(province_code, 0)
         t["waiting"] += waiting.get(province_code, 0)
-    sent = sum(
-        notify.notify(
-            user_id,
-            f"digest:{period}:{user_id}",
-            "digest",
-            data={**t, "week": period, "on": today.isoformat()},
-        )
+    rows = [
+        {
+            "user_id": user_id,
+            "key": f"digest:{period}:{user_id}",
+            "kind": "digest",
+            "payload": json.dumps({**t, "week": period, "on": today.isoformat()}),
+            "created_at": utcnow(),
+        }
         for user_id, t in totals.items()
+    ]
+    # One INSERT for every coordinator; RETURNING counts what was new.
+    sent = (
+        len(db.session.execute(notify.insert_statement().returning(Notification.id), rows).all())
+        if rows
+        else 0
     )
     db.session.commit()
     return {"digests": sent}
@@ -250,7 +259,7 @@ def _render_follow_ups(notifications):
         body = _(
             "%(kind)s: %(code)s, due on %(day)s.", kind=follow_up.kind.label, code=code, day=day
         )
-        out[n.id] = (subject, body, url_for("livelihoods.record_visit", follow_up_id=follow_up.id))
+        out[n.id] = (subject, body, ("livelihoods.record_visit", {"follow_up_id": follow_up.id}))
     return out
 
 
@@ -274,7 +283,7 @@ def _render_digest(notifications):
                 ),
             ]
         )
-        out[n.id] = (subject, body, url_for("livelihoods.due"))
+        out[n.id] = (subject, body, ("livelihoods.due", {}))
     return out
 
 

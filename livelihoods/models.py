@@ -2,7 +2,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
@@ -243,6 +243,9 @@ class FollowUp(db.Model):
     member: Mapped[Member] = relationship()
     group: Mapped[Group] = relationship()
     grant: Mapped[Grant | None] = relationship(back_populates="follow_ups")
+
+    # The sweep and the due lists read open follow-ups by due date.
+    __table_args__ = (Index("ix_follow_ups_status_due_on", "status", "due_on"),)
     visit: Mapped["Visit | None"] = relationship(back_populates="follow_up")
 
     def is_overdue(self, today: date) -> bool:

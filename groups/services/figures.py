@@ -93,10 +93,11 @@ def last_regular_meetings(group_ids, until: date | None = None) -> dict[int, dat
     return dict(db.session.execute(stmt).all())
 
 
-def repeated_absence_rows(group_ids=None):
+def repeated_absence_rows(group_ids=None, since: date | None = None):
     """A subquery of (member_id, group_id, absent_on): current members of a group whose
     two latest marks there are both 'absent' (excused does not count). All groups when
-    group_ids is None, for jobs that insert from it in one statement."""
+    group_ids is None, for jobs that insert from it in one statement; `since` keeps the
+    work to recent meetings instead of every mark ever recorded."""
     ranked = select(
         Attendance.member_id,
         Attendance.status,
@@ -111,6 +112,8 @@ def repeated_absence_rows(group_ids=None):
     ).join(Meeting)
     if group_ids is not None:
         ranked = ranked.where(Meeting.group_id.in_(group_ids))
+    if since is not None:
+        ranked = ranked.where(Meeting.held_on >= since)
     ranked = ranked.subquery()
     absent = func.sum(case((ranked.c.status == AttendanceStatus.ABSENT, 1), else_=0))
     latest = (
