@@ -150,7 +150,6 @@ class NewMemberForm(MemberForm):
     def validate_consents(self, field):
         # Here, not on provider: an empty optional field skips its own validators.
         if ConsentPurpose.PROVIDER_SHARING.value in (field.data or []) and not self.provider.data:
-            self.provider.errors = [*self.provider.errors, _l("Name the service provider.")]
             raise ValidationError(_l("Sharing needs the name of the service provider."))
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 
@@ -39,10 +40,13 @@ class AmountField(IntegerField):
         super().process_formdata(valuelist)
 
 
-def money(label, *, required=True, minimum=1, description=None):
-    validators = (
-        [InputRequired(message=_l("Enter the amount in đồng."))] if required else [Optional()]
-    )
+def money(label, *, required=True, minimum=1, description=None, presence=None):
+    """An amount field; `presence` replaces the required/optional check when it depends
+    on another field."""
+    validators = [
+        presence
+        or (InputRequired(message=_l("Enter the amount in đồng.")) if required else Optional())
+    ]
     validators.append(
         NumberRange(
             min=minimum,
@@ -74,6 +78,14 @@ class GrantForm(Form):
     submit = SubmitField(_l("Save draft"))
 
 
+def needed_to_approve(form, field):
+    """Required when approving, ignored otherwise."""
+    if field.data is None:
+        if form.decision.data == "approve":
+            raise StopValidation(_l("Enter the amount approved."))
+        raise StopValidation()
+
+
 class DecisionForm(Form):
     decision = RadioField(
         _l("Decision"),
@@ -88,8 +100,8 @@ class DecisionForm(Form):
     )
     amount = money(
         _l("Amount approved (đồng)"),
-        required=False,
         description=_l("May differ from the amount requested."),
+        presence=needed_to_approve,
     )
     note = TextAreaField(
         _l("Reason or note"),
@@ -101,10 +113,6 @@ class DecisionForm(Form):
         description=_l("Needed when sending back or not approving."),
     )
     submit = SubmitField(_l("Record the decision"))
-
-    def validate_amount(self, field):
-        if self.decision.data == "approve" and not field.data:
-            raise ValidationError(_l("Enter the amount approved."))
 
 
 class TrancheForm(Form):

@@ -116,7 +116,16 @@ def daily_sweep(today: date) -> dict[str, int]:
     source = (
         select(
             group_facilitators.c.user_id,
-            _text("fu:", FollowUp.id, ":", stage, ":", group_facilitators.c.user_id),
+            _text(
+                "fu:",
+                FollowUp.id,
+                ":",
+                FollowUp.due_on,
+                ":",
+                stage,
+                ":",
+                group_facilitators.c.user_id,
+            ),
             stage,
             FollowUp.id,
             _now(),
@@ -145,7 +154,7 @@ def escalate_overdue(today: date) -> dict[str, int]:
     source = (
         select(
             user_provinces.c.user_id,
-            _text("esc:", FollowUp.id, ":", user_provinces.c.user_id),
+            _text("esc:", FollowUp.id, ":", FollowUp.due_on, ":", user_provinces.c.user_id),
             literal("escalated"),
             FollowUp.id,
             _now(),

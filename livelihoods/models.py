@@ -66,6 +66,9 @@ class Outcome(StrEnum):
         }[self]
 
 
+PREPARING = ("drafted", "edited", "submitted")
+
+
 class Grant(db.Model):
     __tablename__ = "grants"
 
@@ -129,12 +132,19 @@ class Grant(db.Model):
 
     def can_decide(self, user) -> bool:
         """Approve, reject or send back: a coordinator of the province (or an admin) who
-        neither drafted nor submitted it, whatever other roles they hold."""
+        never drafted or submitted it - also not an earlier version sent back since."""
         return (
             user.role in (Role.COORDINATOR, Role.ADMIN)
             and user.covers_province(self.province_code)
-            and user.id not in (self.drafted_by_id, self.submitted_by_id)
+            and user.id not in self.preparers
         )
+
+    @property
+    def preparers(self) -> set[int]:
+        """Everyone who drafted, corrected or submitted this application at any point."""
+        ids = {self.drafted_by_id, self.submitted_by_id}
+        ids.update(e.actor_id for e in self.events if e.action in PREPARING)
+        return ids - {None}
 
     def can_disburse(self, user) -> bool:
         return user.role in (Role.COORDINATOR, Role.ADMIN) and user.covers_province(

@@ -136,7 +136,7 @@ def approve_grant(actor: User, grant: Grant, *, amount: int, note: str | None) -
     """Approve, possibly for another amount than requested."""
     _require_decider(actor, grant)
     _require_status(grant, GrantStatus.SUBMITTED)
-    if amount <= 0:
+    if not amount or amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount")
     grant.status, grant.amount_approved = GrantStatus.APPROVED, amount
     _event(grant, actor, "approved", note)
@@ -209,6 +209,7 @@ def record_tranche(
     _event(grant, actor, "disbursed", None)
     db.session.flush()
     schedule_grant_checks(grant, check_months)
+    reschedule_grant_checks(grant)  # a tranche dated before the first moves the visits
     return tranche
 
 

@@ -144,7 +144,8 @@ def _step(grant: Grant, action, success: str):
 @bp.post("/grants/<int:grant_id>/submit")
 def submit_grant(grant_id: int):
     grant = load_grant(grant_id)
-    require(grant.can_edit(current_user))
+    # Whoever may prepare it; a grant past the draft stage gets a message, not a 403.
+    require(grant.can_follow_up(current_user))
     return _step(
         grant,
         lambda: services.submit_grant(current_user, grant),
