@@ -12,9 +12,10 @@ from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
 from core.errors import DomainError
+from core.forms import show_error
 from core.notify import Notification, render
 from groups.models import Member
-from groups.views.common import load_member, show_error
+from groups.views.common import load_member
 from livelihoods import forms, services
 from livelihoods import jobs as _jobs  # noqa: F401 - registers the notification texts
 from livelihoods.models import (

@@ -10,7 +10,6 @@ from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db
-from core.errors import DomainError
 from core.places import list_provinces
 from groups.models import (
     Group,
@@ -25,15 +24,6 @@ bp = Blueprint("groups", __name__)
 def int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def show_error(form, error: DomainError) -> None:
-    """Put a domain error next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def stale(form, obj) -> None:

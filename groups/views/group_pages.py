@@ -12,7 +12,7 @@ from core.auth import require
 from core.clock import today
 from core.db import db
 from core.errors import DomainError
-from core.forms import search_text
+from core.forms import search_text, show_error
 from core.places import list_communes
 from groups import forms
 from groups.models import (
@@ -31,7 +31,6 @@ from groups.views.common import (
     load_group,
     period_args,
     provinces_for,
-    show_error,
     stale,
 )
 

@@ -10,6 +10,7 @@ from core.auth import require
 from core.clock import today
 from core.db import db
 from core.errors import DomainError
+from core.forms import show_error
 from groups import forms
 from groups.models import (
     Attendance,
@@ -23,7 +24,6 @@ from groups.views.common import (
     form_version,
     load_group,
     load_meeting,
-    show_error,
     stale,
 )
 

@@ -11,7 +11,7 @@ from core.auth import require
 from core.clock import today
 from core.db import db
 from core.errors import DomainError
-from core.forms import choices, search_text
+from core.forms import choices, search_text, show_error
 from core.places import list_communes
 from groups import forms
 from groups.models import (
@@ -33,7 +33,6 @@ from groups.views.common import (
     load_member,
     period_args,
     provinces_for,
-    show_error,
     stale,
 )
 
