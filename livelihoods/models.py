@@ -172,6 +172,21 @@ class GrantEvent(db.Model):
     grant: Mapped[Grant] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
+    @property
+    def label(self):
+        return {
+            "drafted": _l("Application drafted"),
+            "edited": _l("Application corrected"),
+            "submitted": _l("Submitted for a decision"),
+            "returned": _l("Sent back for correction"),
+            "approved": _l("Approved"),
+            "rejected": _l("Not approved"),
+            "disbursed": _l("Disbursement recorded"),
+            "corrected": _l("Disbursement corrected"),
+            "visited": _l("Visit recorded"),
+            "closed": _l("Completed"),
+        }.get(self.action, self.to_status.label)
+
 
 class Method(StrEnum):
     CASH = "cash"
