@@ -183,6 +183,16 @@ def decide_grant(grant_id: int):
     return render_template("livelihoods/decide.html", form=form, grant=grant)
 
 
+def tranche_values(form) -> dict:
+    return dict(
+        paid_on=form.paid_on.data,
+        amount=form.amount.data,
+        method=Method(form.method.data),
+        purchased=form.purchased.data,
+        today=today(),
+    )
+
+
 @bp.route("/grants/<int:grant_id>/tranches/new", methods=["GET", "POST"])
 def record_tranche(grant_id: int):
     grant = load_grant(grant_id)
@@ -195,11 +205,7 @@ def record_tranche(grant_id: int):
             services.record_tranche(
                 current_user,
                 grant,
-                paid_on=form.paid_on.data,
-                amount=form.amount.data,
-                method=Method(form.method.data),
-                purchased=form.purchased.data,
-                today=today(),
+                **tranche_values(form),
                 check_months=current_app.config["FOLLOW_UP_MONTHS"],
             )
             db.session.commit()
@@ -224,15 +230,7 @@ def edit_tranche(tranche_id: int):
         form.method.data = tranche.method.value
     if form.validate_on_submit():
         try:
-            services.correct_tranche(
-                current_user,
-                tranche,
-                paid_on=form.paid_on.data,
-                amount=form.amount.data,
-                method=Method(form.method.data),
-                purchased=form.purchased.data,
-                today=today(),
-            )
+            services.correct_tranche(current_user, tranche, **tranche_values(form))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

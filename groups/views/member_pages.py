@@ -76,6 +76,18 @@ def list_members():
     )
 
 
+def profile_values(form) -> dict:
+    """The member profile fields, shared by the new-member and edit forms."""
+    return dict(
+        full_name=form.full_name.data,
+        gender=forms.Gender(form.gender.data),
+        birth_year=form.birth_year.data,
+        phone=form.phone.data,
+        category=MemberCategory(form.category.data),
+        notes=form.notes.data,
+    )
+
+
 @bp.route("/groups/<int:group_id>/members/new", methods=["GET", "POST"])
 def create_member(group_id: int):
     group = load_group(group_id)
@@ -88,12 +100,7 @@ def create_member(group_id: int):
             member = member_services.create_member(
                 current_user,
                 group,
-                full_name=form.full_name.data,
-                gender=forms.Gender(form.gender.data),
-                birth_year=form.birth_year.data,
-                phone=form.phone.data,
-                category=MemberCategory(form.category.data),
-                notes=form.notes.data,
+                **profile_values(form),
                 joined_on=form.joined_on.data,
                 role=forms.GroupRole(form.role.data),
                 consents=form.consents.data,
@@ -140,15 +147,7 @@ def edit_member(member_id: int):
     if form.validate_on_submit():
         try:
             member_services.update_member(
-                current_user,
-                member,
-                version=form_version(form),
-                full_name=form.full_name.data,
-                gender=forms.Gender(form.gender.data),
-                birth_year=form.birth_year.data,
-                phone=form.phone.data,
-                category=MemberCategory(form.category.data),
-                notes=form.notes.data,
+                current_user, member, version=form_version(form), **profile_values(form)
             )
             db.session.commit()
         except (StaleEdit, StaleDataError):
