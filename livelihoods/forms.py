@@ -20,6 +20,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from core.clock import today
 from core.forms import Form, choices
@@ -30,7 +31,12 @@ MAX_VND = 1_000_000_000  # one billion đồng: far above any livelihood grant
 
 
 class AmountField(IntegerField):
-    """Whole đồng; accepts 1.500.000, 1,500,000 and 1 500 000 as typed on a phone."""
+    """Whole đồng; accepts 1.500.000, 1,500,000 and 1 500 000 as typed on a phone.
+
+    A text box with a numeric keypad: a number box would refuse or mangle the dots.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if valuelist:
