@@ -99,9 +99,6 @@ class User(db.Model):
     def province_codes(self) -> set[int]:
         return {p.code for p in self.provinces}
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def covers_province(self, province_code: int) -> bool:
         """Admins cover every province; coordinators the ones assigned to them."""
         if self.role == Role.ADMIN:

@@ -1,12 +1,11 @@
 """Administrative units since 1 July 2025: 34 provinces and 3,321 communes.
 
-The rows come from the vietnam-provinces package; codes are the official ones.
+The rows come from the vietnam-provinces package, loaded by the first migration;
+codes are the official ones.
 """
 
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from vietnam_provinces import Province as VnProvince
-from vietnam_provinces import Ward as VnWard
 
 from core.db import db
 
@@ -56,47 +55,6 @@ def abbreviate(codename: str) -> str:
     if len(words) == 2:
         return (words[0][0] + words[1][:2]).upper()
     return "".join(w[0] for w in words).upper()
-
-
-def package_rows() -> tuple[list[dict], list[dict]]:
-    """Provinces and communes as plain rows, read from vietnam-provinces."""
-    provinces = [
-        {
-            "code": int(p.code),
-            "name": p.name,
-            "codename": p.codename,
-            "division_type": p.division_type.value,
-        }
-        for p in VnProvince.iter_all()
-    ]
-    communes = [
-        {
-            "code": int(w.code),
-            "name": w.name,
-            "division_type": w.division_type.value,
-            "province_code": int(w.province_code),
-        }
-        for w in VnWard.iter_all()
-    ]
-    return provinces, communes
-
-
-def sync_places() -> tuple[int, int]:
-    """Insert units missing from the tables and rename changed ones; never delete."""
-    provinces, communes = package_rows()
-    added = 0
-    for model, rows in ((Province, provinces), (Commune, communes)):
-        existing = {obj.code: obj for obj in db.session.scalars(select(model))}
-        for row in rows:
-            obj = existing.get(row["code"])
-            if obj is None:
-                db.session.add(model(**row))
-                added += 1
-            else:
-                for key, value in row.items():
-                    setattr(obj, key, value)
-        db.session.flush()
-    return added, len(provinces) + len(communes)
 
 
 def list_provinces() -> list[Province]:

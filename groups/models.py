@@ -267,7 +267,6 @@ class Consent(db.Model):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     member: Mapped[Member] = relationship(back_populates="consents")
-    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
     @property
     def active(self) -> bool:

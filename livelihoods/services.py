@@ -16,7 +16,7 @@ from core.db import db
 from core.errors import DomainError
 from core.i18n import format_vnd
 from core.security import hash_password
-from groups.models import Group, Member, group_facilitators
+from groups.models import Member, group_facilitators
 from livelihoods.models import (
     Activity,
     FollowUp,
@@ -385,7 +385,3 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
     db.session.flush()
     audit.record(actor, "set_pin", member)
     return user
-
-
-def facilitators_of(group: Group) -> list[User]:
-    return [u for u in group.facilitators if u.active]

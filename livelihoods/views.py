@@ -42,14 +42,41 @@ def load_grant(grant_id: int) -> Grant:
     return grant
 
 
-def conflict(form) -> None:
-    db.session.rollback()
-    form.form_errors.append(
-        _(
-            "Someone else changed this grant at the same moment. "
-            "Nothing was saved; open the grant again and check."
-        )
-    )
+class saving:
+    """Run a form's service calls and commit; a refusal is shown on the form instead.
+
+    A DomainError or a concurrent change (StaleDataError) rolls back, puts its message on
+    the form and is swallowed; `ok` says whether the change was saved.
+    """
+
+    def __init__(self, form):
+        self.form, self.ok = form, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, _kind, error, _traceback) -> bool:
+        if error is None:
+            try:
+                db.session.commit()
+            except StaleDataError as conflict:
+                error = conflict
+            else:
+                self.ok = True
+                return False
+        db.session.rollback()
+        if isinstance(error, DomainError):
+            show_error(self.form, error)
+            return True
+        if isinstance(error, StaleDataError):
+            self.form.form_errors.append(
+                _(
+                    "Someone else changed this grant at the same moment. "
+                    "Nothing was saved; open the grant again and check."
+                )
+            )
+            return True
+        return False
 
 
 @bp.get("/grants")
@@ -73,7 +100,7 @@ def draft_grant(member_id: int):
     require(current_user.role in STAFF and member.can_edit(current_user))
     form = forms.GrantForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             grant = services.draft_grant(
                 current_user,
                 member,
@@ -81,11 +108,7 @@ def draft_grant(member_id: int):
                 plan=form.plan.data,
                 amount_requested=form.amount_requested.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The draft was saved. Submit it when the plan is ready."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template("livelihoods/grant_form.html", form=form, member=member, grant=None)
@@ -107,7 +130,7 @@ def edit_grant(grant_id: int):
     if request.method == "GET":
         form.activity.data = grant.activity.value
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_draft(
                 current_user,
                 grant,
@@ -115,13 +138,7 @@ def edit_grant(grant_id: int):
                 plan=form.plan.data,
                 amount_requested=form.amount_requested.data,
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            conflict(form)
-        else:
+        if saved.ok:
             flash(_("The application was saved."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template(
@@ -162,7 +179,7 @@ def decide_grant(grant_id: int):
     if request.method == "GET":
         form.amount.data = grant.amount_requested
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             if form.decision.data == "approve":
                 services.approve_grant(
                     current_user, grant, amount=form.amount.data, note=form.note.data
@@ -171,13 +188,7 @@ def decide_grant(grant_id: int):
                 services.reject_grant(current_user, grant, reason=form.note.data)
             else:
                 services.return_grant(current_user, grant, note=form.note.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            conflict(form)
-        else:
+        if saved.ok:
             flash(_("The decision was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template("livelihoods/decide.html", form=form, grant=grant)
@@ -201,20 +212,14 @@ def record_tranche(grant_id: int):
     if request.method == "GET":
         form.paid_on.data, form.amount.data = today(), grant.remaining or None
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.record_tranche(
                 current_user,
                 grant,
                 **tranche_values(form),
                 check_months=current_app.config["FOLLOW_UP_MONTHS"],
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            conflict(form)
-        else:
+        if saved.ok:
             flash(_("The disbursement was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=None)
@@ -229,13 +234,9 @@ def edit_tranche(tranche_id: int):
     if request.method == "GET":
         form.method.data = tranche.method.value
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.correct_tranche(current_user, tranche, **tranche_values(form))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(_("The disbursement was corrected; open visits moved with it."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche)
@@ -247,15 +248,11 @@ def close_grant(grant_id: int):
     require(grant.can_disburse(current_user))
     form = forms.CloseForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.close_grant(
                 current_user, grant, outcome=Outcome(form.outcome.data), note=form.note.data
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(_("The grant was closed."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
     return render_template("livelihoods/close.html", form=form, grant=grant)
@@ -276,7 +273,7 @@ def record_visit(follow_up_id: int):
     if request.method == "GET":
         form.visited_on.data = today()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.record_visit(
                 current_user,
                 follow_up,
@@ -288,11 +285,7 @@ def record_visit(follow_up_id: int):
                 notes=form.notes.data,
                 today=today(),
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(_("The visit was recorded."), "success")
             if follow_up.grant_id:
                 return redirect(url_for("livelihoods.show_grant", grant_id=follow_up.grant_id))
@@ -359,13 +352,9 @@ def set_pin(member_id: int):
     require(current_user.role in STAFF and member.can_edit(current_user))
     form = forms.PinForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.set_member_pin(current_user, member, form.pin.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _(
                     "The PIN was set. The member logs in with the code %(code)s and this PIN.",
