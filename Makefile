@@ -1,6 +1,7 @@
 # Two entry points: `make run` (demo on SQLite) and `make test` (the whole suite).
-PYTHON ?= python3
 VENV ?= .venv
+# Python 3.12 or newer; tools/find-python picks one (PATH, then pyenv). `make test PYTHON=…` overrides.
+PYTHON ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
@@ -8,7 +9,12 @@ CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 .PHONY: run test lint extract translations
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@python="$(PYTHON)"; if [ -z "$$python" ]; then python=$$(sh tools/find-python) || exit 1; \
+	elif ! "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  echo "PYTHON=$$python is not Python 3.12 or newer"; exit 1; fi; \
+	if [ -e $(VENV) ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	then echo "$(VENV) was made by a Python older than 3.12: making it again"; rm -rf $(VENV); fi; \
+	echo "$$python -m venv $(VENV)"; "$$python" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

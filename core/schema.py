@@ -30,6 +30,8 @@ def check_schema_current(app) -> None:
     """Stop start-up with instructions when the database is empty or behind the code."""
     with app.app_context():
         current, heads = schema_revisions()
+        if current != heads:
+            db.engine.dispose()  # the process stops: close the pool's connection first
     if current != heads:
         state = ", ".join(sorted(current)) or "empty"
         raise SystemExit(

@@ -5,12 +5,26 @@ Revises:
 Create Date: 2026-11-29 00:04:26.156707
 
 """
+import csv
+from pathlib import Path
+
 from alembic import op
 import sqlalchemy as sa
 
-from vietnam_provinces import Province, Ward
-
 import core.db
+
+# The places as this revision first loaded them (vietnam-provinces 2025.10.1), from files, so that
+# it loads the same rows whatever release is installed; 0005 moves them to the pinned release.
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def read_places(name):
+    with open(DATA / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def commune_type(name):
+    return {"Phường": "phường", "Đặc": "đặc khu"}.get(name.split()[0], "xã")
 
 
 # revision identifiers, used by Alembic.
@@ -107,14 +121,14 @@ def upgrade():
     )
     # ### end Alembic commands ###
     op.bulk_insert(provinces, [
-        {'code': int(p.code), 'name': p.name, 'codename': p.codename,
-         'division_type': p.division_type.value}
-        for p in Province.iter_all()
+        {'code': int(p['code']), 'name': p['name'], 'codename': p['codename'],
+         'division_type': p['division_type']}
+        for p in read_places("provinces-2025.10.1.csv")
     ])
     op.bulk_insert(communes, [
-        {'code': int(w.code), 'name': w.name, 'division_type': w.division_type.value,
-         'province_code': int(w.province_code)}
-        for w in Ward.iter_all()
+        {'code': int(w['code']), 'name': w['name'], 'division_type': commune_type(w['name']),
+         'province_code': int(w['province_code'])}
+        for w in read_places("communes-2025.10.1.csv")
     ])
 
 
