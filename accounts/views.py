@@ -163,7 +163,7 @@ def change_password():
 
 
 def province_choices():
-    return [(p.code, p.name) for p in list_provinces()]
+    return [(p.code, p.short_name) for p in list_provinces()]
 
 
 def require_admin() -> None:

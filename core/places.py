@@ -1,13 +1,24 @@
 """Administrative units since 1 July 2025: 34 provinces and 3,321 communes.
 
-The rows come from the vietnam-provinces package, loaded by the first migration;
-codes are the official ones.
+The rows are the official list of the statistics office as the pinned vietnam-provinces
+release has it (migrations 0001 and 0005 load them). Names are stored in full, with their
+type ("Tỉnh Nghệ An", "Thành phố Huế", "Phường Thuận Hóa"); templates show `full_name`
+where the place matters (a group's page, a profile) and `short_name` in lists and pickers,
+and lists are sorted with `place_order`.
 """
+
+from collections.abc import Iterable
 
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
+from core.text import collation_key
+
+_PROVINCE_TYPES = ("Thành phố ", "Tỉnh ")
+_COMMUNE_TYPES = ("Phường ", "Xã ", "Đặc khu ")
+# Said on its own, "Hồ Chí Minh" is the man: people write the city "TP. Hồ Chí Minh".
+_SHORT_PROVINCE_NAMES = {"ho_chi_minh": "TP. Hồ Chí Minh"}
 
 
 class Province(db.Model):
@@ -23,8 +34,16 @@ class Province(db.Model):
     )
 
     @property
+    def full_name(self) -> str:
+        """The official name: "Tỉnh Nghệ An", "Thành phố Huế"."""
+        return self.name
+
+    @property
     def short_name(self) -> str:
-        return self.name.removeprefix("Thành phố ")
+        """The name people write in a list: "Nghệ An", "Huế", "TP. Hồ Chí Minh"."""
+        if self.codename in _SHORT_PROVINCE_NAMES:
+            return _SHORT_PROVINCE_NAMES[self.codename]
+        return _without_type(self.name, _PROVINCE_TYPES)
 
     @property
     def abbreviation(self) -> str:
@@ -42,6 +61,35 @@ class Commune(db.Model):
 
     province: Mapped[Province] = relationship(back_populates="communes")
 
+    @property
+    def full_name(self) -> str:
+        """The official name: "Phường Thuận Hóa", "Xã Nghi Lộc", "Đặc khu Côn Đảo"."""
+        return self.name
+
+    @property
+    def short_name(self) -> str:
+        """Without its type ("Thuận Hóa"); no two communes of a province share one."""
+        return _without_type(self.name, _COMMUNE_TYPES)
+
+
+def _without_type(name: str, types: tuple[str, ...] = _PROVINCE_TYPES + _COMMUNE_TYPES) -> str:
+    for prefix in types:
+        rest = name.removeprefix(prefix)
+        # "Phường 1" keeps its type: a number alone names nothing.
+        if rest != name and not rest.isdecimal():
+            return rest
+    return name
+
+
+def place_order[Place: (Province, Commune)](places: Iterable[Place]) -> list[Place]:
+    """Places sorted the Vietnamese way by name without its type (a ă â b c d đ …).
+
+    "TP. Hồ Chí Minh" comes under H, "Phường Vinh" under V.
+    """
+    return sorted(
+        places, key=lambda p: collation_key(_without_type(p.name).split())
+    )
+
 
 _ABBREVIATION_CLASHES = {"da_nang": "DNG"}  # Đồng Nai keeps DNA
 
@@ -58,12 +106,10 @@ def abbreviate(codename: str) -> str:
 
 
 def list_provinces() -> list[Province]:
-    return list(db.session.scalars(select(Province).order_by(Province.codename)))
+    return place_order(db.session.scalars(select(Province)))
 
 
 def list_communes(province_code: int) -> list[Commune]:
-    return list(
-        db.session.scalars(
-            select(Commune).where(Commune.province_code == province_code).order_by(Commune.name)
-        )
+    return place_order(
+        db.session.scalars(select(Commune).where(Commune.province_code == province_code))
     )

@@ -43,11 +43,15 @@ def sort_key(full_name: str) -> str:
     orders it the same.
     """
     words = full_name.split()
-    ordered = [*words[-1:], *words[:-1]]
+    return collation_key([*words[-1:], *words[:-1]])
+
+
+def collation_key(words: list[str]) -> str:
+    """The words in the order given, Vietnamese alphabetical (see `sort_key`)."""
     # Per word: letter codes, "00", then one tone digit per letter. Syllables compare
     # letter by letter first, tone second, before the next word is looked at.
     parts = []
-    for word in ordered:
+    for word in words:
         letters = _letters(word)
         parts.append(
             "".join(f"{i:02d}" for i, _ in letters) + "00" + "".join(str(t) for _, t in letters)

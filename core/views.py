@@ -14,11 +14,13 @@ from werkzeug.exceptions import HTTPException
 
 from core.auth import public
 from core.db import db
+from core.places import place_order
 from core.urls import safe_next
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_filter(place_order)
 
 
 @bp.get("/healthz")

@@ -80,9 +80,9 @@ class GroupForm(Form):
 
     def __init__(self, *args, provinces=(), communes=(), facilitators=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = choices((p.code, p.name) for p in provinces)
+        self.province_code.choices = choices((p.code, p.short_name) for p in provinces)
         self.commune_code.choices = choices(
-            [(0, _l("Choose a commune")), *((c.code, c.name) for c in communes)]
+            [(0, _l("Choose a commune")), *((c.code, c.short_name) for c in communes)]
         )
         self.facilitator_ids.choices = choices((u.id, u.full_name) for u in facilitators)
 
