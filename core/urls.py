@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from core.db import db
 from core.notify import count_unread
-from core.parse import IdConverter, parse_int
+from core.parse import MAX_ID, IdConverter, parse_int
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -29,7 +29,10 @@ def page_url(page: int) -> str:
 def paginate(stmt):
     """One page of a list from ?page=; past the end (2**63 included) is the last page."""
     per_page = current_app.config["PER_PAGE"]
-    number = parse_int(request.args.get("page", ""), minimum=1) or 1
+    raw = request.args.get("page", "")
+    number = parse_int(raw, minimum=1)
+    if number is None:  # a number too long for any page is past the end, anything else page 1
+        number = MAX_ID if raw.isascii() and raw.isdigit() and raw.strip("0") else 1
     page = db.paginate(stmt, page=min(number, 10**6), per_page=per_page, error_out=False)
     if number > page.pages > 0:
         page = db.paginate(stmt, page=page.pages, per_page=per_page, error_out=False)
