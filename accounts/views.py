@@ -98,10 +98,15 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
             else _("Wrong username or password, or the account is not active.")
         )
         return render_template(template, form=form), 200
-    services.start_session(user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow())
-    if user.locale is None and cookie_session.get("locale"):
-        user.locale = cookie_session["locale"]
-    db.session.commit()
+    saved = saving(form)
+    with saved:
+        services.start_session(
+            user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow()
+        )
+        if user.locale is None and cookie_session.get("locale"):
+            user.locale = cookie_session["locale"]
+    if not saved.ok:
+        return render_template(template, form=form), saved.status
     reset_cookie_session()
     cookie_session.permanent = True
     login_user(user)

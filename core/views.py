@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.auth import login_manager, public
 from core.db import db
+from core.saving import saving
 from core.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ def set_language():
         abort(400, description=_("This language is not available."))
     cookie_session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
-        current_user.locale = locale
-        db.session.commit()
+        with saving():
+            current_user.locale = locale
     refresh()
     return redirect(safe_next(request.form.get("next")))
 

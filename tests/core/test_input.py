@@ -327,3 +327,22 @@ def row_counts(app) -> dict[str, int]:
             t.name: db.session.scalar(select(func.count()).select_from(t))
             for t in db.metadata.sorted_tables
         }
+
+
+def test_a_name_with_other_digits_is_saved(app, make_user, make_group):
+    facilitator = make_user(Role.FACILITATOR)
+    group = make_group(HUE, facilitators=[facilitator])
+    client = app.test_client()
+    login(client, facilitator)
+    for name in ("Nguyễn Thị Hoa²", "Trần ① An", "Lê ١٢ Bình"):
+        response = client.post(
+            f"/groups/{group.id}/members/new",
+            data={
+                "full_name": name,
+                "gender": "female",
+                "category": "migrant",
+                "joined_on": today().isoformat(),
+                "role": "member",
+            },
+        )
+        assert response.status_code == 302, name
