@@ -318,7 +318,7 @@ def record_visit(
     if follow_up.status == FollowUpStatus.DONE:
         raise Conflict(VISIT_TAKEN)
     if follow_up.status != FollowUpStatus.SCHEDULED:
-        raise Conflict(_l("This visit is already recorded or closed."))
+        raise DomainError(_l("This visit is already recorded or closed."))
     if visited_on > today:
         raise DomainError(_l("A visit cannot be dated in the future."), "visited_on")
     if follow_up.grant is not None:
