@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 
 from accounts.models import Role
 from core.forms import Form, choices
+from core.parse import to_int
 
 PASSWORD_RULE = Length(min=10, max=128, message=_l("Use between 10 and 128 characters."))
 
@@ -77,7 +78,7 @@ class UserForm(Form):
     role = SelectField(_l("Role"))
     provinces = SelectMultipleField(
         _l("Provinces (coordinators)"),
-        coerce=int,
+        coerce=to_int,
         description=_l("A coordinator sees the groups and members of these provinces."),
     )
     submit = SubmitField(_l("Save"))

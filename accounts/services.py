@@ -4,12 +4,15 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from accounts.models import AuthSession, LoginFailure, Role, User
 from core import audit
 from core.db import db
+from core.errors import DomainError
 from core.places import Province
+from core.saving import on_duplicate
 from core.security import hash_password, verify_password
 
 
@@ -17,8 +20,13 @@ class AccountError(Exception):
     """A request about accounts that cannot be carried out."""
 
 
-class UsernameTaken(AccountError):
-    pass
+USERNAME_TAKEN = _l("This username is already taken.")
+
+
+class UsernameTaken(AccountError, DomainError):
+    def __init__(self, username: str):
+        DomainError.__init__(self, USERNAME_TAKEN, "username")
+        self.username = username
 
 
 class LoginRefused(AccountError):
@@ -27,8 +35,13 @@ class LoginRefused(AccountError):
         self.throttled = throttled
 
 
-class CannotChangeSelf(AccountError):
-    pass
+class CannotChangeSelf(AccountError, DomainError):
+    def __init__(self, message=None, field: str | None = "role"):
+        DomainError.__init__(self, message or _l("You cannot change your own role."), field)
+
+
+# Two admins creating the same username at one instant: the second one hears it is taken.
+on_duplicate("uq_users_username", USERNAME_TAKEN, "username", conflict=False)
 
 
 def normalise_username(username: str) -> str:
@@ -104,7 +117,7 @@ def update_user(actor: User, user: User, *, full_name: str, role: Role, province
 def set_active(actor: User, user: User, active: bool) -> User:
     """Activate or deactivate a user; deactivation ends their sessions at once."""
     if user.id == actor.id:
-        raise CannotChangeSelf()
+        raise CannotChangeSelf(_l("You cannot deactivate your own account."), None)
     user.active = active
     if not active:
         revoke_sessions(user)

@@ -19,9 +19,11 @@ from accounts.forms import (
 from accounts.models import Role, User
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
+from core.errors import DomainError
 from core.forms import search_text
 from core.places import list_provinces
-from core.urls import safe_next
+from core.saving import saving
+from core.urls import paginate, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -96,10 +98,15 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
             else _("Wrong username or password, or the account is not active.")
         )
         return render_template(template, form=form), 200
-    services.start_session(user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow())
-    if user.locale is None and cookie_session.get("locale"):
-        user.locale = cookie_session["locale"]
-    db.session.commit()
+    saved = saving(form)
+    with saved:
+        services.start_session(
+            user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow()
+        )
+        if user.locale is None and cookie_session.get("locale"):
+            user.locale = cookie_session["locale"]
+    if not saved.ok:
+        return render_template(template, form=form), saved.status
     reset_cookie_session()
     cookie_session.permanent = True
     login_user(user)
@@ -148,15 +155,17 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = ChangePasswordForm()
+    saved = saving(form)
     if form.validate_on_submit():
-        if services.change_own_password(
-            current_user, form.current_password.data, form.new_password.data
-        ):
-            db.session.commit()
+        with saved:
+            if not services.change_own_password(
+                current_user, form.current_password.data, form.new_password.data
+            ):
+                raise DomainError(_("This is not your current password."), "current_password")
+        if saved.ok:
             flash(_("Your password was changed. Other devices were logged out."), "success")
             return redirect(url_for("reports.home"))
-        form.current_password.errors.append(_("This is not your current password."))
-    return render_template("accounts/change_password.html", form=form)
+    return render_template("accounts/change_password.html", form=form), saved.status
 
 
 # Administration of users ---------------------------------------------------------------
@@ -185,7 +194,7 @@ def list_users():
         )
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     return render_template("accounts/users.html", page=page, q=q, role=role, roles=list(Role))
 
 
@@ -193,8 +202,9 @@ def list_users():
 def create_user():
     require_admin()
     form = NewUserForm(province_choices=province_choices())
+    saved = saving(form)
     if form.validate_on_submit():
-        try:
+        with saved:
             user = services.create_user(
                 current_user,
                 username=form.username.data,
@@ -204,10 +214,7 @@ def create_user():
                 province_codes=form.provinces.data,
                 must_change_password=True,
             )
-        except services.UsernameTaken:
-            form.username.errors.append(_("This username is already taken."))
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _(
                     "Account %(username)s was created. Give them the temporary password; "
@@ -217,7 +224,7 @@ def create_user():
                 "success",
             )
             return redirect(url_for("accounts.list_users"))
-    return render_template("accounts/user_form.html", form=form, user=None)
+    return render_template("accounts/user_form.html", form=form, user=None), saved.status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -228,8 +235,9 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
         form.provinces.data = sorted(user.province_codes)
+    saved = saving(form, record=user)
     if form.validate_on_submit():
-        try:
+        with saved:
             services.update_user(
                 current_user,
                 user,
@@ -237,13 +245,11 @@ def edit_user(user_id: int):
                 role=Role(form.role.data),
                 province_codes=form.provinces.data,
             )
-        except services.CannotChangeSelf:
-            form.role.errors.append(_("You cannot change your own role."))
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Changes to %(username)s were saved.", username=user.username), "success")
             return redirect(url_for("accounts.list_users"))
-    return render_template("accounts/user_form.html", form=form, user=user, confirm=ConfirmForm())
+    page = render_template("accounts/user_form.html", form=form, user=user, confirm=ConfirmForm())
+    return page, saved.status
 
 
 @bp.post("/admin/users/<int:user_id>/active")
@@ -252,12 +258,9 @@ def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             services.set_active(current_user, user, not user.active)
-        except services.CannotChangeSelf:
-            flash(_("You cannot deactivate your own account."), "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             if user.active:
                 flash(_("%(username)s can log in again.", username=user.username), "success")
             else:
@@ -276,9 +279,11 @@ def reset_password(user_id: int):
     require_admin()
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
+    saved = saving(form, record=user)
     if form.validate_on_submit():
-        services.reset_password(current_user, user, form.new_password.data)
-        db.session.commit()
+        with saved:
+            services.reset_password(current_user, user, form.new_password.data)
+    if saved.ok:
         flash(
             _(
                 "A temporary password was set for %(username)s. They were logged out and "
@@ -288,4 +293,4 @@ def reset_password(user_id: int):
             "success",
         )
         return redirect(url_for("accounts.edit_user", user_id=user.id))
-    return render_template("accounts/reset_password.html", form=form, user=user)
+    return render_template("accounts/reset_password.html", form=form, user=user), saved.status

@@ -36,6 +36,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "PER_PAGE": 25,
+    # No date before this year is accepted: the programme's records start then.
+    "PROGRAMME_START_YEAR": 2015,
+    # Periods of figures (?from=&to=) are cut to this many days, ending on `to`.
+    "MAX_PERIOD_DAYS": 731,
     # Livelihood checks after a grant's first disbursement, in months.
     "FOLLOW_UP_MONTHS": (1, 3, 6, 12),
     # Email of notifications: off until SMTP_HOST is set.

@@ -12,3 +12,8 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Conflict(DomainError):
+    """A change that collides with one someone else saved first: answered 409, the form
+    kept as typed so nothing has to be entered again."""

@@ -30,8 +30,8 @@ def _letters(word: str) -> list[tuple[int, int]]:
                 out[-1] = (_LETTER_INDEX.get(composed, out[-1][0]), out[-1][1])
         elif ch in _LETTER_INDEX:
             out.append((_LETTER_INDEX[ch], 0))
-        elif ch.isdigit():
-            out.append((40 + int(ch), 0))
+        elif "0" <= ch <= "9":  # ASCII only: "²".isdigit() is true but int("²") fails
+            out.append((40 + ord(ch) - ord("0"), 0))
     return out
 
 

@@ -1,11 +1,13 @@
-"""Redirect targets limited to this site."""
+"""Redirect targets limited to this site, page numbers and the id converter of every URL."""
 
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
+from core.db import db
 from core.notify import count_unread
+from core.parse import MAX_ID, IdConverter, parse_int
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -24,10 +26,25 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def paginate(stmt):
+    """One page of a list from ?page=; past the end (2**63 included) is the last page."""
+    per_page = current_app.config["PER_PAGE"]
+    raw = request.args.get("page", "")
+    number = parse_int(raw, minimum=1)
+    if number is None:  # a number too long for any page is past the end, anything else page 1
+        number = MAX_ID if raw.isascii() and raw.isdigit() and raw.strip("0") else 1
+    page = db.paginate(stmt, page=min(number, 10**6), per_page=per_page, error_out=False)
+    if number > page.pages > 0:
+        page = db.paginate(stmt, page=page.pages, per_page=per_page, error_out=False)
+    return page
+
+
 def unread_count() -> int:
     return count_unread(current_user.id) if current_user.is_authenticated else 0
 
 
 def init_app(app) -> None:
+    """Before any blueprint: its <int:…> rules are compiled with this converter."""
+    app.url_map.converters["int"] = IdConverter
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["unread_count"] = unread_count

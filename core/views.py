@@ -1,20 +1,23 @@
 """Health check, language choice and the localized error pages."""
 
+import contextlib
 import logging
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
 from flask import session as cookie_session
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from core.auth import public
+from core.auth import login_manager, public
 from core.db import db
 from core.places import place_order
+from core.saving import saving
 from core.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -43,8 +46,8 @@ def set_language():
         abort(400, description=_("This language is not available."))
     cookie_session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
-        current_user.locale = locale
-        db.session.commit()
+        with saving():
+            current_user.locale = locale
     refresh()
     return redirect(safe_next(request.form.get("next")))
 
@@ -99,6 +102,33 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
+        if database_unavailable(error):
+            return _unavailable(error)
         logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+def database_unavailable(error: Exception) -> bool:
+    """The database cannot be reached or is busy: a reason to retry, not a bug."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _unavailable(error: Exception):
+    """The friendly 503 page, in the person's language, without touching the database."""
+    logger.error(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        type(getattr(error, "orig", None) or error).__name__,
+    )
+    with contextlib.suppress(Exception):
+        get_locale()  # settle the language while what the request loaded is still readable
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    # The page must not load the user (or anything else) from the database now.
+    g._login_user = login_manager.anonymous_user()
+    body, status = render_error(503)
+    return body, status, {"Retry-After": "30"}

@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -20,7 +18,9 @@ from wtforms.validators import (
 )
 
 from core.clock import today
+from core.dates import DayField
 from core.forms import Form, choices
+from core.parse import WholeNumberField, to_int
 from groups.models import (
     WEEKDAYS,
     AttendanceStatus,
@@ -32,6 +32,7 @@ from groups.models import (
     MeetingKind,
     MemberCategory,
 )
+from groups.services.meetings import MAX_DAYS_AHEAD
 
 
 def enum_choices(enum):
@@ -59,22 +60,22 @@ class GroupForm(Form):
         ],
         description=_l("A neutral name, such as the village: it is seen by others."),
     )
-    province_code = SelectField(_l("Province"), coerce=int)
-    commune_code = SelectField(_l("Commune or ward"), coerce=int, validate_choice=False)
+    province_code = SelectField(_l("Province"), coerce=to_int)
+    commune_code = SelectField(_l("Commune or ward"), coerce=to_int, validate_choice=False)
     refresh = SubmitField(_l("Show the communes of this province"))
     village = optional_text(120, _l("Village or hamlet"))
-    founded_on = DateField(
+    founded_on = DayField(
         _l("Founded on"), validators=[InputRequired(message=_l("Enter the founding date."))]
     )
     status = SelectField(_l("Status"), choices=enum_choices(GroupStatus))
     cadence = SelectField(_l("Meeting schedule"), choices=enum_choices(Cadence))
     meeting_weekday = SelectField(
-        _l("Meeting day"), coerce=int, choices=choices(enumerate(WEEKDAYS))
+        _l("Meeting day"), coerce=to_int, choices=choices(enumerate(WEEKDAYS))
     )
     partner = optional_text(
         160, _l("Partner organisation"), description=_l("For example the commune Women's Union.")
     )
-    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int)
+    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=to_int)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 
@@ -85,10 +86,6 @@ class GroupForm(Form):
             [(0, _l("Choose a commune")), *((c.code, c.short_name) for c in communes)]
         )
         self.facilitator_ids.choices = choices((u.id, u.full_name) for u in facilitators)
-
-    def validate_founded_on(self, field):
-        if field.data and field.data > today():
-            raise ValidationError(_l("The founding date cannot be in the future."))
 
     def validate_commune_code(self, field):
         if not field.data or field.data not in {c.value for c in self.commune_code.choices}:
@@ -104,7 +101,7 @@ class MemberForm(Form):
         ],
     )
     gender = SelectField(_l("Gender"), choices=enum_choices(Gender))
-    birth_year = IntegerField(_l("Year of birth"), validators=[Optional()])
+    birth_year = WholeNumberField(_l("Year of birth"), validators=[Optional()])
     phone = StringField(
         _l("Phone"),
         validators=[
@@ -134,7 +131,7 @@ class MemberForm(Form):
 
 
 class NewMemberForm(MemberForm):
-    joined_on = DateField(
+    joined_on = DayField(
         _l("Joined the group on"), validators=[InputRequired(message=_l("Enter the joining date."))]
     )
     role = SelectField(_l("Role in the group"), choices=enum_choices(GroupRole))
@@ -142,10 +139,6 @@ class NewMemberForm(MemberForm):
         _l("Consent given when joining"), choices=enum_choices(ConsentPurpose)
     )
     provider = optional_text(160, _l("Service provider (for sharing)"))
-
-    def validate_joined_on(self, field):
-        if field.data and field.data > today():
-            raise ValidationError(_l("The joining date cannot be in the future."))
 
     def validate_consents(self, field):
         # Here, not on provider: an empty optional field skips its own validators.
@@ -165,39 +158,37 @@ class MembershipForm(Form):
         ),
         validators=[InputRequired(message=_l("Choose what changes."))],
     )
-    on = DateField(
+    on = DayField(
         _l("Date of the change"), validators=[InputRequired(message=_l("Enter the date."))]
     )
     role = SelectField(_l("New role"), choices=enum_choices(GroupRole))
-    group_id = SelectField(_l("Move to group"), coerce=int, validate_choice=False)
+    group_id = SelectField(_l("Move to group"), coerce=to_int, validate_choice=False)
     reason = optional_text(200, _l("Reason for leaving"))
     submit = SubmitField(_l("Save"))
 
-    def validate_on(self, field):
-        if field.data and field.data > today():
-            raise ValidationError(_l("The date cannot be in the future."))
 
 
 class ConsentForm(Form):
     purpose = SelectField(_l("Purpose"), choices=enum_choices(ConsentPurpose))
     provider = optional_text(160, _l("Service provider (for sharing)"))
-    given_on = DateField(_l("Given on"), validators=[InputRequired(message=_l("Enter the date."))])
+    given_on = DayField(_l("Given on"), validators=[InputRequired(message=_l("Enter the date."))])
     submit = SubmitField(_l("Record consent"))
 
-    def validate_given_on(self, field):
-        if field.data and field.data > today():
-            raise ValidationError(_l("The date cannot be in the future."))
 
 
 class WithdrawConsentForm(Form):
-    on = DateField(_l("Withdrawn on"), validators=[InputRequired(message=_l("Enter the date."))])
+    on = DayField(_l("Withdrawn on"), validators=[InputRequired(message=_l("Enter the date."))])
     submit = SubmitField(_l("Withdraw consent"))
 
 
 class MeetingForm(Form):
     """Meeting details; attendance comes as one radio group per member (att-<id>)."""
 
-    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
+    held_on = DayField(
+        _l("Date"),
+        validators=[InputRequired(message=_l("Enter the date."))],
+        ahead_days=MAX_DAYS_AHEAD,
+    )
     kind = SelectField(_l("Type of meeting"), choices=enum_choices(MeetingKind))
     topics = TextAreaField(
         _l("Topics"),

@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -14,36 +12,17 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import TextInput
 
-from core.clock import today
+from core.dates import DayField
 from core.forms import Form, choices
+from core.money import AmountField
 from groups.forms import enum_choices
 from livelihoods.models import Activity, Method, Outcome
-
-MAX_VND = 1_000_000_000  # one billion đồng: far above any livelihood grant
-
-
-class AmountField(IntegerField):
-    """Whole đồng; accepts 1.500.000, 1,500,000 and 1 500 000 as typed on a phone.
-
-    A text box with a numeric keypad: a number box would refuse or mangle the dots.
-    """
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [
-                v.replace(".", "").replace(",", "").replace(" ", "").strip() for v in valuelist
-            ]
-        super().process_formdata(valuelist)
 
 
 def money(label, *, required=True, minimum=1, description=None, presence=None):
@@ -53,21 +32,7 @@ def money(label, *, required=True, minimum=1, description=None, presence=None):
         presence
         or (InputRequired(message=_l("Enter the amount in đồng.")) if required else Optional())
     ]
-    validators.append(
-        NumberRange(
-            min=minimum,
-            max=MAX_VND,
-            message=_l("Enter an amount in đồng, at most one billion."),
-        )
-    )
-    return AmountField(
-        label, validators=validators, description=description, render_kw={"inputmode": "numeric"}
-    )
-
-
-def not_future(form, field):
-    if field.data and field.data > today():
-        raise ValidationError(_l("The date cannot be in the future."))
+    return AmountField(label, validators=validators, description=description, minimum=minimum)
 
 
 class GrantForm(Form):
@@ -122,9 +87,7 @@ class DecisionForm(Form):
 
 
 class TrancheForm(Form):
-    paid_on = DateField(
-        _l("Paid on"), validators=[InputRequired(message=_l("Enter the date.")), not_future]
-    )
+    paid_on = DayField(_l("Paid on"), validators=[InputRequired(message=_l("Enter the date."))])
     amount = money(_l("Amount (đồng)"))
     method = SelectField(_l("How"), choices=enum_choices(Method))
     purchased = StringField(
@@ -140,8 +103,8 @@ class TrancheForm(Form):
 
 
 class VisitForm(Form):
-    visited_on = DateField(
-        _l("Visited on"), validators=[InputRequired(message=_l("Enter the date.")), not_future]
+    visited_on = DayField(
+        _l("Visited on"), validators=[InputRequired(message=_l("Enter the date."))]
     )
     business_status = SelectField(
         _l("The business is"), choices=choices([("", "—"), *((o.value, o.label) for o in Outcome)])

@@ -264,6 +264,9 @@ class FollowUp(db.Model):
     due_on: Mapped[date] = mapped_column(index=True)
     status: Mapped[FollowUpStatus] = mapped_column(enum_column(FollowUpStatus), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two saves of one follow-up (a visit, "missed", the grant closed) cannot both pass:
+    # the second one's UPDATE matches no row. The jobs insert with the server default.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     member: Mapped[Member] = relationship()
     group: Mapped[Group] = relationship()
@@ -271,6 +274,7 @@ class FollowUp(db.Model):
 
     # The sweep and the due lists read open follow-ups by due date.
     __table_args__ = (Index("ix_follow_ups_status_due_on", "status", "due_on"),)
+    __mapper_args__ = {"version_id_col": version}
     visit: Mapped["Visit | None"] = relationship(back_populates="follow_up")
 
     def is_overdue(self, today: date) -> bool:

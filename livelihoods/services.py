@@ -13,8 +13,9 @@ from accounts.models import Role, User
 from accounts.services import get_user_by_username, revoke_sessions
 from core import audit
 from core.db import db
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
+from core.saving import STALE, on_duplicate
 from core.security import hash_password
 from groups.models import Member, group_facilitators
 from livelihoods.models import (
@@ -32,6 +33,17 @@ from livelihoods.models import (
 )
 
 DEFAULT_CHECK_MONTHS = (1, 3, 6, 12)
+
+VISIT_TAKEN = _l(
+    "Someone else recorded this visit first. Yours was not saved; what you wrote is still "
+    "below. Open the grant or the member to see the visit that was recorded."
+)
+STALE["grants"] = _l(
+    "Someone else changed this grant at the same moment. "
+    "Nothing was saved; open the grant again and check."
+)
+STALE["follow_ups"] = VISIT_TAKEN
+on_duplicate("uq_visits_follow_up_id", VISIT_TAKEN)
 
 
 def add_months(day: date, months: int) -> date:
@@ -296,7 +308,15 @@ def record_visit(
     notes: str | None,
     today: date,
 ) -> Visit:
-    """Record the visit; it closes the follow-up, which stops its reminders."""
+    """Record the visit; it closes the follow-up, which stops its reminders.
+
+    The follow-up row is locked first (PostgreSQL), so of two people recording it at
+    once the second sees it done; its version and the unique visit per follow-up stop
+    whatever gets past that.
+    """
+    db.session.refresh(follow_up, with_for_update=True)
+    if follow_up.status == FollowUpStatus.DONE:
+        raise Conflict(VISIT_TAKEN)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
     if visited_on > today:
@@ -309,8 +329,10 @@ def record_visit(
             raise DomainError(_l("Choose how the business is doing."), "business_status")
     if monthly_income is not None and monthly_income < 0:
         raise DomainError(_l("Enter an amount of zero or more."), "monthly_income")
+    # By id, not follow_up=…: the relationship would load a visit someone else just
+    # recorded and detach it (follow_up_id = NULL) instead of failing.
     visit = Visit(
-        follow_up=follow_up,
+        follow_up_id=follow_up.id,
         member_id=follow_up.member_id,
         grant_id=follow_up.grant_id,
         visited_on=visited_on,
@@ -329,6 +351,7 @@ def record_visit(
 
 def mark_missed(actor: User, follow_up: FollowUp) -> FollowUp:
     """The visit could not happen; it leaves the due lists."""
+    db.session.refresh(follow_up, with_for_update=True)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
     follow_up.status = FollowUpStatus.MISSED

@@ -5,15 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
-from core.errors import DomainError
-from core.forms import show_error
 from core.notify import Notification, render
+from core.saving import saving
+from core.urls import paginate
 from groups.models import Member
 from groups.views.common import load_member
 from livelihoods import forms, services
@@ -42,43 +41,6 @@ def load_grant(grant_id: int) -> Grant:
     return grant
 
 
-class saving:
-    """Run a form's service calls and commit; a refusal is shown on the form instead.
-
-    A DomainError or a concurrent change (StaleDataError) rolls back, puts its message on
-    the form and is swallowed; `ok` says whether the change was saved.
-    """
-
-    def __init__(self, form):
-        self.form, self.ok = form, False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, _kind, error, _traceback) -> bool:
-        if error is None:
-            try:
-                db.session.commit()
-            except StaleDataError as conflict:
-                error = conflict
-            else:
-                self.ok = True
-                return False
-        db.session.rollback()
-        if isinstance(error, DomainError):
-            show_error(self.form, error)
-            return True
-        if isinstance(error, StaleDataError):
-            self.form.form_errors.append(
-                _(
-                    "Someone else changed this grant at the same moment. "
-                    "Nothing was saved; open the grant again and check."
-                )
-            )
-            return True
-        return False
-
-
 @bp.get("/grants")
 def list_grants():
     require(current_user.role in STAFF)
@@ -88,7 +50,7 @@ def list_grants():
     if status:
         stmt = stmt.where(Grant.status == status)
     stmt = stmt.order_by(Grant.created_at.desc(), Grant.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     return render_template(
         "livelihoods/list.html", page=page, status=status, statuses=list(GrantStatus)
     )
@@ -99,8 +61,9 @@ def draft_grant(member_id: int):
     member = load_member(member_id)
     require(current_user.role in STAFF and member.can_edit(current_user))
     form = forms.GrantForm()
+    saved = saving(form)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             grant = services.draft_grant(
                 current_user,
                 member,
@@ -111,7 +74,8 @@ def draft_grant(member_id: int):
         if saved.ok:
             flash(_("The draft was saved. Submit it when the plan is ready."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template("livelihoods/grant_form.html", form=form, member=member, grant=None)
+    page = render_template("livelihoods/grant_form.html", form=form, member=member, grant=None)
+    return page, saved.status
 
 
 @bp.get("/grants/<int:grant_id>")
@@ -129,8 +93,9 @@ def edit_grant(grant_id: int):
     form = forms.GrantForm(obj=grant)
     if request.method == "GET":
         form.activity.data = grant.activity.value
+    saved = saving(form, record=grant)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.update_draft(
                 current_user,
                 grant,
@@ -141,20 +106,17 @@ def edit_grant(grant_id: int):
         if saved.ok:
             flash(_("The application was saved."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template(
+    page = render_template(
         "livelihoods/grant_form.html", form=form, member=grant.member, grant=grant
     )
+    return page, saved.status
 
 
 def _step(grant: Grant, action, success: str):
     """Run a one-button step (submit) and come back to the grant with a message."""
-    try:
+    with saving() as saved:
         action()
-        db.session.commit()
-    except (DomainError, StaleDataError) as error:
-        db.session.rollback()
-        flash(str(getattr(error, "message", _("Nothing was saved; try again."))), "error")
-    else:
+    if saved.ok:
         flash(success, "success")
     return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
 
@@ -178,8 +140,9 @@ def decide_grant(grant_id: int):
     form = forms.DecisionForm()
     if request.method == "GET":
         form.amount.data = grant.amount_requested
+    saved = saving(form, record=grant)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             if form.decision.data == "approve":
                 services.approve_grant(
                     current_user, grant, amount=form.amount.data, note=form.note.data
@@ -191,7 +154,7 @@ def decide_grant(grant_id: int):
         if saved.ok:
             flash(_("The decision was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template("livelihoods/decide.html", form=form, grant=grant)
+    return render_template("livelihoods/decide.html", form=form, grant=grant), saved.status
 
 
 def tranche_values(form) -> dict:
@@ -211,8 +174,9 @@ def record_tranche(grant_id: int):
     form = forms.TrancheForm()
     if request.method == "GET":
         form.paid_on.data, form.amount.data = today(), grant.remaining or None
+    saved = saving(form, record=grant)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.record_tranche(
                 current_user,
                 grant,
@@ -222,7 +186,8 @@ def record_tranche(grant_id: int):
         if saved.ok:
             flash(_("The disbursement was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=None)
+    page = render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=None)
+    return page, saved.status
 
 
 @bp.route("/tranches/<int:tranche_id>/edit", methods=["GET", "POST"])
@@ -233,13 +198,17 @@ def edit_tranche(tranche_id: int):
     form = forms.TrancheForm(obj=tranche)
     if request.method == "GET":
         form.method.data = tranche.method.value
+    saved = saving(form, record=grant)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.correct_tranche(current_user, tranche, **tranche_values(form))
         if saved.ok:
             flash(_("The disbursement was corrected; open visits moved with it."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche)
+    page = render_template(
+        "livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche
+    )
+    return page, saved.status
 
 
 @bp.route("/grants/<int:grant_id>/close", methods=["GET", "POST"])
@@ -247,15 +216,16 @@ def close_grant(grant_id: int):
     grant = load_grant(grant_id)
     require(grant.can_disburse(current_user))
     form = forms.CloseForm()
+    saved = saving(form, record=grant)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.close_grant(
                 current_user, grant, outcome=Outcome(form.outcome.data), note=form.note.data
             )
         if saved.ok:
             flash(_("The grant was closed."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    return render_template("livelihoods/close.html", form=form, grant=grant)
+    return render_template("livelihoods/close.html", form=form, grant=grant), saved.status
 
 
 def load_follow_up(follow_up_id: int) -> FollowUp:
@@ -272,8 +242,9 @@ def record_visit(follow_up_id: int):
     form = forms.VisitForm()
     if request.method == "GET":
         form.visited_on.data = today()
+    saved = saving(form)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.record_visit(
                 current_user,
                 follow_up,
@@ -290,22 +261,19 @@ def record_visit(follow_up_id: int):
             if follow_up.grant_id:
                 return redirect(url_for("livelihoods.show_grant", grant_id=follow_up.grant_id))
             return redirect(url_for("livelihoods.due"))
-    return render_template(
+    page = render_template(
         "livelihoods/visit_form.html", form=form, follow_up=follow_up, confirm=forms.Form()
     )
+    return page, saved.status
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/missed")
 def mark_missed(follow_up_id: int):
     follow_up = load_follow_up(follow_up_id)
     if forms.Form().validate_on_submit():
-        try:
+        with saving() as saved:
             services.mark_missed(current_user, follow_up)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        if saved.ok:
             flash(_("The visit was marked as missed."), "success")
     return redirect(url_for("livelihoods.due"))
 
@@ -331,12 +299,10 @@ def due():
 @bp.get("/inbox")
 def inbox():
     """The user's notifications, newest first; opening the inbox marks them read."""
-    page = db.paginate(
+    page = paginate(
         select(Notification)
         .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     texts = render(page.items)
     unread = {n.id for n in page.items if n.read_at is None}
@@ -351,8 +317,9 @@ def set_pin(member_id: int):
     member = load_member(member_id)
     require(current_user.role in STAFF and member.can_edit(current_user))
     form = forms.PinForm()
+    saved = saving(form)
     if form.validate_on_submit():
-        with saving(form) as saved:
+        with saved:
             services.set_member_pin(current_user, member, form.pin.data)
         if saved.ok:
             flash(
@@ -363,7 +330,7 @@ def set_pin(member_id: int):
                 "success",
             )
             return redirect(url_for("groups.show_member", member_id=member.id))
-    return render_template("livelihoods/pin.html", form=form, member=member)
+    return render_template("livelihoods/pin.html", form=form, member=member), saved.status
 
 
 @bp.app_context_processor

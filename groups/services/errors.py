@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError
+from core.errors import Conflict
+from core.saving import STALE, on_duplicate
 
 STALE_MESSAGES = {
     "groups": _l(
@@ -21,7 +22,25 @@ STALE_MESSAGES = {
 }
 
 
-class StaleEdit(DomainError):
+STALE.update(STALE_MESSAGES)
+
+# Two requests at one instant (two taps, two phones): the second meets what the first saved.
+on_duplicate(
+    "uq_meetings_group_id_held_on_kind",
+    _l("This group already has a meeting of this kind on that day. Open it to correct it."),
+    "held_on",
+    conflict=False,
+)
+on_duplicate(
+    "uq_memberships_open_member",
+    _l(
+        "Someone else changed this member's group at the same moment. Nothing was saved; "
+        "open the member again to see their group now."
+    ),
+)
+
+
+class StaleEdit(Conflict):
     """Someone else saved the record after this form was opened."""
 
     def __init__(self, obj):

@@ -1,37 +1,20 @@
 """The blueprint and what its views share: loading with permission checks, form errors."""
 
-from datetime import date, timedelta
-
-from flask import Blueprint, abort, flash, request
-from flask_babel import gettext as _
+from flask import Blueprint, flash
 from flask_login import current_user
 
 from accounts.models import Role
 from core.auth import require
-from core.clock import today
 from core.db import db
+from core.parse import parse_int
 from core.places import list_provinces
 from groups.models import (
     Group,
     Meeting,
     Member,
 )
-from groups.services.errors import STALE_MESSAGES
 
 bp = Blueprint("groups", __name__)
-
-
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def stale(form, obj) -> None:
-    """Refuse a save based on an old version; keep what was typed, now based on the
-    current version, so a second save after checking goes through."""
-    db.session.rollback()
-    form.form_errors.append(str(STALE_MESSAGES[obj.__tablename__]))
-    form.version.data = obj.version
 
 
 def provinces_for(user):
@@ -47,24 +30,9 @@ def load_group(group_id: int) -> Group:
 
 
 def form_version(form) -> int:
-    raw = form.version.data or ""
-    return int(raw) if str(raw).isdigit() else -1
-
-
-def period_args():
-    """The period for figures: ?from=&to= (dates), by default the last 90 days."""
-    end = today()
-    start = end - timedelta(days=89)
-    try:
-        if request.args.get("from"):
-            start = date.fromisoformat(request.args["from"])
-        if request.args.get("to"):
-            end = date.fromisoformat(request.args["to"])
-    except ValueError:
-        abort(400, description=_("Enter dates as year-month-day, for example 2026-11-29."))
-    if start > end:
-        abort(400, description=_("The start of the period is after its end."))
-    return start, end
+    """The version the form was opened at; a malformed one never matches (a conflict)."""
+    version = parse_int(form.version.data or "", maximum=2**31 - 1)
+    return -1 if version is None else version
 
 
 def load_member(member_id: int) -> Member:

@@ -1,19 +1,21 @@
 """Group lists, the group page, creating and editing groups."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.models import Role
 from core.auth import require
 from core.clock import today
+from core.dates import period_args
 from core.db import db
-from core.errors import DomainError
-from core.forms import search_text, show_error
+from core.forms import search_text
+from core.parse import PLACE_CODE_MAX, int_arg, parse_int
 from core.places import list_communes
+from core.saving import saving
+from core.urls import paginate
 from groups import forms
 from groups.models import (
     Group,
@@ -23,15 +25,11 @@ from groups.models import (
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
-from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     form_version,
-    int_arg,
     load_group,
-    period_args,
     provinces_for,
-    stale,
 )
 
 
@@ -41,12 +39,13 @@ def list_groups():
     q = search_text(request.args)
     status = request.args.get("status", "")
     status = GroupStatus(status) if status in GroupStatus._value2member_map_ else None
-    province_code, commune_code = int_arg("province"), int_arg("commune")
+    province_code = int_arg("province", maximum=PLACE_CODE_MAX)
+    commune_code = int_arg("commune", maximum=PLACE_CODE_MAX)
     stmt = group_services.list_groups(
         current_user, q=q, province_code=province_code, commune_code=commune_code, status=status
     )
     stmt = stmt.options(selectinload(Group.commune), selectinload(Group.province))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     ids = [g.id for g in page.items]
     last = figures.last_regular_meetings(ids)
     day = today()
@@ -75,8 +74,7 @@ def list_groups():
 def group_form(group=None, formdata=None):
     province_code = None
     if request.method == "POST":
-        raw = request.form.get("province_code", "")
-        province_code = int(raw) if raw.isdigit() and len(raw) < 6 else None
+        province_code = parse_int(request.form.get("province_code", ""), maximum=PLACE_CODE_MAX)
     elif group is not None:
         province_code = group.province_code
     provinces = provinces_for(current_user)
@@ -115,17 +113,14 @@ def create_group():
     require(current_user.role in (Role.ADMIN, Role.COORDINATOR))
     form = group_form()
     # 'Show communes' re-renders the form for the chosen province, without saving.
+    saved = saving(form)
     if not form.refresh.data and form.validate_on_submit():
-        try:
+        with saved:
             group = group_services.create_group(current_user, **group_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Group %(code)s was created.", code=group.code), "success")
             return redirect(url_for("groups.show_group", group_id=group.id))
-    return render_template("groups/form.html", form=form, group=None)
+    return render_template("groups/form.html", form=form, group=None), saved.status
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -136,22 +131,16 @@ def edit_group(group_id: int):
     if request.method == "GET":
         form.version.data = group.version
     # 'Show communes' re-renders the form for the chosen province, without saving.
+    saved = saving(form, record=group)
     if not form.refresh.data and form.validate_on_submit():
-        try:
+        with saved:
             group_services.update_group(
                 current_user, group, version=form_version(form), **group_values(form)
             )
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            stale(form, group)
-            return render_template("groups/form.html", form=form, group=group), 409
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(_("Changes to group %(code)s were saved.", code=group.code), "success")
             return redirect(url_for("groups.show_group", group_id=group.id))
-    return render_template("groups/form.html", form=form, group=group)
+    return render_template("groups/form.html", form=form, group=group), saved.status
 
 
 @bp.get("/groups/<int:group_id>")

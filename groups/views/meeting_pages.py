@@ -4,13 +4,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import require
 from core.clock import today
 from core.db import db
-from core.errors import DomainError
-from core.forms import show_error
+from core.parse import parse_int
+from core.saving import saving
 from groups import forms
 from groups.models import (
     Attendance,
@@ -18,13 +17,11 @@ from groups.models import (
     Member,
 )
 from groups.services import meetings as meeting_services
-from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     form_version,
     load_group,
     load_meeting,
-    stale,
 )
 
 
@@ -34,12 +31,11 @@ def read_marks(form) -> dict[int, AttendanceStatus]:
     for key, value in request.form.items(multi=False):
         if not key.startswith(forms.ATTENDANCE_PREFIX):
             continue
-        raw_id = key[len(forms.ATTENDANCE_PREFIX) :]
-        known = value in AttendanceStatus._value2member_map_
-        if not (raw_id.isdigit() and len(raw_id) <= 9 and known):
+        member_id = parse_int(key[len(forms.ATTENDANCE_PREFIX) :], minimum=1)
+        if member_id is None or value not in AttendanceStatus._value2member_map_:
             bad = True
             continue
-        marks[int(raw_id)] = AttendanceStatus(value)
+        marks[member_id] = AttendanceStatus(value)
     if bad:
         form.form_errors.append(_("Some attendance marks could not be read. Nothing was saved."))
     return marks
@@ -65,11 +61,11 @@ def record_meeting(group_id: int):
     if request.method == "GET":
         form.held_on.data = today()
     day = form.held_on.data or today()
-    marks = {}
+    marks, saved = {}, saving(form)
     if form.validate_on_submit():
         marks = read_marks(form)
         if not form.form_errors:
-            try:
+            with saved:
                 meeting = meeting_services.record_meeting(
                     current_user,
                     group,
@@ -80,11 +76,7 @@ def record_meeting(group_id: int):
                     marks=marks,
                     today=today(),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                db.session.commit()
+            if saved.ok:
                 flash(
                     _(
                         "The meeting was saved: %(present)d of %(total)d present.",
@@ -97,7 +89,7 @@ def record_meeting(group_id: int):
     elif request.method == "POST":
         marks = read_marks(form)
     members = meeting_services.members_on(group.id, day)
-    return meeting_page(form, group, None, members, marks)
+    return meeting_page(form, group, None, members, marks, saved.status)
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -124,8 +116,9 @@ def edit_meeting(meeting_id: int):
         marks = meeting_services.attendance_marks(meeting)
     else:
         marks = read_marks(form)
+    saved = saving(form, record=meeting)
     if form.validate_on_submit() and not form.form_errors:
-        try:
+        with saved:
             meeting_services.update_meeting(
                 current_user,
                 meeting,
@@ -137,18 +130,11 @@ def edit_meeting(meeting_id: int):
                 marks=marks,
                 today=today(),
             )
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            stale(form, meeting)
-            members = _members_for(group, form, meeting)
-            return meeting_page(form, group, meeting, members, marks, 409)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(_("The meeting was corrected."), "success")
             return redirect(url_for("groups.show_meeting", meeting_id=meeting.id))
-    return meeting_page(form, group, meeting, _members_for(group, form, meeting), marks)
+    members = _members_for(group, form, meeting)
+    return meeting_page(form, group, meeting, members, marks, saved.status)
 
 
 def _members_for(group, form, meeting):

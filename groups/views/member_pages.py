@@ -1,18 +1,21 @@
 """Member lists and profiles, memberships and consent."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.models import Role
 from core import audit
 from core.auth import require
 from core.clock import today
+from core.dates import period_args
 from core.db import db
 from core.errors import DomainError
-from core.forms import choices, search_text, show_error
+from core.forms import choices, search_text
+from core.parse import PLACE_CODE_MAX, int_arg
 from core.places import list_communes
+from core.saving import saving
+from core.urls import paginate
 from groups import forms
 from groups.models import (
     Consent,
@@ -23,17 +26,13 @@ from groups.models import (
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import members as member_services
-from groups.services.errors import StaleEdit
 from groups.views.common import (
     bp,
     flash_form_errors,
     form_version,
-    int_arg,
     load_group,
     load_member,
-    period_args,
     provinces_for,
-    stale,
 )
 
 
@@ -45,7 +44,8 @@ def list_members():
     category = MemberCategory(category) if category in MemberCategory._value2member_map_ else None
     status = request.args.get("status", "active")
     status = status if status in ("active", "left", "all") else "active"
-    province_code, commune_code = int_arg("province"), int_arg("commune")
+    province_code = int_arg("province", maximum=PLACE_CODE_MAX)
+    commune_code = int_arg("commune", maximum=PLACE_CODE_MAX)
     group_id = int_arg("group")
     stmt = member_services.list_members(
         current_user,
@@ -56,7 +56,7 @@ def list_members():
         category=category,
         status=status,
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     groups = db.session.scalars(
         group_services.visible_groups(current_user).order_by(Group.code)
     ).all()
@@ -95,8 +95,9 @@ def create_member(group_id: int):
     form = forms.NewMemberForm()
     if request.method == "GET":
         form.joined_on.data = today()
+    saved = saving(form)
     if form.validate_on_submit():
-        try:
+        with saved:
             member = member_services.create_member(
                 current_user,
                 group,
@@ -106,22 +107,19 @@ def create_member(group_id: int):
                 consents=form.consents.data,
                 provider=form.provider.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Member %(code)s was added to the group.", code=member.code), "success")
             return redirect(url_for("groups.show_group", group_id=group.id))
-    return render_template("groups/member_form.html", form=form, group=group, member=None)
+    template = render_template("groups/member_form.html", form=form, group=group, member=None)
+    return template, saved.status
 
 
 @bp.get("/members/<int:member_id>")
 def show_member(member_id: int):
     member = load_member(member_id)
+    start, end = period_args()  # a malformed period is a 400 before anything is written
     audit.record(current_user, "view", member)
     db.session.commit()
-    start, end = period_args()
     current = member.current_membership
     rate = figures.member_rates(current.group_id, start, end).get(member.id) if current else None
     return render_template(
@@ -144,21 +142,17 @@ def edit_member(member_id: int):
     if request.method == "GET":
         form.version.data = member.version
         form.gender.data, form.category.data = member.gender.value, member.category.value
+    saved = saving(form, record=member)
     if form.validate_on_submit():
-        try:
+        with saved:
             member_services.update_member(
                 current_user, member, version=form_version(form), **profile_values(form)
             )
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            stale(form, member)
-            return render_template(
-                "groups/member_form.html", form=form, member=member, group=None
-            ), 409
-        else:
+        if saved.ok:
             flash(_("Changes to %(code)s were saved.", code=member.code), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))
-    return render_template("groups/member_form.html", form=form, member=member, group=None)
+    template = render_template("groups/member_form.html", form=form, member=member, group=None)
+    return template, saved.status
 
 
 @bp.route("/members/<int:member_id>/membership", methods=["GET", "POST"])
@@ -179,8 +173,9 @@ def change_membership(member_id: int):
     form.group_id.choices = choices((g.id, f"{g.code} · {g.name}") for g in targets)
     if request.method == "GET":
         form.on.data = today()
+    saved = saving(form)
     if form.validate_on_submit():
-        try:
+        with saved:
             if form.action.data == "move":
                 target = next((g for g in targets if g.id == form.group_id.data), None)
                 if target is None:
@@ -194,14 +189,13 @@ def change_membership(member_id: int):
                 member_services.change_group_role(
                     current_user, member, forms.GroupRole(form.role.data), on=form.on.data
                 )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The membership of %(code)s was updated.", code=member.code), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))
-    return render_template("groups/membership.html", form=form, member=member, current=current)
+    template = render_template(
+        "groups/membership.html", form=form, member=member, current=current
+    )
+    return template, saved.status
 
 
 @bp.post("/members/<int:member_id>/consents")
@@ -210,7 +204,7 @@ def record_consent(member_id: int):
     require(member.can_edit(current_user))
     form = forms.ConsentForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             member_services.record_consent(
                 current_user,
                 member,
@@ -218,11 +212,7 @@ def record_consent(member_id: int):
                 provider=form.provider.data,
                 given_on=form.given_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Consent was recorded."), "success")
     else:
         flash_form_errors(form)
@@ -238,13 +228,9 @@ def withdraw_consent(member_id: int, consent_id: int):
         abort(404)
     form = forms.WithdrawConsentForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             member_services.withdraw_consent(current_user, consent, on=form.on.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Consent was withdrawn. It no longer applies from that day."), "success")
     else:
         flash_form_errors(form)

@@ -1,0 +1,88 @@
+"""Dates from people and URLs: one window for every date field, and periods of bounded size.
+
+A date before the programme began (PROGRAMME_START_YEAR) or far in the future is a typing
+mistake; accepted, it would schedule visits in year 1 and send reminders for them.
+"""
+
+import re
+from datetime import date, timedelta
+
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from wtforms import DateField
+
+from core.clock import today
+from core.i18n import format_day
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+PLAN_DAYS = 366  # how far ahead a planned date may be
+
+
+def first_day() -> date:
+    """The earliest date the programme's records can carry."""
+    return date(current_app.config["PROGRAMME_START_YEAR"], 1, 1)
+
+
+def parse_day(value) -> date | None:
+    """A date written year-month-day in ASCII digits, or None."""
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value.strip()):
+        return None
+    year, month, day = (int(part) for part in value.strip().split("-"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+class DayField(DateField):
+    """A date between the programme's start and today (or `ahead_days` after today).
+
+    Out of the window it gets exactly one message, which says the limit.
+    """
+
+    def __init__(self, label=None, validators=None, *, ahead_days: int = 0, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.ahead_days = ahead_days
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        self.data = parse_day(valuelist[0]) if len(valuelist) == 1 else None
+        if self.data is None:
+            raise ValueError(self.gettext("Not a valid date value."))
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors or self.data is None:
+            return
+        first, last = first_day(), today() + timedelta(days=self.ahead_days)
+        if self.data < first:
+            self.errors.append(_("The date cannot be before %(day)s.", day=format_day(first)))
+        elif self.data > last:
+            self.errors.append(
+                _("The date cannot be in the future.")
+                if self.ahead_days == 0
+                else _("The date cannot be after %(day)s.", day=format_day(last))
+            )
+
+
+def period_args(default_days: int = 90) -> tuple[date, date]:
+    """The period of ?from=&to= (by default the last 90 days), clamped to a window.
+
+    Malformed dates or a start after the end answer 400. The period is then kept
+    between the programme's start and a year ahead, and to at most MAX_PERIOD_DAYS
+    (ending on `to`): a range such as 0001-01-01..9999-12-31 costs no more than that.
+    """
+    end = today()
+    start = end - timedelta(days=default_days - 1)
+    for name in ("from", "to"):
+        raw = request.args.get(name, "")
+        if raw and parse_day(raw) is None:
+            abort(400, description=_("Enter dates as year-month-day, for example 2026-11-29."))
+    start = parse_day(request.args.get("from", "")) or start
+    end = parse_day(request.args.get("to", "")) or end
+    if start > end:
+        abort(400, description=_("The start of the period is after its end."))
+    end = max(min(end, today() + timedelta(days=PLAN_DAYS)), first_day())
+    start = max(start, first_day(), end - timedelta(days=current_app.config["MAX_PERIOD_DAYS"]))
+    return min(start, end), end

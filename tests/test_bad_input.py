@@ -1,0 +1,478 @@
+"""Every form and every query-string filter, driven by generated input (Hypothesis).
+
+Each target gets EXAMPLES generated requests (200 in CI): NUL bytes, lone surrogates,
+superscript and other non-ASCII digits, 10,000-character strings, right-to-left text and
+emoji, negative and huge numbers, dates from year 1 to 9999, fields missing or repeated,
+stray attendance fields. Whatever comes in: no 5xx, and on any answer that is not a
+redirect (a form error, a 4xx) not one row more or less in any table.
+
+Each group of targets shares one small world and one browser per role, so the run stays
+short; test_every_form_and_list_is_a_target fails when a route is added without a target.
+Set TULUC_FUZZ_EXAMPLES to change the number of inputs per target.
+"""
+
+import functools
+import os
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from accounts.models import Role
+from core.clock import today
+from core.db import db
+from tests.conftest import HUE, PASSWORD, login
+from tests.livelihoods.grant_fixtures import build_world, follow_up_ids, make_grant, tranche_ids
+
+EXAMPLES = int(os.environ.get("TULUC_FUZZ_EXAMPLES", "200"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "Nguyễn\x00Thị",
+    "\ud800",
+    "a\udfffb",
+    "²",
+    "①",
+    "١٢",
+    "１２",
+    "-1",
+    "0",
+    "-0",
+    "1e400",
+    "NaN",
+    "inf",
+    str(2**31),
+    str(2**63),
+    str(2**64),
+    "9" * 400,
+    "1" * 4300,
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "２０２６-01-01",
+    "\u202eRTL",
+    "مرحبا بالعالم",
+    "שלום",
+    "😀" * 40,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%(name)s {{7*7}}",
+    "\r\n\t",
+    "true",
+    "att-²",
+]
+
+text_values = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.text(st.characters(categories=["Cs", "Co", "Cc", "Nd", "No", "Mn", "Cf"]), max_size=12),
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(date.isoformat),
+    st.builds(lambda c, n: c * n, st.characters(), st.sampled_from([300, 10_000])),
+)
+
+
+def field(*valid: str):
+    """A form field: missing, once or repeated; plausible values about half the time."""
+    value = st.one_of(st.sampled_from(valid), text_values) if valid else text_values
+    return st.one_of(
+        st.lists(value, min_size=1, max_size=1),
+        st.lists(value, min_size=0, max_size=3),
+    )
+
+
+def encode(pairs) -> bytes:
+    """Form or query encoding that also carries lone surrogates (as a browser cannot)."""
+    return "&".join(
+        quote(k.encode("utf-8", "surrogatepass"), safe="")
+        + "="
+        + quote(v.encode("utf-8", "surrogatepass"), safe="")
+        for k, v in pairs
+    ).encode()
+
+
+STRAY = ["att-²", "att-١٢", "att-0", f"att-{2**64}", "x", "version"]
+
+
+def body(fields: dict, token: str):
+    """A strategy of (key, value) pairs: the fields, extra stray keys, and a CSRF token
+    that is usually right."""
+    strategies = {name: spec for name, spec in fields.items()}
+    return st.tuples(
+        st.fixed_dictionaries(strategies),
+        st.lists(st.tuples(st.sampled_from(STRAY), text_values), max_size=2),
+        st.sampled_from([token] * 9 + ["", "not-a-token"]),
+    ).map(
+        lambda t: [
+            *((name, v) for name, values in t[0].items() for v in values),
+            *t[1],
+            *([("csrf_token", t[2])] if t[2] else []),
+        ]
+    )
+
+
+@functools.cache
+def table_names() -> tuple[str, ...]:
+    return tuple(t.name for t in db.metadata.sorted_tables)
+
+
+@functools.cache
+def count_rows_sql() -> str:
+    """One statement counting the rows of every table (names from the models)."""
+    counts = (f'(SELECT count(*) FROM "{name}")' for name in table_names())  # noqa: S608
+    return "SELECT " + ", ".join(counts)
+
+
+def row_counts() -> tuple:
+    return tuple(db.session.execute(text(count_rows_sql())).one())
+
+
+def drive(app, client, method: str, url: str, pairs, *, ignore=()) -> None:
+    """Send one generated request; no 5xx, and nothing written unless it redirected."""
+    with app.app_context():
+        before = row_counts()
+        db.session.rollback()
+    if method == "POST":
+        response = client.post(
+            url, data=encode(pairs), content_type="application/x-www-form-urlencoded", csrf=False
+        )
+    else:
+        response = client.get(url + "?" + encode(pairs).decode())
+    assert response.status_code < 500, (url, pairs)
+    if response.status_code not in (302, 303) and (method == "POST" or response.status_code >= 400):
+        with app.app_context():
+            after = row_counts()
+            db.session.rollback()
+        names = table_names()
+        changed = {n for n, b, a in zip(names, before, after, strict=True) if b != a} - set(ignore)
+        assert not changed, (url, response.status_code, changed)
+
+
+def run(app, client, method: str, url: str, fields: dict, **kwargs) -> None:
+    token = client.csrf_token()
+
+    @FUZZ
+    @given(pairs=body(fields, token) if method == "POST" else body(fields, "").map(strip_csrf))
+    def one(pairs):
+        drive(app, client, method, url, pairs, **kwargs)
+
+    one()
+
+
+def strip_csrf(pairs):
+    return [(k, v) for k, v in pairs if k != "csrf_token"]
+
+
+# The world ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app, make_user, make_group, make_member, make_meeting):
+    w = build_world(make_user, make_group, make_member)
+    w.meeting = make_meeting(w.group, date(2025, 3, 3))
+    w.draft = make_grant(app, w.mai, drafter=w.facilitator)
+    w.submitted = make_grant(app, w.mai, drafter=w.facilitator, upto="submitted")
+    w.approved = make_grant(
+        app, w.lan, drafter=w.facilitator, upto="approved", decider=w.coordinator
+    )
+    w.disbursed = make_grant(
+        app, w.lan, drafter=w.facilitator, upto="disbursed", decider=w.coordinator
+    )
+    w.follow_up = follow_up_ids(app, w.disbursed)[0]
+    w.tranche = tranche_ids(app, w.disbursed)[0]
+    w.spare = make_user(Role.FACILITATOR, username="spare.user")
+    with app.app_context():
+        from groups.models import Consent
+
+        w.consent = db.session.scalar(select(Consent.id).where(Consent.member_id == w.mai.id))
+    w.browsers = {}
+
+    def as_(user):
+        if user.id not in w.browsers:
+            client = app.test_client()
+            login(client, user)
+            w.browsers[user.id] = client
+        return w.browsers[user.id]
+
+    w.as_ = as_
+    return w
+
+
+DAY = today().isoformat()
+YESTERDAY = (today() - timedelta(days=1)).isoformat()
+STATUSES = ("present", "absent", "excused")
+
+
+def group_forms(w) -> dict:
+    group_fields = {
+        "name": field("Nhóm Thôn Nam"),
+        "province_code": field(str(HUE)),
+        "commune_code": field(str(w.group.commune_code)),
+        "village": field("Thôn Nam"),
+        "founded_on": field("2025-01-06"),
+        "status": field("active", "forming"),
+        "cadence": field("weekly", "monthly"),
+        "meeting_weekday": field("0", "6"),
+        "partner": field("Hội Phụ nữ xã"),
+        "facilitator_ids": field(str(w.facilitator.id)),
+    }
+    member_fields = {
+        "full_name": field("Trần Thị Hoa"),
+        "gender": field("female", "male"),
+        "birth_year": field("1990"),
+        "phone": field("0905 123 456"),
+        "category": field("migrant", "survivor"),
+        "notes": field("Bán hàng ở chợ"),
+        "version": field("1", "2"),
+    }
+    meeting_fields = {
+        "held_on": field(YESTERDAY, "2025-03-03"),
+        "kind": field("regular", "training"),
+        "topics": field("Tiết kiệm"),
+        "decisions": field("Họp tiếp"),
+        f"att-{w.mai.id}": field(*STATUSES),
+        f"att-{w.lan.id}": field(*STATUSES),
+        "version": field("1"),
+    }
+    return {
+        "create_group": (w.coordinator, "/groups/new", group_fields),
+        "edit_group": (
+            w.coordinator,
+            f"/groups/{w.group.id}/edit",
+            {**group_fields, "version": field("1")},
+        ),
+        "create_member": (
+            w.facilitator,
+            f"/groups/{w.group.id}/members/new",
+            {
+                **member_fields,
+                "joined_on": field(DAY, "2025-01-06"),
+                "role": field("member", "leader"),
+                "consents": field("programme_data", "provider_sharing"),
+                "provider": field("OSSO Huế"),
+            },
+        ),
+        "edit_member": (w.facilitator, f"/members/{w.mai.id}/edit", member_fields),
+        "change_membership": (
+            w.facilitator,
+            f"/members/{w.lan.id}/membership",
+            {
+                "action": field("move", "leave", "role"),
+                "on": field(DAY),
+                "role": field("member", "treasurer"),
+                "group_id": field(str(w.group.id), str(w.other_group.id)),
+                "reason": field("Chuyển nhà"),
+            },
+        ),
+        "record_consent": (
+            w.facilitator,
+            f"/members/{w.mai.id}/consents",
+            {
+                "purpose": field("contact_phone", "provider_sharing"),
+                "provider": field("OSSO Huế"),
+                "given_on": field(DAY),
+            },
+        ),
+        "withdraw_consent": (
+            w.facilitator,
+            f"/members/{w.mai.id}/consents/{w.consent}/withdraw",
+            {"on": field(DAY)},
+        ),
+        "record_meeting": (w.facilitator, f"/groups/{w.group.id}/meetings/new", meeting_fields),
+        "edit_meeting": (w.facilitator, f"/meetings/{w.meeting.id}/edit", meeting_fields),
+    }
+
+
+def grant_forms(w) -> dict:
+    grant_fields = {
+        "activity": field("livestock", "crops"),
+        "plan": field("Nuôi lợn"),
+        "amount_requested": field("5.000.000", "5 triệu", "1,5 triệu"),
+    }
+    tranche_fields = {
+        "paid_on": field(DAY),
+        "amount": field("1.000.000", "500k"),
+        "method": field("cash", "in_kind"),
+        "purchased": field("2 con lợn"),
+    }
+    return {
+        "draft_grant": (w.facilitator, f"/members/{w.mai.id}/grants/new", grant_fields),
+        "edit_grant": (w.facilitator, f"/grants/{w.draft}/edit", grant_fields),
+        "submit_grant": (w.facilitator, f"/grants/{w.draft}/submit", {}),
+        "decide_grant": (
+            w.coordinator,
+            f"/grants/{w.submitted}/decide",
+            {
+                "decision": field("approve", "return", "reject"),
+                "amount": field("4.000.000", "4 triệu"),
+                "note": field("Đủ điều kiện"),
+            },
+        ),
+        "record_tranche": (w.coordinator, f"/grants/{w.approved}/tranches/new", tranche_fields),
+        "edit_tranche": (w.coordinator, f"/tranches/{w.tranche}/edit", tranche_fields),
+        "record_visit": (
+            w.facilitator,
+            f"/follow-ups/{w.follow_up}/visit",
+            {
+                "visited_on": field(DAY),
+                "business_status": field("operating", "stopped"),
+                "monthly_income": field("1.200.000", "0"),
+                "notes": field("Lợn khỏe"),
+            },
+        ),
+        "set_pin": (
+            w.facilitator,
+            f"/members/{w.lan.id}/pin",
+            {"pin": field("246810"), "confirm": field("246810")},
+        ),
+        # Last: they end what the others need.
+        "mark_missed": (w.facilitator, f"/follow-ups/{w.follow_up}/missed", {}),
+        "close_grant": (
+            w.coordinator,
+            f"/grants/{w.disbursed}/close",
+            {"outcome": field("operating", "stopped"), "note": field("Tốt")},
+        ),
+    }
+
+
+def account_forms(w) -> dict:
+    user_fields = {
+        "full_name": field("Lê Thị Thu"),
+        "role": field("facilitator", "coordinator", "member"),
+        "provinces": field(str(HUE), "1"),
+    }
+    password = {"new_password": field("mật khẩu mới dài"), "confirm": field("mật khẩu mới dài")}
+    return {
+        "create_user": (
+            w.admin,
+            "/admin/users/new",
+            {**user_fields, **password, "username": field("thu.le", "a", "x" * 41)},
+        ),
+        "edit_user": (w.admin, f"/admin/users/{w.spare.id}", user_fields),
+        "reset_password": (w.admin, f"/admin/users/{w.spare.id}/password", password),
+        "toggle_active": (w.admin, f"/admin/users/{w.spare.id}/active", {}),
+        "change_password": (
+            w.other_facilitator,
+            "/account/password",
+            {**password, "current_password": field(PASSWORD)},
+        ),
+        "set_language": (w.coordinator, "/language", {"locale": field("vi", "en")}),
+        "login": (None, "/login", {"username": field("admin1"), "password": field("x")}),
+        "member_login": (
+            None,
+            "/login/member",
+            {"code": field("HUE-2025-0001"), "pin": field("1")},
+        ),
+        "logout": (w.spare, "/logout", {}),
+    }
+
+
+def query_lists(w) -> dict:
+    filters = {
+        "q": field("nguyen", "HUE"),
+        "page": field("1", "2"),
+        "province": field(str(HUE)),
+        "commune": field(str(w.group.commune_code)),
+        "group": field(str(w.group.id)),
+        "status": field("active", "left", "all", "draft"),
+        "category": field("migrant"),
+        "role": field("facilitator"),
+        "from": field("2025-01-01"),
+        "to": field(DAY),
+    }
+    return {
+        "list_groups": (w.coordinator, "/groups", filters),
+        "list_members": (w.coordinator, "/members", filters),
+        "list_grants": (w.coordinator, "/grants", filters),
+        "list_users": (w.admin, "/admin/users", filters),
+        "inbox": (w.coordinator, "/inbox", filters),
+        "due": (w.coordinator, "/due", filters),
+        "home": (w.facilitator, "/", filters),
+        "show_group": (w.coordinator, f"/groups/{w.group.id}", filters),
+        "show_member": (w.facilitator, f"/members/{w.mai.id}", filters),
+        "show_meeting": (w.facilitator, f"/meetings/{w.meeting.id}", filters),
+        "show_grant": (w.coordinator, f"/grants/{w.disbursed}", filters),
+    }
+
+
+def fuzz(app, w, targets: dict, method: str) -> None:
+    for user, _url, _fields in targets.values():
+        if user is not None:
+            w.as_(user)  # before the login targets' failures throttle this address
+    for name, (user, url, fields) in targets.items():
+        client = w.as_(user) if user is not None else app.test_client()
+        # A failed login is counted and audited by design (throttling, the audit log).
+        ignore = ("login_failures", "audit_events") if name in ("login", "member_login") else ()
+        try:
+            run(app, client, method, url, fields, ignore=ignore)
+        except Exception as error:
+            error.add_note(f"target: {name}")
+            raise
+
+
+def test_group_member_and_meeting_forms(app, world):
+    fuzz(app, world, group_forms(world), "POST")
+
+
+def test_grant_forms(app, world):
+    fuzz(app, world, grant_forms(world), "POST")
+
+
+def test_account_forms(app, world):
+    fuzz(app, world, account_forms(world), "POST")
+
+
+def test_lists_and_pages_with_filters(app, world):
+    fuzz(app, world, query_lists(world), "GET")
+
+
+def test_every_form_and_list_is_a_target(app):
+    w = SimpleNamespace(
+        **{k: SimpleNamespace(id=1, commune_code=1) for k in ("group", "mai", "lan", "meeting")},
+        **dict.fromkeys(
+            ("facilitator", "coordinator", "admin", "other_facilitator", "spare", "other_group"),
+            SimpleNamespace(id=1),
+        ),
+        draft=1,
+        submitted=1,
+        approved=1,
+        disbursed=1,
+        follow_up=1,
+        tranche=1,
+        consent=1,
+    )
+    covered = {
+        *group_forms(w),
+        *grant_forms(w),
+        *account_forms(w),
+        *query_lists(w),
+    }
+    endpoints = {
+        rule.endpoint.split(".")[-1]
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in ("static", "core.healthz")
+        and ("POST" in rule.methods or re.search(r"list|inbox|due|home|show", rule.endpoint))
+    }
+    assert endpoints - covered == set()
+
+
+def test_the_property_run_counts_rows_of_every_table(app):
+    with app.app_context():
+        counts = row_counts()
+        assert len(counts) == len(db.metadata.sorted_tables)
+        assert all(isinstance(c, int) for c in counts)
+        assert db.session.scalar(select(func.count()).select_from(text("provinces"))) == 34
