@@ -53,6 +53,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def end_read() -> None:
+    """End a transaction that has only read, before slow work such as argon2.
+
+    On SQLite every transaction holds the write lock from its first statement (BEGIN
+    IMMEDIATE, below), so a request that hashes a password inside one keeps every other
+    request waiting. Objects read so far are expired and load again, in a new
+    transaction, when next used. A transaction with changes waiting is left alone.
+    """
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
 def dialect_insert(model):
     """An INSERT that knows ON CONFLICT, for the database in use (SQLite or PostgreSQL)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
