@@ -699,7 +699,7 @@ def drive(
 def run(args, kind: str, url: str, tmp: str) -> dict:
     app = create_app(bench_config(url, tmp))
     started = time.perf_counter()
-    clients = build(app, args.clients, args.share)
+    clients = build(app, args.clients, args.share, grants="visits" in args.actions)
     built = time.perf_counter() - started
     server = Server(kind, url, tmp, args.workers, args.threads)
     try:
