@@ -34,10 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     urls.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 
     from accounts.cli import users_cli
     from accounts.views import bp as accounts_bp
+    from core.backup import backup_command, restore_command
     from core.views import bp as core_bp
     from demo.cli import demo_command
     from groups.views import bp as groups_bp
@@ -51,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(demo_command)
     app.cli.add_command(followups_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
     enforce_login(app)
     app.after_request(set_security_headers)

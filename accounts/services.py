@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from accounts.models import AuthSession, LoginFailure, Role, User
 from core import audit
-from core.db import db
+from core.db import db, end_read
 from core.errors import DomainError
 from core.places import Province
 from core.saving import on_duplicate
@@ -192,12 +192,16 @@ def authenticate(
     """
     username = normalise_username(username)[:40]
     by_user, by_ip = count_recent_failures(username, ip, now - window)
-    if by_user >= max_per_user or by_ip >= max_per_ip:
-        verify_password(None, password)
+    throttled = by_user >= max_per_user or by_ip >= max_per_ip
+    user = None if throttled else get_user_by_username(username)
+    stored = user.password_hash if user else None
+    end_read()  # argon2 takes a good part of a second: hold no lock meanwhile
+    ok = verify_password(stored, password)
+    if throttled:
         db.session.add(LoginFailure(username=username, ip=ip, at=now))
         raise LoginRefused(throttled=True)
-    user = get_user_by_username(username)
-    ok = verify_password(user.password_hash if user else None, password)
+    # The user is read again: a password changed in the meantime does not let the old in.
+    ok = ok and user is not None and user.password_hash == stored
     # Members log in by code and PIN only on their page, staff only on theirs.
     right_door = user is not None and (user.role == Role.MEMBER) == member
     if not (ok and user.active and right_door):

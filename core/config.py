@@ -5,13 +5,15 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from core.db import normalise_database_url
+from core.db import SQLITE_BUSY_TIMEOUT_SECONDS, normalise_database_url
 
 DEFAULTS = {
     # "production" refuses to start without SECRET_KEY or with an outdated schema;
     # "demo" generates a key under instance/ and migrates by itself.
     "ENV": "production",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Seconds an SQLite connection waits for the write lock (see core.db).
+    "SQLITE_BUSY_TIMEOUT": SQLITE_BUSY_TIMEOUT_SECONDS,
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "BABEL_TRANSLATION_DIRECTORIES": "translations",

@@ -53,6 +53,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def end_read() -> None:
+    """End a transaction that has only read, before slow work such as argon2.
+
+    On SQLite every transaction holds the write lock from its first statement (BEGIN
+    IMMEDIATE, below), so a request that hashes a password inside one keeps every other
+    request waiting. Objects read so far are expired and load again, in a new
+    transaction, when next used. A transaction with changes waiting is left alone.
+    """
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
 def dialect_insert(model):
     """An INSERT that knows ON CONFLICT, for the database in use (SQLite or PostgreSQL)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -76,22 +89,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def configure_engine(engine: Engine) -> None:
+# How long an SQLite connection waits for the write lock before "database is locked".
+# Every transaction takes that lock up front (BEGIN IMMEDIATE, below), so a request
+# waits for the transactions queued before it: with the servers' bounded concurrency
+# (4 threads or workers), a few requests of at most a few seconds each, login's argon2
+# included. A minute is far beyond that, and a wait never ends in a 500 before the
+# server's own request timeout would.
+SQLITE_BUSY_TIMEOUT_SECONDS = 60
+
+
+def configure_engine(engine: Engine, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> None:
     """Make SQLite safe for this data: WAL, FULL sync, foreign keys, waits, BEGIN IMMEDIATE.
 
     A deferred BEGIN that reads and then writes fails with "database is locked" under
     concurrent writers whatever the busy timeout; BEGIN IMMEDIATE takes the write lock
-    up front, so writers queue instead (see RELIABILITY.md).
+    up front, so writers queue instead (see RELIABILITY.md). Reads take it too: a GET
+    can write (the session's last_seen_at, an audit "view"), and a read that turns into a
+    write is exactly the deferred case. The queue is as long as the server's concurrency,
+    so the busy timeout must exceed that many transactions (see SQLITE_BUSY_TIMEOUT_SECONDS).
     """
     if engine.dialect.name != "sqlite":
         return
+    busy_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
             cursor.execute("PRAGMA journal_mode = WAL")
