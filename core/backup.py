@@ -11,6 +11,7 @@ import os
 import shlex
 import sqlite3
 import time
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -138,9 +139,9 @@ def backup_sqlite(source: Path, target: Path) -> dict[str, int]:
     partial.unlink(missing_ok=True)
     _private_file(partial)
     try:
-        src = _connect(source)
-        dst = sqlite3.connect(partial, isolation_level=None)
-        try:
+        with closing(_connect(source)) as src, closing(
+            sqlite3.connect(partial, isolation_level=None)
+        ) as dst:
             # pages=-1: all pages in one step, under one read snapshot. A stepwise copy
             # starts over whenever the app writes, and may never finish.
             src.backup(dst, pages=-1)
@@ -149,9 +150,6 @@ def backup_sqlite(source: Path, target: Path) -> dict[str, int]:
             if problems != "ok":
                 raise BackupError(f"The copy failed its integrity check: {problems}")
             counts = row_counts(dst)
-        finally:
-            dst.close()
-            src.close()
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(partial, target)
@@ -167,17 +165,12 @@ def restore_sqlite(source: Path, target: Path) -> dict[str, int]:
     The copy goes through SQLite's own locking, so connections that the app holds open
     on target see the restored data, not a file swapped under them.
     """
-    src = _connect(source, readonly=True)
-    dst = _connect(target)
-    try:
+    with closing(_connect(source, readonly=True)) as src, closing(_connect(target)) as dst:
         src.backup(dst, pages=-1)
         problems = _integrity(dst)
         if problems != "ok":
             raise BackupError(f"The restored database failed its integrity check: {problems}")
         return row_counts(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 def _summary(counts: dict[str, int]) -> str:
@@ -208,9 +201,8 @@ def backup_command(path: Path) -> None:
     started = time.perf_counter()
     db.session.remove()
     counts = backup_sqlite(source, path)
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
         revisions = _revisions(connection)
-    connection.close()
     click.echo(
         f"Backed up {source} to {path} in {time.perf_counter() - started:.1f} s: "
         f"{_summary(counts)}, schema {', '.join(sorted(revisions)) or 'none'}, integrity ok."
@@ -238,10 +230,9 @@ def restore_command(path: Path, force: bool) -> None:
         )
         raise SystemExit(1)
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as source:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
             problems = _integrity(source)
             revisions = _revisions(source)
-        source.close()
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{path} is not an SQLite database: {error}") from None
     if problems != "ok":
@@ -252,9 +243,8 @@ def restore_command(path: Path, force: bool) -> None:
     db.engine.dispose()
     saved = None
     if target.exists():
-        with _connect(target) as current:
+        with closing(_connect(target)) as current:
             held = {k: v for k, v in row_counts(current).items() if k not in REFERENCE_TABLES}
-        current.close()
         if any(held.values()):
             if not force:
                 raise BackupError(

@@ -59,6 +59,7 @@ def source(tmp_path, migrated):
         app.config["ids"] = (admin.id, group.id)
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -156,6 +157,7 @@ def test_backup_while_writing_restores_exactly_what_was_committed(source, tmp_pa
         assert db.session.scalar(select(db.func.count()).select_from(Member)) == restored[
             "members"
         ]
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -165,6 +167,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(source, tmp_path):
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
     with source.app_context():
         add_member(source, 1)  # the live database moves on
+        db.session.remove()
         db.engine.dispose()
     before = counts_of(tmp_path / "live.sqlite3")
 
@@ -212,6 +215,7 @@ def test_restore_checks_the_schema_version(source, tmp_path):
     older_app = sqlite_app(tmp_path / "older.sqlite3", migrate=False)
     with older_app.app_context():
         upgrade(directory=str(MIGRATIONS), revision="0003")
+        db.session.remove()
         db.engine.dispose()
     older = tmp_path / "older-copy.sqlite3"
     assert older_app.test_cli_runner().invoke(args=["backup", str(older)]).exit_code == 0
