@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
-from accounts.models import AuthSession, LoginFailure, Role, User
+from accounts import throttle
+from accounts.models import AuthSession, Role, User
 from core import audit
 from core.db import db
 from core.places import Province
@@ -22,9 +23,15 @@ class UsernameTaken(AccountError):
 
 
 class LoginRefused(AccountError):
-    def __init__(self, throttled: bool = False):
-        super().__init__("throttled" if throttled else "invalid")
-        self.throttled = throttled
+    """Wrong credentials (refusal None), or an attempt refused unchecked (throttled)."""
+
+    def __init__(self, refusal: throttle.Refusal | None = None):
+        super().__init__(refusal or "invalid")
+        self.refusal = refusal
+
+    @property
+    def throttled(self) -> bool:
+        return self.refusal is not None
 
 
 class CannotChangeSelf(AccountError):
@@ -147,61 +154,61 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def count_recent_failures(username: str, ip: str | None, since: datetime) -> tuple[int, int]:
-    by_user = db.session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
-    )
-    by_ip = (
-        db.session.scalar(
-            select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since)
-        )
-        if ip
-        else 0
-    )
-    return by_user, by_ip
-
-
 def authenticate(
     username: str,
     password: str,
     *,
     ip: str | None,
     now: datetime,
-    window: timedelta,
-    max_per_user: int,
-    max_per_ip: int,
+    limits: throttle.Limits,
     member: bool = False,
 ) -> User:
-    """Return the user if the password is right and logins are not throttled.
+    """Return the user if the password is right and the attempt is not throttled.
 
-    An unknown user, a wrong password and a deactivated account raise the same
-    LoginRefused, and cost the same argon2 verification.
+    A throttled attempt is refused before any hashing and writes nothing. An unknown
+    user, a wrong password, a deactivated account and the wrong door raise the same
+    LoginRefused, cost the same argon2 verification, and are audited.
     """
     username = normalise_username(username)[:40]
-    by_user, by_ip = count_recent_failures(username, ip, now - window)
-    if by_user >= max_per_user or by_ip >= max_per_ip:
-        verify_password(None, password)
-        db.session.add(LoginFailure(username=username, ip=ip, at=now))
-        raise LoginRefused(throttled=True)
+    key = throttle.address_key(ip)
+    refusal = throttle.check(username, key, now=now, limits=limits, member=member)
+    if refusal is not None:
+        raise LoginRefused(refusal)
     user = get_user_by_username(username)
     ok = verify_password(user.password_hash if user else None, password)
     # Members log in by code and PIN only on their page, staff only on theirs.
     right_door = user is not None and (user.role == Role.MEMBER) == member
     if not (ok and user.active and right_door):
-        db.session.add(LoginFailure(username=username, ip=ip, at=now))
+        throttle.record_failure(username, key, now=now, limits=limits)
         audit.record(
-            None, "login_failed", object_type="users", object_id=user.id if user else None, ip=ip
+            None,
+            "login_failed",
+            object_type="users",
+            object_id=user.id if user else None,
+            detail=door(member),
+            ip=ip,
         )
         raise LoginRefused()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = now
+    throttle.clear(username, key)
     return user
 
 
+def door(member: bool) -> str:
+    return "door=member" if member else "door=staff"
+
+
 def start_session(
-    user: User, *, ip: str | None, user_agent: str | None, now: datetime
+    user: User,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+    detail: str | None = None,
 ) -> AuthSession:
-    """Open a server-side session for user and put its token on user for the cookie."""
+    """Open a server-side session for user and put its token on user for the cookie.
+
+    The login is audited here, once every factor has passed; detail says how.
+    """
     token = secrets.token_urlsafe(32)
     auth_session = AuthSession(
         token_hash=_hash_token(token),
@@ -212,8 +219,9 @@ def start_session(
         user_agent=(user_agent or "")[:200],
     )
     db.session.add(auth_session)
+    user.last_login_at = now
     db.session.flush()
-    audit.record(user, "login", user, ip=ip)
+    audit.record(user, "login", user, detail=detail, ip=ip)
     user.session_token = token
     user.auth_session = auth_session
     return auth_session
