@@ -38,6 +38,10 @@ class CannotChangeSelf(AccountError):
     pass
 
 
+class MemberLoginRole(AccountError):
+    """A member's login cannot become a staff account, nor the reverse."""
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -81,9 +85,14 @@ def create_user(
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: Role, province_codes=()) -> User:
-    """Change a user's name, role and provinces; an admin cannot demote themself."""
+    """Change a user's name, role and provinces; an admin cannot demote themself.
+
+    A member's login stays a member's login, and no one becomes a member here.
+    """
     if user.id == actor.id and role != user.role:
         raise CannotChangeSelf()
+    if (user.role == Role.MEMBER) != (role == Role.MEMBER):
+        raise MemberLoginRole()
     changed = [
         name
         for name, old, new in (

@@ -24,7 +24,7 @@ from accounts.models import Role, User
 from core import audit
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
-from core.forms import search_text
+from core.forms import choices, search_text
 from core.places import list_provinces
 from core.urls import safe_next
 
@@ -427,6 +427,8 @@ def edit_user(user_id: int):
     require_admin()
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, province_choices=province_choices())
+    if user.role == Role.MEMBER:
+        form.role.choices = choices([(Role.MEMBER.value, Role.MEMBER.label)])
     if request.method == "GET":
         form.role.data = user.role.value
         form.provinces.data = sorted(user.province_codes)
@@ -441,6 +443,10 @@ def edit_user(user_id: int):
             )
         except services.CannotChangeSelf:
             form.role.errors.append(_("You cannot change your own role."))
+        except services.MemberLoginRole:
+            form.role.errors.append(
+                _("A member's login stays a member's login. Create a separate account for staff.")
+            )
         else:
             db.session.commit()
             flash(_("Changes to %(username)s were saved.", username=user.username), "success")
