@@ -18,18 +18,20 @@ from core import audit
 from core.db import db
 
 ISSUER = "Tự Lực"
+# Not a setting: production must not be able to drop it (see core.config).
+REQUIRED_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 RECOVERY_CODES = 10
 CODE_DIGITS = 6
 
 
-def is_required(user: User, *, required_roles, skip: bool) -> bool:
+def is_required(user: User, *, skip: bool) -> bool:
     """Whether this user must sign in with a second factor (and so enrol first)."""
-    return not skip and user.role.value in set(required_roles)
+    return not skip and user.role in REQUIRED_ROLES
 
 
-def needs_code(user: User, *, required_roles, skip: bool) -> bool:
+def needs_code(user: User, *, skip: bool) -> bool:
     """After the password: whether a code step (or enrolment) must follow."""
-    return user.has_two_factor or is_required(user, required_roles=required_roles, skip=skip)
+    return user.has_two_factor or is_required(user, skip=skip)
 
 
 def pending_secret(user: User) -> str:
@@ -162,8 +164,6 @@ def disable(actor: User, user: User) -> None:
     audit.record(actor, "two_factor_off", user)
 
 
-def may_disable(user: User, *, required_roles, skip: bool) -> bool:
+def may_disable(user: User, *, skip: bool) -> bool:
     """Only those for whom it is optional may turn it off (facilitators; anyone in demo)."""
-    return user.role != Role.MEMBER and not is_required(
-        user, required_roles=required_roles, skip=skip
-    )
+    return user.role != Role.MEMBER and not is_required(user, skip=skip)

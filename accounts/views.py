@@ -77,8 +77,7 @@ def login_limits() -> throttle.Limits:
 
 
 def two_factor_rules() -> dict:
-    c = current_app.config
-    return {"required_roles": c["TWO_FACTOR_REQUIRED_ROLES"], "skip": c["TWO_FACTOR_SKIP"]}
+    return {"skip": current_app.config["TWO_FACTOR_SKIP"]}
 
 
 def throttled_answer(form, template: str, refusal: throttle.Refusal, **context):

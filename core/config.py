@@ -36,8 +36,8 @@ DEFAULTS = {
     "LOGIN_SLOW_AFTER_FAILURES_PER_USER": 5,
     "LOGIN_MAX_DELAY_SECONDS": 900,
     "LOGIN_MAX_FAILURES_PER_MEMBER_CODE_PER_DAY": 10,
-    # Two-factor sign-in: required for these roles; skipping is allowed in demo and tests only.
-    "TWO_FACTOR_REQUIRED_ROLES": ("admin", "coordinator"),
+    # Two-factor sign-in, required for admins and coordinators (accounts.two_factor):
+    # skipping it is allowed in demo and tests only.
     "TWO_FACTOR_SKIP": False,
     # argon2id; argon2-cffi's defaults are RFC 9106's low-memory profile (64 MiB, t=3).
     "ARGON2_TIME_COST": 3,

@@ -279,7 +279,9 @@ def test_production_cannot_skip_it(tmp_path, monkeypatch):
     from core.config import DEFAULTS
 
     assert DEFAULTS["TWO_FACTOR_SKIP"] is False
-    assert set(DEFAULTS["TWO_FACTOR_REQUIRED_ROLES"]) == {"admin", "coordinator"}
+    from accounts.two_factor import REQUIRED_ROLES
+
+    assert {Role.ADMIN, Role.COORDINATOR} == REQUIRED_ROLES
 
 
 def test_members_have_no_two_factor_page(client, make_user):
