@@ -198,7 +198,8 @@ def authenticate(
             ip=ip,
         )
         raise LoginRefused()
-    throttle.clear(username, key)
+    # Failures are forgotten only once every factor passed (start_session): a right
+    # password must not reset the count of wrong second-factor codes.
     return user
 
 
@@ -229,6 +230,7 @@ def start_session(
     )
     db.session.add(auth_session)
     user.last_login_at = now
+    throttle.clear(user.username, throttle.address_key(ip))
     db.session.flush()
     audit.record(user, "login", user, detail=detail, ip=ip)
     user.session_token = token

@@ -210,7 +210,6 @@ def login_code():
                 _("This code is not right. Check that the time on your phone is correct.")
             )
             return render_template(template, form=form)
-        throttle.clear(user.username, key)
         if how == "recovery_code":
             left = two_factor.count_unused_recovery_codes(user)
             flash(

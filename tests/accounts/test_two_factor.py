@@ -5,7 +5,7 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accounts.models import LoginFailure, RecoveryCode, Role, User
 from app import create_app
@@ -135,6 +135,27 @@ def test_wrong_codes_are_throttled_like_passwords(strict, make_user):
         client.post("/login/two-factor", data={"code": "123456"})
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 429
+    assert client.get("/").status_code == 302
+
+
+def test_the_right_password_again_does_not_reset_the_count_of_wrong_codes(strict, make_user):
+    user = make_user(Role.ADMIN)
+    secret = enrolled(strict, user)
+    client = strict.test_client()
+    for _ in range(3):
+        password_step(client, user)
+        for _ in range(2):
+            client.post("/login/two-factor", data={"code": "123456"})
+    assert password_step(client, user).status_code == 429
+    with strict.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+    # Not even the right code gets through from this address now.
+    assert client.post(
+        "/login/two-factor", data={"code": pyotp.TOTP(secret).now()}
+    ).status_code in (
+        302,
+        429,
+    )
     assert client.get("/").status_code == 302
 
 
