@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import i18n, urls
 from core.auth import enforce_login, login_manager
@@ -26,10 +27,16 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    if proxies := int(app.config["PROXY_COUNT"]):
+        # The client's address and scheme as the proxies in front say; never the Host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    # Logging out must work with an expired form; SameSite=Lax already keeps other
+    # sites' forms from carrying the session cookie.
+    csrf.exempt("accounts.views.logout")
     login_manager.init_app(app)
     i18n.init_app(app)
     urls.init_app(app)

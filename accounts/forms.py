@@ -113,3 +113,35 @@ class ConfirmForm(Form):
     """An empty form: a button with CSRF protection."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class TwoFactorCodeForm(Form):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Enter the code.")), Length(max=40)],
+        description=_l(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class EnrolTwoFactorForm(Form):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(message=_l("Enter the code.")), Length(max=40)],
+        description=_l("After scanning, the app shows 6 digits that change every 30 seconds."),
+    )
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
+
+
+class CurrentCodeForm(Form):
+    """Confirms a change to two-factor sign-in with a current code from the app."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(message=_l("Enter the code.")), Length(max=40)],
+    )
+    submit = SubmitField(_l("Confirm"))

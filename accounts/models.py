@@ -68,6 +68,12 @@ class User(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP). The secret is kept from the first enrolment page on;
+    # it counts only once confirmed with a code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    # The last time step accepted: a code cannot be used twice.
+    totp_last_step: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 
     provinces: Mapped[list[Province]] = relationship(
@@ -108,6 +114,14 @@ class User(db.Model):
     def can_manage_users(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    def can_use_two_factor(self) -> bool:
+        """Staff may sign in with a second factor; members have a PIN only."""
+        return self.role != Role.MEMBER
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
@@ -127,6 +141,18 @@ class AuthSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app. Stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of a random 64-bit code: high entropy, so no slow hash is needed.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class LoginFailure(db.Model):

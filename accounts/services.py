@@ -5,9 +5,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
-from accounts.models import AuthSession, LoginFailure, Role, User
+from accounts import throttle
+from accounts.models import AuthSession, Role, User
 from core import audit
 from core.db import db, end_read
 from core.errors import DomainError
@@ -30,9 +31,15 @@ class UsernameTaken(AccountError, DomainError):
 
 
 class LoginRefused(AccountError):
-    def __init__(self, throttled: bool = False):
-        super().__init__("throttled" if throttled else "invalid")
-        self.throttled = throttled
+    """Wrong credentials (refusal None), or an attempt refused unchecked (throttled)."""
+
+    def __init__(self, refusal: throttle.Refusal | None = None):
+        super().__init__(refusal or "invalid")
+        self.refusal = refusal
+
+    @property
+    def throttled(self) -> bool:
+        return self.refusal is not None
 
 
 class CannotChangeSelf(AccountError, DomainError):
@@ -42,6 +49,17 @@ class CannotChangeSelf(AccountError, DomainError):
 
 # Two admins creating the same username at one instant: the second one hears it is taken.
 on_duplicate("uq_users_username", USERNAME_TAKEN, "username", conflict=False)
+
+
+class MemberLoginRole(AccountError, DomainError):
+    """A member's login cannot become a staff account, nor the reverse."""
+
+    def __init__(self):
+        DomainError.__init__(
+            self,
+            _l("A member's login stays a member's login. Create a separate account for staff."),
+            "role",
+        )
 
 
 def normalise_username(username: str) -> str:
@@ -87,9 +105,14 @@ def create_user(
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: Role, province_codes=()) -> User:
-    """Change a user's name, role and provinces; an admin cannot demote themself."""
+    """Change a user's name, role and provinces; an admin cannot demote themself.
+
+    A member's login stays a member's login, and no one becomes a member here.
+    """
     if user.id == actor.id and role != user.role:
         raise CannotChangeSelf()
+    if (user.role == Role.MEMBER) != (role == Role.MEMBER):
+        raise MemberLoginRole()
     changed = [
         name
         for name, old, new in (
@@ -160,65 +183,66 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def count_recent_failures(username: str, ip: str | None, since: datetime) -> tuple[int, int]:
-    by_user = db.session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
-    )
-    by_ip = (
-        db.session.scalar(
-            select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since)
-        )
-        if ip
-        else 0
-    )
-    return by_user, by_ip
-
-
 def authenticate(
     username: str,
     password: str,
     *,
     ip: str | None,
     now: datetime,
-    window: timedelta,
-    max_per_user: int,
-    max_per_ip: int,
+    limits: throttle.Limits,
     member: bool = False,
 ) -> User:
-    """Return the user if the password is right and logins are not throttled.
+    """Return the user if the password is right and the attempt is not throttled.
 
-    An unknown user, a wrong password and a deactivated account raise the same
-    LoginRefused, and cost the same argon2 verification.
+    A throttled attempt is refused before any hashing and writes nothing. An unknown
+    user, a wrong password, a deactivated account and the wrong door raise the same
+    LoginRefused, cost the same argon2 verification, and are audited.
     """
     username = normalise_username(username)[:40]
-    by_user, by_ip = count_recent_failures(username, ip, now - window)
-    throttled = by_user >= max_per_user or by_ip >= max_per_ip
-    user = None if throttled else get_user_by_username(username)
+    key = throttle.address_key(ip)
+    refusal = throttle.check(username, key, now=now, limits=limits, member=member)
+    if refusal is not None:
+        raise LoginRefused(refusal)
+    user = get_user_by_username(username)
     stored = user.password_hash if user else None
     end_read()  # argon2 takes a good part of a second: hold no lock meanwhile
     ok = verify_password(stored, password)
-    if throttled:
-        db.session.add(LoginFailure(username=username, ip=ip, at=now))
-        raise LoginRefused(throttled=True)
     # The user is read again: a password changed in the meantime does not let the old in.
     ok = ok and user is not None and user.password_hash == stored
     # Members log in by code and PIN only on their page, staff only on theirs.
     right_door = user is not None and (user.role == Role.MEMBER) == member
     if not (ok and user.active and right_door):
-        db.session.add(LoginFailure(username=username, ip=ip, at=now))
+        throttle.record_failure(username, key, now=now, limits=limits)
         audit.record(
-            None, "login_failed", object_type="users", object_id=user.id if user else None, ip=ip
+            None,
+            "login_failed",
+            object_type="users",
+            object_id=user.id if user else None,
+            detail=door(member),
+            ip=ip,
         )
         raise LoginRefused()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = now
+    # Failures are forgotten only once every factor passed (start_session): a right
+    # password must not reset the count of wrong second-factor codes.
     return user
 
 
+def door(member: bool) -> str:
+    return "door=member" if member else "door=staff"
+
+
 def start_session(
-    user: User, *, ip: str | None, user_agent: str | None, now: datetime
+    user: User,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+    detail: str | None = None,
 ) -> AuthSession:
-    """Open a server-side session for user and put its token on user for the cookie."""
+    """Open a server-side session for user and put its token on user for the cookie.
+
+    The login is audited here, once every factor has passed; detail says how.
+    """
     token = secrets.token_urlsafe(32)
     auth_session = AuthSession(
         token_hash=_hash_token(token),
@@ -229,8 +253,10 @@ def start_session(
         user_agent=(user_agent or "")[:200],
     )
     db.session.add(auth_session)
+    user.last_login_at = now
+    throttle.clear(user.username, throttle.address_key(ip))
     db.session.flush()
-    audit.record(user, "login", user, ip=ip)
+    audit.record(user, "login", user, detail=detail, ip=ip)
     user.session_token = token
     user.auth_session = auth_session
     return auth_session

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -6,21 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from accounts import services
+from accounts import services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    CurrentCodeForm,
+    EnrolTwoFactorForm,
     LoginForm,
     MemberLoginForm,
     NewUserForm,
     ResetPasswordForm,
+    TwoFactorCodeForm,
     UserForm,
 )
 from accounts.models import Role, User
+from core import audit
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
 from core.errors import DomainError
-from core.forms import search_text
+from core.forms import choices, search_text
 from core.places import list_provinces
 from core.saving import saving
 from core.urls import paginate, safe_next
@@ -65,52 +70,75 @@ def reset_cookie_session() -> None:
 
 
 def client_ip() -> str | None:
+    """The client's address; behind TULUC_PROXY_COUNT proxies, as they report it."""
     return request.remote_addr
 
 
+def login_limits() -> throttle.Limits:
+    return throttle.Limits.from_config(current_app.config)
+
+
+def two_factor_rules() -> dict:
+    return {"skip": current_app.config["TWO_FACTOR_SKIP"]}
+
+
+def throttled_answer(form, template: str, refusal: throttle.Refusal, **context):
+    if refusal == throttle.Refusal.MEMBER_CODE_TODAY:
+        form.form_errors.append(
+            _(
+                "Too many wrong PINs for this code today. Ask the facilitator "
+                "of your group to set a new PIN."
+            )
+        )
+    else:
+        form.form_errors.append(
+            _(
+                "Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+            )
+        )
+    return render_template(template, form=form, **context), 429
+
+
 def _log_in(form, username: str, secret: str, template: str, *, member: bool):
-    """Check the credentials, open a server-side session and go on; or say no."""
-    c = current_app.config
+    """Check the credentials, then a second factor if needed, then open the session."""
     try:
         user = services.authenticate(
-            username,
-            secret,
-            ip=client_ip(),
-            now=utcnow(),
-            window=timedelta(minutes=c["LOGIN_WINDOW_MINUTES"]),
-            max_per_user=c["LOGIN_MAX_FAILURES_PER_USER"],
-            max_per_ip=c["LOGIN_MAX_FAILURES_PER_IP"],
-            member=member,
+            username, secret, ip=client_ip(), now=utcnow(), limits=login_limits(), member=member
         )
     except services.LoginRefused as refused:
-        db.session.commit()
+        db.session.commit()  # the failure and its audit event, if any
         if refused.throttled:
-            form.form_errors.append(
-                _(
-                    "Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                    minutes=c["LOGIN_WINDOW_MINUTES"],
-                )
-            )
-            return render_template(template, form=form), 429
+            return throttled_answer(form, template, refused.refusal)
         form.form_errors.append(
             _("Wrong code or PIN.")
             if member
             else _("Wrong username or password, or the account is not active.")
         )
         return render_template(template, form=form), 200
-    saved = saving(form)
-    with saved:
-        services.start_session(
-            user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow()
-        )
-        if user.locale is None and cookie_session.get("locale"):
-            user.locale = cookie_session["locale"]
-    if not saved.ok:
-        return render_template(template, form=form), saved.status
+    next_url = safe_next(request.args.get("next"))
+    if user.can_use_two_factor() and two_factor.needs_code(user, **two_factor_rules()):
+        db.session.commit()
+        reset_cookie_session()
+        cookie_session[PENDING] = {"user": user.id, "at": time.time(), "next": next_url}
+        if user.has_two_factor:
+            return redirect(url_for("accounts.login_code"))
+        return redirect(url_for("accounts.login_enrol"))
+    return _open_session(user, next_url, detail=services.door(member))
+
+
+def _open_session(user: User, next_url: str, *, detail: str, then=None):
+    """Start the server-side session, audit the login and put its token in the cookie."""
+    services.start_session(
+        user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow(), detail=detail
+    )
+    if user.locale is None and cookie_session.get("locale"):
+        user.locale = cookie_session["locale"]
+    db.session.commit()
     reset_cookie_session()
     cookie_session.permanent = True
     login_user(user)
-    return redirect(safe_next(request.args.get("next")))
+    return then() if then else redirect(next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -140,20 +168,118 @@ def member_login():
     return render_template("accounts/member_login.html", form=form)
 
 
+# Second factor at login: the password was right; the cookie names who is half-way in,
+# for a few minutes. The server-side session only starts once the code is right.
+
+PENDING = "two_factor_pending"
+PENDING_SECONDS = 300
+
+
+def pending_login() -> tuple[User | None, str]:
+    state = cookie_session.get(PENDING)
+    if not isinstance(state, dict) or time.time() - state.get("at", 0) > PENDING_SECONDS:
+        return None, url_for("reports.home")
+    user = db.session.get(User, state.get("user"))
+    if user is None or not user.active:
+        return None, url_for("reports.home")
+    return user, safe_next(state.get("next"))
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@public
+def login_code():
+    """After the password: a code from the app, or a recovery code."""
+    user, next_url = pending_login()
+    if user is None or not user.has_two_factor:
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorCodeForm()
+    template = "accounts/login_code.html"
+    if form.validate_on_submit():
+        now, key = utcnow(), throttle.address_key(client_ip())
+        refusal = throttle.check(user.username, key, now=now, limits=login_limits(), member=False)
+        if refusal is not None:
+            return throttled_answer(form, template, refusal)
+        how = None
+        if two_factor.check_code(user, form.code.data, now):
+            how = "totp"
+        elif two_factor.use_recovery_code(user, form.code.data, now):
+            how = "recovery_code"
+        if how is None:
+            throttle.record_failure(user.username, key, now=now, limits=login_limits())
+            audit.record(None, "login_failed", user, detail="two_factor", ip=client_ip())
+            db.session.commit()
+            form.code.errors.append(
+                _("This code is not right. Check that the time on your phone is correct.")
+            )
+            return render_template(template, form=form)
+        if how == "recovery_code":
+            left = two_factor.count_unused_recovery_codes(user)
+            flash(
+                _(
+                    "You used a recovery code; %(count)d are left. Make new ones on the "
+                    "two-factor page.",
+                    count=left,
+                ),
+                "info",
+            )
+        return _open_session(user, next_url, detail="door=staff two_factor=" + how)
+    return render_template(template, form=form)
+
+
+def render_setup(form, user: User, *, at_login: bool):
+    return render_template(
+        "accounts/two_factor_setup.html",
+        form=form,
+        qr=two_factor.qr_svg(user),
+        secret=two_factor.grouped_secret(user),
+        at_login=at_login,
+    )
+
+
+@bp.route("/login/two-factor/setup", methods=["GET", "POST"])
+@public
+def login_enrol():
+    """After the password, for those who must use two-factor and have not set it up."""
+    user, next_url = pending_login()
+    if user is None or user.has_two_factor:
+        return redirect(url_for("accounts.login"))
+    form = EnrolTwoFactorForm()
+    two_factor.pending_secret(user)
+    if form.validate_on_submit():
+        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+        if codes is not None:
+
+            def show_codes():
+                return render_template(
+                    "accounts/recovery_codes.html", codes=codes, next_url=next_url
+                )
+
+            return _open_session(
+                user, next_url, detail="door=staff two_factor=enrolled", then=show_codes
+            )
+        form.code.errors.append(
+            _("This code is not right. Check that the time on your phone is correct.")
+        )
+    db.session.commit()  # the pending secret, kept for the next try
+    return render_setup(form, user, at_login=True)
+
+
 @bp.post("/logout")
 def logout():
-    form = ConfirmForm()
-    if form.validate_on_submit():
+    """Log out, whatever the state of the form: a stale page must not keep anyone in."""
+    if current_user.is_authenticated:
         services.end_session(current_user)
         db.session.commit()
         logout_user()
-        reset_cookie_session()
-        flash(_("You have logged out."), "info")
+    reset_cookie_session()
+    flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
+    """Staff change their password; a member's PIN is set by their facilitator only."""
+    require(current_user.role != Role.MEMBER)
     form = ChangePasswordForm()
     saved = saving(form)
     if form.validate_on_submit():
@@ -166,6 +292,75 @@ def change_password():
             flash(_("Your password was changed. Other devices were logged out."), "success")
             return redirect(url_for("reports.home"))
     return render_template("accounts/change_password.html", form=form), saved.status
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+def two_factor_settings():
+    """Set up two-factor sign-in, or see how many recovery codes are left."""
+    require(current_user.can_use_two_factor())
+    user = current_user
+    if user.has_two_factor:
+        return render_template(
+            "accounts/two_factor.html",
+            user=user,
+            left=two_factor.count_unused_recovery_codes(user),
+            may_disable=two_factor.may_disable(user, **two_factor_rules()),
+            codes_form=CurrentCodeForm(prefix="codes"),
+            off_form=CurrentCodeForm(prefix="off"),
+        )
+    form = EnrolTwoFactorForm()
+    two_factor.pending_secret(user)
+    if form.validate_on_submit():
+        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+        if codes is not None:
+            db.session.commit()
+            flash(_("Two-factor sign-in is on."), "success")
+            return render_template(
+                "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
+            )
+        form.code.errors.append(
+            _("This code is not right. Check that the time on your phone is correct.")
+        )
+    db.session.commit()
+    return render_setup(form, user, at_login=False)
+
+
+def _confirmed_by_code(form) -> bool:
+    if not form.validate_on_submit():
+        return False
+    if two_factor.check_code(current_user, form.code.data, utcnow()):
+        return True
+    flash(_("This code is not right. Check that the time on your phone is correct."), "error")
+    return False
+
+
+@bp.post("/account/two-factor/recovery-codes")
+def new_recovery_codes():
+    """New recovery codes, shown once; the old ones stop working."""
+    require(current_user.can_use_two_factor() and current_user.has_two_factor)
+    if not _confirmed_by_code(CurrentCodeForm(prefix="codes")):
+        db.session.rollback()
+        return redirect(url_for("accounts.two_factor_settings"))
+    codes = two_factor.regenerate_recovery_codes(current_user)
+    db.session.commit()
+    return render_template(
+        "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
+    )
+
+
+@bp.post("/account/two-factor/disable")
+def disable_two_factor():
+    """Turn two-factor sign-in off, where it is optional."""
+    require(
+        current_user.has_two_factor and two_factor.may_disable(current_user, **two_factor_rules())
+    )
+    if _confirmed_by_code(CurrentCodeForm(prefix="off")):
+        two_factor.disable(current_user, current_user)
+        db.session.commit()
+        flash(_("Two-factor sign-in is off."), "success")
+    else:
+        db.session.rollback()
+    return redirect(url_for("accounts.two_factor_settings"))
 
 
 # Administration of users ---------------------------------------------------------------
@@ -232,6 +427,8 @@ def edit_user(user_id: int):
     require_admin()
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, province_choices=province_choices())
+    if user.role == Role.MEMBER:
+        form.role.choices = choices([(Role.MEMBER.value, Role.MEMBER.label)])
     if request.method == "GET":
         form.role.data = user.role.value
         form.provinces.data = sorted(user.province_codes)
@@ -271,6 +468,26 @@ def toggle_active(user_id: int):
                     ),
                     "success",
                 )
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/two-factor")
+def reset_two_factor(user_id: int):
+    """Turn off someone's two-factor sign-in (a lost phone) and log them out everywhere."""
+    require_admin()
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and user.has_two_factor:
+        two_factor.disable(current_user, user)
+        services.revoke_sessions(user)
+        db.session.commit()
+        flash(
+            _(
+                "Two-factor sign-in of %(username)s was turned off and they were logged out.",
+                username=user.username,
+            ),
+            "success",
+        )
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 

@@ -27,16 +27,30 @@ DEFAULTS = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-    # Login throttling: failures per username and per address within the window.
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    "PROXY_COUNT": 0,
+    # Login throttling (accounts.throttle): refusals per (username, address) and per
+    # address within the window; per username only a growing delay, which an address
+    # that has not failed for that username does not wait for. Member codes: a daily cap.
     "LOGIN_WINDOW_MINUTES": 15,
-    "LOGIN_MAX_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_FAILURES_PER_USER_AND_IP": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
+    "LOGIN_SLOW_AFTER_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 900,
+    "LOGIN_MAX_FAILURES_PER_MEMBER_CODE_PER_DAY": 10,
+    # Two-factor sign-in, required for admins and coordinators (accounts.two_factor):
+    # skipping it is allowed in demo and tests only.
+    "TWO_FACTOR_SKIP": False,
     # argon2id; argon2-cffi's defaults are RFC 9106's low-memory profile (64 MiB, t=3).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "ARGON2_PARALLELISM": 4,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Flask-WTF's https check wants a Referer, which Referrer-Policy: no-referrer never
+    # sends: behind a TLS proxy (ProxyFix) every form would fail. The token and
+    # SameSite=Lax cookies do the job.
+    "WTF_CSRF_SSL_STRICT": False,
     "PER_PAGE": 25,
     # No date before this year is accepted: the programme's records start then.
     "PROGRAMME_START_YEAR": 2015,
@@ -69,8 +83,18 @@ def load_config(app, override: dict | None) -> None:
 
     if app.config["ENV"] == "demo":
         app.config["SESSION_COOKIE_SECURE"] = False
+        # A newcomer can look around without an authenticator app (README), unless told.
+        if "TWO_FACTOR_SKIP" not in (override or {}) and not os.environ.get(
+            "TULUC_TWO_FACTOR_SKIP"
+        ):
+            app.config["TWO_FACTOR_SKIP"] = True
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if app.config["ENV"] == "production" and app.config["TWO_FACTOR_SKIP"]:
+        raise SystemExit(
+            "TWO_FACTOR_SKIP is only for the demo: in production administrators and "
+            "coordinators always sign in with a second factor. Unset TULUC_TWO_FACTOR_SKIP."
+        )
     if not app.config.get("SECRET_KEY"):
         raise SystemExit(
             "SECRET_KEY is not set. Set it in the environment to a long random value, e.g.\n"

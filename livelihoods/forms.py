@@ -13,11 +13,11 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
+from accounts.pins import PIN_PATTERN, TRIVIAL_PIN, pin_is_acceptable
 from core.dates import DayField
 from core.forms import Form, choices
 from core.money import AmountField
@@ -139,13 +139,19 @@ class PinForm(Form):
         _l("New PIN (6 digits)"),
         validators=[
             DataRequired(message=_l("Enter a PIN.")),
-            Regexp(r"^[0-9]{6}$", message=_l("The PIN is 6 digits.")),
         ],
     )
     confirm = PasswordField(
         _l("Repeat the PIN"), validators=[DataRequired(message=_l("Repeat the PIN."))]
     )
     submit = SubmitField(_l("Set PIN"))
+
+    def validate_pin(self, field):
+        if pin_is_acceptable(field.data or ""):
+            return
+        if PIN_PATTERN.fullmatch(field.data or ""):
+            raise ValidationError(TRIVIAL_PIN)
+        raise ValidationError(_l("The PIN is 6 digits."))
 
     def validate_confirm(self, field):
         if field.data != self.pin.data:

@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from accounts import throttle
 from accounts.models import Role, User
+from accounts.pins import TRIVIAL_PIN, pin_is_acceptable
 from accounts.services import get_user_by_username, revoke_sessions
 from core import audit
 from core.db import db
@@ -387,8 +389,22 @@ def list_due(user: User, *, until: date, overdue_only_before: date | None = None
 
 
 def set_member_pin(actor: User, member: Member, pin: str) -> User:
-    """Give a member a login (their code and a PIN), or a new PIN; old sessions end."""
+    """Give a member a login (their code and a PIN), or a new PIN; old sessions end.
+
+    A trivial PIN is refused. A new PIN clears the code's failed attempts, so a member
+    locked out by guessing can log in again; it never turns on a login an administrator
+    turned off.
+    """
+    if not pin_is_acceptable(pin):
+        raise DomainError(TRIVIAL_PIN, field="pin")
     user = db.session.scalar(select(User).where(User.member_id == member.id))
+    if user is not None and not user.active:
+        raise DomainError(
+            _l(
+                "An administrator turned off this member's login. Ask an administrator to "
+                "turn it on again first."
+            )
+        )
     if user is None:
         if get_user_by_username(member.code) is not None:
             raise DomainError(_l("This code is already used by another account."))
@@ -403,8 +419,8 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
         db.session.add(user)
     else:
         user.password_hash = hash_password(pin)
-        user.active = True
         revoke_sessions(user)
+    throttle.clear(user.username)
     db.session.flush()
     audit.record(actor, "set_pin", member)
     return user

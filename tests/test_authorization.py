@@ -56,7 +56,24 @@ MATRIX = {
         {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)},
     ),
     "accounts.logout": ("POST", "/logout", {}, logged_in(REDIRECT)),
-    "accounts.change_password": ("GET", "/account/password", None, logged_in(OK)),
+    "accounts.change_password": ("GET", "/account/password", None, only(OK, *STAFF)),
+    "accounts.login_code": ("GET", "/login/two-factor", None, everyone(REDIRECT)),
+    "accounts.login_enrol": ("GET", "/login/two-factor/setup", None, everyone(REDIRECT)),
+    "accounts.two_factor_settings": ("GET", "/account/two-factor", None, only(OK, *STAFF)),
+    # Only for someone with two-factor on (tests/accounts/test_two_factor.py); nobody here.
+    "accounts.new_recovery_codes": (
+        "POST",
+        "/account/two-factor/recovery-codes",
+        {},
+        only(FORBIDDEN),
+    ),
+    "accounts.disable_two_factor": ("POST", "/account/two-factor/disable", {}, only(FORBIDDEN)),
+    "accounts.reset_two_factor": (
+        "POST",
+        "/admin/users/{user}/two-factor",
+        {},
+        only(REDIRECT, "admin"),
+    ),
     "reports.home": ("GET", "/", None, logged_in(OK)),
     "accounts.list_users": ("GET", "/admin/users", None, only(OK, "admin")),
     "accounts.create_user": ("GET", "/admin/users/new", None, only(OK, "admin")),
@@ -210,7 +227,10 @@ MATRIX = {
 # except edit forms, where a field left out keeps its saved value (302, nothing changes).
 POSTED = {
     "accounts.login": ({"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
-    "accounts.change_password": logged_in(OK),
+    "accounts.change_password": only(OK, *STAFF),
+    "accounts.login_code": everyone(REDIRECT),
+    "accounts.login_enrol": everyone(REDIRECT),
+    "accounts.two_factor_settings": only(OK, *STAFF),
     "accounts.create_user": only(OK, "admin"),
     "accounts.edit_user": only(REDIRECT, "admin"),
     "accounts.reset_password": only(OK, "admin"),

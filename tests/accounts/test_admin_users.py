@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from accounts.models import Role, User
@@ -182,3 +183,23 @@ def test_unknown_or_non_numeric_user_id_is_404(client, login_as):
     response = client.get("/admin/users/abc")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["facilitator", "coordinator", "admin"])
+def test_the_user_form_never_turns_a_member_login_into_staff(app, client, make_user, role):
+    member = make_user(Role.MEMBER)
+    login(client, make_user(Role.ADMIN))
+    response = client.post(
+        f"/admin/users/{member.id}",
+        data={"full_name": "X", "role": role, "provinces": ["46"]},
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(User, member.id).role == Role.MEMBER
+    # Saving the name keeps the member a member.
+    response = client.post(
+        f"/admin/users/{member.id}", data={"full_name": "HUE-2026-0001", "role": "member"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, member.id).role == Role.MEMBER

@@ -259,3 +259,15 @@ def test_pages_carry_security_headers_and_are_not_cached(client, make_user):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("token", ["expired-or-forged", None])
+def test_logout_works_even_with_a_stale_form(app, client, make_user, token):
+    user = make_user(Role.FACILITATOR)
+    login(client, user)
+    data = {"csrf_token": token} if token else {}
+    response = client.post("/logout", data=data, csrf=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(AuthSession)).all() == []

@@ -152,7 +152,7 @@ def test_a_wrong_pin_gets_the_same_message_as_an_unknown_code(app, world, facili
 
 def test_five_wrong_pins_lock_the_code_even_with_the_right_pin(app, world, facilitator):
     set_pin(facilitator, world.mai)
-    set_pin(facilitator, world.lan, "135790")
+    set_pin(facilitator, world.lan, "381946")
     browser = app.test_client()
     for code in [world.mai.code, world.mai.code.lower()] * 2 + [world.mai.code]:
         assert try_login(browser, code, "111111").status_code == 200
@@ -170,7 +170,7 @@ def test_five_wrong_pins_lock_the_code_even_with_the_right_pin(app, world, facil
             is None
         )
     # Only that code: another member on the same phone still gets in.
-    assert try_login(browser, world.lan.code, "135790").status_code == 302
+    assert try_login(browser, world.lan.code, "381946").status_code == 302
 
 
 def test_a_members_pin_does_not_open_the_staff_login(app, world, facilitator):
@@ -242,7 +242,7 @@ def mai_paid(app, world):
 def mai_phone(app, world, facilitator, mai_paid):
     """Mai logged in on her phone, with a PIN her facilitator set."""
     set_pin(facilitator, world.mai)
-    set_pin(facilitator, world.lan, "246810")
+    set_pin(facilitator, world.lan, "719360")
     phone = app.test_client()
     login(phone, member_login(world.mai))
     return phone

@@ -1,0 +1,138 @@
+"""Member PINs: trivial ones refused, a PIN never becomes a password, help is named."""
+
+import pytest
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from accounts.pins import COMMON_PINS, is_trivial_pin, pin_is_acceptable
+from core.db import db
+from core.errors import DomainError
+from tests.conftest import PASSWORD, login
+
+TRIVIAL = [
+    *(d * 6 for d in "0123456789"),  # one digit repeated
+    "123456", "234567", "456789", "012345", "654321", "987654", "543210",  # runs
+    "890123", "901234", "210987",  # runs that wrap around
+    "135791", "246802", "975319", "369258",  # steps of 2 and 3
+    "246810", "101112", "201918", "102030",  # numbers counted on
+    "121212", "454545", "909090", "246246", "123123", "918918",  # repeated pairs, triples
+    "112233", "778899", "111222", "123321", "147258", "159753", "789456", "696969",  # common
+]  # fmt: skip
+GOOD = ["583917", "270394", "381946", "719360", "482915", "604172"]
+TRIVIAL_MESSAGE = "Mã PIN này quá dễ đoán"
+
+
+@pytest.mark.parametrize("pin", TRIVIAL)
+def test_trivial_pins_are_refused(pin):
+    assert is_trivial_pin(pin) and not pin_is_acceptable(pin)
+
+
+@pytest.mark.parametrize("pin", GOOD)
+def test_ordinary_pins_are_accepted(pin):
+    assert pin_is_acceptable(pin)
+
+
+def test_the_policy_refuses_few_pins_and_every_listed_common_one():
+    assert all(is_trivial_pin(p) for p in COMMON_PINS)
+    refused = sum(is_trivial_pin(f"{n:06d}") for n in range(0, 1_000_000, 7))
+    assert refused / (1_000_000 / 7) < 0.01  # about 0.6 %: the space stays 6 digits
+
+
+@pytest.mark.parametrize("pin", ["12345", "1234567", "12345a", "١٢٣٤٥٦", "583917\n", ""])
+def test_anything_but_six_ascii_digits_is_refused(pin):
+    assert not pin_is_acceptable(pin)
+
+
+@pytest.fixture
+def facilitator_and_member(app, client, make_user, make_group, make_member):
+    facilitator = make_user(Role.FACILITATOR)
+    member = make_member(make_group(facilitators=[facilitator]))
+    login(client, facilitator)
+    return facilitator, member
+
+
+def member_login_of(app, member):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.member_id == member.id))
+
+
+@pytest.mark.parametrize("pin", ["000000", "123456", "121212", "246246", "246810", "147258"])
+def test_the_pin_form_refuses_a_trivial_pin_with_a_clear_message(
+    app, client, facilitator_and_member, pin
+):
+    _, member = facilitator_and_member
+    response = client.post(f"/members/{member.id}/pin", data={"pin": pin, "confirm": pin})
+    assert response.status_code == 200
+    assert TRIVIAL_MESSAGE in response.get_data(as_text=True)
+    assert member_login_of(app, member) is None
+
+
+def test_the_service_refuses_a_trivial_pin_whoever_calls_it(app, facilitator_and_member):
+    from groups.models import Member
+    from livelihoods.services import set_member_pin
+
+    facilitator, member = facilitator_and_member
+    with app.app_context():
+        with pytest.raises(DomainError):
+            set_member_pin(
+                db.session.get(User, facilitator.id), db.session.get(Member, member.id), "111111"
+            )
+        db.session.rollback()
+    assert member_login_of(app, member) is None
+
+
+def test_the_demo_pin_meets_the_policy_and_the_readme_names_it():
+    from demo.data import DEMO_PIN
+    from tests.conftest import ROOT
+
+    assert pin_is_acceptable(DEMO_PIN)
+    with open(f"{ROOT}/README.md", encoding="utf-8") as f:
+        readme = f.read()
+    assert f"code and PIN `{DEMO_PIN}`" in readme
+
+
+def test_a_member_cannot_turn_their_pin_into_a_password(app, make_user):
+    member = make_user(Role.MEMBER)
+    client = app.test_client()
+    login(client, member)
+    assert client.get("/account/password").status_code == 403
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a long new password",
+            "confirm": "a long new password",
+        },
+    )
+    assert response.status_code == 403
+    client.post("/logout")
+    assert (
+        client.post(
+            "/login/member", data={"code": member.username, "pin": "a long new password"}
+        ).status_code
+        == 200
+    )
+    login(client, member)  # the PIN still works
+
+
+def test_a_new_pin_does_not_reactivate_a_login_an_admin_turned_off(
+    app, client, make_user, facilitator_and_member
+):
+    _, member = facilitator_and_member
+    client.post(f"/members/{member.id}/pin", data={"pin": "583917", "confirm": "583917"})
+    with app.app_context():
+        db.session.scalar(select(User).where(User.member_id == member.id)).active = False
+        db.session.commit()
+    response = client.post(f"/members/{member.id}/pin", data={"pin": "270394", "confirm": "270394"})
+    assert response.status_code == 200
+    assert "Quản trị viên đã khóa" in response.get_data(as_text=True)
+    assert not member_login_of(app, member).active
+    other = app.test_client()
+    assert (
+        other.post("/login/member", data={"code": member.code, "pin": "270394"}).status_code == 200
+    )
+
+
+def test_the_member_login_page_says_whom_to_ask(client):
+    page = client.get("/login/member").get_data(as_text=True)
+    assert "Hãy nhờ cán bộ hỗ trợ nhóm của bạn" in page
