@@ -232,7 +232,6 @@ class Builder:
                 rows.append(
                     dict(
                         code=code,
-                        province_code=HUE,
                         full_name=name.full_name,
                         search_name=name.search_name,
                         sort_key=name.sort_key,
