@@ -1,6 +1,5 @@
 """Tự Lực: the composition root. `flask` finds create_app() here by itself."""
 
-import logging
 import os
 
 import click
@@ -12,6 +11,7 @@ from core import i18n, urls
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
+from core.logs import configure_logging
 from core.scheduler import scheduler_cli
 from core.schema import check_schema_current
 from core.security import set_security_headers
@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("TULUC_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.auth import public
 from core.db import db
+from core.logs import log_error
 from core.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,8 @@ bp = Blueprint("core", __name__)
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        logger.exception("health check: database did not answer")
+    except SQLAlchemyError as error:
+        log_error(logger, "health check: database did not answer", error=error)
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
@@ -97,6 +98,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The path, never the query string or form; the error without its message.
+        log_error(logger, "unhandled error on %s %s", request.method, request.path, error=error)
         db.session.rollback()
         return render_error(500)
