@@ -31,6 +31,10 @@ class CannotChangeSelf(AccountError):
     pass
 
 
+class CannotChangeKind(AccountError):
+    """A member's login stays a member's login; a staff account never becomes one."""
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -74,9 +78,13 @@ def create_user(
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: Role, province_codes=()) -> User:
-    """Change a user's name, role and provinces; an admin cannot demote themself."""
+    """Change a user's name, role and provinces; an admin cannot demote themself, and
+    no role change crosses between a member's login (code and PIN) and staff."""
     if user.id == actor.id and role != user.role:
         raise CannotChangeSelf()
+    is_member = user.role == Role.MEMBER or user.member_id is not None
+    if is_member != (role == Role.MEMBER):
+        raise CannotChangeKind()
     changed = [
         name
         for name, old, new in (

@@ -4,7 +4,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
+from wtforms import ValidationError
 
 from accounts import services
 from accounts.forms import (
@@ -135,13 +137,24 @@ def member_login():
 
 @bp.post("/logout")
 def logout():
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.end_session(current_user)
-        db.session.commit()
-        logout_user()
-        reset_cookie_session()
-        flash(_("You have logged out."), "info")
+    """Log out. Exempt from the global CSRF check (app.py) so that a page left open past
+    the token's lifetime still logs out: a valid token, or the browser's word that the
+    form came from one of our pages (Sec-Fetch-Site: same-origin, which no other site
+    can set), ends the session at once. Otherwise - an old browser, or a post from
+    elsewhere - a page asks to confirm with a fresh token: nobody else can log a person
+    out silently, and the person is never left believing they logged out."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+        trusted = True
+    except ValidationError:
+        trusted = request.headers.get("Sec-Fetch-Site") == "same-origin"
+    if not trusted:
+        return render_template("accounts/logout.html", form=ConfirmForm())
+    services.end_session(current_user)
+    db.session.commit()
+    logout_user()
+    reset_cookie_session()
+    flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -225,6 +238,8 @@ def edit_user(user_id: int):
     require_admin()
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, province_choices=province_choices())
+    if user.role == Role.MEMBER:  # a member's login keeps its one role
+        form.role.choices = [(Role.MEMBER.value, Role.MEMBER.label)]
     if request.method == "GET":
         form.role.data = user.role.value
         form.provinces.data = sorted(user.province_codes)
@@ -239,6 +254,11 @@ def edit_user(user_id: int):
             )
         except services.CannotChangeSelf:
             form.role.errors.append(_("You cannot change your own role."))
+        except services.CannotChangeKind:
+            db.session.rollback()
+            form.role.errors.append(
+                _("A member's login cannot become a staff account, nor the other way round.")
+            )
         else:
             db.session.commit()
             flash(_("Changes to %(username)s were saved.", username=user.username), "success")

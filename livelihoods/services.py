@@ -369,8 +369,12 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
         )
         db.session.add(user)
     else:
+        # An administrator's deactivation stands: a new PIN does not switch the login on.
+        if not user.active:
+            raise DomainError(
+                _l("This member's login was turned off by an administrator. Ask them first.")
+            )
         user.password_hash = hash_password(pin)
-        user.active = True
         revoke_sessions(user)
     db.session.flush()
     audit.record(actor, "set_pin", member)
