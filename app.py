@@ -1,6 +1,5 @@
 """Tự Lực: the composition root. `flask` finds create_app() here by itself."""
 
-import logging
 import os
 
 import click
@@ -13,6 +12,7 @@ from core import i18n, urls
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
+from core.logs import configure_logging
 from core.scheduler import scheduler_cli
 from core.schema import check_schema_current
 from core.security import set_security_headers
@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("TULUC_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     if proxies := int(app.config["PROXY_COUNT"]):
         # The client's address and scheme as the proxies in front say; never the Host.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -34,9 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    # Logging out must work with an expired form; SameSite=Lax already keeps other
-    # sites' forms from carrying the session cookie.
-    csrf.exempt("accounts.views.logout")
     login_manager.init_app(app)
     i18n.init_app(app)
     urls.init_app(app)
@@ -55,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp):
         app.register_blueprint(bp)
+    csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(followups_cli)

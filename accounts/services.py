@@ -62,6 +62,10 @@ class MemberLoginRole(AccountError, DomainError):
         )
 
 
+# The name sec-moves gave it.
+CannotChangeKind = MemberLoginRole
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -111,7 +115,8 @@ def update_user(actor: User, user: User, *, full_name: str, role: Role, province
     """
     if user.id == actor.id and role != user.role:
         raise CannotChangeSelf()
-    if (user.role == Role.MEMBER) != (role == Role.MEMBER):
+    is_member = user.role == Role.MEMBER or user.member_id is not None
+    if is_member != (role == Role.MEMBER):
         raise MemberLoginRole()
     changed = [
         name

@@ -5,7 +5,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
+from wtforms import ValidationError
 
 from accounts import services, throttle, two_factor
 from accounts.forms import (
@@ -266,11 +268,22 @@ def login_enrol():
 
 @bp.post("/logout")
 def logout():
-    """Log out, whatever the state of the form: a stale page must not keep anyone in."""
-    if current_user.is_authenticated:
-        services.end_session(current_user)
-        db.session.commit()
-        logout_user()
+    """Log out. Exempt from the global CSRF check (app.py) so that a page left open past
+    the token's lifetime still logs out: a valid token, or the browser's word that the
+    form came from one of our pages (Sec-Fetch-Site: same-origin, which no other site
+    can set), ends the session at once. Otherwise - an old browser, or a post from
+    elsewhere - a page asks to confirm with a fresh token: nobody else can log a person
+    out silently, and the person is never left believing they logged out."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+        trusted = True
+    except ValidationError:
+        trusted = request.headers.get("Sec-Fetch-Site") == "same-origin"
+    if not trusted:
+        return render_template("accounts/logout.html", form=ConfirmForm())
+    services.end_session(current_user)
+    db.session.commit()
+    logout_user()
     reset_cookie_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))

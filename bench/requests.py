@@ -111,7 +111,7 @@ def check_local(url: str) -> None:
 
 def reset_postgres(url: str) -> None:
     """Drop and recreate the public schema, as tests/conftest.py does."""
-    engine = create_engine(normalise_database_url(url))
+    engine = create_engine(normalise_database_url(url), hide_parameters=True)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -232,7 +232,6 @@ class Builder:
                 rows.append(
                     dict(
                         code=code,
-                        province_code=HUE,
                         full_name=name.full_name,
                         search_name=name.search_name,
                         sort_key=name.sort_key,

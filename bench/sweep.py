@@ -320,7 +320,6 @@ class Builder:
                 rows.append(
                     dict(
                         code=code,
-                        province_code=p,
                         full_name=name.full_name,
                         search_name=name.search_name,
                         sort_key=name.sort_key,
@@ -443,8 +442,6 @@ class Builder:
             rows.append(
                 dict(
                     member_id=member_id,
-                    group_id=group_id,
-                    province_code=p,
                     activity=rng.choice(list(Activity)),
                     plan="Nuôi gà thả vườn, bán trứng ở chợ xã",
                     amount_requested=amount,
@@ -495,8 +492,6 @@ class Builder:
                         kind=FollowUpKind.GRANT_CHECK,
                         source_key=key,
                         member_id=member_id,
-                        group_id=group_id,
-                        province_code=p,
                         grant_id=grant_id,
                         months_after=n,
                         source_on=paid_on,

@@ -101,6 +101,12 @@ def load_config(app, override: dict | None) -> None:
             "  export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+    # Bound values (names, phones, notes) never reach a log or an error report, whatever
+    # the engine options given: SQLAlchemy puts them in every DBAPIError's text otherwise.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+        "hide_parameters": True,
+    }
 
 
 def _instance_secret(instance: Path) -> str:

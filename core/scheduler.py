@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 
 from core.clock import VIETNAM, today
 from core.db import db
+from core.logs import log_error
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,9 @@ def run_job(app, job: Job, day=None) -> dict:
         try:
             result = resolve(job.func)(today=day or today())
             db.session.commit()
-        except Exception:
+        except Exception as error:
             db.session.rollback()
-            logger.exception("job %s failed", job.id)
+            log_error(logger, "job %s failed", job.id, error=error)
             raise
         finally:
             db.session.remove()
@@ -62,8 +63,8 @@ def send_email(app) -> None:
     with app.app_context():
         try:
             resolve("livelihoods.jobs:send_email")()
-        except Exception:
-            logger.exception("sending email failed")
+        except Exception as error:
+            log_error(logger, "sending email failed", error=error)
         finally:
             db.session.remove()
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.auth import login_manager, public
 from core.db import db
+from core.logs import log_error
 from core.places import place_order
 from core.saving import saving
 from core.urls import safe_next
@@ -31,8 +32,8 @@ bp.add_app_template_filter(place_order)
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        logger.exception("health check: database did not answer")
+    except SQLAlchemyError as error:
+        log_error(logger, "health check: database did not answer", error=error)
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
@@ -104,7 +105,8 @@ def register_error_handlers(app) -> None:
     def _unexpected(error):
         if database_unavailable(error):
             return _unavailable(error)
-        logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The path, never the query string or form; the error without its message.
+        log_error(logger, "unhandled error on %s %s", request.method, request.path, error=error)
         db.session.rollback()
         return render_error(500)
 

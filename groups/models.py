@@ -153,7 +153,6 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Pseudonymous, stable, used wherever a name is not needed: HUE-2026-0042.
     code: Mapped[str] = mapped_column(String(20), unique=True)
-    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     full_name: Mapped[str] = mapped_column(String(120))
     # Derived from full_name on every change (services.set_name): search and order.
     search_name: Mapped[str] = mapped_column(String(120), index=True)
@@ -167,7 +166,6 @@ class Member(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
 
-    province: Mapped[Province] = relationship()
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="member", order_by="Membership.joined_on, Membership.id"
     )
@@ -181,12 +179,35 @@ class Member(db.Model):
     def current_membership(self) -> "Membership | None":
         return next((m for m in self.memberships if m.left_on is None), None)
 
+    @property
+    def home_membership(self) -> "Membership | None":
+        """The membership that decides who sees the member: the current one, or the last
+        one once they left. The SQL twin is groups.services.scope.home_memberships()."""
+        current = self.current_membership
+        if current is not None:
+            return current
+        return max(self.memberships, key=lambda m: (m.joined_on, m.id), default=None)
+
+    @property
+    def province_code(self) -> int | None:
+        """The province of the member's current (or last) group: derived, never stored,
+        so moving a group or a member moves who may see them."""
+        home = self.home_membership
+        return home.group.province_code if home is not None else None
+
     def can_view(self, user) -> bool:
-        """Staff who cover the member's province, or facilitate their current group."""
+        """Admins; facilitators of the member's current group; coordinators of that
+        group's province (of the last group, once the member left). Access follows the
+        member's memberships and the group's current province, never a stored copy."""
+        if user.role == Role.ADMIN:
+            return True
         if user.role == Role.FACILITATOR:
             current = self.current_membership
             return current is not None and current.group.is_facilitated_by(user)
-        return user.covers_province(self.province_code)
+        if user.role == Role.COORDINATOR:
+            province = self.province_code
+            return province is not None and user.covers_province(province)
+        return False
 
     def can_edit(self, user) -> bool:
         return self.can_view(user)

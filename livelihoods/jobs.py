@@ -24,6 +24,7 @@ from core.notify import Notification
 from groups.models import Group, GroupStatus, Member, group_facilitators
 from groups.services.figures import last_regular_meetings, repeated_absence_rows
 from groups.services.groups import is_overdue
+from groups.services.scope import current_groups, home_memberships
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ def schedule_home_visits(today: date) -> int:
             literal(FollowUpKind.HOME_VISIT.value),
             _text("home:", rows.c.member_id, ":", rows.c.absent_on),
             rows.c.member_id,
-            rows.c.group_id,
-            Group.province_code,
             rows.c.absent_on,
             _plus_days(rows.c.absent_on, HOME_VISIT_AFTER_DAYS),
             literal(FollowUpStatus.SCHEDULED.value),
@@ -87,8 +86,6 @@ def schedule_home_visits(today: date) -> int:
                 "kind",
                 "source_key",
                 "member_id",
-                "group_id",
-                "province_code",
                 "source_on",
                 "due_on",
                 "status",
@@ -102,12 +99,14 @@ def schedule_home_visits(today: date) -> int:
 
 
 def daily_sweep(today: date) -> dict[str, int]:
-    """Open home visits after repeated absences; remind facilitators of visits due
-    within three days, due today and overdue, once per visit and stage."""
+    """Open home visits after repeated absences; remind the facilitators of each
+    member's current group of visits due within three days, due today and overdue,
+    once per visit, stage and facilitator (a member who moved: the new facilitators)."""
     if not claim("followups.sweep", today.isoformat()):
         logger.info("sweep for %s already ran", today)
         return {"skipped": 1}
     home_visits = schedule_home_visits(today)
+    current = current_groups()
     stage = case(
         (FollowUp.due_on < today, literal("overdue")),
         (FollowUp.due_on == today, literal("due_today")),
@@ -130,7 +129,8 @@ def daily_sweep(today: date) -> dict[str, int]:
             FollowUp.id,
             _now(),
         )
-        .join(group_facilitators, group_facilitators.c.group_id == FollowUp.group_id)
+        .join(current, current.c.member_id == FollowUp.member_id)
+        .join(group_facilitators, group_facilitators.c.group_id == current.c.group_id)
         .join(User, User.id == group_facilitators.c.user_id)
         .where(
             FollowUp.status == FollowUpStatus.SCHEDULED,
@@ -148,9 +148,11 @@ def daily_sweep(today: date) -> dict[str, int]:
 
 
 def escalate_overdue(today: date) -> dict[str, int]:
-    """Tell the province's coordinators about visits overdue by more than 14 days."""
+    """Tell the coordinators of the province of each member's current (or last) group
+    about visits overdue by more than 14 days."""
     if not claim("followups.escalate", today.isoformat()):
         return {"skipped": 1}
+    home = home_memberships()
     source = (
         select(
             user_provinces.c.user_id,
@@ -159,7 +161,9 @@ def escalate_overdue(today: date) -> dict[str, int]:
             FollowUp.id,
             _now(),
         )
-        .join(user_provinces, user_provinces.c.province_code == FollowUp.province_code)
+        .join(home, home.c.member_id == FollowUp.member_id)
+        .join(Group, Group.id == home.c.group_id)
+        .join(user_provinces, user_provinces.c.province_code == Group.province_code)
         .join(User, User.id == user_provinces.c.user_id)
         .where(
             FollowUp.status == FollowUpStatus.SCHEDULED,
@@ -185,18 +189,25 @@ def weekly_digest(today: date) -> dict[str, int]:
     period = f"{year}-W{week:02d}"
     if not claim("followups.digest", period):
         return {"skipped": 1}
+    home = home_memberships()
     overdue = dict(
         db.session.execute(
-            select(FollowUp.province_code, func.count())
+            select(Group.province_code, func.count())
+            .select_from(FollowUp)
+            .join(home, home.c.member_id == FollowUp.member_id)
+            .join(Group, Group.id == home.c.group_id)
             .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
-            .group_by(FollowUp.province_code)
+            .group_by(Group.province_code)
         ).all()
     )
     waiting = dict(
         db.session.execute(
-            select(Grant.province_code, func.count())
+            select(Group.province_code, func.count())
+            .select_from(Grant)
+            .join(home, home.c.member_id == Grant.member_id)
+            .join(Group, Group.id == home.c.group_id)
             .where(Grant.status == GrantStatus.SUBMITTED)
-            .group_by(Grant.province_code)
+            .group_by(Group.province_code)
         ).all()
     )
     groups = db.session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE)).all()

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
-from groups.models import Group, Member
+from groups.models import Member
 
 
 class Activity(StrEnum):
@@ -73,10 +73,9 @@ class Grant(db.Model):
     __tablename__ = "grants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Who may see and decide a grant follows its member (Member.can_view): the grant
+    # keeps no group or province of its own, so it moves when the member or group does.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    # The group and province when drafted: they decide who may see and decide it.
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     activity: Mapped[Activity] = mapped_column(enum_column(Activity))
     plan: Mapped[str] = mapped_column(Text)
     amount_requested: Mapped[int]
@@ -89,7 +88,6 @@ class Grant(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     member: Mapped[Member] = relationship()
-    group: Mapped[Group] = relationship()
     tranches: Mapped[list["Tranche"]] = relationship(
         back_populates="grant", order_by="Tranche.paid_on, Tranche.id"
     )
@@ -115,12 +113,10 @@ class Grant(db.Model):
         return min((t.paid_on for t in self.tranches), default=None)
 
     def can_view(self, user) -> bool:
-        """Staff in scope of the grant's group; the member it belongs to."""
+        """Staff who may see the member now; the member it belongs to."""
         if user.role == Role.MEMBER:
             return user.member_id == self.member_id
-        if user.role == Role.FACILITATOR:
-            return self.group.is_facilitated_by(user)
-        return user.covers_province(self.province_code)
+        return self.member.can_view(user)
 
     def can_edit(self, user) -> bool:
         """Change the application: staff in scope, while it is a draft or sent back."""
@@ -135,7 +131,7 @@ class Grant(db.Model):
         never drafted or submitted it - also not an earlier version sent back since."""
         return (
             user.role in (Role.COORDINATOR, Role.ADMIN)
-            and user.covers_province(self.province_code)
+            and self.member.can_view(user)
             and user.id not in self.preparers
         )
 
@@ -147,9 +143,8 @@ class Grant(db.Model):
         return ids - {None}
 
     def can_disburse(self, user) -> bool:
-        return user.role in (Role.COORDINATOR, Role.ADMIN) and user.covers_province(
-            self.province_code
-        )
+        """Record and correct payments, close: a coordinator of the member's province."""
+        return user.role in (Role.COORDINATOR, Role.ADMIN) and self.member.can_view(user)
 
     def can_follow_up(self, user) -> bool:
         """Record visits: anyone on staff who can see it."""
@@ -255,9 +250,9 @@ class FollowUp(db.Model):
     kind: Mapped[FollowUpKind] = mapped_column(enum_column(FollowUpKind))
     # One per source: grant:<id>:<months> or home:<member id>:<date of the absence>.
     source_key: Mapped[str] = mapped_column(String(60), unique=True)
+    # Who sees it and who is reminded follow the member's current group (Member.can_view,
+    # groups.services.scope): no group or province is stored here.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
     months_after: Mapped[int | None]
     source_on: Mapped[date]
@@ -269,7 +264,6 @@ class FollowUp(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     member: Mapped[Member] = relationship()
-    group: Mapped[Group] = relationship()
     grant: Mapped[Grant | None] = relationship(back_populates="follow_ups")
 
     # The sweep and the due lists read open follow-ups by due date.
@@ -281,9 +275,8 @@ class FollowUp(db.Model):
         return self.status == FollowUpStatus.SCHEDULED and self.due_on < today
 
     def can_view(self, user) -> bool:
-        if user.role == Role.FACILITATOR:
-            return self.group.is_facilitated_by(user)
-        return user.role != Role.MEMBER and user.covers_province(self.province_code)
+        """Staff who may see the member now; never a member."""
+        return user.role != Role.MEMBER and self.member.can_view(user)
 
 
 class Visit(db.Model):

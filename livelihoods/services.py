@@ -6,7 +6,7 @@ Every state change adds a GrantEvent: the timeline shows who, when and why.
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import selectinload
 
 from accounts import throttle
@@ -19,7 +19,8 @@ from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
 from core.saving import STALE, on_duplicate
 from core.security import hash_password
-from groups.models import Member, group_facilitators
+from groups.models import Member, Membership
+from groups.services.scope import member_in_scope
 from livelihoods.models import (
     Activity,
     FollowUp,
@@ -79,16 +80,10 @@ def _require_status(grant: Grant, *allowed: GrantStatus) -> None:
 
 
 def visible_grants(user: User) -> Select:
-    stmt = select(Grant)
-    if user.role == Role.ADMIN:
-        return stmt
-    if user.role == Role.COORDINATOR:
-        return stmt.where(Grant.province_code.in_(user.province_codes or {-1}))
-    if user.role == Role.FACILITATOR:
-        return stmt.join(group_facilitators, group_facilitators.c.group_id == Grant.group_id).where(
-            group_facilitators.c.user_id == user.id
-        )
-    return stmt.where(Grant.member_id == user.member_id)
+    """Grants the user may see: their own (members), or those of members they may see."""
+    if user.role == Role.MEMBER:
+        return select(Grant).where(Grant.member_id == user.member_id)
+    return select(Grant).where(member_in_scope(user, Grant.member_id))
 
 
 # The application -----------------------------------------------------------------------
@@ -105,8 +100,6 @@ def draft_grant(
         raise DomainError(_l("Enter an amount above zero."), "amount_requested")
     grant = Grant(
         member=member,
-        group_id=current.group_id,
-        province_code=member.province_code,
         activity=activity,
         plan=plan,
         amount_requested=amount_requested,
@@ -280,8 +273,6 @@ def schedule_grant_checks(grant: Grant, months=DEFAULT_CHECK_MONTHS) -> None:
                 kind=FollowUpKind.GRANT_CHECK,
                 source_key=f"grant:{grant.id}:{n}",
                 member_id=grant.member_id,
-                group_id=grant.group_id,
-                province_code=grant.province_code,
                 months_after=n,
                 source_on=first,
                 due_on=add_months(first, n),
@@ -363,16 +354,15 @@ def mark_missed(actor: User, follow_up: FollowUp) -> FollowUp:
 
 
 def visible_follow_ups(user: User) -> Select:
-    stmt = select(FollowUp).options(selectinload(FollowUp.member), selectinload(FollowUp.group))
-    if user.role == Role.ADMIN:
-        return stmt
-    if user.role == Role.COORDINATOR:
-        return stmt.where(FollowUp.province_code.in_(user.province_codes or {-1}))
-    if user.role == Role.FACILITATOR:
-        return stmt.join(
-            group_facilitators, group_facilitators.c.group_id == FollowUp.group_id
-        ).where(group_facilitators.c.user_id == user.id)
-    return stmt.where(False)
+    """Follow-ups of members the user may see; the member's current group is loaded too."""
+    stmt = select(FollowUp).options(
+        selectinload(FollowUp.member)
+        .selectinload(Member.memberships)
+        .selectinload(Membership.group)
+    )
+    if user.role == Role.MEMBER:
+        return stmt.where(false())
+    return stmt.where(member_in_scope(user, FollowUp.member_id))
 
 
 def list_due(user: User, *, until: date, overdue_only_before: date | None = None) -> Select:
@@ -418,6 +408,11 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
         )
         db.session.add(user)
     else:
+        # An administrator's deactivation stands: a new PIN does not switch the login on.
+        if not user.active:
+            raise DomainError(
+                _l("This member's login was turned off by an administrator. Ask them first.")
+            )
         user.password_hash = hash_password(pin)
         revoke_sessions(user)
     throttle.clear(user.username)

@@ -262,6 +262,10 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.fixture
 def world(app, make_user, make_group, make_member, make_meeting):
+    return build_world(app, make_user, make_group, make_member, make_meeting)
+
+
+def build_world(app, make_user, make_group, make_member, make_meeting):
     """A Huế group run by `facilitator`, with a member, a meeting and a consent; and a
     Nghệ An group run by `other_facilitator`."""
     from sqlalchemy import select
@@ -278,7 +282,7 @@ def world(app, make_user, make_group, make_member, make_meeting):
         "admin": make_user(Role.ADMIN),
     }
     group = make_group(facilitators=[users["facilitator"]])
-    make_group(NGHE_AN, facilitators=[users["other_facilitator"]])
+    other_group = make_group(NGHE_AN, facilitators=[users["other_facilitator"]])
     member = make_member(group)
     meeting = make_meeting(group, date(2025, 2, 3))
     with app.app_context():
@@ -287,6 +291,7 @@ def world(app, make_user, make_group, make_member, make_meeting):
     ids = {
         "user": users["facilitator"].id,
         "group": group.id,
+        "other_group": other_group.id,
         "member": member.id,
         "meeting": meeting.id,
         "consent": consent,

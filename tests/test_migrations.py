@@ -72,3 +72,61 @@ def test_demo_mode_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatc
     second = create_app(config).config["SECRET_KEY"]
     assert first == second and len(first) >= 64
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_migrations_that_copy_tables_keep_sqlite_data_and_references(tmp_path):
+    """Dropping the group and province copies (0007) rebuilds tables on SQLite with rows
+    pointing at them; down again, the copies are refilled from the memberships."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from accounts.models import Role
+    from groups.models import Cadence, Gender, GroupRole, GroupStatus, MemberCategory
+    from groups.services import groups, members
+    from livelihoods.models import Activity
+    from livelihoods.services import draft_grant
+
+    admin = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
+    app = create_app(config_for("sqlite:///" + str(tmp_path / "d.sqlite3")))
+    with app.app_context():
+        upgrade_schema()
+        commune = db.session.scalar(select(Commune.code).where(Commune.province_code == 46))
+        group = groups.create_group(
+            admin,
+            name="Nhóm",
+            province_code=46,
+            commune_code=commune,
+            village=None,
+            founded_on=date(2025, 1, 6),
+            status=GroupStatus.ACTIVE,
+            cadence=Cadence.WEEKLY,
+            meeting_weekday=0,
+            partner=None,
+        )
+        member = members.create_member(
+            admin,
+            group,
+            full_name="Lê Thị Hoa",
+            gender=Gender.FEMALE,
+            birth_year=None,
+            phone=None,
+            category=MemberCategory.MIGRANT,
+            notes=None,
+            joined_on=date(2025, 1, 6),
+            role=GroupRole.MEMBER,
+        )
+        draft_grant(admin, member, activity=Activity.CROPS, plan="Rau", amount_requested=9)
+        db.session.commit()
+        downgrade(directory=str(MIGRATIONS), revision="0004")
+        assert db.session.execute(text("SELECT province_code FROM members")).all() == [(46,)]
+        assert db.session.execute(text("SELECT group_id, province_code FROM grants")).all() == [
+            (group.id, 46)
+        ]
+        db.session.commit()
+        upgrade_schema()
+        assert db.session.execute(text("SELECT count(*) FROM grants")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

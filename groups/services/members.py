@@ -4,9 +4,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from accounts.models import Role, User
+from accounts.models import User
 from core import audit
 from core.db import db
 from core.errors import DomainError
@@ -21,10 +21,10 @@ from groups.models import (
     Member,
     MemberCategory,
     Membership,
-    group_facilitators,
 )
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
+from groups.services.scope import home_memberships, member_in_scope
 
 
 def set_name(member: Member, full_name: str) -> None:
@@ -34,22 +34,8 @@ def set_name(member: Member, full_name: str) -> None:
 
 
 def visible_members(user: User) -> Select:
-    """Members the user may see: all, their provinces', or their groups' current members."""
-    stmt = select(Member)
-    if user.role == Role.ADMIN:
-        return stmt
-    if user.role == Role.COORDINATOR:
-        return stmt.where(Member.province_code.in_(user.province_codes or {-1}))
-    if user.role == Role.FACILITATOR:
-        return stmt.where(
-            exists().where(
-                Membership.member_id == Member.id,
-                Membership.left_on.is_(None),
-                Membership.group_id == group_facilitators.c.group_id,
-                group_facilitators.c.user_id == user.id,
-            )
-        )
-    return stmt.where(False)
+    """Members the user may see: the rule of Member.can_view (groups.services.scope)."""
+    return select(Member).where(member_in_scope(user, Member.id))
 
 
 def list_members(
@@ -74,7 +60,14 @@ def list_members(
             )
         )
     if province_code:
-        stmt = stmt.where(Member.province_code == province_code)
+        home, group = home_memberships(), aliased(Group)
+        stmt = stmt.where(
+            exists().where(
+                home.c.member_id == Member.id,
+                group.id == home.c.group_id,
+                group.province_code == province_code,
+            )
+        )
     if category:
         stmt = stmt.where(Member.category == category)
     current = and_(Membership.member_id == Member.id, Membership.left_on.is_(None))
@@ -117,7 +110,6 @@ def create_member(
     province = db.session.get(Province, group.province_code)
     member = Member(
         code=next_code(Member.code, f"{province.abbreviation}-{joined_on.year}-", 4),
-        province_code=group.province_code,
         gender=gender,
         birth_year=birth_year,
         phone=phone,
@@ -199,7 +191,10 @@ def leave_group(actor: User, member: Member, *, on: date, reason: str | None) ->
 
 
 def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Membership:
-    """Move the member to another group: the old row closes, a new one opens, same day."""
+    """Move the member to another group: the old row closes, a new one opens, same day.
+
+    Who may see the member, their grants and follow-ups, and who is reminded of their
+    visits, follow the new membership (groups.services.scope): nothing else to update."""
     current = member.current_membership
     if current is not None and current.group_id == to_group.id:
         raise DomainError(_l("The member is already in this group."), "group_id")
@@ -214,8 +209,6 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
         member=member, group=to_group, role=GroupRole.MEMBER, joined_on=on, recorded_by_id=actor.id
     )
     db.session.add(row)
-    if to_group.province_code != member.province_code:
-        member.province_code = to_group.province_code
     db.session.flush()
     audit.record(actor, "move", row, detail=f"member={member.id}")
     return row

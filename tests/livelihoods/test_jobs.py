@@ -464,7 +464,14 @@ MAR_2, MAR_9, MAR_16 = date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)
 def home_visits(app) -> list[tuple]:
     with app.app_context():
         return [
-            (f.member_id, f.group_id, f.province_code, f.source_on, f.due_on, f.status)
+            (
+                f.member_id,
+                f.member.home_membership.group_id,
+                f.member.province_code,
+                f.source_on,
+                f.due_on,
+                f.status,
+            )
             for f in db.session.scalars(
                 select(FollowUp).where(FollowUp.kind == FollowUpKind.HOME_VISIT)
             )

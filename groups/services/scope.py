@@ -1,0 +1,65 @@
+"""Who may see a member, in SQL: the twin of Member.can_view for lists and jobs.
+
+One rule decides for a member's profile, grants, follow-ups and reminders: the member's
+current group (their last one, once they left) and that group's current province. Grants
+and follow-ups keep no group or province of their own, so moving a group to another
+province, or a member to another group, moves access, due lists and reminders at once,
+in the transaction that records the move; history (memberships, grants, visits) stays
+with the member.
+"""
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from accounts.models import Role, User
+from groups.models import Group, Membership, group_facilitators
+
+
+def home_memberships():
+    """Each member's home membership as (member_id, group_id): the open one, else the
+    latest by (joined_on, id), as Member.home_membership picks it."""
+    row, later = aliased(Membership), aliased(Membership)
+    superseded = exists().where(
+        later.member_id == row.member_id,
+        or_(
+            later.left_on.is_(None),
+            later.joined_on > row.joined_on,
+            and_(later.joined_on == row.joined_on, later.id > row.id),
+        ),
+    )
+    return (
+        select(row.member_id.label("member_id"), row.group_id.label("group_id"))
+        .where(or_(row.left_on.is_(None), ~superseded))
+        .subquery("home")
+    )
+
+
+def current_groups():
+    """Each member in a group now, as (member_id, group_id)."""
+    return (
+        select(Membership.member_id.label("member_id"), Membership.group_id.label("group_id"))
+        .where(Membership.left_on.is_(None))
+        .subquery("current")
+    )
+
+
+def member_in_scope(user: User, member_id) -> ColumnElement[bool]:
+    """SQL: `user` may see the member whose id is `member_id` (a column or value)."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.COORDINATOR:
+        home, group = home_memberships(), aliased(Group)
+        return exists().where(
+            home.c.member_id == member_id,
+            group.id == home.c.group_id,
+            group.province_code.in_(user.province_codes or {-1}),
+        )
+    if user.role == Role.FACILITATOR:
+        current, facilitated = aliased(Membership), group_facilitators.alias()
+        return exists().where(
+            current.member_id == member_id,
+            current.left_on.is_(None),
+            facilitated.c.group_id == current.group_id,
+            facilitated.c.user_id == user.id,
+        )
+    return false()
