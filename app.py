@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from core import i18n, urls
+from core import audit, i18n, urls
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     urls.init_app(app)
+    audit.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from accounts.views import bp as accounts_bp
     from core.views import bp as core_bp
     from demo.cli import demo_command
+    from groups.cli import members_cli
     from groups.views import bp as groups_bp
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
@@ -50,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(followups_cli)
+    app.cli.add_command(members_cli)
     app.cli.add_command(scheduler_cli)
 
     enforce_login(app)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.models import Role
+from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
@@ -39,6 +40,7 @@ def load_grant(grant_id: int) -> Grant:
     if current_user.role == Role.MEMBER:
         abort(404)
     require(grant.can_view(current_user))
+    audit.note_read("view", grant)
     return grant
 
 
@@ -228,7 +230,7 @@ def record_tranche(grant_id: int):
 @bp.route("/tranches/<int:tranche_id>/edit", methods=["GET", "POST"])
 def edit_tranche(tranche_id: int):
     tranche = db.get_or_404(Tranche, tranche_id)
-    grant = load_grant(tranche.grant_id)
+    grant = load_grant(tranche.grant_id)  # notes the grant as read
     require(grant.can_disburse(current_user))
     form = forms.TrancheForm(obj=tranche)
     if request.method == "GET":
@@ -263,6 +265,7 @@ def load_follow_up(follow_up_id: int) -> FollowUp:
     if current_user.role == Role.MEMBER:
         abort(404)
     require(follow_up.can_view(current_user))
+    audit.note_read("view", follow_up)
     return follow_up
 
 

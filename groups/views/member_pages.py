@@ -57,6 +57,10 @@ def list_members():
         status=status,
     )
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    if page.items:  # names are shown
+        audit.note_read(
+            "list", object_type="members", group_id=group_id, detail=f"page={page.page}"
+        )
     groups = db.session.scalars(
         group_services.visible_groups(current_user).order_by(Group.code)
     ).all()
@@ -119,8 +123,6 @@ def create_member(group_id: int):
 @bp.get("/members/<int:member_id>")
 def show_member(member_id: int):
     member = load_member(member_id)
-    audit.record(current_user, "view", member)
-    db.session.commit()
     start, end = period_args()
     current = member.current_membership
     rate = figures.member_rates(current.group_id, start, end).get(member.id) if current else None
