@@ -45,9 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     from groups.views import bp as groups_bp
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
+    from reports.audit import bp as audit_bp
     from reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

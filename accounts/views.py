@@ -10,6 +10,7 @@ from accounts import services
 from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    ContactForm,
     LoginForm,
     MemberLoginForm,
     NewUserForm,
@@ -159,6 +160,19 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """Staff keep their own email (for reminders) and phone (for members to call)."""
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR))
+    form = ContactForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_contact(current_user, email=form.email.data, phone=form.phone.data)
+        db.session.commit()
+        flash(_("Your contact details were saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
 # Administration of users ---------------------------------------------------------------
 
 
@@ -236,6 +250,8 @@ def edit_user(user_id: int):
                 full_name=form.full_name.data,
                 role=Role(form.role.data),
                 province_codes=form.provinces.data,
+                email=form.email.data,
+                phone=form.phone.data,
             )
         except services.CannotChangeSelf:
             form.role.errors.append(_("You cannot change your own role."))

@@ -57,6 +57,13 @@ MATRIX = {
     ),
     "accounts.logout": ("POST", "/logout", {}, logged_in(REDIRECT)),
     "accounts.change_password": ("GET", "/account/password", None, logged_in(OK)),
+    "accounts.account": ("GET", "/account", None, only(OK, *STAFF)),
+    "audit.list_events_page": (
+        "GET",
+        "/audit",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
     "reports.home": ("GET", "/", None, logged_in(OK)),
     "accounts.list_users": ("GET", "/admin/users", None, only(OK, "admin")),
     "accounts.create_user": ("GET", "/admin/users/new", None, only(OK, "admin")),
@@ -114,6 +121,12 @@ MATRIX = {
         "/members/{member}/consents/{consent}/withdraw",
         {},
         only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "groups.anonymise_member": (
+        "GET",
+        "/members/{member}/anonymise",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
     ),
     "groups.show_meeting": (
         "GET",
@@ -211,6 +224,8 @@ MATRIX = {
 POSTED = {
     "accounts.login": ({"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
     "accounts.change_password": logged_in(OK),
+    "accounts.account": only(REDIRECT, *STAFF),
+    "groups.anonymise_member": only(OK, *MANAGERS, member=NOT_FOUND),
     "accounts.create_user": only(OK, "admin"),
     "accounts.edit_user": only(REDIRECT, "admin"),
     "accounts.reset_password": only(OK, "admin"),

@@ -251,3 +251,22 @@ def withdraw_consent(member_id: int, consent_id: int):
     else:
         flash_form_errors(form)
     return redirect(url_for("groups.show_member", member_id=member.id))
+
+
+@bp.route("/members/<int:member_id>/anonymise", methods=["GET", "POST"])
+def anonymise_member(member_id: int):
+    """On the member's request: a page that says what happens, then a confirmed POST."""
+    member = load_member(member_id)
+    require(member.can_anonymise(current_user))
+    form = forms.AnonymiseForm()
+    if form.validate_on_submit():
+        try:
+            member_services.anonymise_member(current_user, member, on=today(), reason="request")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Member %(code)s was anonymised.", code=member.code), "success")
+            return redirect(url_for("groups.show_member", member_id=member.id))
+    return render_template("groups/anonymise.html", form=form, member=member)
