@@ -58,8 +58,13 @@ def list_members():
     )
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
     if page.items:  # names are shown
+        # A list's province: the one filtered on, else its group's; else none (admins).
         audit.note_read(
-            "list", object_type="members", group_id=group_id, detail=f"page={page.page}"
+            "list",
+            object_type="members",
+            group_id=group_id,
+            province_code=province_code,
+            detail=f"page={page.page}",
         )
     groups = db.session.scalars(
         group_services.visible_groups(current_user).order_by(Group.code)
