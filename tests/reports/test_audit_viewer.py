@@ -134,7 +134,7 @@ def test_bad_filters_get_a_clear_message_and_no_events(client, scene, query, mes
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html
-    assert "<ul class=\"list audit\">" not in html
+    assert '<ul class="list audit">' not in html
 
 
 def test_bad_filters_are_explained_in_vietnamese_too(client, scene):
