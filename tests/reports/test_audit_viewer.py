@@ -195,3 +195,11 @@ def test_stored_province_is_where_the_subject_was_at_the_time(app, scene):
             )
         ).all()
     assert provinces == [HUE]
+
+
+def test_a_member_page_links_to_that_members_events(client, scene):
+    users, _hue, _na, hue_member, _na_member = scene
+    login(client, users["hue"])
+    html = client.get(f"/members/{hue_member.id}").get_data(as_text=True)
+    link = re.search(r'href="(/audit\?member=[^"]+)"', html).group(1)
+    assert hue_member.code in page(client, link[len("/audit") :])
