@@ -128,35 +128,41 @@ def note_read(action: str = "view", obj=None, **values) -> None:
     """Mark this request as showing personal data; written once if the page is shown.
 
     The first call of a request wins: loaders call it for the page's own record, so
-    what a page loads besides does not replace it.
+    what a page loads besides does not replace it. Only a GET answered 200 is a read:
+    a POST that saves is audited by its service, one that fails shows what was typed.
     """
     if "audit_read" not in g:
-        g.audit_read = (action, obj, values)
+        g.audit_read = (action, obj, values, ("GET",))
 
 
-def note_export(what: str, *, rows: int, filters=(), **values) -> None:
-    """Mark this request as an export of personal data (a file of `what`, with `rows`
-    rows, filtered by the named `filters`); written when the file is sent."""
+def _export_detail(rows: int, filters) -> str:
     detail = f"rows={rows}"
     if filters:
         detail += ";filters=" + ",".join(sorted(filters))
-    g.audit_read = ("export", None, {"object_type": what, "detail": detail, **values})
+    return detail
+
+
+def note_export(what: str, *, rows: int, filters=(), **values) -> None:
+    """Mark this request as an export of personal data: a file of `what` (members,
+    grants…) with `rows` rows, filtered by the named `filters` (names, not values);
+    written, whatever the method, when the file goes out with 200."""
+    values = {"object_type": what, "detail": _export_detail(rows, filters), **values}
+    g.audit_read = ("export", None, values, ("GET", "POST"))
 
 
 def record_export(actor, what: str, *, rows: int, filters=(), **values) -> AuditEvent:
     """Record an export made outside a web request (a command, a job) at once."""
-    detail = f"rows={rows}"
-    if filters:
-        detail += ";filters=" + ",".join(sorted(filters))
-    return record(actor, "export", object_type=what, detail=detail, **values)
+    return record(actor, "export", object_type=what, detail=_export_detail(rows, filters), **values)
 
 
 def write_pending_read(response):
-    """after_request: write the read noted by the view if the page went out (200 GET)."""
+    """after_request: write the read or export noted by the view if it went out (200)."""
     pending = g.pop("audit_read", None)
-    if pending is None or request.method != "GET" or response.status_code != 200:
+    if pending is None or response.status_code != 200:
         return response
-    action, obj, values = pending
+    action, obj, values, methods = pending
+    if request.method not in methods:
+        return response
     record(current_user, action, obj, ip=request.remote_addr, **values)
     db.session.commit()
     return response

@@ -120,6 +120,11 @@ def test_an_export_is_recorded_only_when_the_file_goes_out(app, make_user):
         audit.note_export("members", rows=12, filters=("province", "q"), province_code=HUE)
         return Response("code\n", mimetype="text/csv")
 
+    @app.post("/__export_post")
+    def export_post():
+        audit.note_export("grants", rows=3)
+        return Response("code\n", mimetype="text/csv")
+
     @app.get("/__export_refused")
     def export_refused():
         audit.note_export("members", rows=12)
@@ -136,6 +141,10 @@ def test_an_export_is_recorded_only_when_the_file_goes_out(app, make_user):
     assert (event.action, event.object_type, event.actor_id) == ("export", "members", admin.id)
     assert event.detail == "rows=12;filters=province,q"
     assert event.province_code == HUE
+    before = last_id(app)
+    assert client.post("/__export_post").status_code == 200  # a POST export is audited too
+    (event,) = events(app, AuditEvent.id > before)
+    assert (event.action, event.object_type, event.detail) == ("export", "grants", "rows=3")
 
 
 def test_audit_rows_hold_no_personal_data(app, client, world):
