@@ -393,8 +393,15 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
 
 def clear_member_texts(member: Member) -> None:
     """Clear the free text kept about a member's grants and visits (plans, notes, what
-    was bought); amounts, dates, statuses and outcomes stay for the counts."""
+    was bought) and cancel their open visits, so nobody is reminded to call on them;
+    amounts, dates, statuses and outcomes stay for the counts."""
     grant_ids = select(Grant.id).where(Grant.member_id == member.id)
+    db.session.execute(
+        update(FollowUp)
+        .where(FollowUp.member_id == member.id, FollowUp.status == FollowUpStatus.SCHEDULED)
+        .values(status=FollowUpStatus.CANCELLED),
+        execution_options={"synchronize_session": False},
+    )
     db.session.execute(
         update(Grant)
         .where(Grant.member_id == member.id)

@@ -297,16 +297,21 @@ def anonymise_member(actor: User | None, member: Member, *, on: date, reason: st
     """Clear a member's personal fields for good, keeping what the counts need.
 
     The name becomes the member's code; year of birth, phone, notes and reasons for
-    leaving are cleared, as is free text other packages keep about them; their login
-    is deactivated and logged out. Code, gender, category, memberships, attendance,
-    consent history, grants with amounts and visits stay; so does the audit log,
-    which holds no personal data. `reason` ("request" or "retention") is audited.
+    leaving are cleared, as is free text other packages keep about them (which also
+    cancel what would still contact them); their login is deactivated and logged out,
+    and they leave their group that day. Code, gender, category, memberships,
+    attendance, consent history, grants with amounts and visits stay; so does the
+    audit log, which holds no personal data. `reason` ("request" or "retention") is
+    audited.
     """
     if member.anonymised_on is not None:
         raise DomainError(_l("This member was already anonymised."))
     set_name(member, member.code)
     member.birth_year = member.phone = member.notes = None
     member.anonymised_on = on
+    current = member.current_membership
+    if current is not None:
+        current.left_on = max(on, current.joined_on)
     for membership in member.memberships:
         membership.left_reason = None
     login = db.session.scalar(select(User).where(User.member_id == member.id))

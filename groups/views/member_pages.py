@@ -23,7 +23,7 @@ from groups.models import (
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import members as member_services
-from groups.services.errors import StaleEdit
+from groups.services.errors import STALE_MESSAGES, StaleEdit
 from groups.views.common import (
     bp,
     flash_form_errors,
@@ -267,11 +267,14 @@ def anonymise_member(member_id: int):
     if form.validate_on_submit():
         try:
             member_services.anonymise_member(current_user, member, on=today(), reason="request")
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(str(STALE_MESSAGES["members"]))
         else:
-            db.session.commit()
             flash(_("Member %(code)s was anonymised.", code=member.code), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))
     return render_template("groups/anonymise.html", form=form, member=member)

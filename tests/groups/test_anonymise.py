@@ -165,6 +165,9 @@ def test_a_coordinator_anonymises_a_member_on_request(app, client, person):
         )
         grant = db.session.scalar(select(Grant).where(Grant.member_id == member.id))
         assert grant.amount_approved == grant.paid == 3_000_000
+        assert member.current_membership is None  # they left their group that day
+        statuses = {f.status.value for f in grant.follow_ups}
+        assert statuses == {"done", "cancelled"}  # nobody is sent to visit them
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "anonymise"))
         assert event.actor_id == person.users["coordinator"].id
         assert (event.member_id, event.detail) == (member.id, "request")
