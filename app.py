@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import i18n, urls
+from core import audit, i18n, urls
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     urls.init_app(app)
+    audit.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 
@@ -45,17 +46,20 @@ def create_app(config: dict | None = None) -> Flask:
     from core.backup import backup_command, restore_command
     from core.views import bp as core_bp
     from demo.cli import demo_command
+    from groups.cli import members_cli
     from groups.views import bp as groups_bp
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
+    from reports.audit import bp as audit_bp
     from reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(followups_cli)
+    app.cli.add_command(members_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -1,6 +1,24 @@
+import re
+
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from accounts.models import Role
 from core.forms import Form, choices
@@ -67,7 +85,57 @@ def role_choices():
     return choices((r.value, r.label) for r in Role if r != Role.MEMBER)
 
 
-class UserForm(Form):
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+# After +84 or 84 becomes 0: mobiles 03x, 05x, 07x, 08x, 09x (10 digits), landlines
+# 02xx (11 digits).
+_VIETNAMESE_PHONE = re.compile(r"^0(?:[35789][0-9]{8}|2[0-9]{9})$")
+
+
+def normalise_phone(value):
+    """'+84 912.345.678' -> '0912345678'; anything else is left for the validator."""
+    if not value:
+        return None
+    digits = _PHONE_SEPARATORS.sub("", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    return digits if _VIETNAMESE_PHONE.match(digits) else value
+
+
+def vietnamese_phone(form, field):
+    if field.data and not _VIETNAMESE_PHONE.match(field.data):
+        raise ValidationError(
+            _l("Enter a Vietnamese phone number, for example 0912 345 678 or +84 912 345 678.")
+        )
+
+
+class ContactMixin:
+    """Where reminders are emailed, and the number members may call."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Use at most %(max)d characters.", max=254)),
+            Email(message=_l("Enter an email address such as name@example.org.")),
+        ],
+        filters=[lambda v: v or None],
+        description=_l("Reminders are sent here by email, if the server sends email."),
+    )
+    phone = TelField(
+        _l("Phone"),
+        validators=[vietnamese_phone],
+        filters=[normalise_phone],
+        description=_l("Members of the groups you facilitate see this number to call you."),
+    )
+
+
+class ContactForm(ContactMixin, Form):
+    submit = SubmitField(_l("Save"))
+
+
+class UserForm(ContactMixin, Form):
     full_name = StringField(
         _l("Full name"),
         validators=[

@@ -108,8 +108,17 @@ def create_user(
     return user
 
 
-def update_user(actor: User, user: User, *, full_name: str, role: Role, province_codes=()) -> User:
-    """Change a user's name, role and provinces; an admin cannot demote themself.
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    full_name: str,
+    role: Role,
+    province_codes=(),
+    email: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """Change a user's name, role, provinces and contact; an admin cannot demote themself.
 
     A member's login stays a member's login, and no one becomes a member here.
     """
@@ -128,10 +137,13 @@ def update_user(actor: User, user: User, *, full_name: str, role: Role, province
                 user.province_codes,
                 set(province_codes) if role == Role.COORDINATOR else set(),
             ),
+            ("email", user.email, email),
+            ("phone", user.phone, phone),
         )
         if old != new
     ]
     user.full_name = full_name
+    user.email, user.phone = email, phone
     user.role = role
     user.provinces = _provinces(province_codes) if role == Role.COORDINATOR else []
     if "role" in changed:
@@ -139,6 +151,20 @@ def update_user(actor: User, user: User, *, full_name: str, role: Role, province
     db.session.flush()
     if changed:
         audit.record(actor, "update", user, detail="changed=" + ",".join(changed))
+    return user
+
+
+def update_contact(user: User, *, email: str | None, phone: str | None) -> User:
+    """Change one's own email and phone; the audit names the fields, not the values."""
+    changed = [
+        name
+        for name, old, new in (("email", user.email, email), ("phone", user.phone, phone))
+        if old != new
+    ]
+    user.email, user.phone = email, phone
+    db.session.flush()
+    if changed:
+        audit.record(user, "update", user, detail="changed=" + ",".join(changed))
     return user
 
 

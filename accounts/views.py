@@ -13,6 +13,7 @@ from accounts import services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    ContactForm,
     CurrentCodeForm,
     EnrolTwoFactorForm,
     LoginForm,
@@ -376,6 +377,19 @@ def disable_two_factor():
     return redirect(url_for("accounts.two_factor_settings"))
 
 
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """Staff keep their own email (for reminders) and phone (for members to call)."""
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR))
+    form = ContactForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_contact(current_user, email=form.email.data, phone=form.phone.data)
+        db.session.commit()
+        flash(_("Your contact details were saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
 # Administration of users ---------------------------------------------------------------
 
 
@@ -454,6 +468,8 @@ def edit_user(user_id: int):
                 full_name=form.full_name.data,
                 role=Role(form.role.data),
                 province_codes=form.provinces.data,
+                email=form.email.data,
+                phone=form.phone.data,
             )
         if saved.ok:
             flash(_("Changes to %(username)s were saved.", username=user.username), "success")

@@ -1,8 +1,26 @@
-"""The audit log: who created, changed, exported or viewed personal data, and when."""
+"""The audit log: who created, changed, exported or viewed personal data, and when.
+
+Rows hold ids, member codes and field names, never names, phones or notes, so they can
+be kept for good: anonymising a member leaves them as they are, and on PostgreSQL a
+trigger (migration 0009) refuses UPDATE and DELETE of this table.
+
+Which province an event belongs to: `province_code` is stored when the event is
+written (the province of the subject's group at that moment: the member's current, or
+else last, group; the group's own province). The viewer also shows a coordinator every
+event about a member or group that is in their provinces NOW, so the history of a
+person follows them when they move, as their record does. See reports/audit.py.
+
+Reads are audited once per page: a loader (or a list view) calls note_read(), and the
+event is written after the page was rendered with 200, in one INSERT. A request
+refused, or stopped by bad input (400), writes nothing; an INSERT that fails turns the
+page into an error, so no page of personal data goes out without its event.
+"""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from flask import g, request
+from flask_login import current_user
+from sqlalchemy import ForeignKey, Index, String, case, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db, utcnow
@@ -13,13 +31,53 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]
+    # The subject, for filtering and scope: not foreign keys, so nothing ever has to
+    # update an audit row.
+    member_id: Mapped[int | None] = mapped_column(index=True)
+    group_id: Mapped[int | None] = mapped_column(index=True)
+    province_code: Mapped[int | None] = mapped_column(index=True)
     # Never personal data here: field names changed, not their values.
     detail: Mapped[str | None] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(45))
+
+    __table_args__ = (Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),)
+
+
+def _province_of_member(member_id: int):
+    """The province of the member's current group, or else of their last one."""
+    memberships = db.metadata.tables["memberships"]
+    groups = db.metadata.tables["groups"]
+    return (
+        select(groups.c.province_code)
+        .select_from(memberships.join(groups, groups.c.id == memberships.c.group_id))
+        .where(memberships.c.member_id == member_id)
+        .order_by(
+            case((memberships.c.left_on.is_(None), 0), else_=1),
+            memberships.c.joined_on.desc(),
+            memberships.c.id.desc(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _province_of_group(group_id: int):
+    groups = db.metadata.tables["groups"]
+    return select(groups.c.province_code).where(groups.c.id == group_id).scalar_subquery()
+
+
+def _subject(obj) -> tuple[int | None, int | None]:
+    """(member id, group id) that an object is about, from its own columns."""
+    table = obj.__tablename__
+    member_id = obj.id if table == "members" else getattr(obj, "member_id", None)
+    group_id = obj.id if table == "groups" else getattr(obj, "group_id", None)
+    return member_id, group_id
 
 
 def record(
@@ -29,20 +87,86 @@ def record(
     *,
     object_type: str | None = None,
     object_id: int | None = None,
+    member_id: int | None = None,
+    group_id: int | None = None,
+    province_code: int | None = None,
     detail: str | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; the caller's commit keeps it."""
+    """Add an audit event to the session; the caller's commit keeps it.
+
+    The member and group come from obj unless given; the province is worked out in the
+    INSERT itself (no extra query) from the member, else the group.
+    """
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = obj.id
+        own_member, own_group = _subject(obj)
+        member_id = member_id or own_member
+        group_id = group_id or own_group
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
         object_type=object_type or "",
         object_id=object_id,
+        member_id=member_id,
+        group_id=group_id,
         detail=detail[:500] if detail else None,
         ip=ip,
     )
+    if province_code is not None:
+        event.province_code = province_code
+    elif member_id is not None:
+        event.province_code = _province_of_member(member_id)
+    elif group_id is not None:
+        event.province_code = _province_of_group(group_id)
     db.session.add(event)
     return event
+
+
+def note_read(action: str = "view", obj=None, **values) -> None:
+    """Mark this request as showing personal data; written once if the page is shown.
+
+    The first call of a request wins: loaders call it for the page's own record, so
+    what a page loads besides does not replace it. Only a GET answered 200 is a read:
+    a POST that saves is audited by its service, one that fails shows what was typed.
+    """
+    if "audit_read" not in g:
+        g.audit_read = (action, obj, values, ("GET",))
+
+
+def _export_detail(rows: int, filters) -> str:
+    detail = f"rows={rows}"
+    if filters:
+        detail += ";filters=" + ",".join(sorted(filters))
+    return detail
+
+
+def note_export(what: str, *, rows: int, filters=(), **values) -> None:
+    """Mark this request as an export of personal data: a file of `what` (members,
+    grants…) with `rows` rows, filtered by the named `filters` (names, not values);
+    written, whatever the method, when the file goes out with 200."""
+    values = {"object_type": what, "detail": _export_detail(rows, filters), **values}
+    g.audit_read = ("export", None, values, ("GET", "POST"))
+
+
+def record_export(actor, what: str, *, rows: int, filters=(), **values) -> AuditEvent:
+    """Record an export made outside a web request (a command, a job) at once."""
+    return record(actor, "export", object_type=what, detail=_export_detail(rows, filters), **values)
+
+
+def write_pending_read(response):
+    """after_request: write the read or export noted by the view if it went out (200)."""
+    pending = g.pop("audit_read", None)
+    if pending is None or response.status_code != 200:
+        return response
+    action, obj, values, methods = pending
+    if request.method not in methods:
+        return response
+    record(current_user, action, obj, ip=request.remote_addr, **values)
+    db.session.commit()
+    return response
+
+
+def init_app(app) -> None:
+    app.after_request(write_pending_read)

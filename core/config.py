@@ -58,6 +58,8 @@ DEFAULTS = {
     "MAX_PERIOD_DAYS": 731,
     # Livelihood checks after a grant's first disbursement, in months.
     "FOLLOW_UP_MONTHS": (1, 3, 6, 12),
+    # Members who left their last group this many years ago are anonymised (daily job).
+    "RETENTION_YEARS": 5,
     # Email of notifications: off until SMTP_HOST is set.
     "SMTP_HOST": None,
     "SMTP_PORT": 25,

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -212,3 +213,11 @@ class MeetingForm(Form):
 
 ATTENDANCE_PREFIX = "att-"
 ATTENDANCE_CHOICES = list(AttendanceStatus)
+
+
+class AnonymiseForm(Form):
+    confirm = BooleanField(
+        _l("I understand: the name, phone, year of birth and notes are erased for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Anonymise this member"))

@@ -164,6 +164,9 @@ class Member(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the personal fields were cleared (on request, or after the retention
+    # period): the code, memberships, attendance and grants stay for the counts.
+    anonymised_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     memberships: Mapped[list["Membership"]] = relationship(
@@ -210,7 +213,17 @@ class Member(db.Model):
         return False
 
     def can_edit(self, user) -> bool:
-        return self.can_view(user)
+        """Change the profile, memberships, consent, login and grants: staff who can see
+        the member, until the member is anonymised."""
+        return self.anonymised_on is None and self.can_view(user)
+
+    def can_anonymise(self, user) -> bool:
+        """Clear the personal fields on request: admins, and coordinators in scope."""
+        return (
+            self.anonymised_on is None
+            and user.role in (Role.ADMIN, Role.COORDINATOR)
+            and self.can_view(user)
+        )
 
 
 class GroupRole(StrEnum):

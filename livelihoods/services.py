@@ -6,7 +6,7 @@ Every state change adds a GrantEvent: the timeline shows who, when and why.
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, select, update
 from sqlalchemy.orm import selectinload
 
 from accounts import throttle
@@ -20,6 +20,7 @@ from core.i18n import format_vnd
 from core.saving import STALE, on_duplicate
 from core.security import hash_password
 from groups.models import Member, Membership
+from groups.services import members as member_services
 from groups.services.scope import member_in_scope
 from livelihoods.models import (
     Activity,
@@ -419,3 +420,40 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
     db.session.flush()
     audit.record(actor, "set_pin", member)
     return user
+
+
+# Anonymisation --------------------------------------------------------------------------
+
+
+def clear_member_texts(member: Member) -> None:
+    """Clear the free text kept about a member's grants and visits (plans, notes, what
+    was bought) and cancel their open visits, so nobody is reminded to call on them;
+    amounts, dates, statuses and outcomes stay for the counts."""
+    grant_ids = select(Grant.id).where(Grant.member_id == member.id)
+    db.session.execute(
+        update(FollowUp)
+        .where(FollowUp.member_id == member.id, FollowUp.status == FollowUpStatus.SCHEDULED)
+        .values(status=FollowUpStatus.CANCELLED),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Grant)
+        .where(Grant.member_id == member.id)
+        .values(plan="", version=Grant.version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(GrantEvent).where(GrantEvent.grant_id.in_(grant_ids)).values(note=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Tranche).where(Tranche.grant_id.in_(grant_ids)).values(purchased=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Visit).where(Visit.member_id == member.id).values(notes=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+member_services.ANONYMISERS.append(clear_member_texts)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from accounts.models import Role
+from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
@@ -38,6 +39,7 @@ def load_grant(grant_id: int) -> Grant:
     if current_user.role == Role.MEMBER:
         abort(404)
     require(grant.can_view(current_user))
+    audit.note_read("view", grant)
     return grant
 
 
@@ -193,7 +195,7 @@ def record_tranche(grant_id: int):
 @bp.route("/tranches/<int:tranche_id>/edit", methods=["GET", "POST"])
 def edit_tranche(tranche_id: int):
     tranche = db.get_or_404(Tranche, tranche_id)
-    grant = load_grant(tranche.grant_id)
+    grant = load_grant(tranche.grant_id)  # notes the grant as read
     require(grant.can_disburse(current_user))
     form = forms.TrancheForm(obj=tranche)
     if request.method == "GET":
@@ -233,6 +235,7 @@ def load_follow_up(follow_up_id: int) -> FollowUp:
     if current_user.role == Role.MEMBER:
         abort(404)
     require(follow_up.can_view(current_user))
+    audit.note_read("view", follow_up)
     return follow_up
 
 

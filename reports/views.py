@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from accounts.models import Role, User
+from core import audit
 from core.clock import today
 from core.db import db
 from groups.models import Group, GroupStatus, Member
@@ -65,11 +66,14 @@ def home():
                 ),
             )
         sunday = day + timedelta(days=6 - day.weekday())
+        absences = figures.repeated_absences([g.id for g in groups])
+        if absences:  # names are shown
+            audit.note_read("list", object_type="members", detail="absences")
         return render_template(
             "reports/home_facilitator.html",
             overview=overview,
             overdue=overdue,
-            absences=figures.repeated_absences([g.id for g in groups]),
+            absences=absences,
             groups_by_id={g.id: g for g in groups},
             due_visits=count(list_due(current_user, until=sunday)),
         )

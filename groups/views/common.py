@@ -4,6 +4,7 @@ from flask import Blueprint, flash
 from flask_login import current_user
 
 from accounts.models import Role
+from core import audit
 from core.auth import require
 from core.db import db
 from core.parse import parse_int
@@ -23,9 +24,14 @@ def provinces_for(user):
     return [p for p in list_provinces() if p.code in user.province_codes]
 
 
+# Loaders: one per resource; 404 if missing, 403 (members 404) out of scope. Each notes
+# the read for the audit log, written only if the page is shown (core.audit).
+
+
 def load_group(group_id: int) -> Group:
     group = db.get_or_404(Group, group_id)
     require(group.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
+    audit.note_read("view", group)
     return group
 
 
@@ -38,12 +44,14 @@ def form_version(form) -> int:
 def load_member(member_id: int) -> Member:
     member = db.get_or_404(Member, member_id)
     require(member.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
+    audit.note_read("view", member)
     return member
 
 
 def load_meeting(meeting_id: int) -> Meeting:
     meeting = db.get_or_404(Meeting, meeting_id)
     require(meeting.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
+    audit.note_read("view", meeting)
     return meeting
 
 

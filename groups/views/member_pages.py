@@ -57,6 +57,15 @@ def list_members():
         status=status,
     )
     page = paginate(stmt)
+    if page.items:  # names are shown
+        # A list's province: the one filtered on, else its group's; else none (admins).
+        audit.note_read(
+            "list",
+            object_type="members",
+            group_id=group_id,
+            province_code=province_code,
+            detail=f"page={page.page}",
+        )
     groups = db.session.scalars(
         group_services.visible_groups(current_user).order_by(Group.code)
     ).all()
@@ -118,8 +127,6 @@ def create_member(group_id: int):
 def show_member(member_id: int):
     member = load_member(member_id)
     start, end = period_args()  # a malformed period is a 400 before anything is written
-    audit.record(current_user, "view", member)
-    db.session.commit()
     current = member.current_membership
     rate = figures.member_rates(current.group_id, start, end).get(member.id) if current else None
     return render_template(
@@ -235,3 +242,19 @@ def withdraw_consent(member_id: int, consent_id: int):
     else:
         flash_form_errors(form)
     return redirect(url_for("groups.show_member", member_id=member.id))
+
+
+@bp.route("/members/<int:member_id>/anonymise", methods=["GET", "POST"])
+def anonymise_member(member_id: int):
+    """On the member's request: a page that says what happens, then a confirmed POST."""
+    member = load_member(member_id)
+    require(member.can_anonymise(current_user))
+    form = forms.AnonymiseForm()
+    saved = saving(form, record=member)
+    if form.validate_on_submit():
+        with saved:
+            member_services.anonymise_member(current_user, member, on=today(), reason="request")
+        if saved.ok:
+            flash(_("Member %(code)s was anonymised.", code=member.code), "success")
+            return redirect(url_for("groups.show_member", member_id=member.id))
+    return render_template("groups/anonymise.html", form=form, member=member), saved.status

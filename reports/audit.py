@@ -1,0 +1,205 @@
+"""The audit viewer: who did what to which record, for admins and coordinators.
+
+Admins see every event. A coordinator sees the events about records in their provinces:
+those written while the subject was in one of them (`province_code`, stored with the
+event), and every event about a member or group that is in one of them now, so the
+history of a person follows them to their new group. Events with no province (accounts,
+logins) are for admins only. Nothing here changes or deletes an event.
+"""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from accounts.models import Role, User
+from core.audit import AuditEvent
+from core.auth import require
+from core.clock import VIETNAM
+from core.db import db
+from core.forms import Form, choices
+from core.places import list_provinces
+from groups.models import Group, Member, Membership
+
+bp = Blueprint("audit", __name__)
+
+ACTIONS = {
+    "view": _l("Viewed"),
+    "list": _l("Viewed a list of names"),
+    "export": _l("Exported"),
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "anonymise": _l("Anonymised"),
+    "leave": _l("Left a group"),
+    "move": _l("Moved to another group"),
+    "change_role": _l("Role in group changed"),
+    "consent": _l("Consent recorded"),
+    "withdraw_consent": _l("Consent withdrawn"),
+    "set_pin": _l("Member PIN set"),
+    "missed": _l("Visit marked as missed"),
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "change_password": _l("Changed own password"),
+    "reset_password": _l("Temporary password set"),
+    "activate": _l("Account activated"),
+    "deactivate": _l("Account deactivated"),
+}
+RECORD_TYPES = {
+    "members": _l("Member"),
+    "groups": _l("Group"),
+    "meetings": _l("Meeting"),
+    "grants": _l("Grant"),
+    "follow_ups": _l("Follow-up visit"),
+    "memberships": _l("Membership"),
+    "consents": _l("Consent"),
+    "users": _l("User account"),
+}
+MAX_ID = 2**31 - 1
+
+
+class AuditFilterForm(Form):
+    """The viewer's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(
+        _l("Person (username)"),
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("Use at most %(max)d characters.", max=40)),
+        ],
+    )
+    member = StringField(
+        _l("Member code"),
+        validators=[
+            Optional(),
+            Length(max=20, message=_l("Use at most %(max)d characters.", max=20)),
+        ],
+        description=_l("For example HUE-2026-0042."),
+    )
+    record_type = SelectField(_l("Kind of record"), validators=[Optional()])
+    record_id = IntegerField(
+        _l("Record number"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_ID, message=_l("Enter a record number such as 42.")),
+        ],
+    )
+    action = SelectField(_l("Action"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    before = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**62)])
+    after = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**62)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_type.choices = choices([("", _l("Any record")), *RECORD_TYPES.items()])
+        self.action.choices = choices([("", _l("Any action")), *ACTIONS.items()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and self.start.data > field.data:
+            raise ValidationError(_l("The start of the period is after its end."))
+
+    def validate_record_id(self, field):
+        if field.data and not self.record_type.data:
+            raise ValidationError(_l("Choose the kind of record too."))
+
+
+def visible_events(user: User) -> Select:
+    """Events the user may read: all for admins; coordinators see their provinces'."""
+    stmt = (
+        select(AuditEvent, User, Member.code)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .outerjoin(Member, Member.id == AuditEvent.member_id)
+    )
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role != Role.COORDINATOR:
+        return stmt.where(False)
+    codes = user.province_codes or {-1}
+    members_here_now = (
+        select(Membership.member_id)
+        .join(Group, Group.id == Membership.group_id)
+        .where(Membership.left_on.is_(None), Group.province_code.in_(codes))
+    )
+    groups_here_now = select(Group.id).where(Group.province_code.in_(codes))
+    return stmt.where(
+        or_(
+            AuditEvent.province_code.in_(codes),
+            AuditEvent.member_id.in_(members_here_now),
+            AuditEvent.group_id.in_(groups_here_now),
+        )
+    )
+
+
+def _utc_start(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=VIETNAM)
+
+
+def list_events(user: User, form: AuditFilterForm) -> Select:
+    """The visible events matching the form's filters (not yet paged)."""
+    stmt = visible_events(user)
+    if form.actor.data:
+        stmt = stmt.where(User.username == form.actor.data.strip().lower())
+    if form.member.data:
+        stmt = stmt.where(Member.code == form.member.data.strip().upper())
+    if form.record_type.data:
+        stmt = stmt.where(AuditEvent.object_type == form.record_type.data)
+    if form.record_id.data:
+        stmt = stmt.where(AuditEvent.object_id == form.record_id.data)
+    if form.action.data:
+        stmt = stmt.where(AuditEvent.action == form.action.data)
+    if form.start.data:
+        stmt = stmt.where(AuditEvent.at >= _utc_start(form.start.data))
+    if form.end.data:
+        stmt = stmt.where(AuditEvent.at < _utc_start(form.end.data + timedelta(days=1)))
+    return stmt
+
+
+def page_of_events(stmt: Select, *, before: int | None, after: int | None, size: int):
+    """One page by keyset on the id, newest first: (rows, has newer, has older)."""
+    if after is not None:
+        rows = db.session.execute(
+            stmt.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(size + 1)
+        ).all()
+        return list(reversed(rows[:size])), len(rows) > size, True
+    if before is not None:
+        stmt = stmt.where(AuditEvent.id < before)
+    rows = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(size + 1)).all()
+    return rows[:size], before is not None, len(rows) > size
+
+
+def page_url(**keyset) -> str:
+    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
+    return url_for("audit.list_events_page", **args, **keyset)
+
+
+@bp.get("/audit")
+def list_events_page():
+    """The audit log, filtered and paged: two queries (the page, province names)."""
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR))
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template("reports/audit.html", form=form, rows=None), 400
+    rows, newer, older = page_of_events(
+        list_events(current_user, form),
+        before=form.before.data,
+        after=form.after.data,
+        size=current_app.config["PER_PAGE"],
+    )
+    return render_template(
+        "reports/audit.html",
+        form=form,
+        rows=rows,
+        newer_url=page_url(after=rows[0][0].id) if rows and newer else None,
+        older_url=page_url(before=rows[-1][0].id) if rows and older else None,
+        provinces={p.code: p.name for p in list_provinces()},
+        actions=ACTIONS,
+        record_types=RECORD_TYPES,
+    )
