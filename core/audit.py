@@ -49,12 +49,13 @@ class AuditEvent(db.Model):
     __table_args__ = (Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),)
 
 
-def _province_of_member(member_id: int):
-    """The province of the member's current group, or else of their last one."""
+def _home_of_member(member_id: int, column: str):
+    """A column of the member's current group, or else of their last one: the same
+    rule that decides who may see the member (groups/services/scope.py)."""
     memberships = db.metadata.tables["memberships"]
     groups = db.metadata.tables["groups"]
     return (
-        select(groups.c.province_code)
+        select(groups.c[column])
         .select_from(memberships.join(groups, groups.c.id == memberships.c.group_id))
         .where(memberships.c.member_id == member_id)
         .order_by(
@@ -65,6 +66,10 @@ def _province_of_member(member_id: int):
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _province_of_member(member_id: int):
+    return _home_of_member(member_id, "province_code")
 
 
 def _province_of_group(group_id: int):
@@ -104,6 +109,9 @@ def record(
         own_member, own_group = _subject(obj)
         member_id = member_id or own_member
         group_id = group_id or own_group
+    if group_id is None and member_id is not None:
+        # Grants, follow-ups and visits keep no group: the member's group at the time.
+        group_id = _home_of_member(member_id, "id")
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
