@@ -11,8 +11,9 @@ from flask import request
 from werkzeug.routing import IntegerConverter
 from wtforms import IntegerField
 
-# The largest value a database id may take (PostgreSQL BIGINT, SQLite INTEGER).
-MAX_ID = 2**63 - 1
+# The largest id the tables hold: their primary keys are PostgreSQL INTEGER, and a
+# larger number compared with one is an error there ("integer out of range"), not a miss.
+MAX_ID = 2**31 - 1
 # Province and commune codes are at most five digits.
 PLACE_CODE_MAX = 99_999
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -58,7 +59,7 @@ class WholeNumberField(IntegerField):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every URL: ASCII digits up to MAX_ID, so a longer number is a 404."""
+    """`<int:…>` in every URL: ASCII digits up to MAX_ID, so a larger number is a 404."""
 
     regex = r"[0-9]{1,19}"
 

@@ -95,8 +95,7 @@ def test_facilitator_drafts_and_submits_and_coordinator_approves_another_amount(
 
     form = coordinator.get(f"/grants/{grant_id}/decide")
     assert form.status_code == 200
-    # As requested, with separators.
-    assert input_value(form.get_data(as_text=True), "amount") == "6,000,000"
+    assert input_value(form.get_data(as_text=True), "amount") == "6,000,000"  # as requested
     approved = coordinator.post(
         f"/grants/{grant_id}/decide",
         data={"decision": "approve", "amount": "4500000", "note": "Máy may cũ rẻ hơn."},
