@@ -3,6 +3,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
@@ -84,9 +85,10 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
         db.session.commit()
         if refused.throttled:
             form.form_errors.append(
-                _(
-                    "Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                    minutes=c["LOGIN_WINDOW_MINUTES"],
+                ngettext(
+                    "Too many failed attempts. Wait %(num)d minute and try again.",
+                    "Too many failed attempts. Wait %(num)d minutes and try again.",
+                    c["LOGIN_WINDOW_MINUTES"],
                 )
             )
             return render_template(template, form=form), 429
@@ -175,7 +177,7 @@ def list_users():
     require_admin()
     q = search_text(request.args, limit=40)
     role = request.args.get("role", "")
-    stmt = select(User).order_by(User.username)
+    stmt = select(User).order_by(User.sort_key, User.id)
     if q:
         stmt = stmt.where(
             or_(

@@ -17,9 +17,11 @@ class Province(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     codename: Mapped[str] = mapped_column(String(80), unique=True)
     division_type: Mapped[str] = mapped_column(String(40))
+    # Vietnamese alphabetical order of the short name (Huế under H), set by the migrations.
+    sort_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     communes: Mapped[list["Commune"]] = relationship(
-        back_populates="province", order_by="Commune.name"
+        back_populates="province", order_by="Commune.sort_key"
     )
 
     @property
@@ -39,6 +41,8 @@ class Commune(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     division_type: Mapped[str] = mapped_column(String(40))
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    # Vietnamese alphabetical order of the name, set by the migrations.
+    sort_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     province: Mapped[Province] = relationship(back_populates="communes")
 
@@ -58,12 +62,14 @@ def abbreviate(codename: str) -> str:
 
 
 def list_provinces() -> list[Province]:
-    return list(db.session.scalars(select(Province).order_by(Province.codename)))
+    return list(db.session.scalars(select(Province).order_by(Province.sort_key)))
 
 
 def list_communes(province_code: int) -> list[Commune]:
     return list(
         db.session.scalars(
-            select(Commune).where(Commune.province_code == province_code).order_by(Commune.name)
+            select(Commune)
+            .where(Commune.province_code == province_code)
+            .order_by(Commune.sort_key)
         )
     )

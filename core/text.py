@@ -35,6 +35,18 @@ def _letters(word: str) -> list[tuple[int, int]]:
     return out
 
 
+def _words_key(words: list[str]) -> str:
+    # Per word: letter codes, "00", then one tone digit per letter. Syllables compare
+    # letter by letter first, tone second, before the next word is looked at.
+    parts = []
+    for word in words:
+        letters = _letters(word)
+        parts.append(
+            "".join(f"{i:02d}" for i, _ in letters) + "00" + "".join(str(t) for _, t in letters)
+        )
+    return "".join(parts)[:255]
+
+
 def sort_key(full_name: str) -> str:
     """A key that orders names the Vietnamese way: given name first, then the rest.
 
@@ -43,13 +55,10 @@ def sort_key(full_name: str) -> str:
     orders it the same.
     """
     words = full_name.split()
-    ordered = [*words[-1:], *words[:-1]]
-    # Per word: letter codes, "00", then one tone digit per letter. Syllables compare
-    # letter by letter first, tone second, before the next word is looked at.
-    parts = []
-    for word in ordered:
-        letters = _letters(word)
-        parts.append(
-            "".join(f"{i:02d}" for i, _ in letters) + "00" + "".join(str(t) for _, t in letters)
-        )
-    return "".join(parts)[:255]
+    return _words_key([*words[-1:], *words[:-1]])
+
+
+def collation_key(text: str) -> str:
+    """A key that orders other text (communes, provinces) in Vietnamese alphabetical
+    order, word by word as written: "Hà Huy Tập" before "Hoành Sơn", "Đ…" after "D…"."""
+    return _words_key(text.split())

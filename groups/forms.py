@@ -113,7 +113,17 @@ class MemberForm(Form):
         ],
         filters=[lambda v: v or None],
     )
-    category = SelectField(_l("Category"), choices=enum_choices(MemberCategory))
+    # No default: a preselected category would be recorded for anyone not looked at closely.
+    category = SelectField(
+        _l("Category"),
+        choices=choices([("", _l("Choose…")), *((e.value, e.label) for e in MemberCategory)]),
+        validators=[DataRequired(message=_l("Choose a category."))],
+        description=_l(
+            "Category 1: returned from being trafficked (as defined by the law on human "
+            "trafficking). Category 2: a migrant in a vulnerable situation. Category 3: anyone "
+            "else in the community."
+        ),
+    )
     notes = TextAreaField(
         _l("Notes"),
         validators=[

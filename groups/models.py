@@ -13,11 +13,12 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
 from core.places import Commune, Province
+from core.text import fold
 
 
 class GroupStatus(StrEnum):
@@ -74,6 +75,8 @@ class Group(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Derived from name whenever it is set: searched without diacritics, like members.
+    search_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"), index=True)
     village: Mapped[str | None] = mapped_column(String(120))
@@ -88,10 +91,15 @@ class Group(db.Model):
     province: Mapped[Province] = relationship()
     commune: Mapped[Commune] = relationship()
     facilitators: Mapped[list[User]] = relationship(
-        secondary=group_facilitators, order_by=User.full_name
+        secondary=group_facilitators, order_by=User.sort_key
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("name")
+    def _keep_search_name(self, _key, value):
+        self.search_name = fold(value or "")[:120]
+        return value
 
     @property
     def weekday_label(self):
@@ -140,10 +148,20 @@ class MemberCategory(StrEnum):
 
     @property
     def label(self):
+        """The full wording: the member form and the profile's protected section only."""
         return {
-            MemberCategory.SURVIVOR: _l("Survivor of trafficking"),
-            MemberCategory.MIGRANT: _l("Migrant in a vulnerable situation"),
-            MemberCategory.COMMUNITY: _l("Community member"),
+            MemberCategory.SURVIVOR: _l("Returnee in need of support"),
+            MemberCategory.MIGRANT: _l("Vulnerable migrant"),
+            MemberCategory.COMMUNITY: _l("Community resident"),
+        }[self]
+
+    @property
+    def neutral_label(self):
+        """What lists and filters show: a screen open in the village says nothing."""
+        return {
+            MemberCategory.SURVIVOR: _l("Category 1"),
+            MemberCategory.MIGRANT: _l("Category 2"),
+            MemberCategory.COMMUNITY: _l("Category 3"),
         }[self]
 
 
@@ -190,6 +208,16 @@ class Member(db.Model):
 
     def can_edit(self, user) -> bool:
         return self.can_view(user)
+
+    def has_consent(self, purpose: "ConsentPurpose") -> bool:
+        return any(c.purpose == purpose and c.active for c in self.consents)
+
+    def phone_to_show(self, user) -> str | None:
+        """The phone number, for staff who may see the member, and only while the member
+        agrees to be contacted by phone. Every page that shows a member's phone asks here."""
+        if not self.phone or not self.can_view(user):
+            return None
+        return self.phone if self.has_consent(ConsentPurpose.PHONE_CONTACT) else None
 
 
 class GroupRole(StrEnum):

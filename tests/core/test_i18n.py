@@ -31,7 +31,7 @@ def test_a_logged_in_user_who_never_chose_gets_vietnamese_on_an_english_phone(
     user = make_user(Role.FACILITATOR)
     login(client, user)
     page = client.get("/", headers=ENGLISH_PHONE).get_data(as_text=True)
-    assert '<html lang="vi">' in page and "Xin chào," in page
+    assert '<html lang="vi">' in page and "Nhóm của bạn" in page
 
 
 def test_english_chosen_by_a_user_is_kept_whatever_the_browser_says(app, client, make_user):
