@@ -92,7 +92,10 @@ def register_error_handlers(app) -> None:
             _("Nothing was saved yet. This happens when a page stays open for a long time."),
             title=_("The form has expired"),
             steps=(
-                _("Go back to the form with your phone's Back button: what you typed is still there."),
+                _(
+                    "Go back to the form with your phone's Back button: "
+                    "what you typed is still there."
+                ),
                 _("Reload that page, so that the form can be sent again."),
                 _("Check what you typed, then send the form again."),
             ),

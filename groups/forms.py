@@ -13,14 +13,13 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     Optional,
     Regexp,
     ValidationError,
 )
 
 from core.clock import today
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from groups.models import (
     WEEKDAYS,
     AttendanceStatus,
@@ -43,7 +42,7 @@ def optional_text(max_length: int, label, **kwargs):
         label,
         validators=[
             Optional(),
-            Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length)),
+            at_most(max_length),
         ],
         filters=[lambda v: v or None],
         **kwargs,
@@ -55,7 +54,7 @@ class GroupForm(Form):
         _l("Group name"),
         validators=[
             DataRequired(message=_l("Enter the group's name.")),
-            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            at_most(120),
         ],
         description=_l("A neutral name, such as the village: it is seen by others."),
     )
@@ -100,7 +99,7 @@ class MemberForm(Form):
         _l("Full name"),
         validators=[
             DataRequired(message=_l("Enter the full name.")),
-            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            at_most(120),
         ],
     )
     gender = SelectField(_l("Gender"), choices=enum_choices(Gender))
@@ -128,7 +127,7 @@ class MemberForm(Form):
         _l("Notes"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
         description=_l("Only what the work needs. Never write details of what happened."),
@@ -213,7 +212,7 @@ class MeetingForm(Form):
         _l("Topics"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )
@@ -221,7 +220,7 @@ class MeetingForm(Form):
         _l("Decisions"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )

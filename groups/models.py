@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Column,
@@ -104,6 +105,16 @@ class Group(db.Model):
     @property
     def weekday_label(self):
         return WEEKDAYS[self.meeting_weekday]
+
+    @property
+    def schedule_label(self) -> str:
+        """The schedule as one sentence per cadence: "Thứ Hai hằng tuần", "Mondays, every week"."""
+        weekday = WEEKDAYS[self.meeting_weekday]
+        if self.cadence == Cadence.WEEKLY:
+            return _("%(weekday)s, every week", weekday=weekday)
+        if self.cadence == Cadence.FORTNIGHTLY:
+            return _("%(weekday)s, every two weeks", weekday=weekday)
+        return _("%(weekday)s of the first week of each month", weekday=weekday)
 
     def is_facilitated_by(self, user) -> bool:
         return any(f.id == user.id for f in self.facilitators)

@@ -13,7 +13,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -23,7 +22,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from core.clock import today
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from groups.forms import enum_choices
 from livelihoods.models import Activity, Method, Outcome
 
@@ -76,7 +75,7 @@ class GrantForm(Form):
         _l("Business plan"),
         validators=[
             DataRequired(message=_l("Describe the plan: what, where, costs and expected income.")),
-            Length(max=4000, message=_l("Use at most %(max)d characters.", max=4000)),
+            at_most(4000),
         ],
     )
     amount_requested = money(_l("Amount requested (đồng)"))
@@ -113,7 +112,7 @@ class DecisionForm(Form):
         _l("Reason or note"),
         validators=[
             Optional(),
-            Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000)),
+            at_most(1000),
         ],
         filters=[lambda v: v or None],
         description=_l("Needed when sending back or not approving."),
@@ -131,7 +130,7 @@ class TrancheForm(Form):
         _l("What was bought"),
         validators=[
             Optional(),
-            Length(max=300, message=_l("Use at most %(max)d characters.", max=300)),
+            at_most(300),
         ],
         filters=[lambda v: v or None],
         description=_l("For example: 2 piglets, feed."),
@@ -151,7 +150,7 @@ class VisitForm(Form):
         _l("Notes"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )
@@ -164,7 +163,7 @@ class CloseForm(Form):
         _l("Note"),
         validators=[
             Optional(),
-            Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000)),
+            at_most(1000),
         ],
         filters=[lambda v: v or None],
     )

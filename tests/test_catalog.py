@@ -94,5 +94,20 @@ def test_every_plural_in_the_code_has_a_plural_entry_with_every_form_translated(
         elif len(entry.string) != catalog.num_plurals or not all(entry.string):
             problems.append((one, "a form is not translated"))
     assert problems == []
-    singular_twins = {one for one, _many in calls} & {m.id for m in catalog if isinstance(m.id, str)}
-    assert singular_twins == set(), "a plural message was extracted as a singular one"
+    singulars = {m.id for m in catalog if isinstance(m.id, str)}
+    twins = {one for one, _many in calls} & singulars
+    assert twins == set(), "a plural message was extracted as a singular one"
+
+
+# "%(num)d members", "Wait %(minutes)d minutes": a count before an English plural noun.
+COUNT_BEFORE_PLURAL = re.compile(r"%\(\w+\)d [a-z]+s\b")
+# WTForms' own message: its min and max are never 1.
+FIXED_BY_WTFORMS = {"Field must be between %(min)d and %(max)d characters long."}
+
+
+def test_a_count_before_a_plural_noun_is_a_plural_message():
+    """Else English reads "1 months" and Vietnamese has no entry to put the count in."""
+    singular = {
+        m.id for m in load(POT) if isinstance(m.id, str) and COUNT_BEFORE_PLURAL.search(m.id)
+    }
+    assert singular - FIXED_BY_WTFORMS == set()
