@@ -1,6 +1,6 @@
 """The base form: CSRF from Flask-WTF, and every text field cleaned on input."""
 
-from flask_babel import get_translations, lazy_ngettext
+from flask_babel import LazyString, format_decimal, get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -42,11 +42,14 @@ class Form(FlaskForm):
 
 
 def at_most(max_length: int) -> Length:
-    """A length limit whose message counts in the reader's language."""
+    """A length limit whose message counts in the reader's language: "Tối đa 4.000 ký tự"."""
     return Length(
         max=max_length,
         message=lazy_ngettext(
-            "Use at most %(num)d character.", "Use at most %(num)d characters.", max_length
+            "Use at most %(limit)s character.",
+            "Use at most %(limit)s characters.",
+            max_length,
+            limit=LazyString(format_decimal, max_length),
         ),
     )
 

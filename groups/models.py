@@ -223,6 +223,10 @@ class Member(db.Model):
     def has_consent(self, purpose: "ConsentPurpose") -> bool:
         return any(c.purpose == purpose and c.active for c in self.consents)
 
+    @property
+    def has_phone(self) -> bool:
+        return bool(self.phone)
+
     def phone_to_show(self, user) -> str | None:
         """The phone number, for staff who may see the member, and only while the member
         agrees to be contacted by phone. Every page that shows a member's phone asks here."""

@@ -100,7 +100,7 @@ def test_every_plural_in_the_code_has_a_plural_entry_with_every_form_translated(
 
 
 # "%(num)d members", "Wait %(minutes)d minutes": a count before an English plural noun.
-COUNT_BEFORE_PLURAL = re.compile(r"%\(\w+\)d [a-z]+s\b")
+COUNT_BEFORE_PLURAL = re.compile(r"%\((?:\w+\)d|limit\)s) [a-z]+s\b")
 # WTForms' own message: its min and max are never 1.
 FIXED_BY_WTFORMS = {"Field must be between %(min)d and %(max)d characters long."}
 
