@@ -73,7 +73,7 @@ def test_logged_in_users_choice_follows_them_to_another_device(app, make_user):
 def test_unknown_locale_is_refused_with_a_clear_page_and_changes_nothing(client, locale):
     response = client.post("/language", data={"locale": locale, "next": "/login"})
     assert response.status_code == 400
-    assert "Không có ngôn ngữ này." in response.get_data(as_text=True)
+    assert "Chưa hỗ trợ ngôn ngữ này." in response.get_data(as_text=True)
     assert '<html lang="vi">' in client.get("/login").get_data(as_text=True)
 
 
