@@ -3,10 +3,11 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import db, utcnow
 from core.places import Province
+from core.text import sort_key
 
 
 class Role(StrEnum):
@@ -52,6 +53,8 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # Derived from full_name whenever it is set: staff listed the Vietnamese way.
+    sort_key: Mapped[str] = mapped_column(String(255), index=True, default="", server_default="")
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
@@ -77,10 +80,15 @@ class User(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     provinces: Mapped[list[Province]] = relationship(
-        secondary=user_provinces, order_by=Province.codename
+        secondary=user_provinces, order_by=Province.sort_key
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("full_name")
+    def _keep_sort_key(self, _key, value):
+        self.sort_key = sort_key(value or "")
+        return value
 
     # Set when loaded for a request: the server-side session this login belongs to.
     session_token = None

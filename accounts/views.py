@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
@@ -95,9 +96,10 @@ def throttled_answer(form, template: str, refusal: throttle.Refusal, **context):
         )
     else:
         form.form_errors.append(
-            _(
-                "Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+            ngettext(
+                "Too many failed attempts. Wait %(num)d minute and try again.",
+                "Too many failed attempts. Wait %(num)d minutes and try again.",
+                current_app.config["LOGIN_WINDOW_MINUTES"],
             )
         )
     return render_template(template, form=form, **context), 429
@@ -406,7 +408,7 @@ def list_users():
     require_admin()
     q = search_text(request.args, limit=40)
     role = request.args.get("role", "")
-    stmt = select(User).order_by(User.username)
+    stmt = select(User).order_by(User.sort_key, User.id)
     if q:
         stmt = stmt.where(
             or_(

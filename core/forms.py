@@ -1,9 +1,10 @@
 """The base form: CSRF from Flask-WTF, and every text field cleaned on input."""
 
-from flask_babel import get_translations
+from flask_babel import LazyString, format_decimal, get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 
 from core.errors import DomainError
 from core.security import clean_text
@@ -38,6 +39,19 @@ class Form(FlaskForm):
             elif issubclass(field_class, StringField | TextAreaField):
                 options["filters"] = (strip_text, *own)
             return unbound_field.bind(form=form, **options)
+
+
+def at_most(max_length: int) -> Length:
+    """A length limit whose message counts in the reader's language: "Tối đa 4.000 ký tự"."""
+    return Length(
+        max=max_length,
+        message=lazy_ngettext(
+            "Use at most %(limit)s character.",
+            "Use at most %(limit)s characters.",
+            max_length,
+            limit=LazyString(format_decimal, max_length),
+        ),
+    )
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -2,8 +2,8 @@
 
 from datetime import date, datetime
 
-from babel.dates import format_skeleton, format_time
-from flask import current_app, has_request_context, request, session
+from babel.dates import format_date, format_time
+from flask import current_app, has_request_context, session
 from flask_babel import Babel, format_currency, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -11,7 +11,12 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The user's saved choice, then the session's, then the browser's, then Vietnamese."""
+    """The user's saved choice, then the session's, then Vietnamese.
+
+    The browser's Accept-Language is ignored on purpose: many phones here are set to
+    English, and the people using them still read Vietnamese best. English is shown
+    only to someone who chose it.
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # jobs and CLI commands speak the default language
         return languages[0]
@@ -20,23 +25,45 @@ def select_locale() -> str:
         return saved
     if session.get("locale") in languages:
         return session["locale"]
-    return request.accept_languages.best_match(languages) or languages[0]
+    return languages[0]
+
+
+# Day first in every language, with two-digit days and months in Vietnamese as on paper
+# forms (05/12/2026), and the month's name in English so that no one reads it US-style.
+# Babel's own vi formats (d/M/y, d/M/yy) are not what people write here.
+DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
+WEEKDAY_PATTERNS = {"vi": "EEEE, dd/MM/y", "en": "EEEE d MMM y"}
+
+
+def _pattern(patterns: dict[str, str]) -> tuple[str, object]:
+    locale = get_locale()
+    return patterns.get(locale.language, patterns["vi"]), locale
 
 
 def format_day(value: date | None) -> str:
-    """A calendar date the way people write it: 29/11/2026 in Vietnamese."""
+    """A calendar date the way people write it: 05/12/2026 in Vietnamese, 5 Dec 2026."""
     if value is None:
         return ""
-    return format_skeleton("yMd", value, locale=get_locale())
+    pattern, locale = _pattern(DATE_PATTERNS)
+    return format_date(value, pattern, locale=locale)
+
+
+def format_weekday(value: date | None) -> str:
+    """A date with its weekday: Thứ Bảy, 05/12/2026; Saturday 5 Dec 2026."""
+    if value is None:
+        return ""
+    pattern, locale = _pattern(WEEKDAY_PATTERNS)
+    return format_date(value, pattern, locale=locale)
 
 
 def format_moment(value: datetime | None) -> str:
-    """A UTC timestamp shown in Asia/Ho_Chi_Minh time."""
+    """A UTC timestamp shown in Asia/Ho_Chi_Minh time: 08:30, 29/11/2026."""
     if value is None:
         return ""
-    local, locale = to_user_timezone(value), get_locale()
+    local = to_user_timezone(value)
+    pattern, locale = _pattern(DATE_PATTERNS)
     clock = format_time(local, "HH:mm", locale=locale)
-    return f"{clock} {format_skeleton('yMd', local, locale=locale)}"
+    return f"{clock}, {format_date(local.date(), pattern, locale=locale)}"
 
 
 def format_vnd(amount: int | None) -> str:
@@ -50,6 +77,10 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters.update(
-        day=format_day, moment=format_moment, vnd=format_vnd, number=format_decimal
+        day=format_day,
+        weekday=format_weekday,
+        moment=format_moment,
+        vnd=format_vnd,
+        number=format_decimal,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

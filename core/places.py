@@ -28,9 +28,10 @@ class Province(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     codename: Mapped[str] = mapped_column(String(80), unique=True)
     division_type: Mapped[str] = mapped_column(String(40))
+    # Vietnamese alphabetical order of the short name (Huế under H), set by the migrations.
 
     communes: Mapped[list["Commune"]] = relationship(
-        back_populates="province", order_by="Commune.name"
+        back_populates="province", order_by="Commune.code"
     )
 
     @property
@@ -58,6 +59,7 @@ class Commune(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     division_type: Mapped[str] = mapped_column(String(40))
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    # Vietnamese alphabetical order of the name, set by the migrations.
 
     province: Mapped[Province] = relationship(back_populates="communes")
 

@@ -35,6 +35,18 @@ def _letters(word: str) -> list[tuple[int, int]]:
     return out
 
 
+def _words_key(words: list[str]) -> str:
+    # Per word: letter codes, "00", then one tone digit per letter. Syllables compare
+    # letter by letter first, tone second, before the next word is looked at.
+    parts = []
+    for word in words:
+        letters = _letters(word)
+        parts.append(
+            "".join(f"{i:02d}" for i, _ in letters) + "00" + "".join(str(t) for _, t in letters)
+        )
+    return "".join(parts)[:255]
+
+
 def sort_key(full_name: str) -> str:
     """A key that orders names the Vietnamese way: given name first, then the rest.
 
@@ -46,8 +58,11 @@ def sort_key(full_name: str) -> str:
     return collation_key([*words[-1:], *words[:-1]])
 
 
-def collation_key(words: list[str]) -> str:
-    """The words in the order given, Vietnamese alphabetical (see `sort_key`)."""
+def collation_key(words: list[str] | str) -> str:
+    """The words in the order given (a text is split into its words), Vietnamese
+    alphabetical (see `sort_key`): "Hà Huy Tập" before "Hoành Sơn", "Đ…" after "D…"."""
+    if isinstance(words, str):
+        words = words.split()
     # Per word: letter codes, "00", then one tone digit per letter. Syllables compare
     # letter by letter first, tone second, before the next word is looked at.
     parts = []

@@ -54,7 +54,7 @@ def set_language():
 
 
 ERROR_TITLES = {
-    400: lambda: _("The request could not be understood"),
+    400: lambda: _("Something in the request was not right"),
     403: lambda: _("You do not have access to this page"),
     404: lambda: _("Page not found"),
     405: lambda: _("This action is not allowed here"),
@@ -78,19 +78,33 @@ def _error_detail(code: int) -> str:
     }.get(code, _("Go back and try again."))
 
 
-def render_error(code: int, detail: str | None = None):
-    title = ERROR_TITLES.get(code, ERROR_TITLES[400 if code < 500 else 500])()
+def render_error(code: int, detail: str | None = None, *, title=None, steps=()):
+    title = title or ERROR_TITLES.get(code, ERROR_TITLES[400 if code < 500 else 500])()
     return render_template(
-        "errors/error.html", code=code, title=title, detail=detail or _error_detail(code)
+        "errors/error.html",
+        code=code,
+        title=title,
+        detail=detail or _error_detail(code),
+        steps=steps,
     ), code
 
 
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        # Common on slow phones and after a long pause: say what happened and what to do.
         return render_error(
             400,
-            _("The form expired or was sent from elsewhere. Open the page again and resend it."),
+            _("Nothing was saved yet. This happens when a page stays open for a long time."),
+            title=_("The form has expired"),
+            steps=(
+                _(
+                    "Go back to the form with your phone's Back button: "
+                    "what you typed is still there."
+                ),
+                _("Reload that page, so that the form can be sent again."),
+                _("Check what you typed, then send the form again."),
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -12,7 +12,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     Optional,
     Regexp,
     ValidationError,
@@ -20,7 +19,7 @@ from wtforms.validators import (
 
 from core.clock import today
 from core.dates import DayField
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField, to_int
 from groups.models import (
     WEEKDAYS,
@@ -45,7 +44,7 @@ def optional_text(max_length: int, label, **kwargs):
         label,
         validators=[
             Optional(),
-            Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length)),
+            at_most(max_length),
         ],
         filters=[lambda v: v or None],
         **kwargs,
@@ -57,7 +56,7 @@ class GroupForm(Form):
         _l("Group name"),
         validators=[
             DataRequired(message=_l("Enter the group's name.")),
-            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            at_most(120),
         ],
         description=_l("A neutral name, such as the village: it is seen by others."),
     )
@@ -98,7 +97,7 @@ class MemberForm(Form):
         _l("Full name"),
         validators=[
             DataRequired(message=_l("Enter the full name.")),
-            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            at_most(120),
         ],
     )
     gender = SelectField(_l("Gender"), choices=enum_choices(Gender))
@@ -111,12 +110,22 @@ class MemberForm(Form):
         ],
         filters=[lambda v: v or None],
     )
-    category = SelectField(_l("Category"), choices=enum_choices(MemberCategory))
+    # No default: a preselected category would be recorded for anyone not looked at closely.
+    category = SelectField(
+        _l("Category"),
+        choices=choices([("", _l("Choose…")), *((e.value, e.label) for e in MemberCategory)]),
+        validators=[DataRequired(message=_l("Choose a category."))],
+        description=_l(
+            "Category 1: returned from being trafficked (as defined by the law on human "
+            "trafficking). Category 2: a migrant in a vulnerable situation. Category 3: anyone "
+            "else in the community."
+        ),
+    )
     notes = TextAreaField(
         _l("Notes"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
         description=_l("Only what the work needs. Never write details of what happened."),
@@ -195,7 +204,7 @@ class MeetingForm(Form):
         _l("Topics"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )
@@ -203,7 +212,7 @@ class MeetingForm(Form):
         _l("Decisions"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )

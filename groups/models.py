@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Column,
@@ -13,11 +14,12 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
 from core.places import Commune, Province
+from core.text import fold
 
 
 class GroupStatus(StrEnum):
@@ -74,6 +76,8 @@ class Group(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Derived from name whenever it is set: searched without diacritics, like members.
+    search_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"), index=True)
     village: Mapped[str | None] = mapped_column(String(120))
@@ -88,14 +92,29 @@ class Group(db.Model):
     province: Mapped[Province] = relationship()
     commune: Mapped[Commune] = relationship()
     facilitators: Mapped[list[User]] = relationship(
-        secondary=group_facilitators, order_by=User.full_name
+        secondary=group_facilitators, order_by=User.sort_key
     )
 
     __mapper_args__ = {"version_id_col": version}
 
+    @validates("name")
+    def _keep_search_name(self, _key, value):
+        self.search_name = fold(value or "")[:120]
+        return value
+
     @property
     def weekday_label(self):
         return WEEKDAYS[self.meeting_weekday]
+
+    @property
+    def schedule_label(self) -> str:
+        """The schedule as one sentence per cadence: "Thứ Hai hằng tuần", "Mondays, every week"."""
+        weekday = WEEKDAYS[self.meeting_weekday]
+        if self.cadence == Cadence.WEEKLY:
+            return _("%(weekday)s, every week", weekday=weekday)
+        if self.cadence == Cadence.FORTNIGHTLY:
+            return _("%(weekday)s, every two weeks", weekday=weekday)
+        return _("%(weekday)s of the first week of each month", weekday=weekday)
 
     def is_facilitated_by(self, user) -> bool:
         return any(f.id == user.id for f in self.facilitators)
@@ -140,10 +159,20 @@ class MemberCategory(StrEnum):
 
     @property
     def label(self):
+        """The full wording: the member form and the profile's protected section only."""
         return {
-            MemberCategory.SURVIVOR: _l("Survivor of trafficking"),
-            MemberCategory.MIGRANT: _l("Migrant in a vulnerable situation"),
-            MemberCategory.COMMUNITY: _l("Community member"),
+            MemberCategory.SURVIVOR: _l("Returnee in need of support"),
+            MemberCategory.MIGRANT: _l("Vulnerable migrant"),
+            MemberCategory.COMMUNITY: _l("Community resident"),
+        }[self]
+
+    @property
+    def neutral_label(self):
+        """What lists and filters show: a screen open in the village says nothing."""
+        return {
+            MemberCategory.SURVIVOR: _l("Category 1"),
+            MemberCategory.MIGRANT: _l("Category 2"),
+            MemberCategory.COMMUNITY: _l("Category 3"),
         }[self]
 
 
@@ -224,6 +253,20 @@ class Member(db.Model):
             and user.role in (Role.ADMIN, Role.COORDINATOR)
             and self.can_view(user)
         )
+
+    def has_consent(self, purpose: "ConsentPurpose") -> bool:
+        return any(c.purpose == purpose and c.active for c in self.consents)
+
+    @property
+    def has_phone(self) -> bool:
+        return bool(self.phone)
+
+    def phone_to_show(self, user) -> str | None:
+        """The phone number, for staff who may see the member, and only while the member
+        agrees to be contacted by phone. Every page that shows a member's phone asks here."""
+        if not self.phone or not self.can_view(user):
+            return None
+        return self.phone if self.has_consent(ConsentPurpose.PHONE_CONTACT) else None
 
 
 class GroupRole(StrEnum):

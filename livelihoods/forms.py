@@ -11,7 +11,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     Optional,
     StopValidation,
     ValidationError,
@@ -19,7 +18,7 @@ from wtforms.validators import (
 
 from accounts.pins import PIN_PATTERN, TRIVIAL_PIN, pin_is_acceptable
 from core.dates import DayField
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from core.money import AmountField
 from groups.forms import enum_choices
 from livelihoods.models import Activity, Method, Outcome
@@ -41,7 +40,7 @@ class GrantForm(Form):
         _l("Business plan"),
         validators=[
             DataRequired(message=_l("Describe the plan: what, where, costs and expected income.")),
-            Length(max=4000, message=_l("Use at most %(max)d characters.", max=4000)),
+            at_most(4000),
         ],
     )
     amount_requested = money(_l("Amount requested (đồng)"))
@@ -78,7 +77,7 @@ class DecisionForm(Form):
         _l("Reason or note"),
         validators=[
             Optional(),
-            Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000)),
+            at_most(1000),
         ],
         filters=[lambda v: v or None],
         description=_l("Needed when sending back or not approving."),
@@ -94,7 +93,7 @@ class TrancheForm(Form):
         _l("What was bought"),
         validators=[
             Optional(),
-            Length(max=300, message=_l("Use at most %(max)d characters.", max=300)),
+            at_most(300),
         ],
         filters=[lambda v: v or None],
         description=_l("For example: 2 piglets, feed."),
@@ -114,7 +113,7 @@ class VisitForm(Form):
         _l("Notes"),
         validators=[
             Optional(),
-            Length(max=2000, message=_l("Use at most %(max)d characters.", max=2000)),
+            at_most(2000),
         ],
         filters=[lambda v: v or None],
     )
@@ -127,7 +126,7 @@ class CloseForm(Form):
         _l("Note"),
         validators=[
             Optional(),
-            Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000)),
+            at_most(1000),
         ],
         filters=[lambda v: v or None],
     )

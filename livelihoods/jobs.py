@@ -290,6 +290,7 @@ def _render_digest(notifications):
         subject = _("Your week in Tự Lực")
         body = " ".join(
             [
+                _("In your provinces:"),
                 ngettext("%(num)d visit is overdue.", "%(num)d visits are overdue.", d["overdue"]),
                 ngettext(
                     "%(num)d group is behind on meetings.",

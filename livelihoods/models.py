@@ -2,6 +2,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -173,13 +174,14 @@ class GrantEvent(db.Model):
             "drafted": _l("Application drafted"),
             "edited": _l("Application corrected"),
             "submitted": _l("Submitted for a decision"),
-            "returned": _l("Sent back for correction"),
-            "approved": _l("Approved"),
-            "rejected": _l("Not approved"),
+            # The same English words as the statuses, but read as what was done.
+            "returned": lazy_pgettext("grant event", "Sent back for correction"),
+            "approved": lazy_pgettext("grant event", "Approved"),
+            "rejected": lazy_pgettext("grant event", "Not approved"),
             "disbursed": _l("Disbursement recorded"),
             "corrected": _l("Disbursement corrected"),
             "visited": _l("Visit recorded"),
-            "closed": _l("Completed"),
+            "closed": lazy_pgettext("grant event", "Completed"),
         }.get(self.action, self.to_status.label)
 
 

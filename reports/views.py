@@ -80,23 +80,36 @@ def home():
     return member_home()
 
 
-NEXT_STEPS = {
-    GrantStatus.DRAFT: _l("Your facilitator is preparing the application with you."),
-    GrantStatus.SUBMITTED: _l(
-        "Your application is being looked at. Your facilitator will tell you the answer."
+# What a member reads about their own support: everyday words, one short sentence each,
+# never the staff status labels ("Draft", "Sent back for correction", "Paid out").
+MEMBER_STATUS = {
+    GrantStatus.DRAFT: (
+        _l("Application being prepared"),
+        _l("Your facilitator is making the application with you."),
     ),
-    GrantStatus.RETURNED: _l(
-        "A few things need to be added. Your facilitator will go through them with you."
+    GrantStatus.SUBMITTED: (
+        _l("Waiting for an answer"),
+        _l("Your application is being looked at. Your facilitator will tell you."),
     ),
-    GrantStatus.APPROVED: _l("Approved. Your facilitator will arrange the support with you."),
-    GrantStatus.REJECTED: _l(
-        "Not approved this time. Talk with your facilitator about other support."
+    GrantStatus.RETURNED: (
+        _l("Your application needs more information"),
+        _l("Your facilitator will add it with you."),
     ),
-    GrantStatus.DISBURSED: _l(
-        "Support received. Your facilitator will visit to see how it is going."
+    GrantStatus.APPROVED: (
+        _l("Your application is approved"),
+        _l("Your facilitator will tell you when you receive the support."),
     ),
-    GrantStatus.CLOSED: _l(
-        "This support is complete. Your facilitator is still there if you need help."
+    GrantStatus.REJECTED: (
+        _l("Not approved this time"),
+        _l("Talk with your facilitator about other help."),
+    ),
+    GrantStatus.DISBURSED: (
+        _l("You have received the support"),
+        _l("Your facilitator will visit to see how your work is going."),
+    ),
+    GrantStatus.CLOSED: (
+        _l("This support is finished"),
+        _l("If you need help, you can still call your facilitator."),
     ),
 }
 
@@ -108,10 +121,11 @@ def member_home():
     if member is None:  # a member account whose record was removed
         return render_template(
             "reports/home_member.html",
-            grant=None,
-            next_step=None,
+            status=None,
             next_visit=None,
+            visit_late=False,
             next_meeting=None,
+            today=today(),
             contacts=[],
         )
     grant = db.session.scalar(
@@ -133,11 +147,14 @@ def member_home():
         last = figures.last_regular_meetings([group.id]).get(group.id)
         next_meeting = next_meeting_on(group, last, today())
         contacts = [u for u in group.facilitators if u.active]
+    day = today()
     return render_template(
         "reports/home_member.html",
-        grant=grant,
-        next_step=NEXT_STEPS[grant.status] if grant else None,
-        next_visit=next_visit,
+        status=MEMBER_STATUS[grant.status] if grant else None,
+        # A visit whose day has passed is not "the next visit": a new day will be arranged.
+        next_visit=next_visit.due_on if next_visit and next_visit.due_on >= day else None,
+        visit_late=next_visit is not None and next_visit.due_on < day,
         next_meeting=next_meeting,
+        today=day,
         contacts=contacts,
     )

@@ -10,6 +10,7 @@ from core import audit
 from core.db import db
 from core.errors import DomainError
 from core.places import Commune, Province
+from core.text import fold
 from groups.models import Cadence, Group, GroupStatus, group_facilitators
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
@@ -39,10 +40,15 @@ def list_groups(
     commune_code: int | None = None,
     status: GroupStatus | None = None,
 ) -> Select:
+    """Visible groups filtered; q matches code or name, ignoring case and diacritics
+    ("dong" finds "Nhóm Thôn Đông"), the way member search does."""
     stmt = visible_groups(user)
     if q:
         stmt = stmt.where(
-            or_(Group.code.icontains(q, autoescape=True), Group.name.icontains(q, autoescape=True))
+            or_(
+                Group.code.icontains(q.strip(), autoescape=True),
+                Group.search_name.contains(fold(q), autoescape=True),
+            )
         )
     if province_code:
         stmt = stmt.where(Group.province_code == province_code)
@@ -144,7 +150,9 @@ def update_group(
 def list_facilitator_choices() -> list[User]:
     return list(
         db.session.scalars(
-            select(User).where(User.role == Role.FACILITATOR, User.active).order_by(User.full_name)
+            select(User)
+            .where(User.role == Role.FACILITATOR, User.active)
+            .order_by(User.sort_key, User.id)
         )
     )
 

@@ -173,7 +173,7 @@ def test_mismatched_reset_passwords_change_nothing(app, client, login_as, make_u
         f"/admin/users/{target.id}/password",
         data={"new_password": "mật khẩu tạm 2026", "confirm": "khác hẳn rồi nhé"},
     )
-    assert "Hai mật khẩu không giống nhau." in response.get_data(as_text=True)
+    assert "Mật khẩu nhập lại không khớp." in response.get_data(as_text=True)
     assert login(app.test_client(), target).status_code == 302
 
 

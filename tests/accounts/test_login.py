@@ -44,7 +44,7 @@ def test_logins_are_throttled_after_repeated_failures_even_with_the_right_passwo
         client.post("/login", data={"username": user.username, "password": "not it at all"})
     response = client.post("/login", data={"username": user.username, "password": user.password})
     assert response.status_code == 429
-    assert "Vui lòng đợi 15 phút" in response.get_data(as_text=True)
+    assert "Hãy đợi 15 phút" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
 

@@ -27,7 +27,7 @@ def test_wrong_method_is_a_localized_405(client, login_as):
     login_as(Role.FACILITATOR)
     response = client.get("/logout")
     assert response.status_code == 405
-    assert "Không thể thực hiện thao tác này ở đây" in response.get_data(as_text=True)
+    assert "Thao tác không hợp lệ" in response.get_data(as_text=True)
 
 
 def test_over_large_request_is_refused_with_413(client):
@@ -39,3 +39,21 @@ def test_over_large_request_is_refused_with_413(client):
 def test_error_pages_in_english_after_choosing_english(client):
     client.post("/language", data={"locale": "en", "next": "/"})
     assert "Page not found" in client.get("/nothing-here").get_data(as_text=True)
+
+
+def test_an_expired_form_gets_its_own_page_that_says_what_to_do(app, client, login_as):
+    app.config["WTF_CSRF_ENABLED"] = True
+    login_as(Role.FACILITATOR)
+    response = client.post("/language", data={"locale": "en", "csrf_token": "stale"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<title>Biểu mẫu đã hết hạn" in page
+    assert "<h1>Biểu mẫu đã hết hạn</h1>" in page
+    assert "quay lại" in page.lower() and "tải lại" in page.lower() and "gửi lại" in page.lower()
+    assert "Không hiểu được yêu cầu" not in page
+
+
+def test_a_bad_request_is_said_in_a_plain_sentence(client):
+    response = client.post("/language", data={"locale": "fr"})
+    assert response.status_code == 400
+    assert "Không hiểu được yêu cầu" not in response.get_data(as_text=True)

@@ -93,7 +93,7 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
     staff_login(phone, live_server, coordinator)
     assert phone.locator("h1").inner_text() == "Chào Phạm Văn Bình"
     waiting = phone.locator('main a[href="/grants?status=submitted"]')
-    assert waiting.inner_text() == "đơn hỗ trợ đang chờ bạn duyệt"
+    assert waiting.inner_text() == "đơn đề nghị hỗ trợ đang chờ bạn duyệt"
     shoot(phone, tmp_path, "01-coordinator-home")
     waiting.click()
     phone.wait_for_url("**/grants?status=submitted")
@@ -139,14 +139,14 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
     phone.click("main form [type=submit]")
     phone.wait_for_url(re.compile(rf"/grants/{grant_id}$"))
     assert phone.locator(".alert-success").inner_text() == "Đã ghi nhận đợt cấp hỗ trợ."
-    assert status_shown(phone) == "Đã cấp"
+    assert status_shown(phone) == "Đã cấp hỗ trợ"
     paid = card(phone, "Các đợt cấp hỗ trợ").locator("ul.list > li")
     assert paid.count() == 1
     assert "4.500.000\u00a0₫" in paid.inner_text() and "Tiền mặt" in paid.inner_text()
     assert days_in(paid.inner_text()) == [day]
 
     # Four visits, 1, 3, 6 and 12 months after today's payment, in that order.
-    visits = card(phone, "Các chuyến thăm theo dõi").locator("ul.list > li")
+    visits = card(phone, "Lịch thăm theo dõi").locator("ul.list > li")
     assert visits.count() == len(DEFAULT_CHECK_MONTHS) == 4
     shown = {}
     for i in range(visits.count()):
@@ -198,7 +198,7 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
         contexts.append(context)
         own = context.new_page()
         own.goto(live_server + "/login/member")
-        assert own.locator("h1").inner_text() == "Đăng nhập"
+        assert own.locator("h1").inner_text() == "Đăng nhập cho thành viên nhóm"
         own.fill("#code", mai.code)
         own.fill("#pin", PIN)
         shoot(own, tmp_path, "10-member-login")
@@ -206,13 +206,15 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
         own.wait_for_url(live_server + "/")
         assert own.locator("html").get_attribute("lang") == "vi"
         assert own.locator("h1").inner_text() == "Xin chào"
-        support = card(own, "Hỗ trợ sinh kế của bạn")
-        assert support.locator("strong").inner_text() == "Đã cấp"
-        assert "Người điều phối nhóm sẽ đến thăm" in support.inner_text()
+        support = card(own, "Hỗ trợ làm ăn của bạn")
+        assert support.locator("strong").inner_text() == "Đã nhận hỗ trợ"  # not staff words
+        assert "Cán bộ hỗ trợ nhóm sẽ đến thăm" in support.inner_text()
         facts = own.locator("main dl.facts")
         assert facts.locator("dt").first.inner_text() == "Lần thăm tới"
         assert days_in(facts.locator("dd").first.inner_text()) == [expected_due[1]]
-        contacts = card(own, "Người bạn có thể liên hệ").locator("li")
+        next_visit = facts.locator("dd").first.inner_text()
+        assert re.match(r"(Thứ \w+|Chủ Nhật), \d\d/\d\d/\d{4}$", next_visit), next_visit
+        contacts = card(own, "Khi cần, bạn hãy gọi:").locator("li")
         assert contacts.all_inner_texts() == ["Lê Thị Thu"]
         main_text, html = own.locator("main").inner_text(), own.content()
         for text in (main_text, html):

@@ -189,4 +189,4 @@ def test_groups_list_flags_overdue_groups_and_shows_the_next_meeting(
     assert "Meeting overdue" not in fresh_row
     # Met today: the next meeting is a week from today.
     next_day = date.fromordinal(day.toordinal() + 7)
-    assert f"Next meeting: {next_day.month}/{next_day.day}/{next_day.year}" in fresh_row
+    assert f"Next meeting: {next_day.day} {next_day:%b} {next_day.year}" in fresh_row

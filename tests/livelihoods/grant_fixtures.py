@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from accounts.models import Role, User
@@ -74,7 +75,7 @@ def use_english(client) -> None:
 
 def in_english(app, text) -> str:
     """A lazy label or message as an English page shows it."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with app.test_request_context(), force_locale("en"):
         return str(text)
 
 

@@ -97,7 +97,7 @@ def test_a_reminder_is_emailed_once_in_neutral_words(app, smtp, reminded):
     assert subject.endswith(world.mai.code)
     assert_neutral(subject, code=world.mai.code)
     assert_neutral(body, code=world.mai.code)
-    assert "2/10/2026" in body
+    assert "10 Feb 2026" in body
 
     # Sent: marked so; a second run sends nothing.
     marks = emailed(app)
@@ -129,8 +129,8 @@ def test_email_goes_out_in_the_users_language_vietnamese_by_default(
 
     (english,) = smtp.to("fac@example.org")
     (vietnamese,) = smtp.to("fac2@example.org")
-    assert "2/10/2026" in english.get_content()
-    assert "10/2/2026" in vietnamese.get_content()  # day/month in Vietnamese
+    assert "10 Feb 2026" in english.get_content()  # day first in English too
+    assert "10/02/2026" in vietnamese.get_content()  # dd/MM/yyyy in Vietnamese
     assert str(vietnamese["Subject"]) != str(english["Subject"])
     for message in (english, vietnamese):
         assert_neutral(str(message["Subject"]), code=world.mai.code)

@@ -7,15 +7,16 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from accounts.models import AuthSession, Role, User
 from core.clock import today
 from core.db import db
-from core.i18n import format_day
+from core.i18n import format_weekday
 from livelihoods.models import GrantStatus
 from livelihoods.services import add_months
-from reports.views import NEXT_STEPS
+from reports.views import MEMBER_STATUS
 from tests.conftest import login
 from tests.livelihoods.grant_fixtures import (
     build_world,
@@ -70,13 +71,19 @@ def try_login(browser, code, pin):
 
 
 def localized(app, locale, text) -> str:
-    with app.test_request_context(headers={"Accept-Language": locale}):
+    with app.test_request_context(), force_locale(locale):
         return str(text)
 
 
 def day_in(app, locale, day) -> str:
-    with app.test_request_context(headers={"Accept-Language": locale}):
-        return format_day(day)
+    """A date as the member page shows it: with its weekday."""
+    with app.test_request_context(), force_locale(locale):
+        return format_weekday(day)
+
+
+def staff_status_labels(app) -> list[str]:
+    """The grant status words written for staff ("Bản nháp", "Đã cấp hỗ trợ"…)."""
+    return [localized(app, "vi", s.label) for s in GrantStatus]
 
 
 def next_monday_from_today():
@@ -253,8 +260,8 @@ def test_member_home_shows_their_support_next_visit_next_meeting_and_whom_to_cal
 ):
     use_english(mai_phone)
     page = content(mai_phone.get("/").get_data(as_text=True))
-    assert localized(app, "en", GrantStatus.DISBURSED.label) in page
-    assert localized(app, "en", NEXT_STEPS[GrantStatus.DISBURSED]) in page
+    assert localized(app, "en", MEMBER_STATUS[GrantStatus.DISBURSED][0]) in page
+    assert localized(app, "en", MEMBER_STATUS[GrantStatus.DISBURSED][1]) in page
     assert day_in(app, "en", add_months(mai_paid.paid_on, 1)) in page
     assert day_in(app, "en", next_monday_from_today()) in page
     assert "Lê Thị Thu" in page
@@ -281,13 +288,12 @@ def test_member_home_names_no_one_else_and_shows_no_amounts(app, world, mai_paid
 
 
 def test_member_home_speaks_plain_vietnamese(app, world, mai_paid, mai_phone):
-    step = NEXT_STEPS[GrantStatus.DISBURSED]
-    if localized(app, "vi", step) == localized(app, "en", step):
-        pytest.skip("the Vietnamese catalog has no translation for the member page yet")
+    label, step = MEMBER_STATUS[GrantStatus.DISBURSED]
     mai_phone.post("/language", data={"locale": "vi"})
     page = content(mai_phone.get("/").get_data(as_text=True))
     assert '<html lang="vi">' in page
-    assert localized(app, "vi", GrantStatus.DISBURSED.label) in page
+    assert localized(app, "vi", label) in page
+    assert localized(app, "vi", GrantStatus.DISBURSED.label) not in page  # the staff word
     assert localized(app, "vi", step) in page
     assert day_in(app, "vi", add_months(mai_paid.paid_on, 1)) in page
     assert localized(app, "en", step) not in page
@@ -335,9 +341,14 @@ def test_member_home_says_the_next_step_for_each_status(app, world, facilitator,
     use_english(phone)
     page = content(phone.get("/").get_data(as_text=True))
     status = GrantStatus(upto)
-    assert localized(app, "en", status.label) in page
-    assert localized(app, "en", NEXT_STEPS[status]) in page
+    label, step = MEMBER_STATUS[status]
+    assert localized(app, "en", label) in page
+    assert localized(app, "en", step) in page
     assert "Lý do riêng." not in page  # the coordinator's reason is not for the member's phone
+    phone.post("/language", data={"locale": "vi"})
+    page = content(phone.get("/").get_data(as_text=True))
+    assert localized(app, "vi", label) in page and localized(app, "vi", step) in page
+    assert [w for w in staff_status_labels(app) if w in page] == []
 
 
 def test_member_home_shows_the_latest_grant(app, world, facilitator, mai_paid):
@@ -347,8 +358,40 @@ def test_member_home_shows_the_latest_grant(app, world, facilitator, mai_paid):
     login(phone, member_login(world.mai))
     use_english(phone)
     page = content(phone.get("/").get_data(as_text=True))
-    assert localized(app, "en", NEXT_STEPS[GrantStatus.DRAFT]) in page
-    assert localized(app, "en", NEXT_STEPS[GrantStatus.DISBURSED]) not in page
+    assert localized(app, "en", MEMBER_STATUS[GrantStatus.DRAFT][1]) in page
+    assert localized(app, "en", MEMBER_STATUS[GrantStatus.DISBURSED][1]) not in page
+
+
+def test_member_home_never_shows_a_past_visit_as_the_next_one(app, world, mai_paid, mai_phone):
+    with app.app_context():
+        from livelihoods.models import FollowUp
+
+        first = db.session.scalars(
+            select(FollowUp).where(FollowUp.grant_id == mai_paid.id).order_by(FollowUp.due_on)
+        ).first()
+        first.due_on = today() - timedelta(days=3)
+        past = first.due_on
+        db.session.commit()
+    mai_phone.post("/language", data={"locale": "vi"})
+    page = content(mai_phone.get("/").get_data(as_text=True))
+    assert format_plain(app, past) not in page
+    assert "Cán bộ hỗ trợ nhóm sẽ hẹn lại ngày đến thăm." in page
+
+
+def test_member_home_gives_every_date_with_its_weekday(app, world, mai_paid, mai_phone):
+    mai_phone.post("/language", data={"locale": "vi"})
+    page = content(mai_phone.get("/").get_data(as_text=True))
+    shown = re.findall(r"\d{2}/\d{2}/\d{4}", page)
+    assert shown  # the next visit and the next meeting
+    for day in shown:
+        assert re.search(rf"(Thứ \w+|Chủ Nhật), {day}", page), day
+
+
+def format_plain(app, day) -> str:
+    from core.i18n import format_day
+
+    with app.test_request_context(), force_locale("vi"):
+        return format_day(day)
 
 
 # Everything else is closed to a member --------------------------------------------------------

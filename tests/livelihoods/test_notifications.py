@@ -27,7 +27,7 @@ from tests.livelihoods.jobs_fixtures import (  # noqa: F401 - fixtures
 )
 
 FOLLOW_UP_KINDS = ("due_soon", "due_today", "overdue", "escalated")
-DATES = {"en": "2/10/2026", "vi": "10/2/2026"}  # 10 February 2026, the due date
+DATES = {"en": "10 Feb 2026", "vi": "10/02/2026"}  # 10 February 2026, the due date
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_follow_up_notifications_in_english_say_the_stage_kind_code_and_day(app,
         assert subject.endswith(code)
         assert body.startswith("Livelihood check")
         assert code in body
-        assert body.endswith("2/10/2026.")
+        assert body.endswith("10 Feb 2026.")  # day first, month named: never 2/10/2026
 
 
 def test_vietnamese_texts_differ_from_english_ones(app, every_kind):
@@ -125,8 +125,13 @@ def test_digest_gives_counts_without_names_or_amounts(app, every_kind, locale):
     assert [int(n) for n in re.findall(r"\d+", body)] == [1, 2, 1]
     if locale == "en":
         assert body == (
-            "1 visit is overdue. 2 groups are behind on meetings. "
+            "In your provinces: 1 visit is overdue. 2 groups are behind on meetings. "
             "1 grant is waiting for a decision."
+        )
+    else:  # the plurals reach Vietnamese readers too (they once stayed in English)
+        assert body == (
+            "Ở các tỉnh/thành phố bạn phụ trách: 1 lần thăm đã quá hạn. "
+            "2 nhóm trễ lịch sinh hoạt. 1 đơn đề nghị hỗ trợ đang chờ duyệt."
         )
 
 
