@@ -21,7 +21,7 @@ from wtforms.validators import (
 )
 
 from accounts.models import Role
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from core.parse import to_int
 
 PASSWORD_RULE = Length(min=10, max=128, message=_l("Use between 10 and 128 characters."))
@@ -117,7 +117,7 @@ class ContactMixin:
         _l("Email"),
         validators=[
             Optional(),
-            Length(max=254, message=_l("Use at most %(max)d characters.", max=254)),
+            at_most(254),
             Email(message=_l("Enter an email address such as name@example.org.")),
         ],
         filters=[lambda v: v or None],

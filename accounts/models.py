@@ -80,7 +80,7 @@ class User(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     provinces: Mapped[list[Province]] = relationship(
-        secondary=user_provinces, order_by=Province.sort_key
+        secondary=user_provinces, order_by=Province.code  # shown through place_order
     )
 
     __mapper_args__ = {"version_id_col": version}

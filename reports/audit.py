@@ -14,14 +14,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from accounts.models import Role, User
 from core.audit import AuditEvent
 from core.auth import require
 from core.clock import VIETNAM
 from core.db import db
-from core.forms import Form, choices
+from core.forms import Form, at_most, choices
 from core.places import list_provinces
 from groups.models import Group, Member, Membership
 
@@ -72,14 +72,14 @@ class AuditFilterForm(Form):
         _l("Person (username)"),
         validators=[
             Optional(),
-            Length(max=40, message=_l("Use at most %(max)d characters.", max=40)),
+            at_most(40),
         ],
     )
     member = StringField(
         _l("Member code"),
         validators=[
             Optional(),
-            Length(max=20, message=_l("Use at most %(max)d characters.", max=20)),
+            at_most(20),
         ],
         description=_l("For example HUE-2026-0042."),
     )

@@ -14,7 +14,7 @@ from core.db import db, utcnow
 from tests.conftest import Client, config_for
 
 ATTACKER, OWNER, THIRD = "203.0.113.7", "198.51.100.9", "192.0.2.44"
-THROTTLED = "Vui lòng đợi 15 phút"
+THROTTLED = "Hãy đợi 15 phút"
 WRONG = "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang bị khóa."
 
 

@@ -217,10 +217,10 @@ def test_every_date_field_of_every_form_has_the_window():
 
 
 DATE_CASES = [
-    ("/grants/{approved}/tranches/new", "paid_on", "0001-01-01", "1/1/2015"),
-    ("/grants/{approved}/tranches/new", "paid_on", "2014-12-31", "1/1/2015"),
+    ("/grants/{approved}/tranches/new", "paid_on", "0001-01-01", "1 Jan 2015"),
+    ("/grants/{approved}/tranches/new", "paid_on", "2014-12-31", "1 Jan 2015"),
     ("/grants/{approved}/tranches/new", "paid_on", "+1", "cannot be in the future"),
-    ("/follow-ups/{follow_up}/visit", "visited_on", "0001-01-01", "1/1/2015"),
+    ("/follow-ups/{follow_up}/visit", "visited_on", "0001-01-01", "1 Jan 2015"),
     ("/follow-ups/{follow_up}/visit", "visited_on", "+1", "cannot be in the future"),
     ("/follow-ups/{follow_up}/visit", "visited_on", "２０２６-01-01", "Not a valid date"),
 ]

@@ -1,8 +1,10 @@
 """The one writing path: what `saving` makes of refusals, stale versions and duplicates."""
 
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from flask import session
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,8 +24,12 @@ def fake_form(*fields):
     return form
 
 
+@contextmanager
 def english(app):
-    return app.test_request_context("/", headers={"Accept-Language": "en"})
+    """A request of someone who chose English (the browser's language is not asked)."""
+    with app.test_request_context("/") as context:
+        session["locale"] = "en"
+        yield context
 
 
 def test_a_commit_that_passes_is_ok(app, make_user):
