@@ -24,6 +24,8 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    # A form sent after its session ended is kept this long for its user to log in again.
+    "FORM_DRAFT_MINUTES": 120,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
     # Login throttling: failures per username and per address within the window.
     "LOGIN_WINDOW_MINUTES": 15,

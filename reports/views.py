@@ -65,8 +65,11 @@ def home():
                 ),
             )
         sunday = day + timedelta(days=6 - day.weekday())
+        # Today's meetings first, then by the next meeting's day.
+        overview.sort(key=lambda row: (row[1] is None, row[1] or day, row[0].code))
         return render_template(
             "reports/home_facilitator.html",
+            today=day,
             overview=overview,
             overdue=overdue,
             absences=figures.repeated_absences([g.id for g in groups]),

@@ -11,6 +11,7 @@ from accounts.models import Role
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import search_text, show_error
 from core.places import list_communes
@@ -74,7 +75,7 @@ def list_groups():
 
 def group_form(group=None, formdata=None):
     province_code = None
-    if request.method == "POST":
+    if not is_first_view():
         raw = request.form.get("province_code", "")
         province_code = int(raw) if raw.isdigit() and len(raw) < 6 else None
     elif group is not None:
@@ -88,7 +89,7 @@ def group_form(group=None, formdata=None):
         communes=list_communes(province_code) if province_code else [],
         facilitators=group_services.list_facilitator_choices(),
     )
-    if request.method == "GET" and group is not None:
+    if is_first_view() and group is not None:
         form.facilitator_ids.data = [u.id for u in group.facilitators]
         form.status.data = group.status.value
         form.cadence.data = group.cadence.value
@@ -133,7 +134,7 @@ def edit_group(group_id: int):
     group = load_group(group_id)
     require(group.can_manage(current_user))
     form = group_form(group)
-    if request.method == "GET":
+    if is_first_view():
         form.version.data = group.version
     # 'Show communes' re-renders the form for the chosen province, without saving.
     if not form.refresh.data and form.validate_on_submit():
