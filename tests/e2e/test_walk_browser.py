@@ -13,7 +13,7 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from core.clock import today
 from core.db import db
-from groups.models import Member
+from groups.models import Consent, Member
 from livelihoods import services
 from livelihoods.models import FollowUp
 from tests.conftest import HUE
@@ -35,7 +35,7 @@ def people(app, make_user, make_group, make_member, make_meeting):
     group = make_group(HUE, facilitators=[facilitator], name="Nhóm Thôn Đông")
     mai = make_member(group, full_name="Trần Thị Mai", phone="0912345678")
     lan = make_member(group, full_name="Hồ Thị Lan")
-    make_meeting(group, today() - timedelta(days=7))
+    meeting = make_meeting(group, today() - timedelta(days=7))
     waiting = make_grant(app, lan, drafter=facilitator, upto="submitted")
     paid = make_grant(
         app,
@@ -50,6 +50,7 @@ def people(app, make_user, make_group, make_member, make_meeting):
         follow_up = db.session.scalar(
             select(FollowUp.id).where(FollowUp.grant_id == paid).order_by(FollowUp.due_on)
         )
+        consent = db.session.scalar(select(Consent.id).where(Consent.member_id == mai.id))
         services.set_member_pin(
             db.session.get(User, facilitator.id), db.session.get(Member, mai.id), PIN
         )
@@ -65,6 +66,8 @@ def people(app, make_user, make_group, make_member, make_meeting):
         paid=paid,
         draft=draft,
         follow_up=follow_up,
+        meeting=meeting.id,
+        consent=consent,
     )
 
 
@@ -121,8 +124,11 @@ def test_facilitator_walk(walker, live_server, markup, people, locale):
     assert "Nhóm Thôn Đông" in record.first.inner_text()
     # Compact header: the bar and one row of links, every link at least 44 px tall.
     assert page.locator("header.top").bounding_box()["height"] <= 100
-    for link in page.locator("header nav a").all():
-        assert link.bounding_box()["height"] >= 44
+    targets = page.locator("header nav a, header summary, footer button").all()
+    page.click("header details.account summary")
+    targets += page.locator("header details.account .menu a, header details.account button").all()
+    for target in targets:
+        assert target.bounding_box()["height"] >= 44, target.inner_text()
     group, mai = people["group"], people["mai"]
     for path, name in [
         (f"/groups/{group.id}", "group"),
@@ -136,6 +142,15 @@ def test_facilitator_walk(walker, live_server, markup, people, locale):
         ("/grants", "grants"),
         ("/inbox", "inbox"),
         (f"/groups/{group.id}/members/new", "new-member"),
+        (f"/meetings/{people['meeting']}", "meeting-page"),
+        (f"/meetings/{people['meeting']}/edit", "meeting-edit"),
+        (f"/members/{mai.id}/edit", "member-edit"),
+        (f"/members/{mai.id}/membership", "membership"),
+        (f"/members/{mai.id}/consents", "consent"),
+        (f"/members/{mai.id}/consents/{people['consent']}/withdraw", "withdraw"),
+        (f"/members/{mai.id}/pin", "pin"),
+        (f"/members/{mai.id}/grants/new", "new-grant"),
+        ("/account/password", "password"),
     ]:
         visit(page, markup, live_server, path, name)
     # The due list names the member and links to her page.
