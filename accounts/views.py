@@ -24,10 +24,11 @@ from accounts.forms import (
     TwoFactorCodeForm,
     UserForm,
 )
-from accounts.models import Role, User
-from core import audit
+from accounts.models import AuthSession, Role, User
+from core import audit, drafts
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
+from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import choices, search_text
 from core.places import list_provinces
@@ -46,6 +47,11 @@ def load_user(token: str) -> User | None:
         idle=timedelta(minutes=c["SESSION_IDLE_MINUTES"]),
         lifetime=timedelta(hours=c["SESSION_MAX_HOURS"]),
     )
+    ended = [s for s in db.session.deleted if isinstance(s, AuthSession)]
+    if ended and ended[0].user.active:
+        # Whose session just ended (idle or too old): a form this browser sends before
+        # the next login is kept for them (core.drafts). The cookie is signed.
+        cookie_session[drafts.ENDED_USER_KEY] = ended[0].user_id
     if db.session.dirty or db.session.deleted:
         db.session.commit()  # an ended session, or last_seen_at moved on
     return user
@@ -66,11 +72,11 @@ def force_password_change():
 
 
 def reset_cookie_session() -> None:
-    """Start a clean cookie session at login and logout; the device keeps its language."""
-    locale = cookie_session.get("locale")
+    """Start a clean cookie session at login and logout; the device keeps its language,
+    and the page of a form kept when the session ended (core.drafts)."""
+    kept = {k: cookie_session[k] for k in ("locale", drafts.COOKIE_KEY) if k in cookie_session}
     cookie_session.clear()
-    if locale:
-        cookie_session["locale"] = locale
+    cookie_session.update(kept)
 
 
 def client_ip() -> str | None:
@@ -284,12 +290,14 @@ def logout():
         trusted = request.headers.get("Sec-Fetch-Site") == "same-origin"
     if not trusted:
         return render_template("accounts/logout.html", form=ConfirmForm())
+    # A member goes back to the members' door, not the staff one.
+    door = "accounts.member_login" if current_user.role == Role.MEMBER else "accounts.login"
     services.end_session(current_user)
     db.session.commit()
     logout_user()
     reset_cookie_session()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(url_for(door))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -458,7 +466,7 @@ def edit_user(user_id: int):
     form = UserForm(obj=user, province_choices=province_choices())
     if user.role == Role.MEMBER:
         form.role.choices = choices([(Role.MEMBER.value, Role.MEMBER.label)])
-    if request.method == "GET":
+    if is_first_view():
         form.role.data = user.role.value
         form.provinces.data = sorted(user.province_codes)
     saved = saving(form, record=user)
@@ -480,11 +488,14 @@ def edit_user(user_id: int):
     return page, saved.status
 
 
-@bp.post("/admin/users/<int:user_id>/active")
+@bp.route("/admin/users/<int:user_id>/active", methods=["GET", "POST"])
 def toggle_active(user_id: int):
+    """Confirm, then deactivate (or activate again) an account."""
     require_admin()
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("accounts/confirm_active.html", form=form, user=user)
     if form.validate_on_submit():
         with saving() as saved:
             services.set_active(current_user, user, not user.active)

@@ -6,6 +6,8 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
+from core import drafts
+
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please log in to see this page.")
@@ -49,6 +51,10 @@ def enforce_login(app) -> None:
         if request.endpoint is None or request.endpoint == "static":
             return None
         view = app.view_functions.get(request.endpoint)
-        if getattr(view, "is_public", False) or current_user.is_authenticated:
+        if current_user.is_authenticated:
+            drafts.restore_on_request(current_user)
             return None
-        return login_manager.unauthorized()
+        if getattr(view, "is_public", False):
+            return None
+        # A form sent after the session ended is kept, not lost.
+        return drafts.keep_and_ask_to_log_in() or login_manager.unauthorized()

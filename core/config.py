@@ -26,6 +26,8 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    # A form sent after its session ended is kept this long for its user to log in again.
+    "FORM_DRAFT_MINUTES": 120,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     "PROXY_COUNT": 0,

@@ -1,11 +1,16 @@
 """The base form: CSRF from Flask-WTF, and every text field cleaned on input."""
 
+from flask import request
 from flask_babel import LazyString, format_decimal, get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from markupsafe import Markup
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+from wtforms.widgets import HiddenInput
 
+from core import drafts
 from core.errors import DomainError
 from core.security import clean_text
 
@@ -31,6 +36,12 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return CatalogTranslations()
 
+        def wrap_formdata(self, form, formdata):
+            # A form kept when the session ended comes back filled in (core.drafts).
+            if formdata is _Auto and drafts.restoring():
+                return request.form
+            return super().wrap_formdata(form, formdata)
+
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             own = tuple(unbound_field.kwargs.get("filters", ()))
@@ -39,6 +50,13 @@ class Form(FlaskForm):
             elif issubclass(field_class, StringField | TextAreaField):
                 options["filters"] = (strip_text, *own)
             return unbound_field.bind(form=form, **options)
+
+    def hidden_tag(self, *fields):
+        """The hidden fields, without ids: a page with several forms would repeat them."""
+        chosen = [getattr(self, f) if isinstance(f, str) else f for f in fields] or list(self)
+        return Markup(  # noqa: S704 - WTForms widgets escape their values
+            "\n".join(str(f(id=False)) for f in chosen if isinstance(f.widget, HiddenInput))
+        )
 
 
 def at_most(max_length: int) -> Length:

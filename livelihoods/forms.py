@@ -120,6 +120,22 @@ class VisitForm(Form):
     submit = SubmitField(_l("Save visit"))
 
 
+class MissedForm(Form):
+    reason = TextAreaField(
+        _l("Why could the visit not happen?"),
+        validators=[
+            DataRequired(message=_l("Say why the visit could not happen.")),
+            at_most(1000),
+        ],
+        description=_l("For example: nobody at home, moved away, refused the visit."),
+    )
+    submit = SubmitField(_l("Yes, the visit could not happen"))
+
+
+class SubmitGrantForm(Form):
+    submit = SubmitField(_l("Yes, send it for a decision"))
+
+
 class CloseForm(Form):
     outcome = SelectField(_l("Outcome"), choices=enum_choices(Outcome))
     note = TextAreaField(

@@ -26,6 +26,7 @@ from groups.services.figures import last_regular_meetings, repeated_absence_rows
 from groups.services.groups import is_overdue
 from groups.services.scope import current_groups, home_memberships
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
+from livelihoods.services import FOLLOW_UP_NOTICES
 
 logger = logging.getLogger(__name__)
 
@@ -308,7 +309,5 @@ def _render_digest(notifications):
     return out
 
 
-notify.RENDERERS.update(
-    {kind: _render_follow_ups for kind in ("due_soon", "due_today", "overdue", "escalated")}
-)
+notify.RENDERERS.update({kind: _render_follow_ups for kind in FOLLOW_UP_NOTICES})
 notify.RENDERERS["digest"] = _render_digest

@@ -264,9 +264,14 @@ class FollowUp(db.Model):
     # Two saves of one follow-up (a visit, "missed", the grant closed) cannot both pass:
     # the second one's UPDATE matches no row. The jobs insert with the server default.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When a visit could not happen: why, on which (local) day and by whom; undone the same day.
+    missed_reason: Mapped[str | None] = mapped_column(Text)
+    missed_on: Mapped[date | None]
+    missed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     member: Mapped[Member] = relationship()
     grant: Mapped[Grant | None] = relationship(back_populates="follow_ups")
+    missed_by: Mapped[User | None] = relationship()
 
     # The sweep and the due lists read open follow-ups by due date.
     __table_args__ = (Index("ix_follow_ups_status_due_on", "status", "due_on"),)
@@ -275,6 +280,15 @@ class FollowUp(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status == FollowUpStatus.SCHEDULED and self.due_on < today
+
+    def can_undo_missed(self, user, today: date) -> bool:
+        """Whoever marked a visit as missed may take it back the same day."""
+        return (
+            self.status == FollowUpStatus.MISSED
+            and self.missed_on == today
+            and self.missed_by_id == user.id
+            and self.can_view(user)
+        )
 
     def can_view(self, user) -> bool:
         """Staff who may see the member now; never a member."""

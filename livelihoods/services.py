@@ -19,7 +19,7 @@ from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
 from core.saving import STALE, on_duplicate
 from core.security import hash_password
-from groups.models import Member, Membership
+from groups.models import Group, Member, Membership
 from groups.services import members as member_services
 from groups.services.scope import member_in_scope
 from livelihoods.models import (
@@ -343,24 +343,64 @@ def record_visit(
     return visit
 
 
-def mark_missed(actor: User, follow_up: FollowUp) -> FollowUp:
-    """The visit could not happen; it leaves the due lists."""
+def mark_missed(actor: User, follow_up: FollowUp, *, reason: str, today: date) -> FollowUp:
+    """The visit could not happen, for a reason; it leaves the due lists. The same person
+    may undo it the same day (undo_missed)."""
     db.session.refresh(follow_up, with_for_update=True)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
+    if not (reason or "").strip():
+        raise DomainError(_l("Say why the visit could not happen."), "reason")
     follow_up.status = FollowUpStatus.MISSED
+    follow_up.missed_reason, follow_up.missed_on = reason.strip(), today
+    follow_up.missed_by_id = actor.id
     db.session.flush()
     audit.record(actor, "missed", follow_up)
     return follow_up
 
 
-def visible_follow_ups(user: User) -> Select:
-    """Follow-ups of members the user may see; the member's current group is loaded too."""
-    stmt = select(FollowUp).options(
-        selectinload(FollowUp.member)
-        .selectinload(Member.memberships)
+def undo_missed(actor: User, follow_up: FollowUp, *, today: date) -> FollowUp:
+    """Put a visit marked as missed back on the due lists (same person, same day)."""
+    if not follow_up.can_undo_missed(actor, today):
+        raise DomainError(
+            _l("Only the person who marked this visit as missed can undo it, on the same day.")
+        )
+    follow_up.status = FollowUpStatus.SCHEDULED
+    follow_up.missed_reason = follow_up.missed_on = follow_up.missed_by_id = None
+    db.session.flush()
+    audit.record(actor, "missed_undone", follow_up)
+    return follow_up
+
+
+def list_visits(*, member_id: int | None = None, grant_id: int | None = None, limit: int = 20):
+    """A member's (or a grant's) visits, newest first, with who made them."""
+    stmt = select(Visit).options(selectinload(Visit.visitor), selectinload(Visit.follow_up))
+    if member_id is not None:
+        stmt = stmt.where(Visit.member_id == member_id)
+    if grant_id is not None:
+        stmt = stmt.where(Visit.grant_id == grant_id)
+    return stmt.order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)
+
+
+# Notification kinds about one follow-up (livelihoods.jobs renders them).
+FOLLOW_UP_NOTICES = ("due_soon", "due_today", "overdue", "escalated")
+
+
+def member_card(relationship) -> list:
+    """Loader options for showing who a member is in a list (macros/people.html: who):
+    consents for the phone, and what Member.can_view reads, in a fixed number of queries."""
+    member = selectinload(relationship)
+    return [
+        member.selectinload(Member.consents),
+        member.selectinload(Member.memberships)
         .selectinload(Membership.group)
-    )
+        .selectinload(Group.facilitators),
+    ]
+
+
+def visible_follow_ups(user: User) -> Select:
+    """Follow-ups of members the user may see, with who the member is (member_card)."""
+    stmt = select(FollowUp).options(*member_card(FollowUp.member))
     if user.role == Role.MEMBER:
         return stmt.where(false())
     return stmt.where(member_in_scope(user, FollowUp.member_id))

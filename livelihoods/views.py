@@ -11,6 +11,7 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
+from core.drafts import is_first_view
 from core.notify import Notification, render
 from core.saving import saving
 from core.urls import paginate
@@ -48,7 +49,9 @@ def list_grants():
     require(current_user.role in STAFF)
     status = request.args.get("status", "")
     status = GrantStatus(status) if status in GrantStatus._value2member_map_ else None
-    stmt = services.visible_grants(current_user).options(selectinload(Grant.member))
+    stmt = services.visible_grants(current_user).options(
+        *services.member_card(Grant.member), selectinload(Grant.group)
+    )
     if status:
         stmt = stmt.where(Grant.status == status)
     stmt = stmt.order_by(Grant.created_at.desc(), Grant.id.desc())
@@ -84,7 +87,10 @@ def draft_grant(member_id: int):
 def show_grant(grant_id: int):
     grant = load_grant(grant_id)
     return render_template(
-        "livelihoods/grant.html", grant=grant, today=today(), confirm=forms.Form()
+        "livelihoods/grant.html",
+        grant=grant,
+        today=today(),
+        visits=db.session.scalars(services.list_visits(grant_id=grant.id, limit=50)).all(),
     )
 
 
@@ -93,7 +99,7 @@ def edit_grant(grant_id: int):
     grant = load_grant(grant_id)
     require(grant.can_edit(current_user))
     form = forms.GrantForm(obj=grant)
-    if request.method == "GET":
+    if is_first_view():
         form.activity.data = grant.activity.value
     saved = saving(form, record=grant)
     if form.validate_on_submit():
@@ -123,16 +129,20 @@ def _step(grant: Grant, action, success: str):
     return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
 
 
-@bp.post("/grants/<int:grant_id>/submit")
+@bp.route("/grants/<int:grant_id>/submit", methods=["GET", "POST"])
 def submit_grant(grant_id: int):
+    """Confirm, then send the application for a decision."""
     grant = load_grant(grant_id)
     # Whoever may prepare it; a grant past the draft stage gets a message, not a 403.
     require(grant.can_follow_up(current_user))
-    return _step(
-        grant,
-        lambda: services.submit_grant(current_user, grant),
-        _("The application was sent to the coordinator for a decision."),
-    )
+    form = forms.SubmitGrantForm()
+    if form.validate_on_submit():
+        return _step(
+            grant,
+            lambda: services.submit_grant(current_user, grant),
+            _("The application was sent to the coordinator for a decision."),
+        )
+    return render_template("livelihoods/submit.html", form=form, grant=grant)
 
 
 @bp.route("/grants/<int:grant_id>/decide", methods=["GET", "POST"])
@@ -140,7 +150,7 @@ def decide_grant(grant_id: int):
     grant = load_grant(grant_id)
     require(grant.can_decide(current_user))
     form = forms.DecisionForm()
-    if request.method == "GET":
+    if is_first_view():
         form.amount.data = grant.amount_requested
     saved = saving(form, record=grant)
     if form.validate_on_submit():
@@ -174,7 +184,7 @@ def record_tranche(grant_id: int):
     grant = load_grant(grant_id)
     require(grant.can_disburse(current_user))
     form = forms.TrancheForm()
-    if request.method == "GET":
+    if is_first_view():
         form.paid_on.data, form.amount.data = today(), grant.remaining or None
     saved = saving(form, record=grant)
     if form.validate_on_submit():
@@ -198,7 +208,7 @@ def edit_tranche(tranche_id: int):
     grant = load_grant(tranche.grant_id)  # notes the grant as read
     require(grant.can_disburse(current_user))
     form = forms.TrancheForm(obj=tranche)
-    if request.method == "GET":
+    if is_first_view():
         form.method.data = tranche.method.value
     saved = saving(form, record=grant)
     if form.validate_on_submit():
@@ -243,7 +253,7 @@ def load_follow_up(follow_up_id: int) -> FollowUp:
 def record_visit(follow_up_id: int):
     follow_up = load_follow_up(follow_up_id)
     form = forms.VisitForm()
-    if request.method == "GET":
+    if is_first_view():
         form.visited_on.data = today()
     saved = saving(form)
     if form.validate_on_submit():
@@ -264,21 +274,48 @@ def record_visit(follow_up_id: int):
             if follow_up.grant_id:
                 return redirect(url_for("livelihoods.show_grant", grant_id=follow_up.grant_id))
             return redirect(url_for("livelihoods.due"))
+    earlier = db.session.scalars(services.list_visits(member_id=follow_up.member_id, limit=5)).all()
     page = render_template(
-        "livelihoods/visit_form.html", form=form, follow_up=follow_up, confirm=forms.Form()
+        "livelihoods/visit_form.html",
+        form=form,
+        follow_up=follow_up,
+        earlier=earlier,
+        today=today(),
+        undo=forms.Form(),
     )
     return page, saved.status
 
 
-@bp.post("/follow-ups/<int:follow_up_id>/missed")
+@bp.route("/follow-ups/<int:follow_up_id>/missed", methods=["GET", "POST"])
 def mark_missed(follow_up_id: int):
+    """Confirm, with a reason, that a visit could not happen."""
     follow_up = load_follow_up(follow_up_id)
-    if forms.Form().validate_on_submit():
-        with saving() as saved:
-            services.mark_missed(current_user, follow_up)
+    form = forms.MissedForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.mark_missed(current_user, follow_up, reason=form.reason.data, today=today())
         if saved.ok:
-            flash(_("The visit was marked as missed."), "success")
-    return redirect(url_for("livelihoods.due"))
+            flash(
+                _("The visit was marked as missed. You can undo this today on this page."),
+                "success",
+            )
+            return redirect(url_for("livelihoods.record_visit", follow_up_id=follow_up.id))
+    return render_template("livelihoods/missed.html", form=form, follow_up=follow_up)
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/missed/undo")
+def undo_missed(follow_up_id: int):
+    follow_up = load_follow_up(follow_up_id)
+    form = forms.Form()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.undo_missed(current_user, follow_up, today=today())
+        if saved.ok:
+            flash(_("The visit is back on the list of visits to make."), "success")
+        else:
+            for message in form.form_errors:
+                flash(message, "error")
+    return redirect(url_for("livelihoods.record_visit", follow_up_id=follow_up.id))
 
 
 @bp.get("/due")
@@ -294,9 +331,7 @@ def due():
         until = day
         stmt = services.list_due(current_user, until=day, overdue_only_before=day)
     follow_ups = db.session.scalars(stmt.limit(500)).all()
-    return render_template(
-        "livelihoods/due.html", follow_ups=follow_ups, today=day, until=until, confirm=forms.Form()
-    )
+    return render_template("livelihoods/due.html", follow_ups=follow_ups, today=day, until=until)
 
 
 @bp.get("/inbox")
@@ -308,11 +343,28 @@ def inbox():
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     texts = render(page.items)
+    # Beside a visit reminder, who the member is (in the app only; emails keep codes).
+    visit_ids = {n.object_id for n in page.items if n.kind in services.FOLLOW_UP_NOTICES}
+    follow_ups = {
+        f.id: f
+        for f in db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.id.in_(visit_ids))
+            .options(*services.member_card(FollowUp.member))
+        )
+    }
+    people = {
+        n.id: follow_ups[n.object_id]
+        for n in page.items
+        if n.kind in services.FOLLOW_UP_NOTICES and n.object_id in follow_ups
+    }
     unread = {n.id for n in page.items if n.read_at is None}
     for n in page.items:
         n.read_at = n.read_at or utcnow()
     db.session.commit()
-    return render_template("livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread)
+    return render_template(
+        "livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread, people=people
+    )
 
 
 @bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])
@@ -339,7 +391,7 @@ def set_pin(member_id: int):
 @bp.app_context_processor
 def grant_helpers():
     """Lets the member page (groups) list a member's grants without importing this package."""
-    return {"grants_of": grants_of}
+    return {"grants_of": grants_of, "visits_of": visits_of}
 
 
 def grants_of(member: Member) -> list[Grant]:
@@ -348,3 +400,7 @@ def grants_of(member: Member) -> list[Grant]:
             select(Grant).where(Grant.member_id == member.id).order_by(Grant.created_at.desc())
         )
     )
+
+
+def visits_of(member: Member) -> list:
+    return list(db.session.scalars(services.list_visits(member_id=member.id, limit=20)))

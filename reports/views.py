@@ -66,11 +66,14 @@ def home():
                 ),
             )
         sunday = day + timedelta(days=6 - day.weekday())
+        # Today's meetings first, then by the next meeting's day.
+        overview.sort(key=lambda row: (row[1] is None, row[1] or day, row[0].code))
         absences = figures.repeated_absences([g.id for g in groups])
         if absences:  # names are shown
             audit.note_read("list", object_type="members", detail="absences")
         return render_template(
             "reports/home_facilitator.html",
+            today=day,
             overview=overview,
             overdue=overdue,
             absences=absences,

@@ -85,7 +85,7 @@ MATRIX = {
     "accounts.list_users": ("GET", "/admin/users", None, only(OK, "admin")),
     "accounts.create_user": ("GET", "/admin/users/new", None, only(OK, "admin")),
     "accounts.edit_user": ("GET", "/admin/users/{user}", None, only(OK, "admin")),
-    "accounts.toggle_active": ("POST", "/admin/users/{user}/active", {}, only(REDIRECT, "admin")),
+    "accounts.toggle_active": ("GET", "/admin/users/{user}/active", None, only(OK, "admin")),
     "accounts.reset_password": ("GET", "/admin/users/{user}/password", None, only(OK, "admin")),
     "groups.list_groups": ("GET", "/groups", None, only(OK, *STAFF)),
     "groups.list_members": ("GET", "/members", None, only(OK, *STAFF)),
@@ -128,16 +128,16 @@ MATRIX = {
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "groups.record_consent": (
-        "POST",
+        "GET",
         "/members/{member}/consents",
-        {},
-        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "groups.withdraw_consent": (
-        "POST",
+        "GET",
         "/members/{member}/consents/{consent}/withdraw",
-        {},
-        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "groups.anonymise_member": (
         "GET",
@@ -191,10 +191,10 @@ MATRIX = {
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "livelihoods.submit_grant": (
-        "POST",
+        "GET",
         "/grants/{grant}/submit",
-        {},
-        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "livelihoods.decide_grant": (
         "GET",
@@ -227,8 +227,15 @@ MATRIX = {
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "livelihoods.mark_missed": (
-        "POST",
+        "GET",
         "/follow-ups/{follow_up}/missed",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    # Only the person who marked it missed, the same day: others are sent back with a message.
+    "livelihoods.undo_missed": (
+        "POST",
+        "/follow-ups/{follow_up}/missed/undo",
         {},
         only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     ),
@@ -265,6 +272,12 @@ POSTED = {
     "livelihoods.edit_tranche": only(OK, *MANAGERS, member=NOT_FOUND),
     "livelihoods.close_grant": only(OK, *MANAGERS, member=NOT_FOUND),
     "livelihoods.record_visit": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    # Confirmation steps: an empty post confirms (302) or lacks a required field (200).
+    "accounts.toggle_active": only(REDIRECT, "admin"),
+    "groups.record_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "groups.withdraw_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "livelihoods.submit_grant": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    "livelihoods.mark_missed": only(OK, *IN_SCOPE, member=NOT_FOUND),
 }
 
 

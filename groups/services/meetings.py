@@ -193,3 +193,14 @@ def list_meetings(group_id: int, limit: int | None = None):
     if limit:
         stmt = stmt.limit(limit)
     return stmt
+
+
+def list_attendance_of(member_id: int, limit: int = 12):
+    """A member's attendance, meeting by meeting, newest first: (meeting, status) rows."""
+    return (
+        select(Meeting, Attendance.status)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(Attendance.member_id == member_id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(limit)
+    )

@@ -11,6 +11,7 @@ from core.auth import require
 from core.clock import today
 from core.dates import period_args
 from core.db import db
+from core.drafts import is_first_view
 from core.forms import search_text
 from core.parse import PLACE_CODE_MAX, int_arg, parse_int
 from core.places import list_communes
@@ -73,7 +74,7 @@ def list_groups():
 
 def group_form(group=None, formdata=None):
     province_code = None
-    if request.method == "POST":
+    if not is_first_view():
         province_code = parse_int(request.form.get("province_code", ""), maximum=PLACE_CODE_MAX)
     elif group is not None:
         province_code = group.province_code
@@ -86,7 +87,7 @@ def group_form(group=None, formdata=None):
         communes=list_communes(province_code) if province_code else [],
         facilitators=group_services.list_facilitator_choices(),
     )
-    if request.method == "GET" and group is not None:
+    if is_first_view() and group is not None:
         form.facilitator_ids.data = [u.id for u in group.facilitators]
         form.status.data = group.status.value
         form.cadence.data = group.cadence.value
@@ -128,7 +129,7 @@ def edit_group(group_id: int):
     group = load_group(group_id)
     require(group.can_manage(current_user))
     form = group_form(group)
-    if request.method == "GET":
+    if is_first_view():
         form.version.data = group.version
     # 'Show communes' re-renders the form for the chosen province, without saving.
     saved = saving(form, record=group)

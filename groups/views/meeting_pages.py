@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.drafts import is_first_view
 from core.parse import parse_int
 from core.saving import saving
 from groups import forms
@@ -58,7 +59,7 @@ def record_meeting(group_id: int):
     group = load_group(group_id)
     require(group.can_record(current_user))
     form = forms.MeetingForm()
-    if request.method == "GET":
+    if is_first_view():
         form.held_on.data = today()
     day = form.held_on.data or today()
     marks, saved = {}, saving(form)
@@ -86,7 +87,7 @@ def record_meeting(group_id: int):
                     "success",
                 )
                 return redirect(url_for("groups.show_meeting", meeting_id=meeting.id))
-    elif request.method == "POST":
+    elif not is_first_view():
         marks = read_marks(form)
     members = meeting_services.members_on(group.id, day)
     return meeting_page(form, group, None, members, marks, saved.status)
@@ -110,7 +111,7 @@ def edit_meeting(meeting_id: int):
     group = meeting.group
     require(meeting.can_edit(current_user))
     form = forms.MeetingForm(obj=meeting)
-    if request.method == "GET":
+    if is_first_view():
         form.version.data = meeting.version
         form.kind.data = meeting.kind.value
         marks = meeting_services.attendance_marks(meeting)

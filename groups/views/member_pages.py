@@ -10,6 +10,7 @@ from core.auth import require
 from core.clock import today
 from core.dates import period_args
 from core.db import db
+from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import choices, search_text
 from core.parse import PLACE_CODE_MAX, int_arg
@@ -25,10 +26,10 @@ from groups.models import (
 )
 from groups.services import figures
 from groups.services import groups as group_services
+from groups.services import meetings as meeting_services
 from groups.services import members as member_services
 from groups.views.common import (
     bp,
-    flash_form_errors,
     form_version,
     load_group,
     load_member,
@@ -102,7 +103,7 @@ def create_member(group_id: int):
     group = load_group(group_id)
     require(group.can_record(current_user))
     form = forms.NewMemberForm()
-    if request.method == "GET":
+    if is_first_view():
         form.joined_on.data = today()
     saved = saving(form)
     if form.validate_on_submit():
@@ -129,15 +130,16 @@ def show_member(member_id: int):
     start, end = period_args()  # a malformed period is a 400 before anything is written
     current = member.current_membership
     rate = figures.member_rates(current.group_id, start, end).get(member.id) if current else None
+    attendance = db.session.execute(meeting_services.list_attendance_of(member.id)).all()
     return render_template(
         "groups/member.html",
         member=member,
+        attendance=attendance,
         current=current,
         rate=rate,
         start=start,
         end=end,
         consent_form=forms.ConsentForm(given_on=today()),
-        withdraw_form=forms.WithdrawConsentForm(on=today()),
     )
 
 
@@ -146,7 +148,7 @@ def edit_member(member_id: int):
     member = load_member(member_id)
     require(member.can_edit(current_user))
     form = forms.MemberForm(obj=member)
-    if request.method == "GET":
+    if is_first_view():
         form.version.data = member.version
         form.gender.data, form.category.data = member.gender.value, member.category.value
     saved = saving(form, record=member)
@@ -178,7 +180,7 @@ def change_membership(member_id: int):
     ]
     form = forms.MembershipForm()
     form.group_id.choices = choices((g.id, f"{g.code} · {g.name}") for g in targets)
-    if request.method == "GET":
+    if is_first_view():
         form.on.data = today()
     saved = saving(form)
     if form.validate_on_submit():
@@ -205,13 +207,16 @@ def change_membership(member_id: int):
     return template, saved.status
 
 
-@bp.post("/members/<int:member_id>/consents")
+@bp.route("/members/<int:member_id>/consents", methods=["GET", "POST"])
 def record_consent(member_id: int):
     member = load_member(member_id)
     require(member.can_edit(current_user))
     form = forms.ConsentForm()
+    if is_first_view():
+        form.given_on.data = today()
+    saved = saving(form)
     if form.validate_on_submit():
-        with saving() as saved:
+        with saved:
             member_services.record_consent(
                 current_user,
                 member,
@@ -221,27 +226,31 @@ def record_consent(member_id: int):
             )
         if saved.ok:
             flash(_("Consent was recorded."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("groups.show_member", member_id=member.id))
+            return redirect(url_for("groups.show_member", member_id=member.id))
+    return render_template("groups/consent_form.html", form=form, member=member), saved.status
 
 
-@bp.post("/members/<int:member_id>/consents/<int:consent_id>/withdraw")
+@bp.route("/members/<int:member_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
 def withdraw_consent(member_id: int, consent_id: int):
+    """Confirm, then withdraw a consent from a given day."""
     member = load_member(member_id)
     require(member.can_edit(current_user))
     consent = db.get_or_404(Consent, consent_id)
     if consent.member_id != member.id:
         abort(404)
     form = forms.WithdrawConsentForm()
+    if is_first_view():
+        form.on.data = today()
+    saved = saving(form)
     if form.validate_on_submit():
-        with saving() as saved:
+        with saved:
             member_services.withdraw_consent(current_user, consent, on=form.on.data)
         if saved.ok:
             flash(_("Consent was withdrawn. It no longer applies from that day."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("groups.show_member", member_id=member.id))
+            return redirect(url_for("groups.show_member", member_id=member.id))
+    return render_template(
+        "groups/withdraw_consent.html", form=form, member=member, consent=consent
+    ), saved.status
 
 
 @bp.route("/members/<int:member_id>/anonymise", methods=["GET", "POST"])

@@ -168,3 +168,51 @@ def test_facilitator_records_and_corrects_a_meeting_on_a_phone(
         assert db.session.scalar(select(func.count(Meeting.id))) == 1
     assert_meeting_page(phone, meeting_id, present=10, absent=1, excused=1)
     phone.screenshot(path=str(tmp_path / "meeting-corrected.png"), full_page=True)
+
+
+def test_a_meeting_saved_after_the_session_ended_comes_back_after_login(
+    app, live_server, phone, make_user, make_group, make_member
+):
+    """The facilitator opens the form at the start of the meeting and saves at the end,
+    after the session has ended: nothing is lost."""
+    from datetime import timedelta as _td
+
+    from sqlalchemy import update
+
+    from accounts.models import AuthSession
+    from core.db import utcnow
+
+    user = make_user(Role.FACILITATOR, username="hoa", password="một câu dài dễ nhớ")
+    group = make_group(HUE, facilitators=[user], name="Nhóm Thôn Đông")
+    members = [make_member(group, full_name=name) for name in NAMES[:4]]
+    phone.goto(live_server + "/login")
+    phone.fill("#username", "hoa")
+    phone.fill("#password", "một câu dài dễ nhớ")
+    phone.click("main form [type=submit]")
+    phone.goto(f"{live_server}/groups/{group.id}/meetings/new")
+    tap(phone, members[1], "absent")
+    tap(phone, members[3], "excused")
+    phone.fill("#topics", "Kế hoạch nuôi gà")
+
+    # More than the idle time passes without a request.
+    with app.app_context():
+        db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - _td(minutes=31)))
+        db.session.commit()
+    phone.locator("form.meeting [type=submit]").click()
+    phone.wait_for_url(re.compile(r"/login\?next="))
+    assert "vẫn được giữ" in phone.locator("main .alert").first.inner_text()
+    assert_fits_phone(phone)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Meeting.id))) == 0
+
+    phone.fill("#username", "hoa")
+    phone.fill("#password", "một câu dài dễ nhớ")
+    phone.click("main form [type=submit]")
+    phone.wait_for_url(f"**/groups/{group.id}/meetings/new")
+    assert "điền lại" in phone.locator("main .alert").first.inner_text()
+    assert phone.input_value("#topics") == "Kế hoạch nuôi gà"
+    assert_checked(phone, expected_marks(members, [members[1]], [members[3]]))
+    phone.locator("form.meeting [type=submit]").click()
+    phone.wait_for_url(re.compile(r"/meetings/\d+$"))
+    meeting_id = int(phone.url.rsplit("/", 1)[1])
+    assert saved_marks(app, meeting_id) == expected_marks(members, [members[1]], [members[3]])

@@ -245,8 +245,11 @@ def grant_id_from(response) -> int:
 
 def form_errors(page: str) -> list[str]:
     """The field errors and the alert above the form, as text."""
-    found = re.findall(r'<p class="error"[^>]*>([^<]*)</p>', page)
-    alert = re.search(r'<div class="alert alert-error"[^>]*>(.*?)</div>', page, re.S)
+    found = [
+        re.sub(r"<[^>]+>", " ", m) for m in re.findall(r'<p class="error"[^>]*>(.*?)</p>', page)
+    ]
+    # A flashed error, or the summary of the form's errors at its top.
+    alert = re.search(r'<div class="alert alert-error[^"]*"[^>]*>(.*?)</div>', page, re.S)
     if alert:
         found += [re.sub(r"<[^>]+>", " ", alert.group(1)).strip()]
     return found

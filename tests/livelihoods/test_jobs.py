@@ -43,7 +43,9 @@ def days(start: date, end: date):
 
 def mark_missed(app, follow_up_id):
     with app.app_context():
-        services.mark_missed(NOBODY, db.session.get(FollowUp, follow_up_id))
+        services.mark_missed(
+            NOBODY, db.session.get(FollowUp, follow_up_id), reason="Đi vắng", today=date.today()
+        )
         db.session.commit()
 
 
