@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from core import i18n, urls
+from core import i18n, urls, web
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     urls.init_app(app)
+    web.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

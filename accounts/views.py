@@ -5,6 +5,7 @@ from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from accounts import services
 from accounts.forms import (
@@ -175,7 +176,7 @@ def list_users():
     require_admin()
     q = search_text(request.args, limit=40)
     role = request.args.get("role", "")
-    stmt = select(User).order_by(User.username)
+    stmt = select(User).options(selectinload(User.provinces)).order_by(User.username)
     if q:
         stmt = stmt.where(
             or_(

@@ -33,6 +33,7 @@ JOBS = (
     Job("followups.sweep", "livelihoods.jobs:daily_sweep", {"hour": 6, "minute": 0}),
     Job("followups.escalate", "livelihoods.jobs:escalate_overdue", {"hour": 6, "minute": 10}),
     Job("followups.digest", "livelihoods.jobs:weekly_digest", {"hour": 6, "minute": 20}),
+    Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
 )
 EMAIL_EVERY_MINUTES = 5
 

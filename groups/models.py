@@ -311,6 +311,8 @@ class Meeting(db.Model):
     __table_args__ = (
         UniqueConstraint("group_id", "held_on", "kind"),
         Index("ix_meetings_group_id_held_on", "group_id", "held_on"),
+        # The daily sweep reads the last 90 days of every group's meetings.
+        Index("ix_meetings_held_on", "held_on"),
     )
     __mapper_args__ = {"version_id_col": version}
 

@@ -90,6 +90,9 @@ class Grant(db.Model):
 
     member: Mapped[Member] = relationship()
     group: Mapped[Group] = relationship()
+
+    # The grant list pages newest first.
+    __table_args__ = (Index("ix_grants_created_at_id", "created_at", "id"),)
     tranches: Mapped[list["Tranche"]] = relationship(
         back_populates="grant", order_by="Tranche.paid_on, Tranche.id"
     )
@@ -258,7 +261,9 @@ class FollowUp(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
     months_after: Mapped[int | None]
     source_on: Mapped[date]
     due_on: Mapped[date] = mapped_column(index=True)
@@ -290,7 +295,9 @@ class Visit(db.Model):
         ForeignKey("follow_ups.id", ondelete="SET NULL"), unique=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
     visited_on: Mapped[date]
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     business_status: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))

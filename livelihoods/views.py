@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -340,10 +340,14 @@ def inbox():
     )
     texts = render(page.items)
     unread = {n.id for n in page.items if n.read_at is None}
-    for n in page.items:
-        n.read_at = n.read_at or utcnow()
-    db.session.commit()
-    return render_template("livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread)
+    # Rendered before the commit, which would expire the page's rows and reload each one.
+    html = render_template("livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread)
+    if unread:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
+        )
+        db.session.commit()
+    return html
 
 
 @bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])

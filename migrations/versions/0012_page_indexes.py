@@ -1,0 +1,38 @@
+"""Indexes for pages at national size: a grant's follow-ups and visits, the grant list's
+order, and meetings by date for the daily sweep
+
+Revision ID: 0012
+Revises: 0004
+Create Date: 2026-11-30 07:20:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0012'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_ups_grant_id', ['grant_id'], unique=False)
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.create_index('ix_visits_grant_id', ['grant_id'], unique=False)
+    with op.batch_alter_table('grants', schema=None) as batch_op:
+        batch_op.create_index('ix_grants_created_at_id', ['created_at', 'id'], unique=False)
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.create_index('ix_meetings_held_on', ['held_on'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_index('ix_meetings_held_on')
+    with op.batch_alter_table('grants', schema=None) as batch_op:
+        batch_op.drop_index('ix_grants_created_at_id')
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.drop_index('ix_visits_grant_id')
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_ups_grant_id')
