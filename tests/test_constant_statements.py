@@ -66,3 +66,21 @@ def test_user_list_statements_do_not_grow_with_users(app, client, login_as, make
         make_user(Role.COORDINATOR, provinces=(46, 44))
     many = statements_of(app, client, "/admin/users")
     assert many == few
+
+
+def test_coordinator_home_statements_do_not_grow_with_groups(app, client, login_as, make_group):
+    """The home page counts in SQL: 2 groups or 40 cost the same statements, and the
+    overdue list shows the first few with a link to all of them."""
+    from datetime import date
+
+    user = login_as(Role.COORDINATOR)
+    for _ in range(2):
+        make_group(user.provinces[0], founded_on=date(2025, 1, 6))
+    few = statements_of(app, client, "/")
+    for _ in range(38):
+        make_group(user.provinces[0], founded_on=date(2025, 1, 6))
+    many = statements_of(app, client, "/")
+    assert many == few
+    page = client.get("/").get_data(as_text=True)
+    assert "/groups?overdue=1" in page
+    assert page.count('href="/groups/') - page.count('href="/groups/new') <= 10 + 1

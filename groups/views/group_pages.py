@@ -42,8 +42,14 @@ def list_groups():
     status = request.args.get("status", "")
     status = GroupStatus(status) if status in GroupStatus._value2member_map_ else None
     province_code, commune_code = int_arg("province"), int_arg("commune")
+    overdue = request.args.get("overdue") == "1"
     stmt = group_services.list_groups(
-        current_user, q=q, province_code=province_code, commune_code=commune_code, status=status
+        current_user,
+        q=q,
+        province_code=province_code,
+        commune_code=commune_code,
+        status=status,
+        overdue_on=today() if overdue else None,
     )
     stmt = stmt.options(selectinload(Group.commune), selectinload(Group.province))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
@@ -69,6 +75,7 @@ def list_groups():
         commune_code=commune_code,
         overview=overview,
         last=last,
+        overdue=overdue,
     )
 
 
