@@ -146,12 +146,58 @@ def update_group(
     return group
 
 
-def list_facilitator_choices() -> list[User]:
+def list_facilitator_choices(province_code: int | None, selected=()) -> list[User]:
+    """Facilitators to offer for a group of the province: those who already help a group
+    there, those who help no group yet (new staff), and those already chosen. Not every
+    facilitator of the country: a national roll-out has hundreds."""
+    helping = select(group_facilitators.c.user_id)
+    here = helping.join(Group, Group.id == group_facilitators.c.group_id).where(
+        Group.province_code == province_code
+    )
     return list(
         db.session.scalars(
-            select(User).where(User.role == Role.FACILITATOR, User.active).order_by(User.full_name)
+            select(User)
+            .where(
+                User.role == Role.FACILITATOR,
+                User.active,
+                or_(User.id.in_(here), User.id.not_in(helping), User.id.in_(list(selected))),
+            )
+            .order_by(User.full_name)
         )
     )
+
+
+GROUP_CHOICES_MAX = 200
+
+
+def group_choices(user: User, province_code: int | None, commune_code: int | None = None):
+    """(id, code, name) of the user's groups in a commune or province, for a filter or a
+    move target. Nothing before a province is chosen, except for a facilitator (a few
+    groups of their own): a country's 3,000 groups are no list to pick from."""
+    stmt = visible_groups(user).where(Group.status != GroupStatus.CLOSED)
+    if commune_code:
+        stmt = stmt.where(Group.commune_code == commune_code)
+    elif province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    elif user.role == Role.COORDINATOR and len(user.province_codes) == 1:
+        pass  # one province: its groups are the choice
+    elif user.role != Role.FACILITATOR:
+        return []
+    return db.session.execute(
+        stmt.with_only_columns(Group.id, Group.code, Group.name)
+        .order_by(Group.code)
+        .limit(GROUP_CHOICES_MAX)
+    ).all()
+
+
+def find_group(user: User, *, code: str | None = None, group_id=None) -> Group | None:
+    """An open group the user may see, by its code (any case) or else by its id."""
+    stmt = visible_groups(user).where(Group.status != GroupStatus.CLOSED)
+    if code:
+        return db.session.scalar(stmt.where(Group.code == code.strip().upper()))
+    if isinstance(group_id, int):
+        return db.session.scalar(stmt.where(Group.id == group_id))
+    return None
 
 
 # Schedule ----------------------------------------------------------------------------

@@ -89,11 +89,15 @@ def group_form(group=None, formdata=None):
     provinces = provinces_for(current_user)
     if province_code is None and provinces:
         province_code = provinces[0].code
+    selected = [u.id for u in group.facilitators] if group is not None else []
+    if request.method == "POST":
+        chosen = request.form.getlist("facilitator_ids")
+        selected += [int(v) for v in chosen if v.isascii() and v.isdigit() and len(v) < 10]
     form = forms.GroupForm(
         obj=group,
         provinces=provinces,
         communes=list_communes(province_code) if province_code else [],
-        facilitators=group_services.list_facilitator_choices(),
+        facilitators=group_services.list_facilitator_choices(province_code, selected),
     )
     if request.method == "GET" and group is not None:
         form.facilitator_ids.data = [u.id for u in group.facilitators]
