@@ -310,6 +310,9 @@ def mark_missed(follow_up_id: int):
     return redirect(url_for("livelihoods.due"))
 
 
+DUE_PER_PAGE = 50  # a printed page or two
+
+
 @bp.get("/due")
 def due():
     """Facilitators: visits due this week and overdue (printable). Coordinators and
@@ -322,9 +325,15 @@ def due():
     else:
         until = day
         stmt = services.list_due(current_user, until=day, overdue_only_before=day)
-    follow_ups = db.session.scalars(stmt.limit(500)).all()
+    # Every visit is listed, page by page; a long list is never cut silently.
+    page = db.paginate(stmt, per_page=DUE_PER_PAGE, error_out=False)
     return render_template(
-        "livelihoods/due.html", follow_ups=follow_ups, today=day, until=until, confirm=forms.Form()
+        "livelihoods/due.html",
+        page=page,
+        follow_ups=page.items,
+        today=day,
+        until=until,
+        confirm=forms.Form(),
     )
 
 
