@@ -156,8 +156,8 @@ class Member(db.Model):
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     full_name: Mapped[str] = mapped_column(String(120))
     # Derived from full_name on every change (services.set_name): search and order.
-    search_name: Mapped[str] = mapped_column(String(120), index=True)
-    sort_key: Mapped[str] = mapped_column(String(255), index=True)
+    search_name: Mapped[str] = mapped_column(String(120))
+    sort_key: Mapped[str] = mapped_column(String(255))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     birth_year: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -176,6 +176,18 @@ class Member(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Member lists page in name order; the id breaks ties.
+        Index("ix_members_sort_key_id", "sort_key", "id"),
+        # Search finds a part of a name: a trigram index on PostgreSQL answers
+        # `LIKE '%…%'` without reading every member (SQLite keeps a plain index).
+        Index(
+            "ix_members_search_name",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
+    )
 
     @property
     def current_membership(self) -> "Membership | None":
