@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import audit, i18n, urls
+from core import audit, i18n, urls, web
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     urls.init_app(app)
     audit.init_app(app)
+    web.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 

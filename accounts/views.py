@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import ValidationError
 
 from accounts import services, throttle, two_factor
@@ -416,7 +417,7 @@ def list_users():
     require_admin()
     q = search_text(request.args, limit=40)
     role = request.args.get("role", "")
-    stmt = select(User).order_by(User.sort_key, User.id)
+    stmt = select(User).options(selectinload(User.provinces)).order_by(User.sort_key, User.id)
     if q:
         stmt = stmt.where(
             or_(

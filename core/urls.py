@@ -26,9 +26,9 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
-def paginate(stmt):
+def paginate(stmt, per_page: int | None = None):
     """One page of a list from ?page=; past the end (2**63 included) is the last page."""
-    per_page = current_app.config["PER_PAGE"]
+    per_page = per_page or current_app.config["PER_PAGE"]
     raw = request.args.get("page", "")
     number = parse_int(raw, minimum=1)
     if number is None:  # a number too long for any page is past the end, anything else page 1

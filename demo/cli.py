@@ -5,7 +5,7 @@ from waitress.server import create_server
 
 from core.clock import today
 from core.db import db
-from core.schema import upgrade_schema
+from core.schema import refresh_statistics, upgrade_schema
 from demo.data import DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seed_demo, seed_member_login
 from livelihoods import jobs
 
@@ -53,6 +53,7 @@ def demo_command(host: str, port: int, threads: int, no_serve: bool) -> None:
     for job in (jobs.daily_sweep, jobs.escalate_overdue, jobs.weekly_digest):
         job(today=today())
     db.session.commit()
+    refresh_statistics()
     click.echo("Demo data: " + ", ".join(f"{n} {what} created" for what, n in created.items()))
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, full_name, role, _provinces in DEMO_USERS:

@@ -173,6 +173,7 @@ class MembershipForm(Form):
     )
     role = SelectField(_l("New role"), choices=enum_choices(GroupRole))
     group_id = SelectField(_l("Move to group"), coerce=to_int, validate_choice=False)
+    group_code = optional_text(20, _l("Or the code of a group in another province"))
     reason = optional_text(200, _l("Reason for leaving"))
     submit = SubmitField(_l("Save"))
 

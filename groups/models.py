@@ -184,8 +184,8 @@ class Member(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     # Derived from full_name on every change (services.set_name): search and order.
-    search_name: Mapped[str] = mapped_column(String(120), index=True)
-    sort_key: Mapped[str] = mapped_column(String(255), index=True)
+    search_name: Mapped[str] = mapped_column(String(120))
+    sort_key: Mapped[str] = mapped_column(String(255))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     birth_year: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -206,6 +206,18 @@ class Member(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Member lists page in name order; the id breaks ties.
+        Index("ix_members_sort_key_id", "sort_key", "id"),
+        # Search finds a part of a name: a trigram index on PostgreSQL answers
+        # `LIKE '%…%'` without reading every member (SQLite keeps a plain index).
+        Index(
+            "ix_members_search_name",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
+    )
 
     @property
     def current_membership(self) -> "Membership | None":
@@ -388,6 +400,8 @@ class Meeting(db.Model):
     __table_args__ = (
         UniqueConstraint("group_id", "held_on", "kind"),
         Index("ix_meetings_group_id_held_on", "group_id", "held_on"),
+        # The daily sweep reads the last 90 days of every group's meetings.
+        Index("ix_meetings_held_on", "held_on"),
     )
     __mapper_args__ = {"version_id_col": version}
 

@@ -89,6 +89,9 @@ class Grant(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     member: Mapped[Member] = relationship()
+
+    # The grant list pages newest first.
+    __table_args__ = (Index("ix_grants_created_at_id", "created_at", "id"),)
     tranches: Mapped[list["Tranche"]] = relationship(
         back_populates="grant", order_by="Tranche.paid_on, Tranche.id"
     )
@@ -255,7 +258,9 @@ class FollowUp(db.Model):
     # Who sees it and who is reminded follow the member's current group (Member.can_view,
     # groups.services.scope): no group or province is stored here.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
     months_after: Mapped[int | None]
     source_on: Mapped[date]
     due_on: Mapped[date] = mapped_column(index=True)
@@ -303,7 +308,9 @@ class Visit(db.Model):
         ForeignKey("follow_ups.id", ondelete="SET NULL"), unique=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
     visited_on: Mapped[date]
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     business_status: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))

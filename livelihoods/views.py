@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from accounts.models import Role
@@ -318,6 +318,9 @@ def undo_missed(follow_up_id: int):
     return redirect(url_for("livelihoods.record_visit", follow_up_id=follow_up.id))
 
 
+DUE_PER_PAGE = 50  # a printed page or two
+
+
 @bp.get("/due")
 def due():
     """Facilitators: visits due this week and overdue (printable). Coordinators and
@@ -330,8 +333,11 @@ def due():
     else:
         until = day
         stmt = services.list_due(current_user, until=day, overdue_only_before=day)
-    follow_ups = db.session.scalars(stmt.limit(500)).all()
-    return render_template("livelihoods/due.html", follow_ups=follow_ups, today=day, until=until)
+    # Every visit is listed, page by page; a long list is never cut silently.
+    page = paginate(stmt, per_page=DUE_PER_PAGE)
+    return render_template(
+        "livelihoods/due.html", page=page, follow_ups=page.items, today=day, until=until
+    )
 
 
 @bp.get("/inbox")
@@ -359,12 +365,16 @@ def inbox():
         if n.kind in services.FOLLOW_UP_NOTICES and n.object_id in follow_ups
     }
     unread = {n.id for n in page.items if n.read_at is None}
-    for n in page.items:
-        n.read_at = n.read_at or utcnow()
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit, which would expire the page's rows and reload each one.
+    html = render_template(
         "livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread, people=people
     )
+    if unread:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
+        )
+        db.session.commit()
+    return html
 
 
 @bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select
 
 from accounts.models import Role, User
 from core import audit
@@ -11,7 +11,7 @@ from core.db import db
 from core.errors import DomainError
 from core.places import Commune, Province
 from core.text import fold
-from groups.models import Cadence, Group, GroupStatus, group_facilitators
+from groups.models import Cadence, Group, GroupStatus, Meeting, MeetingKind, group_facilitators
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
 
@@ -39,10 +39,14 @@ def list_groups(
     province_code: int | None = None,
     commune_code: int | None = None,
     status: GroupStatus | None = None,
+    overdue_on: date | None = None,
 ) -> Select:
     """Visible groups filtered; q matches code or name, ignoring case and diacritics
-    ("dong" finds "Nhóm Thôn Đông"), the way member search does."""
+    ("dong" finds "Nhóm Thôn Đông"), the way member search does. With `overdue_on`, only
+    those overdue for a meeting that day (in SQL: the cost does not grow with the scope)."""
     stmt = visible_groups(user)
+    if overdue_on is not None:
+        stmt = stmt.where(overdue_clause(overdue_on))
     if q:
         stmt = stmt.where(
             or_(
@@ -147,14 +151,58 @@ def update_group(
     return group
 
 
-def list_facilitator_choices() -> list[User]:
+def list_facilitator_choices(province_code: int | None, selected=()) -> list[User]:
+    """Facilitators to offer for a group of the province: those who already help a group
+    there, those who help no group yet (new staff), and those already chosen. Not every
+    facilitator of the country: a national roll-out has hundreds."""
+    helping = select(group_facilitators.c.user_id)
+    here = helping.join(Group, Group.id == group_facilitators.c.group_id).where(
+        Group.province_code == province_code
+    )
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == Role.FACILITATOR, User.active)
+            .where(
+                User.role == Role.FACILITATOR,
+                User.active,
+                or_(User.id.in_(here), User.id.not_in(helping), User.id.in_(list(selected))),
+            )
             .order_by(User.sort_key, User.id)
         )
     )
+
+
+GROUP_CHOICES_MAX = 200
+
+
+def group_choices(user: User, province_code: int | None, commune_code: int | None = None):
+    """(id, code, name) of the user's groups in a commune or province, for a filter or a
+    move target. Nothing before a province is chosen, except for a facilitator (a few
+    groups of their own): a country's 3,000 groups are no list to pick from."""
+    stmt = visible_groups(user).where(Group.status != GroupStatus.CLOSED)
+    if commune_code:
+        stmt = stmt.where(Group.commune_code == commune_code)
+    elif province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    elif user.role == Role.COORDINATOR and len(user.province_codes) == 1:
+        pass  # one province: its groups are the choice
+    elif user.role != Role.FACILITATOR:
+        return []
+    return db.session.execute(
+        stmt.with_only_columns(Group.id, Group.code, Group.name)
+        .order_by(Group.code)
+        .limit(GROUP_CHOICES_MAX)
+    ).all()
+
+
+def find_group(user: User, *, code: str | None = None, group_id=None) -> Group | None:
+    """An open group the user may see, by its code (any case) or else by its id."""
+    stmt = visible_groups(user).where(Group.status != GroupStatus.CLOSED)
+    if code:
+        return db.session.scalar(stmt.where(Group.code == code.strip().upper()))
+    if isinstance(group_id, int):
+        return db.session.scalar(stmt.where(Group.id == group_id))
+    return None
 
 
 # Schedule ----------------------------------------------------------------------------
@@ -211,3 +259,28 @@ def is_overdue(group: Group, last_held_on: date | None, today: date) -> bool:
         return False
     since = last_held_on or group.founded_on
     return today - since > _interval(group) + OVERDUE_GRACE
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """`is_overdue` as SQL over `groups`, for lists and counts of many groups.
+
+    A group is overdue when it is active and its last regular meeting (or, before the
+    first, its founding day) lies before `today - (cadence + grace)`; the index on
+    meetings (group_id, held_on) answers the NOT EXISTS per group.
+    """
+    cutoff = case(
+        *[
+            (Group.cadence == cadence, literal(today - timedelta(days=days) - OVERDUE_GRACE))
+            for cadence, days in STEP.items()
+        ],
+        else_=literal(today - timedelta(days=31) - OVERDUE_GRACE),
+    )
+    any_meeting = select(Meeting.id).where(
+        Meeting.group_id == Group.id, Meeting.kind == MeetingKind.REGULAR
+    )
+    recent = any_meeting.where(Meeting.held_on >= cutoff)
+    return and_(
+        Group.status == GroupStatus.ACTIVE,
+        ~recent.exists(),
+        or_(any_meeting.exists(), Group.founded_on < cutoff),
+    )

@@ -42,8 +42,14 @@ def list_groups():
     status = GroupStatus(status) if status in GroupStatus._value2member_map_ else None
     province_code = int_arg("province", maximum=PLACE_CODE_MAX)
     commune_code = int_arg("commune", maximum=PLACE_CODE_MAX)
+    overdue = request.args.get("overdue") == "1"
     stmt = group_services.list_groups(
-        current_user, q=q, province_code=province_code, commune_code=commune_code, status=status
+        current_user,
+        q=q,
+        province_code=province_code,
+        commune_code=commune_code,
+        status=status,
+        overdue_on=today() if overdue else None,
     )
     stmt = stmt.options(selectinload(Group.commune), selectinload(Group.province))
     page = paginate(stmt)
@@ -69,6 +75,7 @@ def list_groups():
         commune_code=commune_code,
         overview=overview,
         last=last,
+        overdue=overdue,
     )
 
 
@@ -81,11 +88,15 @@ def group_form(group=None, formdata=None):
     provinces = provinces_for(current_user)
     if province_code is None and provinces:
         province_code = provinces[0].code
+    selected = [u.id for u in group.facilitators] if group is not None else []
+    if request.method == "POST":
+        chosen = request.form.getlist("facilitator_ids")
+        selected += [int(v) for v in chosen if v.isascii() and v.isdigit() and len(v) < 10]
     form = forms.GroupForm(
         obj=group,
         provinces=provinces,
         communes=list_communes(province_code) if province_code else [],
-        facilitators=group_services.list_facilitator_choices(),
+        facilitators=group_services.list_facilitator_choices(province_code, selected),
     )
     if is_first_view() and group is not None:
         form.facilitator_ids.data = [u.id for u in group.facilitators]

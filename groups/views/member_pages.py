@@ -21,7 +21,6 @@ from groups import forms
 from groups.models import (
     Consent,
     Group,
-    GroupStatus,
     MemberCategory,
 )
 from groups.services import figures
@@ -67,9 +66,14 @@ def list_members():
             province_code=province_code,
             detail=f"page={page.page}",
         )
-    groups = db.session.scalars(
-        group_services.visible_groups(current_user).order_by(Group.code)
-    ).all()
+    groups = group_services.group_choices(current_user, province_code, commune_code)
+    if group_id and all(g.id != group_id for g in groups):
+        # A link from a group page: keep that group chosen.
+        groups += db.session.execute(
+            group_services.visible_groups(current_user)
+            .where(Group.id == group_id)
+            .with_only_columns(Group.id, Group.code, Group.name)
+        ).all()
     return render_template(
         "groups/members.html",
         page=page,
@@ -169,13 +173,12 @@ def change_membership(member_id: int):
     member = load_member(member_id)
     require(member.can_edit(current_user))
     current = member.current_membership
+    # Move targets: the open groups of the member's province (a country has thousands);
+    # a group elsewhere is found by its code.
+    province_code = current.group.province_code if current else None
     targets = [
         g
-        for g in db.session.scalars(
-            group_services.visible_groups(current_user)
-            .where(Group.status != GroupStatus.CLOSED)
-            .order_by(Group.code)
-        )
+        for g in group_services.group_choices(current_user, province_code)
         if current is None or g.id != current.group_id
     ]
     form = forms.MembershipForm()
@@ -186,9 +189,14 @@ def change_membership(member_id: int):
     if form.validate_on_submit():
         with saved:
             if form.action.data == "move":
-                target = next((g for g in targets if g.id == form.group_id.data), None)
-                if target is None:
-                    raise DomainError(_("Choose a group from the list."), "group_id")
+                target = group_services.find_group(
+                    current_user, code=form.group_code.data, group_id=form.group_id.data
+                )
+                if target is None or (current and target.id == current.group_id):
+                    raise DomainError(
+                        _("Choose a group from the list, or enter the code of another group."),
+                        "group_code" if form.group_code.data else "group_id",
+                    )
                 member_services.move_member(current_user, member, target, on=form.on.data)
             elif form.action.data == "leave":
                 member_services.leave_group(

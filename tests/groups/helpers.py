@@ -57,3 +57,18 @@ def results(page: str) -> str:
     before the footer (whose language form carries the current URL)."""
     form = page.index('class="filters"')
     return page[page.index("</form>", form) : page.index("</main>")]
+
+
+def rows_of_memberships(app, member) -> list[tuple]:
+    """(id, group id, left on) of a member's memberships, oldest first."""
+    from groups.models import Membership
+
+    with app.app_context():
+        return [
+            (m.id, m.group_id, m.left_on)
+            for m in db.session.scalars(
+                select(Membership)
+                .where(Membership.member_id == member.id)
+                .order_by(Membership.joined_on, Membership.id)
+            )
+        ]

@@ -190,3 +190,51 @@ def test_groups_list_flags_overdue_groups_and_shows_the_next_meeting(
     # Met today: the next meeting is a week from today.
     next_day = date.fromordinal(day.toordinal() + 7)
     assert f"Next meeting: {next_day.day} {next_day:%b} {next_day.year}" in fresh_row
+
+
+def test_overdue_in_sql_agrees_with_is_overdue_for_every_cadence_status_and_day(
+    app, make_group, make_meeting
+):
+    """The SQL form (lists, counts, the coordinator's home) and the Python form (one
+    group's page) must never disagree: every cadence and status, a group that never met,
+    one that met before and after, on every day around the edges."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from groups.services.groups import overdue_clause
+
+    made = []
+    for cadence in Cadence:
+        for status in (GroupStatus.ACTIVE, GroupStatus.FORMING, GroupStatus.PAUSED):
+            for last in (None, date(2025, 3, 3), date(2025, 2, 10)):
+                group = make_group(
+                    founded_on=date(2025, 1, 6), cadence=cadence, status=status, name="Nhóm"
+                )
+                if last:
+                    make_meeting(group, last)
+                made.append((group.id, last))
+    with app.app_context():
+        groups = {g.id: g for g in db.session.scalars(select(Group))}
+        for offset in range(0, 80, 1):
+            day = date(2025, 2, 10) + timedelta(days=offset)
+            in_sql = set(db.session.scalars(select(Group.id).where(overdue_clause(day))))
+            in_python = {
+                gid for gid, last in made if is_overdue(groups[gid], last, day)
+            }
+            assert in_sql == in_python, day
+        assert in_python  # the range reaches days when some groups are overdue
+
+
+def test_groups_list_filters_overdue_groups(client, login_as, make_group, make_meeting):
+    login_as(Role.ADMIN)
+    day = today()
+    make_group(name="Nhóm Lâu Không Họp", founded_on=date(2025, 1, 6))
+    fresh = make_group(
+        name="Nhóm Vừa Họp", founded_on=date(2025, 1, 6), meeting_weekday=day.weekday()
+    )
+    make_meeting(fresh, day)
+    page = client.get("/groups?overdue=1").get_data(as_text=True)
+    assert "Nhóm Lâu Không Họp" in page and "Nhóm Vừa Họp" not in page
+    page = client.get("/groups").get_data(as_text=True)
+    assert "Nhóm Lâu Không Họp" in page and "Nhóm Vừa Họp" in page

@@ -1,0 +1,58 @@
+"""Slow connections: compressed pages, a stylesheet that is fetched once, statistics."""
+
+import gzip
+import re
+
+from sqlalchemy import text
+
+from core.db import db
+from core.scheduler import JOBS
+from core.schema import refresh_statistics
+
+
+def test_pages_are_compressed_for_browsers_that_accept_it(client):
+    plain = client.get("/login")
+    packed = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    without_token = lambda body: re.sub(rb'value="[^"]{40,}"', b"", body)  # noqa: E731
+    assert without_token(gzip.decompress(packed.get_data())) == without_token(plain.get_data())
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
+    assert packed.headers["Cache-Control"] == "no-store"  # still never cached
+
+
+def test_the_stylesheet_url_changes_with_its_content_and_is_cached_for_a_year(client):
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', page).group(1)
+    response = client.get(href)
+    assert response.status_code == 200
+    cache = response.headers["Cache-Control"]
+    assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+    response.close()
+    # Without the version the browser must ask again (no year-long cache on a stale URL).
+    bare = client.get("/static/app.css")
+    assert "immutable" not in bare.headers.get("Cache-Control", "")
+    bare.close()
+
+
+def test_sqlite_gets_planner_statistics(app, make_group, make_member):
+    group = make_group()
+    for _ in range(3):
+        make_member(group)
+    with app.app_context():
+        result = refresh_statistics()
+        if db.engine.dialect.name == "sqlite":
+            assert result == {"analyzed": True}
+            tables = set(db.session.scalars(text("SELECT tbl FROM sqlite_stat1")))
+            assert {"members", "groups", "memberships"} <= tables
+        else:
+            assert "skipped" in result
+    assert "core.schema:refresh_statistics" in {job.func for job in JOBS}
+
+
+def test_the_statistics_job_runs_from_the_scheduler_table(app):
+    from core.scheduler import run_job
+
+    job = next(j for j in JOBS if j.id == "db.statistics")
+    result = run_job(app, job)
+    assert result == {"analyzed": True} or "skipped" in result
