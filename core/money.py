@@ -83,7 +83,8 @@ class AmountField(Field):
 
     def process_formdata(self, valuelist):
         if not valuelist or not (valuelist[0] or "").strip():
-            self.data = None
+            # Blank or spaces only: nothing was typed, so InputRequired and Optional see none.
+            self.data, self.raw_data = None, []
             return
         self.data = None
         if len(valuelist) > 1:

@@ -29,6 +29,9 @@ def init_app(app) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/json"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Static files are sent as streams; compressing a stream leaves its file open. They are
+    # fetched once a year (below), so they go as they are.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)
 
     @app.url_defaults

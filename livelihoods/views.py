@@ -4,7 +4,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from accounts.models import Role
 from core import audit
@@ -49,13 +48,13 @@ def list_grants():
     require(current_user.role in STAFF)
     status = request.args.get("status", "")
     status = GrantStatus(status) if status in GrantStatus._value2member_map_ else None
-    stmt = services.visible_grants(current_user).options(
-        *services.member_card(Grant.member), selectinload(Grant.group)
-    )
+    stmt = services.visible_grants(current_user).options(*services.member_card(Grant.member))
     if status:
         stmt = stmt.where(Grant.status == status)
     stmt = stmt.order_by(Grant.created_at.desc(), Grant.id.desc())
     page = paginate(stmt)
+    if page.items:  # names are shown beside the codes
+        audit.note_read("list", object_type="grants", detail=f"page={page.page}")
     return render_template(
         "livelihoods/list.html", page=page, status=status, statuses=list(GrantStatus)
     )
@@ -217,9 +216,7 @@ def edit_tranche(tranche_id: int):
         if saved.ok:
             flash(_("The disbursement was corrected; open visits moved with it."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
-    page = render_template(
-        "livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche
-    )
+    page = render_template("livelihoods/tranche_form.html", form=form, grant=grant, tranche=tranche)
     return page, saved.status
 
 
@@ -335,6 +332,8 @@ def due():
         stmt = services.list_due(current_user, until=day, overdue_only_before=day)
     # Every visit is listed, page by page; a long list is never cut silently.
     page = paginate(stmt, per_page=DUE_PER_PAGE)
+    if page.items:  # names are shown beside the codes
+        audit.note_read("list", object_type="follow_ups", detail=f"page={page.page}")
     return render_template(
         "livelihoods/due.html", page=page, follow_ups=page.items, today=day, until=until
     )
@@ -365,6 +364,8 @@ def inbox():
         if n.kind in services.FOLLOW_UP_NOTICES and n.object_id in follow_ups
     }
     unread = {n.id for n in page.items if n.read_at is None}
+    if people:  # names are shown beside the reminders
+        audit.note_read("list", object_type="notifications", detail=f"page={page.page}")
     # Rendered before the commit, which would expire the page's rows and reload each one.
     html = render_template(
         "livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread, people=people

@@ -305,6 +305,11 @@ def group_forms(w) -> dict:
             f"/members/{w.mai.id}/consents/{w.consent}/withdraw",
             {"on": field(DAY)},
         ),
+        "anonymise_member": (
+            w.coordinator,
+            f"/members/{w.lan.id}/anonymise",
+            {"confirm": field("y")},
+        ),
         "record_meeting": (w.facilitator, f"/groups/{w.group.id}/meetings/new", meeting_fields),
         "edit_meeting": (w.facilitator, f"/meetings/{w.meeting.id}/edit", meeting_fields),
     }
@@ -353,7 +358,12 @@ def grant_forms(w) -> dict:
             {"pin": field("246810"), "confirm": field("246810")},
         ),
         # Last: they end what the others need.
-        "mark_missed": (w.facilitator, f"/follow-ups/{w.follow_up}/missed", {}),
+        "mark_missed": (
+            w.facilitator,
+            f"/follow-ups/{w.follow_up}/missed",
+            {"reason": field("Không có ai ở nhà")},
+        ),
+        "undo_missed": (w.facilitator, f"/follow-ups/{w.follow_up}/missed/undo", {}),
         "close_grant": (
             w.coordinator,
             f"/grants/{w.disbursed}/close",
@@ -391,6 +401,25 @@ def account_forms(w) -> dict:
             {"code": field("HUE-2025-0001"), "pin": field("1")},
         ),
         "logout": (w.spare, "/logout", {}),
+        "account": (
+            w.coordinator,
+            "/account",
+            {"email": field("thu@example.org"), "phone": field("0912 345 678", "+84912345678")},
+        ),
+        "two_factor_settings": (w.facilitator, "/account/two-factor", {"code": field("123456")}),
+        "new_recovery_codes": (
+            w.facilitator,
+            "/account/two-factor/recovery-codes",
+            {"codes-code": field("123456")},
+        ),
+        "disable_two_factor": (
+            w.facilitator,
+            "/account/two-factor/disable",
+            {"off-code": field("123456")},
+        ),
+        "reset_two_factor": (w.admin, f"/admin/users/{w.spare.id}/two-factor", {}),
+        "login_code": (None, "/login/two-factor", {"code": field("123456")}),
+        "login_enrol": (None, "/login/two-factor/setup", {"code": field("123456")}),
     }
 
 
@@ -419,6 +448,20 @@ def query_lists(w) -> dict:
         "show_member": (w.facilitator, f"/members/{w.mai.id}", filters),
         "show_meeting": (w.facilitator, f"/meetings/{w.meeting.id}", filters),
         "show_grant": (w.coordinator, f"/grants/{w.disbursed}", filters),
+        "list_events_page": (
+            w.coordinator,
+            "/audit",
+            {
+                **filters,
+                "actor": field("admin1"),
+                "member": field("HUE-2025-0001"),
+                "action": field("view", "login"),
+                "kind": field("members"),
+                "record": field("1"),
+                "after": field("5"),
+                "before": field("5"),
+            },
+        ),
     }
 
 

@@ -306,7 +306,7 @@ def test_the_moved_member_still_sees_their_own_grant_and_next_visit(app, world, 
     login(client, member)
     client.post("/language", data={"locale": "en"})
     home = page(client, "/")
-    assert "Support received" in home
+    assert "You have received the support" in home
     assert client.get(f"/grants/{ids['paid_grant']}").status_code == 404
 
 

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select, true
 
 from accounts.models import Role, User
 from core import audit
@@ -151,22 +151,24 @@ def update_group(
     return group
 
 
-def list_facilitator_choices(province_code: int | None, selected=()) -> list[User]:
+def list_facilitator_choices(province_code: int | None = None, selected=()) -> list[User]:
     """Facilitators to offer for a group of the province: those who already help a group
     there, those who help no group yet (new staff), and those already chosen. Not every
-    facilitator of the country: a national roll-out has hundreds."""
+    facilitator of the country: a national roll-out has hundreds. Without a province,
+    every active facilitator."""
     helping = select(group_facilitators.c.user_id)
     here = helping.join(Group, Group.id == group_facilitators.c.group_id).where(
         Group.province_code == province_code
     )
+    scope = (
+        or_(User.id.in_(here), User.id.not_in(helping), User.id.in_(list(selected)))
+        if province_code is not None
+        else true()
+    )
     return list(
         db.session.scalars(
             select(User)
-            .where(
-                User.role == Role.FACILITATOR,
-                User.active,
-                or_(User.id.in_(here), User.id.not_in(helping), User.id.in_(list(selected))),
-            )
+            .where(User.role == Role.FACILITATOR, User.active, scope)
             .order_by(User.sort_key, User.id)
         )
     )

@@ -111,7 +111,7 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
     assert decide.inner_text() == "Xét duyệt"
     decide.click()
     phone.wait_for_url(f"**/grants/{grant_id}/decide")
-    assert phone.input_value("#amount") == "5000000"  # the amount requested, to start with
+    assert phone.input_value("#amount") == "5.000.000"  # the amount requested, with separators
     phone.check('input[name="decision"][value="approve"]')
     type_amount(phone, "#amount", "4.500.000")
     shoot(phone, tmp_path, "04-decide")
