@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from accounts.models import Role, User
@@ -22,6 +22,7 @@ from core.auth import require
 from core.clock import VIETNAM
 from core.db import db
 from core.forms import Form, at_most, choices
+from core.parse import WholeNumberField
 from core.places import list_provinces
 from groups.models import Group, Member, Membership
 
@@ -84,7 +85,7 @@ class AuditFilterForm(Form):
         description=_l("For example HUE-2026-0042."),
     )
     record_type = SelectField(_l("Kind of record"), validators=[Optional()])
-    record_id = IntegerField(
+    record_id = WholeNumberField(
         _l("Record number"),
         validators=[
             Optional(),
@@ -94,8 +95,10 @@ class AuditFilterForm(Form):
     action = SelectField(_l("Action"), validators=[Optional()])
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
-    before = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**62)])
-    after = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**62)])
+    # ASCII digits within an id's range (core.parse): a longer number is a form error,
+    # never an OverflowError in NumberRange.
+    before = WholeNumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    after = WholeNumberField(validators=[Optional(), NumberRange(min=0, max=MAX_ID)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
