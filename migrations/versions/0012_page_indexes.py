@@ -25,10 +25,16 @@ def upgrade():
     if postgresql:
         # Trusted since PostgreSQL 13: the database owner may create it.
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        # The operator class lives in the extension's schema, which need not be on the
+        # search path (an extension exists once per database).
+        schema = op.get_bind().exec_driver_sql(
+            "SELECT n.nspname FROM pg_extension e"
+            " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+        ).scalar()
         op.drop_index('ix_members_search_name', table_name='members')
-        op.create_index(
-            'ix_members_search_name', 'members', ['search_name'],
-            postgresql_using='gin', postgresql_ops={'search_name': 'gin_trgm_ops'},
+        op.execute(
+            'CREATE INDEX ix_members_search_name ON members'
+            f' USING gin (search_name "{schema}".gin_trgm_ops)'
         )
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_index('ix_follow_ups_grant_id', ['grant_id'], unique=False)
