@@ -90,8 +90,9 @@ def _tables(connection: sqlite3.Connection) -> list[str]:
 
 def row_counts(connection: sqlite3.Connection) -> dict[str, int]:
     """Rows in every table of an SQLite database."""
+    # The names come from the database's own sqlite_master, never from a request.
     return {
-        name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
+        name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608  # nosec B608
         for name in _tables(connection)
     }
 

@@ -54,7 +54,7 @@ class Form(FlaskForm):
     def hidden_tag(self, *fields):
         """The hidden fields, without ids: a page with several forms would repeat them."""
         chosen = [getattr(self, f) if isinstance(f, str) else f for f in fields] or list(self)
-        return Markup(  # noqa: S704 - WTForms widgets escape their values
+        return Markup(  # noqa: S704  # nosec B704 - WTForms widgets escape their values
             "\n".join(str(f(id=False)) for f in chosen if isinstance(f.widget, HiddenInput))
         )
 
