@@ -11,7 +11,6 @@ from wtforms.validators import Length
 from wtforms.widgets import HiddenInput
 
 from core import drafts
-from core.errors import DomainError
 from core.security import clean_text
 
 
@@ -81,11 +80,3 @@ def search_text(args, name: str = "q", limit: int = 60) -> str:
     """A search term from the query string, cleaned like form input and cut to size."""
     return strip_text(args.get(name, ""))[:limit]
 
-
-def show_error(form, error: DomainError) -> None:
-    """Put a domain error next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))

@@ -1,6 +1,6 @@
 """The blueprint and what its views share: loading with permission checks, form errors."""
 
-from flask import Blueprint, flash
+from flask import Blueprint
 from flask_login import current_user
 
 from accounts.models import Role
@@ -54,9 +54,3 @@ def load_meeting(meeting_id: int) -> Meeting:
     audit.note_read("view", meeting)
     return meeting
 
-
-def flash_form_errors(form) -> None:
-    """For small forms posted from another page: their errors come back as messages."""
-    for errors in form.errors.values():
-        for message in errors:
-            flash(str(message), "error")
