@@ -25,8 +25,9 @@ translations: $(STAMP)
 run: translations
 	TULUC_ENV=demo $(BIN)/flask --app app demo
 
+# Two workers (pytest-xdist): each has its own database (tests/conftest.py).
 test: translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

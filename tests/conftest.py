@@ -12,7 +12,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from accounts import services as account_services
 from accounts.models import Role
@@ -34,8 +34,12 @@ def compile_catalogs() -> None:
         if os.path.exists(po):
             with open(po, "rb") as f:
                 catalog = read_po(f, locale=lang)
-            with open(po[:-3] + ".mo", "wb") as f:
+            # Written aside and renamed: another xdist worker may be reading it.
+            mo = po[:-3] + ".mo"
+            partial = f"{mo}.{os.getpid()}"
+            with open(partial, "wb") as f:
                 write_mo(f, catalog)
+            os.replace(partial, mo)
 
 
 def reset_postgres(url: str) -> None:
@@ -44,6 +48,39 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def worker_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of this pytest-xdist worker's own, next to the one named.
+
+    Workers run at once, and every test empties the tables after itself: two workers on
+    one database would empty each other's. `test` becomes `test_gw0`, `test_gw1`….
+    """
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(
+        base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist, point TEST_DATABASE_URL at the worker's own database.
+
+    Set in the environment, so tests that read it (migrations in a schema of their own)
+    stay on the worker's database too.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if worker and url:
+        os.environ["TEST_DATABASE_URL"] = worker_database(url, worker)
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,15 @@
 """Every form and every query-string filter, driven by generated input (Hypothesis).
 
-Each target gets EXAMPLES generated requests (200 in CI): NUL bytes, lone surrogates,
+Each target gets EXAMPLES generated requests (100 by default): NUL bytes, lone surrogates,
 superscript and other non-ASCII digits, 10,000-character strings, right-to-left text and
 emoji, negative and huge numbers, dates from year 1 to 9999, fields missing or repeated,
 stray attendance fields. Whatever comes in: no 5xx, and on any answer that is not a
 redirect (a form error, a 4xx) not one row more or less in any table.
 
-Each group of targets shares one small world and one browser per role, so the run stays
-short; test_every_form_and_list_is_a_target fails when a route is added without a target.
-Set TULUC_FUZZ_EXAMPLES to change the number of inputs per target.
+Each target is a test of its own on one small world, so pytest-xdist spreads them;
+test_every_form_and_list_is_a_target fails when a route is added without a target.
+TULUC_FUZZ_EXAMPLES sets the number of inputs per target: 100 by default (the suite and
+CI), more for a long run (bench/README.md, "Long fuzzing").
 """
 
 import functools
@@ -29,7 +30,7 @@ from core.db import db
 from tests.conftest import HUE, PASSWORD, login
 from tests.livelihoods.grant_fixtures import build_world, follow_up_ids, make_grant, tranche_ids
 
-EXAMPLES = int(os.environ.get("TULUC_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("TULUC_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -466,9 +467,6 @@ def query_lists(w) -> dict:
 
 
 def fuzz(app, w, targets: dict, method: str) -> None:
-    for user, _url, _fields in targets.values():
-        if user is not None:
-            w.as_(user)  # before the login targets' failures throttle this address
     for name, (user, url, fields) in targets.items():
         client = w.as_(user) if user is not None else app.test_client()
         # A failed login is counted and audited by design (throttling, the audit log).
@@ -480,24 +478,17 @@ def fuzz(app, w, targets: dict, method: str) -> None:
             raise
 
 
-def test_group_member_and_meeting_forms(app, world):
-    fuzz(app, world, group_forms(world), "POST")
+TARGET_SETS = (
+    (group_forms, "POST"),
+    (grant_forms, "POST"),
+    (account_forms, "POST"),
+    (query_lists, "GET"),
+)
 
 
-def test_grant_forms(app, world):
-    fuzz(app, world, grant_forms(world), "POST")
-
-
-def test_account_forms(app, world):
-    fuzz(app, world, account_forms(world), "POST")
-
-
-def test_lists_and_pages_with_filters(app, world):
-    fuzz(app, world, query_lists(world), "GET")
-
-
-def test_every_form_and_list_is_a_target(app):
-    w = SimpleNamespace(
+def placeholder_world() -> SimpleNamespace:
+    """Enough of a world to name the targets (ids are not looked up)."""
+    return SimpleNamespace(
         **{k: SimpleNamespace(id=1, commune_code=1) for k in ("group", "mai", "lan", "meeting")},
         **dict.fromkeys(
             ("facilitator", "coordinator", "admin", "other_facilitator", "spare", "other_group"),
@@ -511,12 +502,24 @@ def test_every_form_and_list_is_a_target(app):
         tranche=1,
         consent=1,
     )
-    covered = {
-        *group_forms(w),
-        *grant_forms(w),
-        *account_forms(w),
-        *query_lists(w),
-    }
+
+
+def targets():
+    """One test per target, so that pytest-xdist spreads them over its workers."""
+    w = placeholder_world()
+    for build, method in TARGET_SETS:
+        for name in build(w):
+            yield pytest.param(build, method, name, id=name)
+
+
+@pytest.mark.parametrize(("build", "method", "name"), list(targets()))
+def test_generated_input_writes_nothing_and_never_fails(app, world, build, method, name):
+    fuzz(app, world, {name: build(world)[name]}, method)
+
+
+def test_every_form_and_list_is_a_target(app):
+    w = placeholder_world()
+    covered = {name for build, _method in TARGET_SETS for name in build(w)}
     endpoints = {
         rule.endpoint.split(".")[-1]
         for rule in app.url_map.iter_rules()
