@@ -6,7 +6,7 @@ from demo.data import DEMO_PASSWORD
 from tests.conftest import login
 
 
-def test_demo_loads_once_and_keeps_data_when_run_again(app, runner):
+def test_demo_loads_once_keeps_data_when_run_again_and_each_role_logs_in(app, runner):
     first = runner.invoke(args=["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "admin" in first.output and DEMO_PASSWORD in first.output
@@ -17,10 +17,7 @@ def test_demo_loads_once_and_keeps_data_when_run_again(app, runner):
     assert "0 users created" in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == users
-
-
-def test_demo_logins_work_for_each_role(app, runner):
-    runner.invoke(args=["demo", "--no-serve"])
+    # One load serves both checks: the demo is the slowest fixture of the suite.
     for username, role in (
         ("admin", Role.ADMIN),
         ("coordinator", Role.COORDINATOR),
