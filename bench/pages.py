@@ -237,11 +237,15 @@ def get_rules(app) -> list:
     return sorted(rules, key=lambda r: r.rule)
 
 
-def last_page(html: str) -> int | None:
-    """The page count shown by the pager ("Page 1 of 12", "Trang 1/12", …)."""
+def last_page(html: str) -> int | str | None:
+    """The page count shown by the pager ("Page 1 of 12", "Trang 1/12", …), or the URL of
+    the "Last" link of a keyset pager (core.keyset), which has no page numbers."""
     pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
     if not pager:
         return None
+    last = re.search(r'<a href="([^"]+)" rel="last"', pager.group(0))
+    if last:
+        return last.group(1).replace("&amp;", "&")
     text = pager.group(0).split("<span>")[-1]
     numbers = [int(n.replace(".", "").replace(",", "")) for n in re.findall(r"\d[\d.,]*", text)]
     return max(numbers) if numbers else None
@@ -319,7 +323,9 @@ class Bench:
             if response.status_code != 200:
                 continue
             n = last_page(response.get_data(as_text=True))
-            if n and n > 1:
+            if isinstance(n, str):  # a keyset list: its "Last" link
+                out.append((f"GET {base}?page=<last>", n))
+            elif n and n > 1:
                 out.append((f"GET {base}?page=<last>", f"{base}?page={n}"))
         return out
 
