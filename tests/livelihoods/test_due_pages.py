@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import insert
 
 from accounts.models import Role
@@ -80,3 +81,33 @@ def test_the_count_stops_at_the_cap(app, client, login_as, make_group, make_memb
     page = client.get("/due").get_data(as_text=True)
     assert len(re.findall(r'href="/follow-ups/(\d+)/visit"', page)) == 5  # all listed
     assert "Hơn 3 lần thăm" in page  # the cap, said so
+
+
+@pytest.mark.parametrize(("n", "expected"), [(2, "2"), (3, "2+")])
+def test_coordinator_home_counts_stop_at_the_cap(
+    app, client, login_as, make_group, make_member, monkeypatch, n, expected
+):
+    from reports import views as home_views
+
+    monkeypatch.setattr(home_views, "HOME_COUNT_CAP", 2)
+    login_as(Role.COORDINATOR, provinces=(HUE,))
+    member = make_member(make_group(HUE))
+    with app.app_context():
+        db.session.execute(
+            insert(FollowUp),
+            [
+                dict(
+                    kind=FollowUpKind.HOME_VISIT,
+                    source_key=f"home:{member.id}:{i}",
+                    member_id=member.id,
+                    source_on=today() - timedelta(days=30 + i),
+                    due_on=today() - timedelta(days=20 + i),
+                    status=FollowUpStatus.SCHEDULED,
+                )
+                for i in range(n)
+            ],
+        )
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    late = re.search(r"<strong>([^<]+)</strong> <a href=\"/due\">", home).group(1)
+    assert late == expected
