@@ -36,7 +36,7 @@ from bench.requests import bench_config, check_local, reset_postgres
 from bench.sweep import LARGE, Builder, execute_many, utc
 from core.clock import today as today_in_vietnam
 from core.db import db
-from groups.models import Gender, Group, Member, group_facilitators
+from groups.models import Gender, Group, Member, Membership, group_facilitators
 from livelihoods import services as grant_services
 from livelihoods.models import (
     Activity,
@@ -88,6 +88,7 @@ class NationalBuilder(Builder):
         self._timelines()
         self._settle()
         self._logins()
+        self._leavers()
         self._settle()
         self._analyze()
 
@@ -287,6 +288,27 @@ class NationalBuilder(Builder):
         self.summary["regional groups"] = db.session.scalar(
             select(func.count()).where(Group.province_code.in_(regional))
         )
+
+    def _leavers(self) -> None:
+        """One member in fifty (without a grant) left their group a month or more ago:
+        the lists of members who left are not empty."""
+        rng = self.rng
+        have = set(db.session.scalars(select(Grant.member_id)))
+        login = db.session.scalar(select(Member.id).where(Member.code == self.member_code))
+        free = sorted(m for m in self.where if m not in have and m != login)
+        leavers = sorted(rng.sample(free, min(len(free), len(self.where) // 50)))
+        for day_offset in range(30, 300, 30):
+            chunk = leavers[day_offset // 30 - 1 :: 9]
+            if chunk:
+                db.session.execute(
+                    update(Membership)
+                    .where(Membership.member_id.in_(chunk), Membership.left_on.is_(None))
+                    .values(
+                        left_on=self.day - timedelta(days=day_offset),
+                        left_reason="Đi làm ăn xa",
+                    )
+                )
+        self.summary["members who left"] = len(leavers)
 
     def _analyze(self) -> None:
         """Statistics for the planner, as the app keeps them after migrations."""

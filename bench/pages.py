@@ -31,7 +31,7 @@ from html.parser import HTMLParser
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, exists, select, update
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -41,7 +41,7 @@ from bench.sweep import StatementLog
 from core.db import db
 from groups.models import Group, Meeting, Membership
 from groups.services.scope import member_in_scope
-from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Tranche
+from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Tranche, Visit
 
 ROLES = ("admin", "coordinator", "coordinator-region", "facilitator", "member")
 STAFF_TARGET = {"facilitator": 5.0, "member": 5.0}  # × healthz; others 10
@@ -173,11 +173,14 @@ class Scope:
             group = next(iter(groups), None)
             if group is None:
                 return {}
+            # Members with a visit first: the same shape of profile at both scales (a
+            # profile with visits loads their follow-ups and visitors, two statements).
+            visited = exists().where(Visit.member_id == Membership.member_id)
             members = list(
                 db.session.scalars(
                     select(Membership.member_id)
                     .where(Membership.group_id == group, Membership.left_on.is_(None))
-                    .order_by(Membership.member_id)
+                    .order_by(visited.desc(), Membership.member_id)
                     .limit(3)
                 )
             )
@@ -237,11 +240,15 @@ def get_rules(app) -> list:
     return sorted(rules, key=lambda r: r.rule)
 
 
-def last_page(html: str) -> int | None:
-    """The page count shown by the pager ("Page 1 of 12", "Trang 1/12", …)."""
+def last_page(html: str) -> int | str | None:
+    """The page count shown by the pager ("Page 1 of 12", "Trang 1/12", …), or the URL of
+    the "Last" link of a keyset pager (core.keyset), which has no page numbers."""
     pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
     if not pager:
         return None
+    last = re.search(r'<a href="([^"]+)" rel="last"', pager.group(0))
+    if last:
+        return last.group(1).replace("&amp;", "&")
     text = pager.group(0).split("<span>")[-1]
     numbers = [int(n.replace(".", "").replace(",", "")) for n in re.findall(r"\d[\d.,]*", text)]
     return max(numbers) if numbers else None
@@ -319,7 +326,9 @@ class Bench:
             if response.status_code != 200:
                 continue
             n = last_page(response.get_data(as_text=True))
-            if n and n > 1:
+            if isinstance(n, str):  # a keyset list: its "Last" link
+                out.append((f"GET {base}?page=<last>", n))
+            elif n and n > 1:
                 out.append((f"GET {base}?page=<last>", f"{base}?page={n}"))
         return out
 
@@ -393,17 +402,28 @@ class Bench:
                     .where(Grant.id == disbursed)
                     .values(amount_approved=Grant.amount_approved + 10_000_000)
                 )
-            visits = list(
-                db.session.scalars(
-                    select(FollowUp.id)
-                    .where(
-                        FollowUp.status == FollowUpStatus.SCHEDULED,
-                        FollowUp.due_on <= day,
-                        member_in_scope(fac_user, FollowUp.member_id),
+            # The facilitator's visits due by the day; if their four groups have too few
+            # for every round, the coordinator's (who may record visits too).
+            visitor, visitor_role = fac, "facilitator"
+            for user, client, role in (
+                (fac_user, fac, "facilitator"),
+                (coord_user, coord, "coordinator"),
+            ):
+                visits = list(
+                    db.session.scalars(
+                        select(FollowUp.id)
+                        .where(
+                            FollowUp.status == FollowUpStatus.SCHEDULED,
+                            FollowUp.due_on <= day,
+                            member_in_scope(user, FollowUp.member_id),
+                        )
+                        .order_by(FollowUp.id)
+                        .limit(self.warmup + self.runs)
                     )
-                    .limit(self.warmup + self.runs)
                 )
-            )
+                visitor, visitor_role = client, role
+                if len(visits) >= self.warmup + self.runs:
+                    break
             taken = set(
                 db.session.scalars(select(Meeting.held_on).where(Meeting.group_id == group))
             )
@@ -442,9 +462,9 @@ class Bench:
         def visit():
             follow_up = next(visit_ids)
             url = f"/follow-ups/{follow_up}/visit"
-            data = form_of(fac.get(url).get_data(as_text=True), url)
+            data = form_of(visitor.get(url).get_data(as_text=True), url)
             data.update(visited_on=day.isoformat(), notes="Bán được 30 con gà")
-            return fac, url, data
+            return visitor, url, data
 
         if group:
             posts.append(("POST record a meeting", "facilitator", meeting))
@@ -453,7 +473,7 @@ class Bench:
         if disbursed:
             posts.append(("POST record a tranche", "coordinator", tranche))
         if len(visits) >= self.warmup + self.runs:
-            posts.append(("POST record a visit", "facilitator", visit))
+            posts.append(("POST record a visit", visitor_role, visit))
         healthz, samples, counts, status = [], {}, {}, {}
         for i in range(self.warmup + self.runs):
             for label, _role, make in posts:

@@ -8,10 +8,18 @@ builds a LARGE, national data set (34 provinces, 20,000 disbursed grants, 80,000
 follow-ups) in a fresh database and does the same. Prints one table. A job whose
 statement count differs between the sizes runs a statement per row somewhere (see
 bench/README.md).
+
+    .venv/bin/python -m bench.sweep --scale-a 0.1 --scale-b 1 [--database-url …]
+
+does the same on the national data set of bench.dataset at the two scales (on SQLite a copy
+of the file bench.pages keeps, built first if missing), for the data set's day, and checks
+the daily sweep's targets: statements constant, time per follow-up processed (reminders and
+home visits created) growing at most 1.5×, peak memory growing by less than 20 MB.
 """
 
 import argparse
 import math
+import os
 import random
 import re
 import signal
@@ -596,6 +604,16 @@ class Run:
     notifications: int = 0
     home_visits: int = 0
     returned: dict = field(default_factory=dict)
+    peak_mb: float | None = None  # the process's peak resident memory above its start
+
+    @property
+    def processed(self) -> int:
+        """Follow-ups the job acted on: reminders, escalations or digests, home visits."""
+        return self.notifications + self.home_visits
+
+    @property
+    def ms_per_processed(self) -> float | None:
+        return self.seconds * 1000 / self.processed if self.processed else None
 
     @property
     def skipped(self) -> bool:
@@ -613,17 +631,47 @@ def table_counts() -> tuple[int, int, int]:
     return follow_ups, home, notifications
 
 
+def _status_kib(name: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_memory() -> int | None:
+    """Reset the process's peak resident memory (Linux: clear_refs 5) and return the
+    resident memory now in KiB; None where that cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return None
+    return _status_kib("VmRSS")
+
+
+def peak_memory_mb(start_kib: int | None) -> float | None:
+    peak = _status_kib("VmHWM")
+    return None if start_kib is None or peak is None else max(0, peak - start_kib) / 1024
+
+
 def run_job(app, log: StatementLog, job, label: str, size: Size, day: date) -> Run:
-    """As core.scheduler.run_job does: an app context, the job, a commit."""
+    """As core.scheduler.run_job does: an app context, the job, a commit. Peak memory is
+    the process's resident high-water mark during the run, above where it started."""
     with app.app_context():
         before = table_counts()
         db.session.remove()
     with app.app_context():
         log.reset()
+        start_kib = reset_peak_memory()
         started = time.perf_counter()
         returned = job(today=day)
         db.session.commit()
         seconds = time.perf_counter() - started
+        peak_mb = peak_memory_mb(start_kib)
         statements = list(log.statements)
         db.session.remove()
     with app.app_context():
@@ -638,6 +686,7 @@ def run_job(app, log: StatementLog, job, label: str, size: Size, day: date) -> R
         notifications=after[2] - before[2],
         home_visits=after[1] - before[1],
         returned=returned,
+        peak_mb=peak_mb,
     )
 
 
@@ -665,13 +714,16 @@ def rate(n: int, run: Run) -> str:
 
 def print_table(runs: list[Run], coordinators: dict[str, int]) -> None:
     width = max(len(r.job) for r in runs)
+    sw = max(5, *(len(r.size) for r in runs))
     print(
-        f"{'job':<{width}} | size  | statements | seconds | follow-ups/s | "
-        "notifications created | notifications/s | home visits created"
+        f"{'job':<{width}} | {'size':<{sw}} | statements | seconds | follow-ups/s | "
+        "notifications created | notifications/s | home visits created | ms per processed "
+        "| peak MB"
     )
     print(
-        f"{'-' * width}-|-------|------------|---------|--------------|-"
-        "----------------------|-----------------|--------------------"
+        f"{'-' * width}-|-{'-' * sw}-|------------|---------|--------------|-"
+        "----------------------|-----------------|---------------------|------------------"
+        "|--------"
     )
     labels = list(dict.fromkeys(r.job for r in runs))
     by = {(r.job, r.size): r for r in runs}
@@ -679,10 +731,13 @@ def print_table(runs: list[Run], coordinators: dict[str, int]) -> None:
     for label in labels:
         for size in sizes:
             r = by[label, size]
+            per = "-" if r.ms_per_processed is None else f"{r.ms_per_processed:.4f}"
+            peak = "-" if r.peak_mb is None else f"{r.peak_mb:.1f}"
             print(
-                f"{label:<{width}} | {size:<5} | {r.count:>10} | {r.seconds:7.3f} | "
+                f"{label:<{width}} | {size:<{sw}} | {r.count:>10} | {r.seconds:7.3f} | "
                 f"{rate(r.follow_ups, r):>12} | {r.notifications:>21,} | "
-                f"{rate(r.notifications, r):>15} | {r.home_visits:>19,}"
+                f"{rate(r.notifications, r):>15} | {r.home_visits:>19,} | {per:>16} "
+                f"| {peak:>6}"
             )
     print()
     small, large = sizes
@@ -706,6 +761,24 @@ def print_table(runs: list[Run], coordinators: dict[str, int]) -> None:
                 "digest INSERT per coordinator (notify.notify in a loop). It grows with "
                 "coordinators, not with follow-ups or groups."
             )
+    print(f"\nTargets for daily_sweep, {small} -> {large}:")
+    a, b = by["daily_sweep", small], by["daily_sweep", large]
+    verdicts = ["statements constant" if a.count == b.count else "statements GROW (missed)"]
+    if a.ms_per_processed and b.ms_per_processed:
+        growth = b.ms_per_processed / a.ms_per_processed
+        verdicts.append(
+            f"time per follow-up processed {a.ms_per_processed:.4f} -> "
+            f"{b.ms_per_processed:.4f} ms, ×{growth:.2f} "
+            + ("(≤ 1.5: ok)" if growth <= 1.5 else "(> 1.5: missed)")
+        )
+    if a.peak_mb is not None and b.peak_mb is not None:
+        more = b.peak_mb - a.peak_mb
+        verdicts.append(
+            f"peak memory {a.peak_mb:.1f} -> {b.peak_mb:.1f} MB, +{more:.1f} MB "
+            + ("(< 20: ok)" if more < 20 else "(≥ 20: missed)")
+        )
+    for verdict in verdicts:
+        print(f"  {verdict}")
     print("\nWhat each job returned, against the rows counted in the tables:")
     for r in runs:
         if r.skipped:
@@ -735,6 +808,54 @@ def print_sql(runs: list[Run]) -> None:
             print(f"  {len(times):>3} × {sum(times) * 1000:9.1f} ms  {shape(sql)[:160]}")
 
 
+NATIONAL_DAY = date(2026, 11, 30)  # bench.pages' day: its data sets are reused
+
+
+def sizes_name(scale: float) -> str:
+    return f"scale {scale:g}"
+
+
+def app_engine(app):
+    with app.app_context():
+        return db.engine
+
+
+def national(scale: float, args, tmp: str, day: date):
+    """The national data set at `scale` for the jobs: (url, size, coordinators). On SQLite
+    a copy of bench.pages' kept file (built there first if missing); on PostgreSQL built."""
+    import sqlite3
+
+    from bench import dataset
+    from bench.pages import at_head
+
+    if args.database_url:
+        url = dataset.prepare(args.database_url, None)
+        dataset.build(scale, url, tmp, day=day)
+    else:
+        os.makedirs(args.data_dir, exist_ok=True)
+        kept = os.path.join(args.data_dir, f"national-{scale:g}-{day}.sqlite3")
+        if not (os.path.exists(kept) and at_head("sqlite:///" + kept)):
+            dataset.build(scale, dataset.prepare(None, kept), args.data_dir, day=day)
+        path = os.path.join(tmp, f"national-{scale:g}.sqlite3")
+        source, copy = sqlite3.connect(kept), sqlite3.connect(path)
+        with copy:
+            source.backup(copy)
+        source.close()
+        copy.close()
+        url = "sqlite:///" + path
+    app = create_app(bench_config(url, tmp))
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count(func.distinct(user_provinces.c.user_id)))
+        )
+        size = SimpleNamespace(name=sizes_name(scale))
+        follow_ups = db.session.scalar(select(func.count()).select_from(FollowUp))
+        db.session.remove()
+        db.engine.dispose()
+    print(f"{size.name}: {follow_ups:,} follow-ups, {count} coordinators", flush=True)
+    return url, size, count
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.sweep",
@@ -751,12 +872,32 @@ def main(argv=None) -> int:
         type=date.fromisoformat,
         help="the day the jobs run for, YYYY-MM-DD (default: today in Viet Nam)",
     )
-    parser.add_argument("--timeout", type=int, default=480, help="give up after so many seconds")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        help="give up after so many seconds (480; 3,600 with --scale-a/--scale-b)",
+    )
     parser.add_argument(
         "--sql", action="store_true", help="also print every run's statements with their times"
     )
+    parser.add_argument(
+        "--scale-a",
+        type=float,
+        help="with --scale-b: the national data set of bench.dataset at these two scales "
+        "(e.g. 0.1 and 1) instead of SMALL and LARGE",
+    )
+    parser.add_argument("--scale-b", type=float)
+    parser.add_argument(
+        "--data-dir",
+        default=os.path.join(tempfile.gettempdir(), "tuluc-national"),
+        help="SQLite national data sets kept by bench.pages: copied, not changed",
+    )
     args = parser.parse_args(argv)
+    if (args.scale_a is None) != (args.scale_b is None):
+        parser.error("--scale-a and --scale-b go together")
     day = args.day or today_in_vietnam()
+    if args.timeout is None:
+        args.timeout = 480 if args.scale_a is None else 3600
 
     def give_up(signum, frame):
         raise SystemExit(f"bench: gave up after {args.timeout} s")
@@ -769,7 +910,21 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="tuluc-bench-") as tmp:
         if args.database_url:
             check_local(args.database_url)
-        for size in (SMALL, LARGE):
+        sizes = (SMALL, LARGE)
+        if args.scale_a is not None:
+            day = args.day or NATIONAL_DAY
+            sizes = (args.scale_a, args.scale_b)
+        for size in sizes:
+            if isinstance(size, float):
+                url, size, count = national(size, args, tmp, day)
+                app = create_app(bench_config(url, tmp))
+                coordinators[size.name] = count
+                if size.name == sizes_name(sizes[0]):
+                    print(f"database: {url.split(':')[0]}; jobs run for {day.isoformat()}")
+                log = StatementLog(app_engine(app))
+                runs += measure(app, log, size, day)
+                app_engine(app).dispose()
+                continue
             if args.database_url:
                 reset_postgres(args.database_url)
                 url = args.database_url
@@ -792,7 +947,8 @@ def main(argv=None) -> int:
             engine.dispose()
     print()
     order = list(dict.fromkeys(r.job for r in runs))
-    runs.sort(key=lambda r: (order.index(r.job), r.size != SMALL.name))
+    first = SMALL.name if args.scale_a is None else sizes_name(args.scale_a)
+    runs.sort(key=lambda r: (order.index(r.job), r.size != first))
     print_table(runs, coordinators)
     if args.sql:
         print_sql(runs)

@@ -67,6 +67,8 @@ group_facilitators = Table(
     db.metadata,
     Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # A facilitator's groups (the primary key starts with the group).
+    Index("ix_group_facilitators_user_id_group_id", "user_id", "group_id"),
 )
 
 
@@ -323,6 +325,13 @@ class Membership(db.Model):
             postgresql_where=text("left_on IS NULL"),
         ),
         Index("ix_memberships_member_id", "member_id"),
+        # Members who left a group (the member list's status=left): few, so partial.
+        Index(
+            "ix_memberships_left_member_id",
+            "member_id",
+            sqlite_where=text("left_on IS NOT NULL"),
+            postgresql_where=text("left_on IS NOT NULL"),
+        ),
     )
 
     def covers(self, day: date) -> bool:

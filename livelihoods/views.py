@@ -11,6 +11,7 @@ from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
 from core.drafts import is_first_view
+from core.keyset import count_up_to, keyset_page
 from core.notify import Notification, render
 from core.saving import saving
 from core.urls import paginate
@@ -51,10 +52,10 @@ def list_grants():
     stmt = services.visible_grants(current_user).options(*services.member_card(Grant.member))
     if status:
         stmt = stmt.where(Grant.status == status)
-    stmt = stmt.order_by(Grant.created_at.desc(), Grant.id.desc())
-    page = paginate(stmt)
+    # Newest first, by the index ix_grants_created_at_id; any page costs what the first does.
+    page = keyset_page(stmt, (Grant.created_at, Grant.id), descending=True)
     if page.items:  # names are shown beside the codes
-        audit.note_read("list", object_type="grants", detail=f"page={page.page}")
+        audit.note_read("list", object_type="grants", detail=f"from={page.items[0].id}")
     return render_template(
         "livelihoods/list.html", page=page, status=status, statuses=list(GrantStatus)
     )
@@ -316,6 +317,7 @@ def undo_missed(follow_up_id: int):
 
 
 DUE_PER_PAGE = 50  # a printed page or two
+DUE_COUNT_CAP = 500
 
 
 @bp.get("/due")
@@ -330,12 +332,19 @@ def due():
     else:
         until = day
         stmt = services.list_due(current_user, until=day, overdue_only_before=day)
-    # Every visit is listed, page by page; a long list is never cut silently.
-    page = paginate(stmt, per_page=DUE_PER_PAGE)
+    # Every visit is listed, page by page (keyset: page 80 costs what page 1 does); a
+    # long list is never cut silently, and its count says "500+" past DUE_COUNT_CAP.
+    total = count_up_to(stmt, DUE_COUNT_CAP)
+    page = keyset_page(stmt, (FollowUp.due_on, FollowUp.id), per_page=DUE_PER_PAGE)
     if page.items:  # names are shown beside the codes
-        audit.note_read("list", object_type="follow_ups", detail=f"page={page.page}")
+        audit.note_read("list", object_type="follow_ups", detail=f"from={page.items[0].id}")
     return render_template(
-        "livelihoods/due.html", page=page, follow_ups=page.items, today=day, until=until
+        "livelihoods/due.html",
+        page=page,
+        total=total,
+        follow_ups=page.items,
+        today=day,
+        until=until,
     )
 
 

@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from core import audit
 from core.clock import today
 from core.db import db
+from core.keyset import count_up_to
 from groups.models import Group, GroupStatus, Member
 from groups.services import figures
 from groups.services.groups import is_overdue, list_groups, next_meeting_on, visible_groups
@@ -32,6 +33,11 @@ def group_overview(groups):
 
 def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+# The coordinator's counts stop here ("99+"): past it, the number is no longer read to
+# decide anything, and counting a whole region's rows grows with the region.
+HOME_COUNT_CAP = 99
 
 
 @bp.get("/")
@@ -80,7 +86,8 @@ OVERDUE_SHOWN = 10
 def coordinator_home():
     """Counts for the coordinator's provinces and the groups most overdue for a meeting.
 
-    Everything is counted in SQL, so the page costs the same for 10 groups or 1,000."""
+    Everything is counted in SQL, each count up to HOME_COUNT_CAP rows, so the page does
+    not read a whole region's visits and grants."""
     day = today()
     not_closed = visible_groups(current_user).where(Group.status != GroupStatus.CLOSED)
     overdue = list_groups(current_user, overdue_on=day)
@@ -88,15 +95,20 @@ def coordinator_home():
         "reports/home_coordinator.html",
         provinces=current_user.provinces,
         open_groups=count(not_closed),
-        overdue_count=count(overdue),
+        overdue_count=count_up_to(overdue, HOME_COUNT_CAP),
         overdue=db.session.scalars(
             overdue.options(selectinload(Group.commune), selectinload(Group.facilitators))
             .order_by(None)
             .order_by(Group.code)
             .limit(OVERDUE_SHOWN)
         ).all(),
-        late_visits=count(list_due(current_user, until=day, overdue_only_before=day)),
-        waiting=count(visible_grants(current_user).where(Grant.status == GrantStatus.SUBMITTED)),
+        late_visits=count_up_to(
+            list_due(current_user, until=day, overdue_only_before=day), HOME_COUNT_CAP
+        ),
+        waiting=count_up_to(
+            visible_grants(current_user).where(Grant.status == GrantStatus.SUBMITTED),
+            HOME_COUNT_CAP,
+        ),
     )
 
 

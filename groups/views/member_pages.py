@@ -13,10 +13,10 @@ from core.db import db
 from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import choices, search_text
+from core.keyset import keyset_page
 from core.parse import PLACE_CODE_MAX, int_arg
 from core.places import list_communes
 from core.saving import saving
-from core.urls import paginate
 from groups import forms
 from groups.models import (
     Consent,
@@ -56,7 +56,7 @@ def list_members():
         category=category,
         status=status,
     )
-    page = paginate(stmt)
+    page = keyset_page(stmt, member_services.MEMBER_ORDER)
     if page.items:  # names are shown
         # A list's province: the one filtered on, else its group's; else none (admins).
         audit.note_read(
@@ -64,7 +64,7 @@ def list_members():
             object_type="members",
             group_id=group_id,
             province_code=province_code,
-            detail=f"page={page.page}",
+            detail=f"from={page.items[0].id}",
         )
     groups = group_services.group_choices(current_user, province_code, commune_code)
     if group_id and all(g.id != group_id for g in groups):

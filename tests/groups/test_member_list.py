@@ -1,5 +1,6 @@
 """The members list: search ignoring case and diacritics, Vietnamese order, filters."""
 
+import re
 from datetime import date
 
 import pytest
@@ -135,3 +136,58 @@ def test_groups_list_searches_by_code_and_name(client, people):
     assert "Nhóm Thôn Đông" in page and "Nhóm Thôn Tây" not in page
     page = client.get("/groups?q=Tây").get_data(as_text=True)
     assert "Nhóm Thôn Tây" in page and "Nhóm Thôn Đông" not in page
+
+
+def _names(page: str) -> list[str]:
+    return re.findall(r"<strong>([^<]+)</strong></a>", results(page))
+
+
+def _links(page: str) -> dict[str, str]:
+    return {
+        rel: href.replace("&amp;", "&")
+        for href, rel in re.findall(r'<a href="([^"]+)" rel="(\w+)"', page)
+    }
+
+
+def test_pages_walk_the_list_by_keyset_both_ways_keeping_filters(app, client, people):
+    """Next from each page until the end, then Previous back: every member once, in
+    order, the search and status kept in every link; no page number, no OFFSET."""
+    app.config["PER_PAGE"] = 2
+    east, _west, _p = people
+    query = "q=thi&status=all"
+    names, url, pages = [], f"/members?{query}", []
+    while url:
+        page = listed(client, url.split("?", 1)[1])
+        pages.append(page)
+        names += _names(page)
+        url = _links(page).get("next")
+        if url:
+            assert "q=thi" in url and "status=all" in url and "page=" not in url
+    assert len(pages) == 2
+    assert len(names) == len(set(names)) == 3  # Lan, Ánh (Lê Thị), Hoa (left): once each
+    assert "Phạm Anh" not in names
+    # The last page is the list's last full page; Previous from it gives what is before.
+    last = listed(client, f"{query}&last=1")
+    assert _names(last) == names[-2:]
+    assert "next" not in _links(last) and "last" not in _links(last)
+    back = listed(client, _links(last)["prev"].split("?", 1)[1])
+    assert _names(back) == names[:1]
+    assert "next" in _links(back) and "prev" not in _links(back)
+
+
+def test_a_cursor_outside_the_scope_only_positions_the_page(
+    app, client, login_as, make_group, make_member
+):
+    """A facilitator given the id of a member of another group in ?after= sees only
+    members of their own groups."""
+    from tests.conftest import HUE
+
+    fac = login_as(Role.FACILITATOR)
+    mine = make_group(HUE, facilitators=[fac])
+    other = make_group(HUE)
+    make_member(mine, full_name="Nguyễn Thị Bích")
+    stranger = make_member(other, full_name="Hồ Thị An")
+    for cursor in (f"after={stranger.id}", f"before={stranger.id}", "after=99999", "last=1"):
+        page = listed(client, cursor)
+        assert "Hồ Thị An" not in page, cursor
+    assert "Nguyễn Thị Bích" in listed(client, f"after={stranger.id}")
