@@ -73,6 +73,7 @@ class Scope:
     province_code: int | None = None
     commune_code: int | None = None
     group_id: int | None = None
+    provinces: tuple[int, ...] = ()  # a set of provinces (the donor report)
 
     def group_ids(self):
         """select(Group.id) of the groups in scope: never wider than the user may see."""
@@ -83,6 +84,8 @@ class Scope:
             stmt = stmt.where(Group.commune_code == self.commune_code)
         if self.group_id is not None:
             stmt = stmt.where(Group.id == self.group_id)
+        if self.provinces:
+            stmt = stmt.where(Group.province_code.in_(self.provinces))
         return stmt
 
     def member_ids(self):
