@@ -170,4 +170,4 @@ def format_share(value) -> str:
 bp.add_app_template_global(period_url, "period_url")
 bp.add_app_template_filter(format_share, "share")
 
-from reports import review  # noqa: E402,F401  (its views are on this blueprint)
+from reports import donor, review  # noqa: E402,F401  (their views are on this blueprint)

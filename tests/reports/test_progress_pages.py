@@ -157,3 +157,23 @@ def test_pages_are_in_vietnamese_by_default(client, world):
     login(client, world.coordinator)
     html = client.get(f"/progress?{MARCH}").get_data(as_text=True)
     assert "Tiến độ" in html
+
+
+def test_donor_report_hides_small_counts_and_their_complements(client, world):
+    login(client, world.coordinator)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/progress/donor?{MARCH}")
+    html = text(page)
+    assert page.status_code == 200
+    assert "Members in a group</td><td>6</td>" in html
+    assert "Joined</td><td>&lt;5</td>" in html
+    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden too.
+    assert "Category 2</td><td>&lt;5</td>" in html
+    assert world.members.m2.code not in html and "Trần Thị Mai" not in html
+    assert client.get(f"/progress/donor?province={NGHE_AN}").status_code == 403
+    assert client.get(f"/progress/donor?province={HUE}").status_code == 200
+
+
+def test_facilitators_have_no_donor_report(client, world):
+    login(client, world.facilitator)
+    assert client.get("/progress/donor").status_code == 403
