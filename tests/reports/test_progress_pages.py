@@ -177,3 +177,24 @@ def test_donor_report_hides_small_counts_and_their_complements(client, world):
 def test_facilitators_have_no_donor_report(client, world):
     login(client, world.facilitator)
     assert client.get("/progress/donor").status_code == 403
+
+
+def test_demo_coordinator_sees_progress_in_vietnamese_and_drills_into_a_group(app, runner):
+    from demo.data import DEMO_PASSWORD
+
+    runner.invoke(args=["demo", "--no-serve"])
+    client = app.test_client()
+    login(client, type("U", (), {"username": "coordinator", "password": DEMO_PASSWORD}))
+    assert "Tiến độ" in client.get("/").get_data(as_text=True)  # linked from the home page
+    page = text(client.get("/progress"))
+    assert "Tiến độ: Tỉnh/thành phố của tôi" in page
+    groups = int(re.search(r"<strong>(\d+)</strong> nhóm đang hoạt động", page).group(1))
+    assert groups > 0
+    province = re.search(r'href="(/progress\?province=\d+[^"]*)"', page).group(1)
+    commune_page = text(client.get(province.replace("&amp;", "&")))
+    commune = re.search(r'href="(/progress\?commune=\d+[^"]*)"', commune_page).group(1)
+    group_page = text(client.get(commune.replace("&amp;", "&")))
+    group = re.search(r'href="(/progress\?group=\d+[^"]*)"', group_page).group(1)
+    drilled = client.get(group.replace("&amp;", "&"))
+    assert drilled.status_code == 200
+    assert "Thành viên hiện nay" in text(drilled)
