@@ -27,9 +27,11 @@ class Bar:
 
 
 def attendance_by_month(
-    scope: Scope, period: Period, months: int = 12
+    scope: Scope, period: Period, months: int = 6
 ) -> list[tuple[date, int, int]]:
-    """(first day of month, present, marks) for the 12 months ending with the period's last."""
+    """(first day of month, present, marks) for the 6 months ending with the period's last:
+    six columns stay readable on a 360 px screen, and each month is a full read of its
+    attendance marks (see the summary table proposed in bench/RESULTS.md)."""
     last = period.end.replace(day=1)
     first = _add_months(last, 1 - months)
     year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
