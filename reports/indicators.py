@@ -657,6 +657,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     )
     first_paid = (
         select(Tranche.grant_id, func.min(Tranche.paid_on).label("paid_on"))
+        .where(Tranche.grant_id.in_(scope.grant_ids()))
         .group_by(Tranche.grant_id)
         .subquery()
     )
