@@ -1,9 +1,10 @@
 """Programme indicators for a scope and a period, each beside the period before.
 
-Every figure is defined once, in FIGURES: its label and how it is counted (the text the
-"how each figure is counted" page shows, translated). The functions below compute whole
-sections in SQL, one aggregate statement each (two for members and outcomes), whatever
-the number of groups: nothing loops over groups or members in Python.
+Every figure is defined once, in reports/definitions.py (FIGURES): its label and how it
+is counted (the text the "how each figure is counted" page shows, translated). The
+functions below compute whole sections in SQL, one aggregate statement each (two for
+members and outcomes), whatever the number of groups: nothing loops over groups or
+members in Python.
 
 Scope: the groups a user may see (groups.services.groups.visible_groups), narrowed to a
 province, a commune or a group. Figures about members, grants and visits follow the
@@ -13,10 +14,11 @@ after a group moved province.
 
 What is not kept, and so not counted: the day a group was closed or paused (only its
 status now), and an income planned in the business plan (the plan is free text).
-Screening and referral figures belong in SECTIONS once the support package has them.
+Screening and referral figures belong in definitions.SECTIONS (and a function here) once
+the support package has them.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -52,6 +54,7 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
+from reports.definitions import FIGURES, OUTCOME_MONTHS, SECTIONS, Figure, Section, age_band_labels
 from reports.periods import Period
 from reports.sql import day_number, days, median_of, moment_in, ratio, utc_start
 
@@ -59,7 +62,6 @@ from reports.sql import day_number, days, median_of, moment_in, ratio, utc_start
 TIMELY_DAYS = 3
 # A follow-up visit is on time when it is made at most this many days after its due day.
 VISIT_GRACE_DAYS = 7
-OUTCOME_MONTHS = (3, 6, 12)
 AGE_BANDS = ((0, 17), (18, 24), (25, 34), (35, 49), (50, 200))
 
 
@@ -123,240 +125,6 @@ class Scope:
         if self.province_code is not None:
             return "province"
         return "nation" if self.user.role == Role.ADMIN else "mine"
-
-
-# Definitions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: object  # lazy string
-    how: object  # lazy string: how it is counted
-    kind: str = "count"  # count, percent, vnd, days
-    comparable: bool = True  # False: a figure of today, not of a period
-
-
-@dataclass
-class Section:
-    key: str
-    title: object
-    figures: list[Figure] = field(default_factory=list)
-
-
-SECTIONS = [
-    Section(
-        "groups",
-        _l("Groups and meetings"),
-        [
-            Figure(
-                "active_groups",
-                _l("Active groups"),
-                _l(
-                    "Groups in scope whose status is active now and that were founded by the "
-                    "last day of the period. The day a group was paused or closed is not "
-                    "kept, so a group closed now is not counted in earlier periods either."
-                ),
-            ),
-            Figure(
-                "meetings_expected",
-                _l("Meetings expected"),
-                _l(
-                    "Meeting days that active groups' schedules set in the period, from the "
-                    "day each group was founded and up to today. Paused and closed groups "
-                    "are not expected to meet."
-                ),
-            ),
-            Figure(
-                "meetings_held",
-                _l("Regular meetings held"),
-                _l("Regular meetings recorded for a day in the period, by any group in scope."),
-            ),
-            Figure(
-                "completeness",
-                _l("Meetings held as expected"),
-                _l(
-                    "For each active group, its regular meetings held, but no more than were "
-                    "expected; added up and divided by the meetings expected."
-                ),
-                "percent",
-            ),
-            Figure(
-                "timeliness",
-                _l("Meetings recorded within 3 days"),
-                _l(
-                    "Regular meetings held in the period that were saved in the app at most "
-                    "3 days after the meeting day, out of all regular meetings held."
-                ),
-                "percent",
-            ),
-            Figure(
-                "attendance",
-                _l("Average attendance"),
-                _l(
-                    "Attendance marks 'present' out of all marks (present, absent, excused) "
-                    "at every meeting held in the period."
-                ),
-                "percent",
-            ),
-            Figure(
-                "behind",
-                _l("Groups behind on meetings"),
-                _l(
-                    "Active groups with no regular meeting for longer than their schedule "
-                    "plus 3 days, on the period's last day (or today, if it is earlier)."
-                ),
-            ),
-        ],
-    ),
-    Section(
-        "members",
-        _l("Members"),
-        [
-            Figure(
-                "active_members",
-                _l("Members in a group"),
-                _l(
-                    "Members who belonged to a group in scope on at least one day of the "
-                    "period. A member who moved between groups is counted once."
-                ),
-            ),
-            Figure(
-                "joined",
-                _l("Joined"),
-                _l(
-                    "Members whose first ever membership began in the period, in a group in "
-                    "scope. Moving to another group is not joining."
-                ),
-            ),
-            Figure(
-                "left",
-                _l("Left"),
-                _l(
-                    "Members who left a group in scope in the period and did not continue "
-                    "in another group from that day. Moving to another group is not leaving."
-                ),
-            ),
-        ],
-    ),
-    Section(
-        "grants",
-        _l("Livelihood grants"),
-        [
-            Figure(
-                "requested",
-                _l("Applications submitted"),
-                _l("Applications submitted for a decision for the first time in the period."),
-            ),
-            Figure(
-                "requested_vnd",
-                _l("Amount requested"),
-                _l("The amounts asked for in those applications."),
-                "vnd",
-            ),
-            Figure(
-                "approved",
-                _l("Approved"),
-                _l("Applications approved in the period."),
-            ),
-            Figure(
-                "approved_vnd",
-                _l("Amount approved"),
-                _l("The amounts approved in the period."),
-                "vnd",
-            ),
-            Figure(
-                "rejected",
-                _l("Not approved"),
-                _l("Applications not approved in the period."),
-            ),
-            Figure(
-                "disbursed",
-                _l("Grants paid out"),
-                _l("Grants with at least one payment made in the period."),
-            ),
-            Figure(
-                "disbursed_vnd",
-                _l("Amount paid out"),
-                _l("All payments made in the period, in cash, by transfer or in kind."),
-                "vnd",
-            ),
-            Figure(
-                "remaining_vnd",
-                _l("Still to pay out"),
-                _l(
-                    "For grants approved by the period's last day and not completed: the "
-                    "amount approved less what was paid by that day."
-                ),
-                "vnd",
-            ),
-            Figure(
-                "days_to_decision",
-                _l("Days from submission to decision (median)"),
-                _l(
-                    "For decisions made in the period: days from the latest submission to "
-                    "the approval or refusal. Half took fewer days, half more."
-                ),
-                "days",
-            ),
-            Figure(
-                "days_to_payment",
-                _l("Days from approval to first payment (median)"),
-                _l("For grants first paid in the period: days from approval to that payment."),
-                "days",
-            ),
-        ],
-    ),
-    Section(
-        "outcomes",
-        _l("Businesses and follow-up visits"),
-        [
-            *[
-                Figure(
-                    f"running_{months}",
-                    _l("Businesses running at the %(num)s-month visit", num=months),
-                    _l(
-                        "Of the %(num)s-month livelihood checks made in the period with a "
-                        "business status, those where the business was operating or "
-                        "struggling (not stopped).",
-                        num=months,
-                    ),
-                    "percent",
-                )
-                for months in OUTCOME_MONTHS
-            ],
-            Figure(
-                "income_6",
-                _l("Monthly income at the 6-month visit (median)"),
-                _l(
-                    "The income for the last month reported at 6-month livelihood checks "
-                    "made in the period. Business plans are free text, so there is no "
-                    "planned income to set it against."
-                ),
-                "vnd",
-            ),
-            Figure(
-                "visits_due",
-                _l("Follow-up visits due"),
-                _l("Follow-up visits due in the period, not counting cancelled ones."),
-            ),
-            Figure(
-                "visits_on_time",
-                _l("Follow-up visits made on time"),
-                _l("Of those, visits made at most 7 days after the day they were due."),
-                "percent",
-            ),
-            Figure(
-                "overdue_now",
-                _l("Follow-up visits overdue today"),
-                _l("Visits still to make whose day has passed, today. Not kept per period."),
-                comparable=False,
-            ),
-        ],
-    ),
-    # Screening and referral figures: their section goes here when support/ has them.
-]
-FIGURES = {f.key: f for s in SECTIONS for f in s.figures}
 
 
 # Groups --------------------------------------------------------------------------------
@@ -505,16 +273,6 @@ def _age_band(birth_year, year: int):
         *[(age.between(low, high), i) for i, (low, high) in enumerate(AGE_BANDS)],
         else_=None,
     )
-
-
-def age_band_labels():
-    return [
-        _l("Under 18"),
-        _l("18–24"),
-        _l("25–34"),
-        _l("35–49"),
-        _l("50 and over"),
-    ]
 
 
 def member_figures(scope: Scope, period: Period) -> dict:
@@ -842,3 +600,15 @@ def breakdown_table(report_: Report):
     rows += [[labels[i], now["by_age"][i], before["by_age"][i]] for i in range(len(AGE_BANDS))]
     rows.append([_l("Birth year not known"), now["by_age"][None], before["by_age"][None]])
     return [_l("Members"), _l("This period"), _l("Period before")], rows
+
+
+__all__ = [
+    "FIGURES",
+    "OUTCOME_MONTHS",
+    "SECTIONS",
+    "Figure",
+    "Report",
+    "Scope",
+    "Section",
+    "age_band_labels",
+]
