@@ -198,3 +198,27 @@ def test_demo_coordinator_sees_progress_in_vietnamese_and_drills_into_a_group(ap
     drilled = client.get(group.replace("&amp;", "&"))
     assert drilled.status_code == 200
     assert "Thành viên hiện nay" in text(drilled)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=%00&on=2025-13-40",
+        "period=custom&start=&end=",
+        "period=custom&start=0001-01-01&end=9999-12-31",
+        "province=１２&commune=-1&group=99999999999999999999",
+        "group=2147483648&page=99999999999999999999",
+        "page=0&period=year&on=2025-02-29",
+    ],
+)
+def test_bad_query_strings_are_answered_never_a_500(client, world, query):
+    login(client, world.coordinator)
+    for url in (
+        "/progress",
+        "/progress/scorecard",
+        "/progress/workload",
+        "/progress/grants",
+        "/progress/donor",
+    ):
+        status = client.get(f"{url}?{query}").status_code
+        assert status in (200, 403, 404), (url, query, status)
