@@ -569,7 +569,8 @@ def print_table(rows: dict, a: str, b: str, header: str) -> int:
 
 
 def measure_scale(scale: float, url: str, instance: str, runs: int, warmup: int, day: date, rows):
-    app = create_app({**bench_config(url, instance), "LOG_LEVEL": "ERROR"})
+    # Admins and coordinators must enrol a second factor first: skipped, as in bench.login.
+    app = create_app({**bench_config(url, instance), "LOG_LEVEL": "ERROR", "TWO_FACTOR_SKIP": True})
     bench = Bench(app, runs, warmup)
     code = member_code(url)
     clients = {role: bench.log_in(role, code) for role in ROLES}

@@ -232,6 +232,18 @@ MATRIX = {
         None,
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
+    # Progress pages, narrowed to the Huế group: another province or group is refused.
+    "progress.overview": ("GET", "/progress?group={group}", None, only(OK, *IN_SCOPE)),
+    "progress.definitions": ("GET", "/progress/how", None, only(OK, *STAFF)),
+    "progress.scorecard": ("GET", "/progress/scorecard?group={group}", None, only(OK, *IN_SCOPE)),
+    "progress.workload": ("GET", "/progress/workload?group={group}", None, only(OK, *IN_SCOPE)),
+    "progress.portfolio": ("GET", "/progress/grants?group={group}", None, only(OK, *MANAGERS)),
+    "progress.donor": (
+        "GET",
+        "/progress/donor",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
     # Only the person who marked it missed, the same day: others are sent back with a message.
     "livelihoods.undo_missed": (
         "POST",

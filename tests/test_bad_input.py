@@ -449,6 +449,26 @@ def query_lists(w) -> dict:
         "show_member": (w.facilitator, f"/members/{w.mai.id}", filters),
         "show_meeting": (w.facilitator, f"/meetings/{w.meeting.id}", filters),
         "show_grant": (w.coordinator, f"/grants/{w.disbursed}", filters),
+        **{
+            name: (
+                w.coordinator,
+                url,
+                {
+                    **filters,
+                    "period": field("month", "quarter", "year", "custom"),
+                    "on": field(DAY),
+                    "start": field("2025-01-01"),
+                    "end": field(DAY),
+                },
+            )
+            for name, url in (
+                ("progress", "/progress"),
+                ("progress_scorecard", "/progress/scorecard"),
+                ("progress_workload", "/progress/workload"),
+                ("progress_grants", "/progress/grants"),
+                ("progress_donor", "/progress/donor"),
+            )
+        },
         "list_events_page": (
             w.coordinator,
             "/audit",

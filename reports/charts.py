@@ -1,0 +1,133 @@
+"""Figures for charts and drill-down tables: one grouped statement each.
+
+The charts themselves are SVG drawn by templates/reports/charts.html (macros of our
+own, not a library): a chart here is a handful of bars, and a template that writes
+them with their numbers, a <title> and a <desc> is shorter than the setup a library
+needs, and sends no script or style sheet.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, extract, func, select
+
+from core.db import db
+from core.places import Commune, Province, place_order
+from groups.models import Attendance, AttendanceStatus, Group, Meeting
+from reports.indicators import Scope, group_rows
+from reports.periods import Period, _add_months
+from reports.sql import ratio
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float | None  # what the bar's length shows (a share between 0 and 1, or a count)
+    text: str = ""  # the number written beside it
+
+
+def attendance_by_month(
+    scope: Scope, period: Period, months: int = 6
+) -> list[tuple[date, int, int]]:
+    """(first day of month, present, marks) for the 6 months ending with the period's last:
+    six columns stay readable on a 360 px screen, and each month is a full read of its
+    attendance marks (see the summary table proposed in bench/RESULTS.md)."""
+    last = period.end.replace(day=1)
+    first = _add_months(last, 1 - months)
+    year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
+    rows = db.session.execute(
+        select(
+            year,
+            month,
+            func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)),
+            func.count(),
+        )
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Meeting.held_on.between(first, period.end),
+            Meeting.group_id.in_(scope.group_ids()),
+        )
+        .group_by(year, month)
+    ).all()
+    got = {(int(y), int(m)): (int(p or 0), int(n)) for y, m, p, n in rows}
+    out = []
+    for i in range(months):
+        day = _add_months(first, i)
+        present, marks = got.get((day.year, day.month), (0, 0))
+        out.append((day, present, marks))
+    return out
+
+
+@dataclass
+class Child:
+    """One row of the drill-down: a province, commune or group in scope."""
+
+    key: int
+    place: object  # Province, Commune or Group
+    groups: int
+    expected: int
+    held: int
+    capped: int
+    present: int
+    marks: int
+    behind: int
+
+    @property
+    def completeness(self):
+        return ratio(self.capped, self.expected)
+
+    @property
+    def attendance(self):
+        return ratio(self.present, self.marks)
+
+
+def children(scope: Scope, period: Period, today: date) -> list[Child]:
+    """The next level down (provinces, communes or groups) with their meeting figures:
+    two statements (the figures grouped, then the places' names)."""
+    if scope.group_id is not None:
+        return []
+    if scope.commune_code is not None:
+        key, model = Group.id, Group
+    elif scope.province_code is not None:
+        key, model = Group.commune_code, Commune
+    else:
+        key, model = Group.province_code, Province
+    rows = group_rows(scope, period, today)
+    capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
+    figures = db.session.execute(
+        select(
+            key,
+            func.count(),
+            func.sum(rows.c.expected),
+            func.sum(rows.c.held),
+            func.sum(capped),
+            func.sum(rows.c.present),
+            func.sum(rows.c.marks),
+            func.sum(rows.c.behind),
+        )
+        .select_from(rows)
+        .join(Group, Group.id == rows.c.group_id)
+        .group_by(key)
+    ).all()
+    if not figures:
+        return []
+    pk = model.id if model is Group else model.code
+    places = {
+        (p.id if model is Group else p.code): p
+        for p in db.session.scalars(select(model).where(pk.in_([r[0] for r in figures])))
+    }
+    out = [Child(r[0], places[r[0]], *(int(v or 0) for v in r[1:])) for r in figures]
+    if model is Group:
+        out.sort(key=lambda c: c.place.code)
+    else:
+        order = {p.code: i for i, p in enumerate(place_order(places.values()))}
+        out.sort(key=lambda c: order[c.key])
+    return out
+
+
+def weeks_ahead(today: date, weeks: int = 4) -> list[tuple[date, date]]:
+    """(Monday, Sunday) of this week and the next ones."""
+    monday = today - timedelta(days=today.weekday())
+    return [
+        (monday + timedelta(weeks=i), monday + timedelta(weeks=i, days=6)) for i in range(weeks)
+    ]

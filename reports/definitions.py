@@ -1,0 +1,252 @@
+"""What each indicator is: its label and how it is counted, in the user's language.
+
+The figures are computed in reports/indicators.py; the "how each figure is counted" page
+shows these same texts, so the page and the numbers cannot drift apart.
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+OUTCOME_MONTHS = (3, 6, 12)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: object  # lazy string
+    how: object  # lazy string: how it is counted
+    kind: str = "count"  # count, percent, vnd, days
+    comparable: bool = True  # False: a figure of today, not of a period
+
+
+@dataclass
+class Section:
+    key: str
+    title: object
+    figures: list[Figure] = field(default_factory=list)
+
+
+SECTIONS = [
+    Section(
+        "groups",
+        _l("Groups and meetings"),
+        [
+            Figure(
+                "active_groups",
+                _l("Active groups"),
+                _l(
+                    "Groups in scope whose status is active now and that were founded by the "
+                    "last day of the period. The day a group was paused or closed is not "
+                    "kept, so a group closed now is not counted in earlier periods either."
+                ),
+            ),
+            Figure(
+                "meetings_expected",
+                _l("Meetings expected"),
+                _l(
+                    "Meeting days that active groups' schedules set in the period, from the "
+                    "day each group was founded and up to today. Paused and closed groups "
+                    "are not expected to meet."
+                ),
+            ),
+            Figure(
+                "meetings_held",
+                _l("Regular meetings held"),
+                _l("Regular meetings recorded for a day in the period, by any group in scope."),
+            ),
+            Figure(
+                "completeness",
+                _l("Meetings held as expected"),
+                _l(
+                    "For each active group, its regular meetings held, but no more than were "
+                    "expected; added up and divided by the meetings expected."
+                ),
+                "percent",
+            ),
+            Figure(
+                "timeliness",
+                _l("Meetings recorded within 3 days"),
+                _l(
+                    "Regular meetings held in the period that were saved in the app at most "
+                    "3 days after the meeting day, out of all regular meetings held."
+                ),
+                "percent",
+            ),
+            Figure(
+                "attendance",
+                _l("Average attendance"),
+                _l(
+                    "Attendance marks 'present' out of all marks (present, absent, excused) "
+                    "at every meeting held in the period."
+                ),
+                "percent",
+            ),
+            Figure(
+                "behind",
+                _l("Groups behind on meetings"),
+                _l(
+                    "Active groups with no regular meeting for longer than their schedule "
+                    "plus 3 days, on the period's last day (or today, if it is earlier)."
+                ),
+            ),
+        ],
+    ),
+    Section(
+        "members",
+        _l("Members"),
+        [
+            Figure(
+                "active_members",
+                _l("Members in a group"),
+                _l(
+                    "Members who belonged to a group in scope on at least one day of the "
+                    "period. A member who moved between groups is counted once."
+                ),
+            ),
+            Figure(
+                "joined",
+                _l("Joined"),
+                _l(
+                    "Members whose first ever membership began in the period, in a group in "
+                    "scope. Moving to another group is not joining."
+                ),
+            ),
+            Figure(
+                "left",
+                _l("Left"),
+                _l(
+                    "Members who left a group in scope in the period and did not continue "
+                    "in another group from that day. Moving to another group is not leaving."
+                ),
+            ),
+        ],
+    ),
+    Section(
+        "grants",
+        _l("Livelihood grants"),
+        [
+            Figure(
+                "requested",
+                _l("Applications submitted"),
+                _l("Applications submitted for a decision for the first time in the period."),
+            ),
+            Figure(
+                "requested_vnd",
+                _l("Amount requested"),
+                _l("The amounts asked for in those applications."),
+                "vnd",
+            ),
+            Figure(
+                "approved",
+                _l("Approved"),
+                _l("Applications approved in the period."),
+            ),
+            Figure(
+                "approved_vnd",
+                _l("Amount approved"),
+                _l("The amounts approved in the period."),
+                "vnd",
+            ),
+            Figure(
+                "rejected",
+                _l("Not approved"),
+                _l("Applications not approved in the period."),
+            ),
+            Figure(
+                "disbursed",
+                _l("Grants paid out"),
+                _l("Grants with at least one payment made in the period."),
+            ),
+            Figure(
+                "disbursed_vnd",
+                _l("Amount paid out"),
+                _l("All payments made in the period, in cash, by transfer or in kind."),
+                "vnd",
+            ),
+            Figure(
+                "remaining_vnd",
+                _l("Still to pay out"),
+                _l(
+                    "For grants approved by the period's last day and not completed: the "
+                    "amount approved less what was paid by that day."
+                ),
+                "vnd",
+            ),
+            Figure(
+                "days_to_decision",
+                _l("Days from submission to decision (median)"),
+                _l(
+                    "For decisions made in the period: days from the latest submission to "
+                    "the approval or refusal. Half took fewer days, half more."
+                ),
+                "days",
+            ),
+            Figure(
+                "days_to_payment",
+                _l("Days from approval to first payment (median)"),
+                _l("For grants first paid in the period: days from approval to that payment."),
+                "days",
+            ),
+        ],
+    ),
+    Section(
+        "outcomes",
+        _l("Businesses and follow-up visits"),
+        [
+            *[
+                Figure(
+                    f"running_{months}",
+                    _l("Businesses running at the %(num)s-month visit", num=months),
+                    _l(
+                        "Of the %(num)s-month livelihood checks made in the period with a "
+                        "business status, those where the business was operating or "
+                        "struggling (not stopped).",
+                        num=months,
+                    ),
+                    "percent",
+                )
+                for months in OUTCOME_MONTHS
+            ],
+            Figure(
+                "income_6",
+                _l("Monthly income at the 6-month visit (median)"),
+                _l(
+                    "The income for the last month reported at 6-month livelihood checks "
+                    "made in the period. Business plans are free text, so there is no "
+                    "planned income to set it against."
+                ),
+                "vnd",
+            ),
+            Figure(
+                "visits_due",
+                _l("Follow-up visits due"),
+                _l("Follow-up visits due in the period, not counting cancelled ones."),
+            ),
+            Figure(
+                "visits_on_time",
+                _l("Follow-up visits made on time"),
+                _l("Of those, visits made at most 7 days after the day they were due."),
+                "percent",
+            ),
+            Figure(
+                "overdue_now",
+                _l("Follow-up visits overdue today"),
+                _l("Visits still to make whose day has passed, today. Not kept per period."),
+                comparable=False,
+            ),
+        ],
+    ),
+    # Screening and referral figures: their section goes here when support/ has them.
+]
+FIGURES = {f.key: f for s in SECTIONS for f in s.figures}
+
+
+def age_band_labels():
+    return [
+        _l("Under 18"),
+        _l("18–24"),
+        _l("25–34"),
+        _l("35–49"),
+        _l("50 and over"),
+    ]

@@ -1,0 +1,614 @@
+"""Programme indicators for a scope and a period, each beside the period before.
+
+Every figure is defined once, in reports/definitions.py (FIGURES): its label and how it
+is counted (the text the "how each figure is counted" page shows, translated). The
+functions below compute whole sections in SQL, one aggregate statement each (two for
+members and outcomes), whatever the number of groups: nothing loops over groups or
+members in Python.
+
+Scope: the groups a user may see (groups.services.groups.visible_groups), narrowed to a
+province, a commune or a group. Figures about members, grants and visits follow the
+member's home group (groups.services.scope.home_memberships), the same rule that decides
+who may see them, so a coordinator never counts anyone outside their provinces, also
+after a group moved province.
+
+What is not kept, and so not counted: the day a group was closed or paused (only its
+status now), and an income planned in the business plan (the plan is free text).
+Screening and referral figures belong in definitions.SECTIONS (and a function here) once
+the support package has them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from accounts.models import Role, User
+from core.db import db
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Cadence,
+    Gender,
+    Group,
+    GroupStatus,
+    Meeting,
+    MeetingKind,
+    Member,
+    MemberCategory,
+    Membership,
+)
+from groups.services.groups import overdue_clause, visible_groups
+from groups.services.scope import home_memberships
+from livelihoods.models import (
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    Outcome,
+    Tranche,
+    Visit,
+)
+from reports.definitions import FIGURES, OUTCOME_MONTHS, SECTIONS, Figure, Section, age_band_labels
+from reports.periods import Period
+from reports.sql import day_number, days, median_of, moment_in, ratio, utc_start
+
+# A meeting is recorded on time when it is saved at most this many days after it was held.
+TIMELY_DAYS = 3
+# A follow-up visit is on time when it is made at most this many days after its due day.
+VISIT_GRACE_DAYS = 7
+AGE_BANDS = ((0, 17), (18, 24), (25, 34), (35, 49), (50, 200))
+
+
+# Scope ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: what `user` may see, narrowed to a province, commune or group."""
+
+    user: User
+    province_code: int | None = None
+    commune_code: int | None = None
+    group_id: int | None = None
+    provinces: tuple[int, ...] = ()  # a set of provinces (the donor report)
+
+    @cached_property
+    def group_ids_stmt(self):
+        return self._group_ids()
+
+    def group_ids(self):
+        """select(Group.id) of the groups in scope: never wider than the user may see.
+        Built once per scope: building statements is most of a page's time."""
+        return self.group_ids_stmt
+
+    def _group_ids(self):
+        stmt = visible_groups(self.user).with_only_columns(Group.id)
+        if self.province_code is not None:
+            stmt = stmt.where(Group.province_code == self.province_code)
+        if self.commune_code is not None:
+            stmt = stmt.where(Group.commune_code == self.commune_code)
+        if self.group_id is not None:
+            stmt = stmt.where(Group.id == self.group_id)
+        if self.provinces:
+            stmt = stmt.where(Group.province_code.in_(self.provinces))
+        return stmt
+
+    @cached_property
+    def member_ids_stmt(self):
+        home = home_memberships()
+        return select(home.c.member_id).where(home.c.group_id.in_(self.group_ids()))
+
+    def member_ids(self):
+        """select(member_id) of members whose home group is in scope (who may be seen)."""
+        return self.member_ids_stmt
+
+    @cached_property
+    def grant_ids_stmt(self):
+        return select(Grant.id).where(Grant.member_id.in_(self.member_ids()))
+
+    def grant_ids(self):
+        """select(Grant.id) of the grants of members in scope."""
+        return self.grant_ids_stmt
+
+    @property
+    def level(self) -> str:
+        if self.group_id is not None:
+            return "group"
+        if self.commune_code is not None:
+            return "commune"
+        if self.province_code is not None:
+            return "province"
+        return "nation" if self.user.role == Role.ADMIN else "mine"
+
+
+# Groups --------------------------------------------------------------------------------
+
+
+def expected_meetings(period: Period, today: date):
+    """SQL over `groups`: the meeting days the group's schedule sets in the period (from
+    its founding day, up to today), as groups.services.groups.expected_dates counts them;
+    0 for a group that is not active."""
+    end = min(period.end, today)
+    if end < period.start:
+        return literal(0)
+    start_n, end_n = days(period.start), days(end)
+    founded = day_number(Group.founded_on)
+    # The first meeting weekday on or after the founding day (1970-01-01 was a Thursday).
+    anchor = founded + ((Group.meeting_weekday - (founded + 3) % 7) + 7) % 7
+
+    def every(step: int):
+        begin = case((founded > start_n, founded), else_=literal(start_n))
+        gap = begin - anchor
+        first = case((gap <= 0, anchor), else_=anchor + ((gap + step - 1) // step) * step)
+        return case((first <= end_n, (end_n - first) // step + 1), else_=0)
+
+    # Monthly: the first such weekday of each month; a short list per weekday.
+    firsts: dict[int, list[int]] = {w: [] for w in range(7)}
+    for month in period.months():
+        for w in range(7):
+            day = month + timedelta(days=(w - month.weekday()) % 7)
+            if period.start <= day <= end:
+                firsts[w].append(days(day))
+    monthly = case(
+        *[
+            (
+                Group.meeting_weekday == w,
+                sum((case((founded <= n, 1), else_=0) for n in ns), literal(0)),
+            )
+            for w, ns in firsts.items()
+        ],
+        else_=0,
+    )
+    return case(
+        (Group.status != GroupStatus.ACTIVE, 0),
+        (Group.cadence == Cadence.WEEKLY, every(7)),
+        (Group.cadence == Cadence.FORTNIGHTLY, every(14)),
+        else_=monthly,
+    )
+
+
+def group_rows(scope: Scope, period: Period, today: date):
+    """A subquery, one row per group in scope: id, expected, held, held_on_time,
+    present, marks, behind (1/0). The groups section, the scorecard and the group
+    comparison all read it."""
+    held = (
+        select(
+            Meeting.group_id,
+            func.count().label("held"),
+            func.sum(
+                case(
+                    (
+                        day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS,
+                        1,
+                    ),
+                    else_=0,
+                )
+            ).label("on_time"),
+        )
+        .where(
+            Meeting.kind == MeetingKind.REGULAR,
+            Meeting.held_on.between(period.start, period.end),
+            Meeting.group_id.in_(scope.group_ids()),
+        )
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
+    marks = (
+        select(
+            Meeting.group_id,
+            func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)).label(
+                "present"
+            ),
+            func.count().label("marks"),
+        )
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Meeting.held_on.between(period.start, period.end),
+            Meeting.group_id.in_(scope.group_ids()),
+        )
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
+    return (
+        select(
+            Group.id.label("group_id"),
+            Group.status.label("status"),
+            Group.founded_on.label("founded_on"),
+            expected_meetings(period, today).label("expected"),
+            func.coalesce(held.c.held, 0).label("held"),
+            func.coalesce(held.c.on_time, 0).label("on_time"),
+            func.coalesce(marks.c.present, 0).label("present"),
+            func.coalesce(marks.c.marks, 0).label("marks"),
+            case((overdue_clause(min(period.end, today)), 1), else_=0).label("behind"),
+        )
+        .outerjoin(held, held.c.group_id == Group.id)
+        .outerjoin(marks, marks.c.group_id == Group.id)
+        .where(Group.id.in_(scope.group_ids()))
+        .subquery()
+    )
+
+
+def group_figures(scope: Scope, period: Period, today: date) -> dict:
+    """Active groups, meetings expected and held, completeness, timeliness, attendance,
+    groups behind: one statement."""
+    rows = group_rows(scope, period, today)
+    capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
+    active = and_(rows.c.status == GroupStatus.ACTIVE, rows.c.founded_on <= period.end)
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((active, 1), else_=0)), 0),
+            func.coalesce(func.sum(rows.c.expected), 0),
+            func.coalesce(func.sum(rows.c.held), 0),
+            func.coalesce(func.sum(capped), 0),
+            func.coalesce(func.sum(rows.c.on_time), 0),
+            func.coalesce(func.sum(rows.c.present), 0),
+            func.coalesce(func.sum(rows.c.marks), 0),
+            func.coalesce(func.sum(rows.c.behind), 0),
+        )
+    ).one()
+    active_n, expected, held, capped_n, on_time, present, marks, behind = (int(v) for v in row)
+    return {
+        "active_groups": active_n,
+        "meetings_expected": expected,
+        "meetings_held": held,
+        "completeness": ratio(capped_n, expected),
+        "timeliness": ratio(on_time, held),
+        "attendance": ratio(present, marks),
+        "behind": behind,
+    }
+
+
+# Members -------------------------------------------------------------------------------
+
+
+def _age_band(birth_year, year: int):
+    age = year - birth_year
+    return case(
+        *[(age.between(low, high), i) for i, (low, high) in enumerate(AGE_BANDS)],
+        else_=None,
+    )
+
+
+def member_figures(scope: Scope, period: Period) -> dict:
+    """Members in a group in the period (by category, sex and age band), joined and
+    left: two statements."""
+    in_period = select(Membership.member_id).where(
+        Membership.group_id.in_(scope.group_ids()),
+        Membership.joined_on <= period.end,
+        or_(Membership.left_on.is_(None), Membership.left_on > period.start),
+    )
+    band = _age_band(Member.birth_year, period.end.year)
+    breakdown = db.session.execute(
+        select(Member.category, Member.gender, band, func.count())
+        .where(Member.id.in_(in_period))
+        .group_by(Member.category, Member.gender, band)
+    ).all()
+    by_category = dict.fromkeys(MemberCategory, 0)
+    by_gender = dict.fromkeys(Gender, 0)
+    by_age: dict[int | None, int] = dict.fromkeys([*range(len(AGE_BANDS)), None], 0)
+    for category, gender, age, n in breakdown:
+        by_category[category] += n
+        by_gender[gender] += n
+        by_age[age] += n
+
+    first, other = aliased(Membership), aliased(Membership)
+    joined = (
+        select(func.count(func.distinct(first.member_id)))
+        .where(
+            first.group_id.in_(scope.group_ids()),
+            first.joined_on.between(period.start, period.end),
+            ~exists().where(other.member_id == first.member_id, other.joined_on < first.joined_on),
+        )
+        .scalar_subquery()
+    )
+    last, after = aliased(Membership), aliased(Membership)
+    left = (
+        select(func.count(func.distinct(last.member_id)))
+        .where(
+            last.group_id.in_(scope.group_ids()),
+            last.left_on.between(period.start, period.end),
+            ~exists().where(
+                after.member_id == last.member_id,
+                after.id != last.id,
+                after.joined_on <= last.left_on,
+                or_(after.left_on.is_(None), after.left_on > last.left_on),
+            ),
+        )
+        .scalar_subquery()
+    )
+    joined_n, left_n = db.session.execute(select(joined, left)).one()
+    return {
+        "active_members": sum(by_category.values()),
+        "joined": int(joined_n or 0),
+        "left": int(left_n or 0),
+        "by_category": by_category,
+        "by_gender": by_gender,
+        "by_age": by_age,
+    }
+
+
+# Grants --------------------------------------------------------------------------------
+
+
+def _events(action: str, period: Period, scope: Scope):
+    return select(GrantEvent.grant_id).where(
+        GrantEvent.action == action,
+        moment_in(GrantEvent.at, period.start, period.end),
+        GrantEvent.grant_id.in_(select(Grant.id).where(Grant.member_id.in_(scope.member_ids()))),
+    )
+
+
+def grant_figures(scope: Scope, period: Period) -> dict:
+    """Applications submitted, approved, not approved; payments; still to pay out;
+    median days to a decision and to the first payment: one statement."""
+    in_scope = Grant.member_id.in_(scope.member_ids())
+    earlier = aliased(GrantEvent)
+    first_submitted = _events("submitted", period, scope).where(
+        ~exists().where(
+            earlier.grant_id == GrantEvent.grant_id,
+            earlier.action == "submitted",
+            earlier.at < GrantEvent.at,
+        )
+    )
+
+    def count_and_sum(ids, amount):
+        return (
+            select(func.count(), func.coalesce(func.sum(amount), 0))
+            .where(Grant.id.in_(ids))
+            .subquery()
+        )
+
+    requested = count_and_sum(first_submitted, Grant.amount_requested)
+    approved = count_and_sum(_events("approved", period, scope), Grant.amount_approved)
+    rejected = (
+        select(func.count(func.distinct(GrantEvent.grant_id)))
+        .where(GrantEvent.grant_id.in_(_events("rejected", period, scope)))
+        .scalar_subquery()
+    )
+    paid = (
+        select(
+            func.count(func.distinct(Tranche.grant_id)), func.coalesce(func.sum(Tranche.amount), 0)
+        )
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .where(Tranche.paid_on.between(period.start, period.end), in_scope)
+        .subquery()
+    )
+    approved_by_end = select(GrantEvent.grant_id).where(
+        GrantEvent.action == "approved", GrantEvent.at < _next_day(period.end)
+    )
+    paid_by_end = (
+        select(func.coalesce(func.sum(Tranche.amount), 0))
+        .where(Tranche.grant_id == Grant.id, Tranche.paid_on <= period.end)
+        .scalar_subquery()
+    )
+    remaining = (
+        select(func.coalesce(func.sum(Grant.amount_approved - paid_by_end), 0))
+        .where(
+            in_scope,
+            Grant.status.in_((GrantStatus.APPROVED, GrantStatus.DISBURSED)),
+            Grant.id.in_(approved_by_end),
+        )
+        .scalar_subquery()
+    )
+    decision = aliased(GrantEvent)
+    submitted_before = (
+        select(func.max(day_number(GrantEvent.at)))
+        .where(
+            GrantEvent.grant_id == decision.grant_id,
+            GrantEvent.action == "submitted",
+            GrantEvent.at <= decision.at,
+        )
+        .scalar_subquery()
+    )
+    to_decision = median_of(
+        select(day_number(decision.at) - submitted_before).where(
+            decision.action.in_(("approved", "rejected")),
+            moment_in(decision.at, period.start, period.end),
+            decision.grant_id.in_(scope.grant_ids()),
+        )
+    )
+    first_paid = (
+        select(Tranche.grant_id, func.min(Tranche.paid_on).label("paid_on"))
+        .where(Tranche.grant_id.in_(scope.grant_ids()))
+        .group_by(Tranche.grant_id)
+        .subquery()
+    )
+    approval = (
+        select(func.min(day_number(GrantEvent.at)))
+        .where(GrantEvent.grant_id == first_paid.c.grant_id, GrantEvent.action == "approved")
+        .scalar_subquery()
+    )
+    to_payment = median_of(
+        select(day_number(first_paid.c.paid_on) - approval).where(
+            first_paid.c.paid_on.between(period.start, period.end),
+            first_paid.c.grant_id.in_(scope.grant_ids()),
+        )
+    )
+    row = db.session.execute(
+        select(
+            requested.c[0],
+            requested.c[1],
+            approved.c[0],
+            approved.c[1],
+            rejected,
+            paid.c[0],
+            paid.c[1],
+            remaining,
+            to_decision,
+            to_payment,
+        )
+        .select_from(requested)
+        .join(approved, literal(True))
+        .join(paid, literal(True))
+    ).one()
+    return {
+        "requested": int(row[0]),
+        "requested_vnd": int(row[1]),
+        "approved": int(row[2]),
+        "approved_vnd": int(row[3]),
+        "rejected": int(row[4] or 0),
+        "disbursed": int(row[5]),
+        "disbursed_vnd": int(row[6]),
+        "remaining_vnd": int(row[7] or 0),
+        "days_to_decision": _round(row[8]),
+        "days_to_payment": _round(row[9]),
+    }
+
+
+def _next_day(day: date):
+    return utc_start(day + timedelta(days=1))
+
+
+def _round(value):
+    return None if value is None else round(float(value), 1)
+
+
+# Outcomes ------------------------------------------------------------------------------
+
+
+def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
+    """Business status at 3, 6 and 12 months, median income at 6 months, visits due and
+    made on time, visits overdue today: two statements."""
+    in_scope = FollowUp.member_id.in_(scope.member_ids())
+    statuses = db.session.execute(
+        select(FollowUp.months_after, Visit.business_status, func.count())
+        .join(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(
+            in_scope,
+            FollowUp.kind == FollowUpKind.GRANT_CHECK,
+            FollowUp.months_after.in_(OUTCOME_MONTHS),
+            Visit.business_status.is_not(None),
+            Visit.visited_on.between(period.start, period.end),
+        )
+        .group_by(FollowUp.months_after, Visit.business_status)
+    ).all()
+    by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
+    for months, status, n in statuses:
+        by_months[months][status] += n
+    income = median_of(
+        select(Visit.monthly_income)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .where(
+            in_scope,
+            FollowUp.kind == FollowUpKind.GRANT_CHECK,
+            FollowUp.months_after == 6,
+            Visit.visited_on.between(period.start, period.end),
+        )
+    )
+    due = and_(
+        in_scope,
+        FollowUp.due_on.between(period.start, period.end),
+        FollowUp.status != FollowUpStatus.CANCELLED,
+    )
+    on_time = and_(
+        FollowUp.status == FollowUpStatus.DONE,
+        day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
+    )
+    visits = (
+        select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+        .select_from(FollowUp)
+        .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(due)
+        .subquery()
+    )
+    overdue = (
+        select(func.count())
+        .where(in_scope, FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
+        .scalar_subquery()
+    )
+    due_n, on_time_n, income_v, overdue_n = db.session.execute(
+        select(visits.c[0], visits.c[1], income, overdue)
+    ).one()
+    out = {
+        f"running_{m}": ratio(
+            counts[Outcome.OPERATING] + counts[Outcome.STRUGGLING], sum(counts.values())
+        )
+        for m, counts in by_months.items()
+    }
+    out.update(
+        income_6=None if income_v is None else int(round(float(income_v))),
+        visits_due=int(due_n),
+        visits_on_time=ratio(int(on_time_n), int(due_n)),
+        overdue_now=int(overdue_n),
+        by_months=by_months,
+    )
+    return out
+
+
+# Together ------------------------------------------------------------------------------
+
+
+def compute(scope: Scope, period: Period, today: date) -> dict:
+    """Every figure of every section for one period (six statements)."""
+    return {
+        **group_figures(scope, period, today),
+        **member_figures(scope, period),
+        **grant_figures(scope, period),
+        **outcome_figures(scope, period, today),
+    }
+
+
+@dataclass
+class Report:
+    scope: Scope
+    period: Period
+    current: dict
+    previous: dict
+
+    def section_rows(self, section: Section):
+        """(figure, value now, value in the period before) for each figure of a section."""
+        return [
+            (f, self.current.get(f.key), self.previous.get(f.key) if f.comparable else None)
+            for f in section.figures
+        ]
+
+
+def report(scope: Scope, period: Period, today: date) -> Report:
+    """The figures for a period and for the period of the same length before it."""
+    return Report(
+        scope, period, compute(scope, period, today), compute(scope, period.previous(), today)
+    )
+
+
+def section_table(report_: Report, section_key: str):
+    """(columns, rows) of one section, for an export: labels are lazy strings; values
+    are numbers (a share between 0 and 1), đồng or None."""
+    section = next(s for s in SECTIONS if s.key == section_key)
+    columns = [
+        _l("Figure"),
+        _l("This period (%(period)s)", period=report_.period.label),
+        _l("Period before (%(period)s)", period=report_.period.previous().label),
+    ]
+    rows = [[f.label, now, before] for f, now, before in report_.section_rows(section)]
+    return columns, rows
+
+
+def breakdown_table(report_: Report):
+    """(columns, rows): members in a group in the period by category, sex and age band."""
+    now, before = report_.current, report_.previous
+    rows = [
+        [c.neutral_label, now["by_category"][c], before["by_category"][c]] for c in MemberCategory
+    ]
+    rows += [[g.label, now["by_gender"][g], before["by_gender"][g]] for g in Gender]
+    labels = age_band_labels()
+    rows += [[labels[i], now["by_age"][i], before["by_age"][i]] for i in range(len(AGE_BANDS))]
+    rows.append([_l("Birth year not known"), now["by_age"][None], before["by_age"][None]])
+    return [_l("Members"), _l("This period"), _l("Period before")], rows
+
+
+__all__ = [
+    "FIGURES",
+    "OUTCOME_MONTHS",
+    "SECTIONS",
+    "Figure",
+    "Report",
+    "Scope",
+    "Section",
+    "age_band_labels",
+]

@@ -1,0 +1,322 @@
+"""Review pages: the group scorecard, the facilitators' workload, the grant portfolio.
+
+Each is a paged list whose figures come from grouped statements, so a page costs the
+same for one province or the country.
+"""
+
+from datetime import date, timedelta
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy.orm import selectinload
+
+from accounts.models import Role, User
+from core import audit
+from core.auth import require
+from core.clock import today
+from core.db import db
+from core.parse import parse_int
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Group,
+    GroupStatus,
+    Meeting,
+    group_facilitators,
+)
+from groups.services.scope import home_memberships
+from livelihoods.models import (
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    Outcome,
+    Tranche,
+    Visit,
+)
+from livelihoods.services import member_card, visible_grants
+from reports.charts import weeks_ahead
+from reports.indicators import OUTCOME_MONTHS, VISIT_GRACE_DAYS, Scope, group_rows
+from reports.periods import KINDS, Period
+from reports.progress import bp, load_period, load_scope, scope_args
+from reports.sql import day_number
+
+# What the scorecard's score is made of, each a share between 0 and 1.
+SCORE_PARTS = (
+    ("regularity", _l("Meetings held as expected")),
+    ("attendance", _l("Attendance")),
+    ("visits", _l("Visits on time")),
+    ("businesses", _l("Businesses running")),
+)
+
+
+def _share(part, whole):
+    return case((whole > 0, cast(part, Float) / whole), else_=None)
+
+
+def scorecard_rows(scope: Scope, period: Period, day: date):
+    """select(Group, regularity, attendance, visits, businesses, score, behind) for the
+    open groups in scope, worst score first (groups with nothing to judge last).
+
+    The score is the mean of the parts that have something to count in the period."""
+    rows = group_rows(scope, period, day)
+    home = home_memberships()
+    on_time = and_(
+        FollowUp.status == FollowUpStatus.DONE,
+        day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
+    )
+    visits = (
+        select(
+            home.c.group_id,
+            func.count().label("due"),
+            func.sum(case((on_time, 1), else_=0)).label("on_time"),
+        )
+        .select_from(FollowUp)
+        .join(home, home.c.member_id == FollowUp.member_id)
+        .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(
+            FollowUp.due_on.between(period.start, period.end),
+            FollowUp.status != FollowUpStatus.CANCELLED,
+            home.c.group_id.in_(scope.group_ids()),
+        )
+        .group_by(home.c.group_id)
+        .subquery()
+    )
+    running = Visit.business_status.in_((Outcome.OPERATING, Outcome.STRUGGLING))
+    businesses = (
+        select(
+            home.c.group_id,
+            func.count().label("seen"),
+            func.sum(case((running, 1), else_=0)).label("running"),
+        )
+        .select_from(Visit)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .join(home, home.c.member_id == FollowUp.member_id)
+        .where(
+            FollowUp.kind == FollowUpKind.GRANT_CHECK,
+            FollowUp.months_after.in_(OUTCOME_MONTHS),
+            Visit.business_status.is_not(None),
+            Visit.visited_on.between(period.start, period.end),
+            home.c.group_id.in_(scope.group_ids()),
+        )
+        .group_by(home.c.group_id)
+        .subquery()
+    )
+    capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
+    parts = [
+        _share(capped, rows.c.expected),
+        _share(rows.c.present, rows.c.marks),
+        _share(func.coalesce(visits.c.on_time, 0), func.coalesce(visits.c.due, 0)),
+        _share(func.coalesce(businesses.c.running, 0), func.coalesce(businesses.c.seen, 0)),
+    ]
+    total = sum((func.coalesce(p, 0.0) for p in parts), cast(0.0, Float))
+    counted = sum(case((p.is_(None), 0), else_=1) for p in parts)
+    score = case((counted > 0, total / counted), else_=None)
+    return (
+        select(Group, *[p.label(k) for p, (k, _label) in zip(parts, SCORE_PARTS, strict=True)])
+        .add_columns(score.label("score"), rows.c.behind)
+        .join(rows, rows.c.group_id == Group.id)
+        .outerjoin(visits, visits.c.group_id == Group.id)
+        .outerjoin(businesses, businesses.c.group_id == Group.id)
+        .where(Group.status != GroupStatus.CLOSED)
+        .order_by(case((score.is_(None), 1), else_=0), score, rows.c.behind.desc(), Group.code)
+    )
+
+
+@bp.get("/scorecard")
+def scorecard():
+    """Open groups in scope ranked worst first: which group needs a visit. Three
+    statements a page (the count, the page, the groups' communes)."""
+    scope, crumbs = load_scope()
+    period, period_error = load_period()
+    stmt = scorecard_rows(scope, period, today()).options(selectinload(Group.commune))
+    page = paginate_rows(stmt)
+    return render_template(
+        "reports/scorecard.html",
+        page=page,
+        parts=SCORE_PARTS,
+        crumbs=crumbs,
+        period=period,
+        period_error=period_error,
+        kinds=KINDS,
+        here=scope_args(scope),
+    )
+
+
+def paginate_rows(stmt):
+    """paginate() for a select of several columns: the rows, not only the first entity."""
+    per_page = current_app.config["PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    number = min(parse_int(request.args.get("page", ""), minimum=1) or 1, pages)
+    items = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items, number, pages, total)
+
+
+class Page:
+    """The parts of a Flask-SQLAlchemy page that templates/macros/pager.html reads."""
+
+    def __init__(self, items, page, pages, total):
+        self.items, self.page, self.pages, self.total = items, page, pages, total
+        self.has_prev, self.has_next = page > 1, page < pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+# Workload ------------------------------------------------------------------------------
+
+
+def workload_rows(scope: Scope, day: date):
+    """select(User, overdue, week 1…4) of the facilitators of groups in scope: their
+    open visits overdue today and due in each of the next four weeks (this week first),
+    most overdue first. Visits follow the member's current (or last) group."""
+    weeks = weeks_ahead(day)
+    home = home_memberships()
+    due = FollowUp.due_on
+    counts = [func.sum(case((due < day, 1), else_=0)).label("overdue")] + [
+        func.sum(case((and_(due >= max(start, day), due <= end), 1), else_=0)).label(f"w{i}")
+        for i, (start, end) in enumerate(weeks)
+    ]
+    per_user = (
+        select(group_facilitators.c.user_id, *counts)
+        .select_from(FollowUp)
+        .join(home, home.c.member_id == FollowUp.member_id)
+        .join(group_facilitators, group_facilitators.c.group_id == home.c.group_id)
+        .where(
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+            FollowUp.due_on <= weeks[-1][1],
+            home.c.group_id.in_(scope.group_ids()),
+        )
+        .group_by(group_facilitators.c.user_id)
+        .subquery()
+    )
+    return (
+        select(User, per_user.c.overdue, *[per_user.c[f"w{i}"] for i in range(len(weeks))])
+        .join(per_user, per_user.c.user_id == User.id)
+        .order_by(per_user.c.overdue.desc(), User.sort_key, User.id)
+    ), weeks
+
+
+@bp.get("/workload")
+def workload():
+    """Visits overdue and due in the next four weeks, per facilitator (two statements)."""
+    scope, crumbs = load_scope()
+    day = today()
+    stmt, weeks = workload_rows(scope, day)
+    return render_template(
+        "reports/workload.html",
+        page=paginate_rows(stmt),
+        weeks=weeks,
+        crumbs=crumbs,
+        today=day,
+    )
+
+
+# Grant portfolio -----------------------------------------------------------------------
+
+
+def portfolio_totals(scope: Scope) -> dict:
+    """Approved, paid out and still to pay, over every grant in scope (one statement)."""
+    paid = (
+        select(func.coalesce(func.sum(Tranche.amount), 0))
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .where(Grant.member_id.in_(scope.member_ids()))
+        .scalar_subquery()
+    )
+    decided = (GrantStatus.APPROVED, GrantStatus.DISBURSED, GrantStatus.CLOSED)
+    open_ = (GrantStatus.APPROVED, GrantStatus.DISBURSED)
+    paid_open = (
+        select(func.coalesce(func.sum(Tranche.amount), 0))
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .where(Grant.member_id.in_(scope.member_ids()), Grant.status.in_(open_))
+        .scalar_subquery()
+    )
+    approved, approved_open, waiting, n_approved = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((Grant.status.in_(decided), Grant.amount_approved))), 0),
+            func.coalesce(func.sum(case((Grant.status.in_(open_), Grant.amount_approved))), 0),
+            func.sum(case((Grant.status == GrantStatus.SUBMITTED, 1), else_=0)),
+            func.sum(case((Grant.status.in_(decided), 1), else_=0)),
+        ).where(Grant.member_id.in_(scope.member_ids()))
+    ).one()
+    paid_n, paid_open_n = db.session.execute(select(paid, paid_open)).one()
+    return {
+        "approved": int(approved),
+        "approved_count": int(n_approved or 0),
+        "paid": int(paid_n),
+        "remaining": int(approved_open) - int(paid_open_n),
+        "waiting": int(waiting or 0),
+    }
+
+
+def beside_queue(member_ids, grant_ids, day: date) -> tuple[dict, dict]:
+    """For the members on a page: attendance over the last 6 months, and their other
+    grants (count, amount approved): two grouped statements, not one per row."""
+    if not member_ids:
+        return {}, {}
+    since = day - timedelta(days=183)
+    attendance = {
+        m: (int(p or 0), n)
+        for m, p, n in db.session.execute(
+            select(
+                Attendance.member_id,
+                func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)),
+                func.count(),
+            )
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(Attendance.member_id.in_(member_ids), Meeting.held_on >= since)
+            .group_by(Attendance.member_id)
+        )
+    }
+    earlier = {
+        m: (n, int(a or 0))
+        for m, n, a in db.session.execute(
+            select(Grant.member_id, func.count(), func.sum(Grant.amount_approved))
+            .where(
+                Grant.member_id.in_(member_ids),
+                Grant.id.not_in(grant_ids),
+                Grant.status.not_in((GrantStatus.DRAFT,)),
+            )
+            .group_by(Grant.member_id)
+        )
+    }
+    return attendance, earlier
+
+
+@bp.get("/grants")
+def portfolio():
+    """The queue of applications waiting for a decision, oldest first, with each
+    member's attendance and earlier grants beside it; totals for the scope."""
+    require(current_user.role in (Role.ADMIN, Role.COORDINATOR))
+    scope, crumbs = load_scope()
+    submitted_at = (
+        select(func.max(GrantEvent.at))
+        .where(GrantEvent.grant_id == Grant.id, GrantEvent.action == "submitted")
+        .scalar_subquery()
+    )
+    stmt = (
+        visible_grants(current_user)
+        .where(Grant.status == GrantStatus.SUBMITTED, Grant.member_id.in_(scope.member_ids()))
+        .add_columns(submitted_at.label("submitted_at"))
+        .options(*member_card(Grant.member))
+        .order_by(submitted_at, Grant.id)
+    )
+    page = paginate_rows(stmt)
+    grants = [row[0] for row in page.items]
+    if grants:  # names are shown
+        audit.note_read("list", object_type="grants", detail="portfolio")
+    attendance, earlier = beside_queue(
+        [g.member_id for g in grants], [g.id for g in grants], today()
+    )
+    return render_template(
+        "reports/portfolio.html",
+        page=page,
+        attendance=attendance,
+        earlier=earlier,
+        totals=portfolio_totals(scope),
+        crumbs=crumbs,
+        here=scope_args(scope),
+    )

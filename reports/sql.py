@@ -1,0 +1,78 @@
+"""SQL pieces the indicators share, written once for SQLite and PostgreSQL."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from core.clock import VIETNAM
+
+EPOCH = date(1970, 1, 1)
+
+
+class day_number(FunctionElement):
+    """Whole days since 1970-01-01 of a date or a timestamp (its UTC day), as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(day_number)
+def _day_number_postgresql(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"(CAST({inner} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"CAST(julianday({inner}) - 2440587.5 AS INTEGER)"
+
+
+def days(day: date) -> int:
+    """The day number of a Python date, to compare with day_number() in SQL."""
+    return (day - EPOCH).days
+
+
+def utc_start(day: date) -> datetime:
+    """The UTC moment a day begins in Viet Nam (timestamps are stored in UTC)."""
+    local = datetime.combine(day, time.min, tzinfo=VIETNAM)
+    return local.astimezone(UTC)
+
+
+def moment_in(column, start: date, end: date):
+    """A UTC timestamp column falls on a day from start to end (inclusive), in Viet Nam."""
+    return and_(column >= utc_start(start), column < utc_start(end + timedelta(days=1)))
+
+
+def median_of(values):
+    """The median of a one-column select (NULLs left out), as a scalar subquery.
+
+    Window functions do it on both databases: the middle row, or the mean of the two."""
+    inner = values.subquery()
+    value = inner.c[0]
+    ranked = (
+        select(
+            value.label("v"),
+            func.row_number().over(order_by=value).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery()
+    )
+    return (
+        select(func.avg(ranked.c.v))
+        .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
+        .scalar_subquery()
+    )
+
+
+def ratio(part, whole):
+    """part / whole as a float, or None when whole is 0 (shown as a dash)."""
+    return part / whole if whole else None
+
+
+def smaller(a, b):
+    return case((a < b, a), else_=b)

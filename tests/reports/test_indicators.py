@@ -1,0 +1,285 @@
+"""Indicators against a programme counted by hand (tests/reports/world.py)."""
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from accounts.models import User
+from core.db import db
+from groups.models import Cadence, Group, GroupStatus
+from groups.services.groups import expected_dates
+from livelihoods import services
+from livelihoods.models import FollowUp, Grant, Outcome
+from reports import indicators
+from reports.indicators import Scope
+from reports.periods import Period, PeriodError, from_args
+from tests.conftest import HUE, NGHE_AN
+from tests.reports import world as world_module
+
+MARCH = Period.containing("month", date(2025, 3, 14))
+TODAY = date(2025, 4, 15)
+
+
+@pytest.fixture
+def world(app, make_user, make_group, make_member, make_meeting):
+    return world_module.build(app, make_user, make_group, make_member, make_meeting)
+
+
+def figures(app, user, period=MARCH, today=TODAY, **narrow):
+    with app.app_context():
+        user = db.session.get(User, user.id)
+        return indicators.compute(Scope(user, **narrow), period, today)
+
+
+def test_periods_and_the_period_before():
+    assert MARCH.start == date(2025, 3, 1) and MARCH.end == date(2025, 3, 31)
+    assert MARCH.previous() == Period("month", date(2025, 2, 1), date(2025, 2, 28))
+    q = Period.containing("quarter", date(2025, 5, 2))
+    assert (q.start, q.end) == (date(2025, 4, 1), date(2025, 6, 30))
+    assert q.previous().start == date(2025, 1, 1)
+    custom = Period.custom(date(2025, 3, 10), date(2025, 3, 19))
+    assert custom.previous() == Period("custom", date(2025, 2, 28), date(2025, 3, 9))
+    assert from_args({"period": "year", "on": "2024-07-01"}, TODAY).start == date(2024, 1, 1)
+    assert from_args({}, TODAY) == Period.containing("month", TODAY)
+    for bad in (
+        {"period": "custom", "start": "2025-03-10", "end": "2025-03-01"},
+        {"period": "custom", "start": "2025-03-10"},
+        {"period": "week"},
+        {"period": "month", "on": "10/03/2025"},
+        {"period": "month", "on": "１２３"},
+        {"period": "custom", "start": "2020-01-01", "end": "2025-01-01"},
+    ):
+        with pytest.raises(PeriodError):
+            from_args(bad, TODAY)
+
+
+def test_groups_and_meetings_counted_by_hand(app, world):
+    got = figures(app, world.coordinator)
+    assert got["active_groups"] == 2  # A and B; C is closed
+    # A: Mondays 3, 10, 17, 24, 31; B: 5 and 19 March; closed C is not expected to meet.
+    assert got["meetings_expected"] == 7
+    assert got["meetings_held"] == 7  # A 3, B 3, C 1 (D is in another province)
+    # A held 3 of 5; B held 3 but only 2 were expected; C none expected.
+    assert got["completeness"] == pytest.approx(5 / 7)
+    assert got["timeliness"] == pytest.approx(6 / 7)  # A's 17 March was saved 8 days later
+    # Marks: A 3 + 3 + 2 (m2 absent once), B 1 + 2 + 2, C 1.
+    assert got["attendance"] == pytest.approx(13 / 14)
+    assert got["behind"] == 1  # A: nothing since 17 March on 31 March
+
+
+def test_a_closed_group_stops_being_expected_to_meet(app, world):
+    with app.app_context():
+        db.session.execute(
+            update(Group).where(Group.id == world.groups.b.id).values(status=GroupStatus.CLOSED)
+        )
+        db.session.commit()
+    got = figures(app, world.coordinator)
+    assert got["meetings_expected"] == 5
+    assert got["active_groups"] == 1
+    assert got["completeness"] == pytest.approx(3 / 5)
+
+
+def test_the_period_before_is_counted_the_same_way(app, world):
+    with app.app_context():
+        user = db.session.get(User, world.coordinator.id)
+        report = indicators.report(Scope(user), MARCH, TODAY)
+    assert report.previous["meetings_expected"] == 6  # A: 4 Mondays; B: 5 and 19 Feb
+    assert report.previous["meetings_held"] == 0
+    assert report.previous["completeness"] == 0
+    assert report.previous["timeliness"] is None
+    assert report.previous["left"] == 1  # m8
+    rows = dict(
+        (f.key, (now, before)) for f, now, before in report.section_rows(indicators.SECTIONS[3])
+    )
+    assert rows["overdue_now"][1] is None  # a figure of today has no period before
+
+
+def test_members_counted_once_when_they_moved(app, world):
+    got = figures(app, world.coordinator)
+    # m1 (in A then B), m2, m3, m4, m5 (left on the 25th), m6; not m8 (left in Feb), not m7.
+    assert got["active_members"] == 6
+    assert got["joined"] == 1  # m4; m1's move is not joining
+    assert got["left"] == 1  # m5; m1's move is not leaving
+    from groups.models import Gender, MemberCategory
+
+    assert got["by_gender"][Gender.FEMALE] == 6
+    assert got["by_category"][MemberCategory.MIGRANT] == 6
+    assert got["by_age"][3] == 6  # born 1990: 35 in 2025, the band 35–49
+
+
+def test_grants_counted_by_hand(app, world):
+    got = figures(app, world.coordinator)
+    assert got["requested"] == 3
+    assert got["requested_vnd"] == 6_000_000 + 4_000_000 + 2_500_000
+    assert got["approved"] == 2
+    assert got["approved_vnd"] == 7_000_000
+    assert got["rejected"] == 1
+    assert got["disbursed"] == 1
+    assert got["disbursed_vnd"] == 3_000_000
+    assert got["remaining_vnd"] == 2_000_000 + 2_000_000
+    assert got["days_to_decision"] == 10  # 4, 10, 10
+    assert got["days_to_payment"] == 4
+    national = figures(app, world.admin)
+    assert national["requested"] == 4
+    assert national["days_to_decision"] == pytest.approx(7)  # 2, 4, 10, 10
+    assert national["disbursed_vnd"] == 7_000_000
+
+
+def test_outcomes_and_a_rejected_grant_has_none(app, world):
+    year, today = Period.containing("year", date(2025, 6, 1)), date(2026, 1, 15)
+    with app.app_context():
+        actor = db.session.get(User, world.admin.id)
+        checks = {
+            (f.grant_id, f.months_after): f
+            for f in db.session.scalars(select(FollowUp).where(FollowUp.grant_id.is_not(None)))
+        }
+        m2, m7 = world.grants["m2"], world.grants["m7"]
+        services.record_visit(
+            actor,
+            checks[m2, 3],
+            visited_on=date(2025, 6, 12),
+            business_status=Outcome.OPERATING,
+            monthly_income=None,
+            notes=None,
+            today=today,
+        )
+        services.record_visit(
+            actor,
+            checks[m2, 6],
+            visited_on=date(2025, 9, 25),
+            business_status=Outcome.STRUGGLING,
+            monthly_income=1_500_000,
+            notes=None,
+            today=today,
+        )
+        services.record_visit(
+            actor,
+            checks[m7, 3],
+            visited_on=date(2025, 6, 6),
+            business_status=Outcome.STOPPED,
+            monthly_income=0,
+            notes=None,
+            today=today,
+        )
+        db.session.commit()
+        rejected = db.session.get(Grant, world.grants["m3"])
+        assert rejected.follow_ups == []
+    got = figures(app, world.coordinator, year, today)
+    assert got["running_3"] == 1
+    assert got["running_6"] == 1  # struggling is still running
+    assert got["running_12"] is None
+    assert got["income_6"] == 1_500_000
+    # m2's checks due in 2025: 1 month (10 Apr, never made), 3 (10 Jun), 6 (10 Sep).
+    assert got["visits_due"] == 3
+    assert got["visits_on_time"] == pytest.approx(1 / 3)  # 6 Sep visit was 15 days late
+    assert got["overdue_now"] == 1
+    national = figures(app, world.admin, year, today)
+    assert national["running_3"] == pytest.approx(1 / 2)
+    assert national["overdue_now"] == 3  # and m7's 1- and 6-month checks
+
+
+def test_coordinator_never_counts_another_province_also_after_a_group_moves(app, world):
+    before = figures(app, world.other)
+    assert before["meetings_held"] == 1 and before["requested"] == 1
+    with app.app_context():
+        db.session.execute(
+            update(Group)
+            .where(Group.id == world.groups.a.id)
+            .values(province_code=NGHE_AN, commune_code=world.groups.d.commune_code)
+        )
+        db.session.commit()
+    mine = figures(app, world.coordinator)
+    assert mine["meetings_held"] == 4  # B 3 and C 1: A went to Nghệ An
+    assert mine["requested"] == 1  # m3 only; m2 and m5 are in A
+    assert mine["active_members"] == 3  # m1 (now in B), m3, m6
+    theirs = figures(app, world.other)
+    assert theirs["meetings_held"] == 4  # D 1 and A 3
+    assert theirs["requested"] == 3  # m7, m2, m5
+    # Asking for the other province by code gives nothing, never their figures.
+    sneaky = figures(app, world.coordinator, province_code=NGHE_AN)
+    assert sneaky["meetings_held"] == 0 and sneaky["active_members"] == 0
+
+
+def test_narrower_scopes(app, world):
+    got = figures(app, world.coordinator, group_id=world.groups.b.id)
+    assert got["meetings_held"] == 3 and got["meetings_expected"] == 2
+    assert got["active_members"] == 2  # m3 and m1
+    hue = figures(app, world.admin, province_code=HUE)
+    assert hue["meetings_held"] == 7
+    fac = figures(app, world.facilitator)
+    assert fac["meetings_held"] == 3  # group A only
+
+
+def test_age_bands_follow_the_year_of_the_period(app):
+    with app.app_context():
+        from sqlalchemy import literal
+
+        got = [
+            db.session.scalar(select(indicators._age_band(literal(y), 2025)))
+            for y in (2008, 2007, 2001, 2000, 1991, 1990, 1976, 1975)
+        ]
+    assert got == [0, 1, 1, 2, 2, 3, 3, 4]
+
+
+def test_expected_meetings_in_sql_match_the_schedule(app, make_group):
+    rng = random.Random(11)
+    made = []
+    for _ in range(12):
+        made.append(
+            make_group(
+                cadence=rng.choice(list(Cadence)),
+                meeting_weekday=rng.randrange(7),
+                founded_on=date(2024, 1, 1) + timedelta(days=rng.randrange(500)),
+            )
+        )
+    with app.app_context():
+        for _ in range(8):
+            start = date(2024, 1, 1) + timedelta(days=rng.randrange(600))
+            period = Period.custom(start, start + timedelta(days=rng.randrange(1, 400)))
+            today = start + timedelta(days=rng.randrange(500))
+            rows = db.session.execute(
+                select(Group, indicators.expected_meetings(period, today)).where(
+                    Group.id.in_([g.id for g in made])
+                )
+            ).all()
+            for group, n in rows:
+                want = len(expected_dates(group, period.start, min(period.end, today)))
+                assert n == want, (group.cadence, group.meeting_weekday, group.founded_on, period)
+        for kind in ("month", "quarter", "year"):
+            period = Period.containing(kind, date(2025, 2, 20))
+            for group, n in db.session.execute(
+                select(Group, indicators.expected_meetings(period, date(2026, 1, 1)))
+            ).all():
+                assert n == len(expected_dates(group, period.start, period.end))
+
+
+def test_statements_do_not_grow_with_groups(app, world, make_group, make_member, make_meeting):
+    from bench.sweep import StatementLog
+
+    with app.app_context():
+        log = StatementLog(db.engine)
+        user = db.session.get(User, world.admin.id)
+        indicators.report(Scope(user), MARCH, TODAY)
+        small = len(log.statements)
+    for _ in range(3):
+        group = make_group()
+        make_member(group)
+        make_meeting(group, date(2025, 3, 3))
+    with app.app_context():
+        log = StatementLog(db.engine)
+        user = db.session.get(User, world.admin.id)
+        indicators.report(Scope(user), MARCH, TODAY)
+        assert len(log.statements) == small <= 14
+
+
+def test_section_tables_are_plain_columns_and_rows(app, world):
+    with app.test_request_context():
+        user = db.session.get(User, world.coordinator.id)
+        report = indicators.report(Scope(user), MARCH, TODAY)
+        columns, rows = indicators.section_table(report, "grants")
+        assert len(columns) == 3 and str(columns[0])
+        assert rows[0][1:] == [3, 0]
+        columns, rows = indicators.breakdown_table(report)
+        assert sum(r[1] for r in rows[:3]) == 6
