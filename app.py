@@ -53,8 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.views import bp as reports_bp
+    from support.views import bp as support_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp, support_bp):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)

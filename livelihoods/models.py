@@ -220,12 +220,14 @@ class Tranche(db.Model):
 class FollowUpKind(StrEnum):
     GRANT_CHECK = "grant_check"
     HOME_VISIT = "home_visit"
+    REFERRAL_CHECK = "referral_check"
 
     @property
     def label(self):
         return {
             FollowUpKind.GRANT_CHECK: _l("Livelihood check"),
             FollowUpKind.HOME_VISIT: _l("Home visit"),
+            FollowUpKind.REFERRAL_CHECK: _l("Service check"),
         }[self]
 
 
@@ -253,7 +255,8 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FollowUpKind] = mapped_column(enum_column(FollowUpKind))
-    # One per source: grant:<id>:<months> or home:<member id>:<date of the absence>.
+    # One per source: grant:<id>:<months>, home:<member id>:<date of the absence> or
+    # referral:<id> (support/jobs.py).
     source_key: Mapped[str] = mapped_column(String(60), unique=True)
     # Who sees it and who is reminded follow the member's current group (Member.can_view,
     # groups.services.scope): no group or province is stored here.
