@@ -105,14 +105,13 @@ def start_screening(
 ) -> Screening:
     """Start a screening as a draft under a version that is in use."""
     if version is None:
-        raise DomainError(_l("Choose a questionnaire."), "version_id")
+        raise DomainError(_l("Choose a questionnaire."))
     if version.retired:
         raise DomainError(
-            _l("This questionnaire is no longer in use. Start again with the current one."),
-            "version_id",
+            _l("This questionnaire is no longer in use. Start again with the current one.")
         )
     if not version.sections:
-        raise DomainError(_l("This questionnaire has no questions."), "version_id")
+        raise DomainError(_l("This questionnaire has no questions."))
     if screened_on > today:
         raise DomainError(_l("A screening cannot be dated in the future."), "screened_on")
     if open_screening(member) is not None:

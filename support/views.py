@@ -102,9 +102,10 @@ def start_screening(member_id: int):
         form.version_id.data = str(version.number) if version else ""
     saved = saving(form)
     if form.validate_on_submit():
+        number = form.version_number
         chosen = db.session.scalar(
             select(QuestionnaireVersion).where(
-                QuestionnaireVersion.number == (form.version_number or -1)
+                QuestionnaireVersion.number == (-1 if number is None else number)
             )
         )
         with saved:
@@ -117,6 +118,8 @@ def start_screening(member_id: int):
             )
         if saved.ok:
             return redirect(url_for("support.screening_page", screening_id=screening.id, page=1))
+        # Sending the page again starts under the version in use now.
+        form.version_id.data = str(version.number) if version else ""
     page = render_template(
         "support/start.html", form=form, member=member, version=version, draft=draft
     )
