@@ -289,6 +289,13 @@ class FollowUp(db.Model):
     def is_overdue(self, today: date) -> bool:
         return self.status == FollowUpStatus.SCHEDULED and self.due_on < today
 
+    @property
+    def referral_id(self) -> int | None:
+        """The referral a REFERRAL_CHECK follows (support/jobs.py), from its source key."""
+        if self.kind != FollowUpKind.REFERRAL_CHECK:
+            return None
+        return int(self.source_key.split(":")[1])
+
     def can_undo_missed(self, user, today: date) -> bool:
         """Whoever marked a visit as missed may take it back the same day."""
         return (

@@ -96,8 +96,11 @@ def test_a_provider_outside_the_members_province_is_refused(app, client, support
     assert response.status_code == 200 and "is not in the member" in response.text
     consent = client.post(
         f"/members/{ids['member']}/sharing-consent",
-        data={"provider_id": str(ids["far_provider"]), "given_on": today().isoformat(),
-              "confirm": "y"},  # fmt: skip
+        data={
+            "provider_id": str(ids["far_provider"]),
+            "given_on": today().isoformat(),
+            "confirm": "y",
+        },  # fmt: skip
     )
     assert consent.status_code == 200
     assert count(app) == before
