@@ -378,6 +378,18 @@ class Referral(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One open referral per member, provider and service: a second tap makes none.
+        Index(
+            "uq_referrals_open",
+            "member_id",
+            "provider_id",
+            "service",
+            unique=True,
+            sqlite_where=text("status IN ('referred', 'acknowledged')"),
+            postgresql_where=text("status IN ('referred', 'acknowledged')"),
+        ),
+    )
 
     @property
     def is_open(self) -> bool:

@@ -41,6 +41,11 @@ ALREADY_STARTED = _l(
     "go on with the one below."
 )
 on_duplicate("uq_screenings_open_member", ALREADY_STARTED)
+ALREADY_REFERRED = _l(
+    "This member already has an open referral to this provider for this service. "
+    "Nothing new was sent: record what happened on that one."
+)
+on_duplicate("uq_referrals_open", ALREADY_REFERRED)
 
 
 # Who sees what, in SQL -----------------------------------------------------------------
@@ -323,6 +328,16 @@ def refer(
             ),
             "provider_id",
         )
+    already = db.session.scalar(
+        select(Referral.id).where(
+            Referral.member_id == member.id,
+            Referral.provider_id == provider.id,
+            Referral.service == service,
+            Referral.status.in_([ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED]),
+        )
+    )
+    if already is not None:
+        raise Conflict(ALREADY_REFERRED)
     referral = Referral(
         member=member,
         provider=provider,

@@ -141,6 +141,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_referrals_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_status'), ['status'], unique=False)
+        batch_op.create_index('uq_referrals_open', ['member_id', 'provider_id', 'service'], unique=True, sqlite_where=sa.text("status IN ('referred', 'acknowledged')"), postgresql_where=sa.text("status IN ('referred', 'acknowledged')"))
 
     op.create_table('screening_answers',
     sa.Column('screening_id', sa.Integer(), nullable=False),
@@ -188,6 +189,7 @@ def downgrade():
     op.drop_table('referral_events')
     op.drop_table('screening_answers')
     with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index('uq_referrals_open')
         batch_op.drop_index(batch_op.f('ix_referrals_status'))
         batch_op.drop_index(batch_op.f('ix_referrals_provider_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_member_id'))

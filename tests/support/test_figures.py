@@ -44,13 +44,17 @@ def test_referral_counts_by_service_and_province(app, support_world):
         member = db.session.get(Member, ids["member"])
         provider = db.session.get(ServiceProvider, ids["provider"])
         world_referral = db.session.get(Referral, ids["referral"])  # health, open, today
+        health = db.session.get(ServiceProvider, ids["health"])
+        services.record_sharing_consent(
+            NOBODY, member, health, given_on=today() - timedelta(days=90), today=today()
+        )
         a = refer(member, provider, SupportType.LEGAL, today() - timedelta(days=20))
-        b = refer(member, provider, SupportType.LEGAL, today() - timedelta(days=30))
-        c = refer(member, provider, SupportType.HEALTH, today() - timedelta(days=40))
-        refer(member, provider, SupportType.HEALTH, today() - timedelta(days=100))  # too early
         close(a, ReferralStatus.SERVICE_RECEIVED, 3)
+        b = refer(member, provider, SupportType.LEGAL, today() - timedelta(days=30))
         close(b, ReferralStatus.SERVICE_RECEIVED, 8)
+        c = refer(member, health, SupportType.HEALTH, today() - timedelta(days=40))
         close(c, ReferralStatus.DECLINED, 1)
+        refer(member, provider, SupportType.LEGAL, today() - timedelta(days=100))  # too early
         db.session.commit()
         assert world_referral.status == ReferralStatus.REFERRED
 

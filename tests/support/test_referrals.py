@@ -202,3 +202,14 @@ def test_anonymising_clears_what_was_written_about_the_member(app, client, suppo
         db.session.commit()
         referral = db.session.get(Referral, ids["referral"])
         assert referral.reason == "" and all(e.note is None for e in referral.events)
+
+
+def test_a_double_tapped_referral_is_made_once(app, client, support_world):
+    users, ids = support_world
+    login(client, users["facilitator"])
+    before = count(app)
+    assert refer(client, ids, ids["provider"]).status_code == 302
+    second = refer(client, ids, ids["provider"])
+    assert second.status_code == 409
+    assert "already has an open referral" in second.text
+    assert count(app) == before + 1
