@@ -71,8 +71,8 @@ def load_staff_member(member_id: int):
 
 @bp.get("/members/<int:member_id>/support")
 def member_support(member_id: int):
-    """That screenings and referrals exist, with type, status and dates; scores only for
-    those who may read answers."""
+    """That screenings and referrals exist, with type, status and dates. No scores or
+    notes here: those are on pages that audit reading them."""
     member = load_staff_member(member_id)
     return render_template(
         "support/member.html",
@@ -80,7 +80,6 @@ def member_support(member_id: int):
         screenings=services.list_screenings(member),
         referrals=services.list_referrals(member),
         today=today(),
-        dimensions=list(Dimension),
     )
 
 
