@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
+from core.places import Province
 from core.saving import on_duplicate
 from groups.models import Consent, ConsentPurpose, Member
 from groups.services import members as member_services
@@ -63,10 +64,6 @@ def notes_visible(user: User, member_id) -> ColumnElement[bool]:
     if user.role not in MANAGERS:
         return false()
     return member_in_scope(user, member_id)
-
-
-def visible_referrals(user: User):
-    return select(Referral).where(visible(user, Referral.member_id))
 
 
 # Questionnaires and screenings --------------------------------------------------------
@@ -234,6 +231,8 @@ def providers_for(member: Member, *, active_only: bool = True) -> list[ServicePr
 
 def save_provider(actor: User, provider: ServiceProvider | None, **fields) -> ServiceProvider:
     """Add a provider to the directory or change one; coordinators only in their provinces."""
+    if db.session.get(Province, fields["province_code"]) is None:
+        raise DomainError(_l("Choose one of your provinces."), "province_code")
     if not actor.covers_province(fields["province_code"]):
         raise DomainError(_l("Choose one of your provinces."), "province_code")
     fields["kind"] = ProviderType(fields["kind"])

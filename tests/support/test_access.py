@@ -182,3 +182,24 @@ def test_facilitator_of_another_group_cannot_screen_or_refer(app, client, suppor
         response = client.post(f"/members/{ids['member']}/{path}", data={})
         assert response.status_code == 403, path
     assert audit_rows(app, "create") == before
+
+
+def test_a_provider_in_no_province_is_refused_without_a_500(app, client, support_world):
+    users, ids = support_world
+    login(client, users["admin"])
+    for province in ("99999", "abc", ""):
+        data = {"name": "Nơi ảo", "kind": "health", "province_code": province}
+        assert client.post("/providers/new", data=data).status_code == 200, province
+    with app.app_context():
+        assert not db.session.scalar(
+            select(func.count())
+            .select_from(ServiceProvider)
+            .where(ServiceProvider.name == "Nơi ảo")
+        )
+
+
+def test_the_member_page_links_to_screening_and_services(app, client, support_world):
+    users, ids = support_world
+    login(client, users["facilitator"])
+    page = client.get(f"/members/{ids['member']}").text
+    assert f'href="/members/{ids["member"]}/support"' in page
