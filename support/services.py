@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, select, update
+from sqlalchemy.orm import selectinload
 
 from accounts.models import Role, User
 from core import audit
@@ -92,6 +93,7 @@ def list_screenings(member: Member) -> list[Screening]:
         db.session.scalars(
             select(Screening)
             .where(Screening.member_id == member.id)
+            .options(selectinload(Screening.questionnaire), selectinload(Screening.screened_by))
             .order_by(Screening.screened_on.desc(), Screening.id.desc())
         )
     )
@@ -293,6 +295,7 @@ def list_referrals(member: Member) -> list[Referral]:
         db.session.scalars(
             select(Referral)
             .where(Referral.member_id == member.id)
+            .options(selectinload(Referral.provider))
             .order_by(Referral.referred_on.desc(), Referral.id.desc())
         )
     )
