@@ -197,7 +197,7 @@ def complete_screening(actor: User, screening: Screening) -> Screening:
     screening.status = ScreeningStatus.COMPLETE
     screening.completed_at = utcnow()
     db.session.flush()
-    audit.record(actor, "complete", screening)
+    audit.record(actor, "update", screening, detail="complete")
     return screening
 
 
@@ -396,7 +396,7 @@ def change_status(
         ReferralEvent(on=on, actor_id=actor.id, from_status=before, to_status=to, note=note)
     )
     db.session.flush()
-    audit.record(actor, "change_status", referral, detail=f"{before.value}>{to.value}")
+    audit.record(actor, "update", referral, detail=f"{before.value}>{to.value}")
     return referral
 
 

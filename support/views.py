@@ -1,8 +1,8 @@
 """Screening entry, referrals, letters and the provider directory.
 
 Every view: load (404) -> authorize (the model's method; members always 404) -> form ->
-service -> commit once (core.saving) -> redirect. Pages that show answers or notes note
-the read as "view_answers" / "view_notes" in the audit log (core.audit).
+service -> commit once (core.saving) -> redirect. Pages that show answers or notes write
+a "view" audit event whose detail says so: "answers", "notes", "letter" (core.audit).
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -140,7 +140,7 @@ def screening_page(screening_id: int, page: int):
         flash(_("This screening is already complete."), "info")
         return redirect(url_for("support.member_support", member_id=screening.member_id))
     require(screening.can_continue(current_user))
-    audit.note_read("view_answers", screening)
+    audit.note_read("view", screening, detail="answers")
     section, pages = _section(screening, page)
     form = forms.section_form(section)
     if is_first_view():
@@ -195,7 +195,7 @@ def show_screening(screening_id: int):
     """Answers, scores and the change since the previous screening: managers only."""
     screening = load_screening(screening_id)
     require(screening.can_read_answers(current_user))
-    audit.note_read("view_answers", screening)
+    audit.note_read("view", screening, detail="answers")
     previous = services.previous_screening(screening)
     answers = {a.question_id: a.option for a in screening.answers}
     return render_template(
@@ -286,7 +286,7 @@ def create_referral(member_id: int):
 def show_referral(referral_id: int):
     referral = load_referral(referral_id)
     notes = referral.can_read_notes(current_user)
-    audit.note_read("view_notes" if notes else "view", referral)
+    audit.note_read("view", referral, detail="notes" if notes else None)
     return render_template(
         "support/referral.html",
         referral=referral,
@@ -330,7 +330,7 @@ def referral_letter(referral_id: int):
     """The letter for the provider: only what the service needs and the member agreed to."""
     referral = load_referral(referral_id)
     require(referral.can_print_letter(current_user))
-    audit.note_read("view_notes", referral, detail="letter")
+    audit.note_read("view", referral, detail="letter")
     member = referral.member
     return render_template(
         "support/letter.html",

@@ -22,11 +22,12 @@ ANSWERS = "/screenings/{screening}"
 NOTES = "/referrals/{referral}"
 
 
-def audit_rows(app, action):
+def audit_rows(app, action, detail=None):
     with app.app_context():
-        return db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        )
+        stmt = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        if detail is not None:
+            stmt = stmt.where(AuditEvent.detail == detail)
+        return db.session.scalar(stmt)
 
 
 def move_member(app, ids):
@@ -54,9 +55,9 @@ def move_member(app, ids):
 def test_screening_answers_by_role(app, client, support_world, role, status):
     users, ids = support_world
     login(client, users[role])
-    before = audit_rows(app, "view_answers")
+    before = audit_rows(app, "view", "answers")
     assert client.get(ANSWERS.format(**ids)).status_code == status
-    assert audit_rows(app, "view_answers") == before + (1 if status == 200 else 0)
+    assert audit_rows(app, "view", "answers") == before + (1 if status == 200 else 0)
 
 
 def test_after_the_member_moves_answers_follow_the_new_province(app, client, support_world):

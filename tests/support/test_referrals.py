@@ -187,7 +187,7 @@ def test_facilitator_sees_status_but_not_the_reason(app, client, support_world):
     assert "Cần khám sức khỏe tổng quát" in client.get(f"/referrals/{ids['referral']}").text
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (event.action, event.object_type) == ("view_notes", "referrals")
+        assert (event.action, event.detail, event.object_type) == ("view", "notes", "referrals")
 
 
 def test_anonymising_clears_what_was_written_about_the_member(app, client, support_world):

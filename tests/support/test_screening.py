@@ -111,8 +111,9 @@ def test_coordinator_reads_answers_and_the_change_since_the_previous_screening(
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
-        assert (event.action, event.object_type, event.object_id) == (
-            "view_answers",
+        assert (event.action, event.detail, event.object_type, event.object_id) == (
+            "view",
+            "answers",
             "screenings",
             new.id,
         )
