@@ -38,7 +38,9 @@ def make_server(app, host: str, port: int, threads: int = THREADS):
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--threads", default=THREADS, show_default=True, help="Requests served at once.")
+@click.option(
+    "--threads", default=THREADS, show_default=True, help="Requests served at once."
+)
 @click.option("--no-serve", is_flag=True, help="Load the data and exit.")
 @with_appcontext
 def demo_command(host: str, port: int, threads: int, no_serve: bool) -> None:
