@@ -239,13 +239,13 @@ class Screening(db.Model):
         return user.role in MANAGERS and self.member.can_view(user)
 
     def can_continue(self, user) -> bool:
-        """Go on filling in a draft: whoever started it, or a coordinator in scope, while
-        the member may be edited."""
+        """Go on filling in a draft: staff who may edit the member now (a member who
+        moved takes a half-done screening to the new facilitator). Once complete, only
+        can_read_answers decides."""
         return (
             self.status == ScreeningStatus.DRAFT
             and user.role != Role.MEMBER
             and self.member.can_edit(user)
-            and (user.id == self.screened_by_id or self.can_read_answers(user))
         )
 
 

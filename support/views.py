@@ -91,9 +91,6 @@ def start_screening(member_id: int):
     member = load_staff_member(member_id)
     require(member.can_edit(current_user))
     draft = services.open_screening(member)
-    if draft is not None and request.method == "GET":
-        flash(str(services.ALREADY_STARTED), "info")
-        return redirect(url_for("support.member_support", member_id=member.id))
     version = services.current_version()
     form = forms.StartScreeningForm()
     if is_first_view():

@@ -253,18 +253,18 @@ MATRIX = {
         None,
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
-    # The world's screening is complete: its pages send back to the member's list.
+    # A screening being filled in (`draft`); the complete one is `screening`.
     "support.screening_page": (
         "GET",
-        "/screenings/{screening}/pages/1",
+        "/screenings/{draft}/pages/1",
         None,
-        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "support.finish_screening": (
         "GET",
-        "/screenings/{screening}/finish",
+        "/screenings/{draft}/finish",
         None,
-        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
     "support.show_screening": (
         "GET",
@@ -356,8 +356,8 @@ POSTED = {
     "livelihoods.submit_grant": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     "livelihoods.mark_missed": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "support.start_screening": only(OK, *IN_SCOPE, member=NOT_FOUND),
-    "support.screening_page": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
-    "support.finish_screening": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    "support.screening_page": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.finish_screening": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "support.record_sharing_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "support.create_referral": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "support.change_status": only(OK, *IN_SCOPE, member=NOT_FOUND),
@@ -403,7 +403,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
     with app.app_context():
         consent = db.session.scalar(select(Consent.id).where(Consent.member_id == member.id))
         grants = make_grants(users["facilitator"].id, member.id)
-        support = make_records(users["facilitator"].id, member.id)
+        support = make_records(users["facilitator"].id, member.id, draft=True)
     ids = {
         "user": users["facilitator"].id,
         "group": group.id,

@@ -41,6 +41,7 @@ MEMBER_RECORDS = (
     "{tranche}",
     "{follow_up}",
     "{screening}",
+    "{draft}",
     "{referral}",
 )
 GROUP_RECORDS = ("{group}", "{meeting}", *MEMBER_RECORDS)

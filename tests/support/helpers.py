@@ -30,10 +30,11 @@ def answer_all(screening, pick=0):
         services.save_section(NOBODY, screening, section, chosen)
 
 
-def make_records(facilitator_id: int, member_id: int) -> dict[str, int]:
+def make_records(facilitator_id: int, member_id: int, *, draft: bool = False) -> dict[str, int]:
     """In an app context: questionnaire v1 (and a retired v0), a Huế OSSO the member
     agreed to share with, a Huế health post without consent, a Nghệ An provider, a
-    complete screening entered by the facilitator and an open referral they made."""
+    complete screening entered by the facilitator and an open referral they made; with
+    `draft`, also a screening they started (first page answered)."""
     version = questionnaire.install(questionnaire.V1)
     old = questionnaire.install(questionnaire.V0, retired_on=date(2025, 1, 1))
     provider = add_provider(HUE)
@@ -58,8 +59,18 @@ def make_records(facilitator_id: int, member_id: int) -> dict[str, int]:
         expected_on=today() + timedelta(days=7),
         today=today(),
     )
+    records = {}
+    if draft:
+        started = services.start_screening(
+            facilitator, member, version=version, screened_on=today(), today=today()
+        )
+        section = version.sections[0]
+        services.save_section(
+            facilitator, started, section, {q.id: q.options[0].id for q in section.questions}
+        )
+        records["draft"] = started.id
     db.session.commit()
-    return {
+    return records | {
         "version": version.id,
         "old_version": old.id,
         "provider": provider.id,
