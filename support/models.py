@@ -306,6 +306,12 @@ class ServiceProvider(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def contact_phone(self) -> str | None:
+        """The office's public number: templates read members' phones only through
+        Member.phone_to_show, so this one has a name of its own."""
+        return self.phone
+
     def can_edit(self, user) -> bool:
         """Admins; coordinators of the provider's province."""
         return user.role in MANAGERS and user.covers_province(self.province_code)
