@@ -54,8 +54,18 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.audit import bp as audit_bp
     from reports.progress import bp as progress_bp
     from reports.views import bp as reports_bp
+    from support.views import bp as support_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp, progress_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        groups_bp,
+        livelihoods_bp,
+        support_bp,
+        reports_bp,
+        audit_bp,
+        progress_bp,
+    ):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)

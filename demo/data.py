@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from core.places import Commune
+from demo.support import seed_support
 from groups.models import (
     AttendanceStatus,
     Cadence,
@@ -376,4 +377,5 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     counts.update(seed_groups(random.Random(2026), today()))
     counts["grants"] = seed_grants(random.Random(7), today())
+    counts.update(seed_support(today()))
     return counts

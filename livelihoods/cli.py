@@ -13,6 +13,7 @@ BY_NAME = {
     "sweep": "followups.sweep",
     "escalate": "followups.escalate",
     "digest": "followups.digest",
+    "referrals": "support.referral_checks",
 }
 
 

@@ -220,12 +220,14 @@ class Tranche(db.Model):
 class FollowUpKind(StrEnum):
     GRANT_CHECK = "grant_check"
     HOME_VISIT = "home_visit"
+    REFERRAL_CHECK = "referral_check"
 
     @property
     def label(self):
         return {
             FollowUpKind.GRANT_CHECK: _l("Livelihood check"),
             FollowUpKind.HOME_VISIT: _l("Home visit"),
+            FollowUpKind.REFERRAL_CHECK: _l("Service check"),
         }[self]
 
 
@@ -253,7 +255,8 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FollowUpKind] = mapped_column(enum_column(FollowUpKind))
-    # One per source: grant:<id>:<months> or home:<member id>:<date of the absence>.
+    # One per source: grant:<id>:<months>, home:<member id>:<date of the absence> or
+    # referral:<id> (support/jobs.py).
     source_key: Mapped[str] = mapped_column(String(60), unique=True)
     # Who sees it and who is reminded follow the member's current group (Member.can_view,
     # groups.services.scope): no group or province is stored here.
@@ -285,6 +288,13 @@ class FollowUp(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status == FollowUpStatus.SCHEDULED and self.due_on < today
+
+    @property
+    def referral_id(self) -> int | None:
+        """The referral a REFERRAL_CHECK follows (support/jobs.py), from its source key."""
+        if self.kind != FollowUpKind.REFERRAL_CHECK:
+            return None
+        return int(self.source_key.split(":")[1])
 
     def can_undo_missed(self, user, today: date) -> bool:
         """Whoever marked a visit as missed may take it back the same day."""

@@ -250,6 +250,9 @@ def load_follow_up(follow_up_id: int) -> FollowUp:
 @bp.route("/follow-ups/<int:follow_up_id>/visit", methods=["GET", "POST"])
 def record_visit(follow_up_id: int):
     follow_up = load_follow_up(follow_up_id)
+    if follow_up.referral_id is not None:
+        # Its outcome is recorded on the referral, which closes it.
+        return redirect(url_for("support.show_referral", referral_id=follow_up.referral_id))
     form = forms.VisitForm()
     if is_first_view():
         form.visited_on.data = today()

@@ -11,6 +11,7 @@ import pytest
 
 from accounts.models import Role
 from tests.conftest import NGHE_AN, login
+from tests.support.helpers import make_records
 
 ROLES = (
     "anonymous",
@@ -251,6 +252,82 @@ MATRIX = {
         {},
         only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     ),
+    # Screening and referrals (support/): answers and notes for managers only.
+    "support.member_support": (
+        "GET",
+        "/members/{member}/support",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.start_screening": (
+        "GET",
+        "/members/{member}/screenings/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    # A screening being filled in (`draft`); the complete one is `screening`.
+    "support.screening_page": (
+        "GET",
+        "/screenings/{draft}/pages/1",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.finish_screening": (
+        "GET",
+        "/screenings/{draft}/finish",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.show_screening": (
+        "GET",
+        "/screenings/{screening}",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
+    "support.record_sharing_consent": (
+        "GET",
+        "/members/{member}/sharing-consent",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.create_referral": (
+        "GET",
+        "/members/{member}/referrals/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.show_referral": (
+        "GET",
+        "/referrals/{referral}",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.change_status": (
+        "GET",
+        "/referrals/{referral}/status",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    # `facilitator` made the referral; tests/support/test_access.py covers one who did not.
+    "support.referral_letter": (
+        "GET",
+        "/referrals/{referral}/letter",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "support.list_providers": ("GET", "/providers", None, only(OK, *STAFF, member=NOT_FOUND)),
+    "support.create_provider": (
+        "GET",
+        "/providers/new",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin", member=NOT_FOUND),
+    ),
+    "support.edit_provider": (
+        "GET",
+        "/providers/{provider}/edit",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
 }
 
 
@@ -290,6 +367,16 @@ POSTED = {
     "groups.withdraw_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "livelihoods.submit_grant": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     "livelihoods.mark_missed": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.start_screening": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.screening_page": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.finish_screening": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.record_sharing_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.create_referral": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.change_status": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "support.create_provider": only(
+        OK, "coordinator", "other_coordinator", "admin", member=NOT_FOUND
+    ),
+    "support.edit_provider": only(REDIRECT, *MANAGERS, member=NOT_FOUND),
 }
 
 
@@ -328,6 +415,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
     with app.app_context():
         consent = db.session.scalar(select(Consent.id).where(Consent.member_id == member.id))
         grants = make_grants(users["facilitator"].id, member.id)
+        support = make_records(users["facilitator"].id, member.id, draft=True)
     ids = {
         "user": users["facilitator"].id,
         "group": group.id,
@@ -336,6 +424,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         "meeting": meeting.id,
         "consent": consent,
         **grants,
+        **support,
     }
     return users, ids
 

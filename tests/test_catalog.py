@@ -65,7 +65,16 @@ PLURAL_CALL = re.compile(
     r"""\s*(?P<q2>["'])(?P<many>.+?)(?P=q2)\s*[,)]""",
     re.DOTALL,
 )
-SOURCE_DIRS = ("accounts", "core", "groups", "livelihoods", "reports", "templates", "demo")
+SOURCE_DIRS = (
+    "accounts",
+    "core",
+    "groups",
+    "livelihoods",
+    "support",
+    "reports",
+    "templates",
+    "demo",
+)
 
 
 def plural_calls() -> set[tuple[str, str]]:

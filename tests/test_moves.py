@@ -33,7 +33,17 @@ from tests.test_authorization import (
 )
 
 ROLES = ("member", "facilitator", "other_facilitator", "coordinator", "other_coordinator", "admin")
-MEMBER_RECORDS = ("{member}", "{consent}", "{grant}", "{paid_grant}", "{tranche}", "{follow_up}")
+MEMBER_RECORDS = (
+    "{member}",
+    "{consent}",
+    "{grant}",
+    "{paid_grant}",
+    "{tranche}",
+    "{follow_up}",
+    "{screening}",
+    "{draft}",
+    "{referral}",
+)
 GROUP_RECORDS = ("{group}", "{meeting}", *MEMBER_RECORDS)
 COORDINATORS = {"coordinator": "other_coordinator", "other_coordinator": "coordinator"}
 FACILITATORS = {"facilitator": "other_facilitator", "other_facilitator": "facilitator"}

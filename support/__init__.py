@@ -1,0 +1,1 @@
+"""Screening and referrals: the protection side, with stricter access than the rest."""

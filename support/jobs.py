@@ -1,0 +1,108 @@
+"""The closed loop of referrals: an open referral past its expected date becomes a follow-up.
+
+`open_referral_checks` runs daily before the follow-up sweep (core/scheduler.py), and by
+hand with `flask followups referrals --today YYYY-MM-DD`. It opens one FollowUp of kind
+REFERRAL_CHECK per referral (source_key "referral:<id>", unique), due on the expected
+date, and tells the person who made the referral once (a unique notification key). From
+then on the existing machinery of livelihoods/jobs.py does the rest: the daily sweep
+reminds the facilitators of the member's current group, escalation tells the province's
+coordinators after two weeks, and the due lists show it. Recording the referral's outcome
+closes the follow-up (support.services.change_status). Both INSERTs skip what exists, so
+running it twice, or in two processes at once, adds nothing the second time, and the first
+run after a pause catches up.
+"""
+
+import logging
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import literal, select
+
+from accounts.models import User
+from core import notify
+from core.db import db, dialect_insert, inserted
+from core.i18n import format_day
+from groups.models import Member
+from livelihoods.jobs import _now, _text
+from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
+from support.models import Referral, ReferralStatus
+
+logger = logging.getLogger(__name__)
+
+OPEN = (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED)
+
+
+def open_referral_checks(today: date) -> dict[str, int]:
+    """Open a follow-up for each open referral past its expected date and tell whoever
+    made it; once per referral."""
+    source = select(
+        literal(FollowUpKind.REFERRAL_CHECK.value),
+        _text("referral:", Referral.id),
+        Referral.member_id,
+        Referral.referred_on,
+        Referral.expected_on,
+        literal(FollowUpStatus.SCHEDULED.value),
+        _now(),
+    ).where(Referral.status.in_(OPEN), Referral.expected_on < today)
+    opened = inserted(
+        dialect_insert(FollowUp)
+        .from_select(
+            ["kind", "source_key", "member_id", "source_on", "due_on", "status", "created_at"],
+            source,
+        )
+        .on_conflict_do_nothing(index_elements=["source_key"])
+    )
+    told = inserted(
+        notify.insert_statement().from_select(
+            ["user_id", "key", "kind", "object_id", "created_at"],
+            select(
+                Referral.referred_by_id,
+                _text("refcheck:", Referral.id, ":", Referral.referred_by_id),
+                literal("referral_overdue"),
+                Referral.id,
+                _now(),
+            )
+            .join(User, User.id == Referral.referred_by_id)
+            .join(FollowUp, FollowUp.source_key == _text("referral:", Referral.id))
+            .where(
+                Referral.status.in_(OPEN),
+                FollowUp.status == FollowUpStatus.SCHEDULED,
+                User.active,
+            ),
+        )
+    )
+    db.session.commit()
+    logger.info("referral checks for %s: %s opened, %s told", today, opened, told)
+    return {"referral_checks": opened, "told": told}
+
+
+def _render_overdue(notifications):
+    """Neutral words: a member code, a date, nothing about the service or the reason."""
+    ids = {n.object_id for n in notifications}
+    rows = dict(
+        db.session.execute(
+            select(Referral.id, Member.code)
+            .join(Member, Member.id == Referral.member_id)
+            .where(Referral.id.in_(ids))
+        ).all()
+    )
+    expected = dict(
+        db.session.execute(
+            select(Referral.id, Referral.expected_on).where(Referral.id.in_(ids))
+        ).all()
+    )
+    out = {}
+    for n in notifications:
+        code = rows.get(n.object_id, "")
+        subject = _("Follow-up needed: %(code)s", code=code)
+        body = _(
+            "A service you arranged for %(code)s was expected by %(day)s and has no outcome "
+            "yet. Check with the member and record what happened.",
+            code=code,
+            day=format_day(expected.get(n.object_id)),
+        )
+        out[n.id] = (subject, body, ("support.show_referral", {"referral_id": n.object_id}))
+    return out
+
+
+notify.RENDERERS["referral_overdue"] = _render_overdue

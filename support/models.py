@@ -1,0 +1,454 @@
+"""Screening questionnaires as data, screenings, the provider directory and referrals.
+
+Who may see what is decided here, once per resource, and follows the member's CURRENT
+group and that group's province (Member.can_view); the SQL twins are in
+support/services.py. Three levels:
+- existence (that a screening or referral exists, its type, status and dates): staff
+  who may see the member, i.e. also the facilitators of the member's current group;
+- answers, scores and notes: coordinators of the member's province and admins only;
+- members: nothing at all.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import Role, User, enum_column
+from core.db import db, utcnow
+from core.places import Commune, Province
+from groups.models import Member
+
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+def _in_language(en: str, vi: str) -> str:
+    """The Vietnamese text unless the reader chose English."""
+    locale = get_locale()
+    return en if locale is not None and locale.language == "en" else vi
+
+
+class Dimension(StrEnum):
+    ECONOMIC = "economic"
+    SOCIAL = "social"
+    PSYCHOSOCIAL = "psychosocial"
+
+    @property
+    def label(self):
+        return {
+            Dimension.ECONOMIC: _l("Economic situation"),
+            Dimension.SOCIAL: _l("Social ties"),
+            Dimension.PSYCHOSOCIAL: _l("Wellbeing"),
+        }[self]
+
+
+class SupportType(StrEnum):
+    LIVELIHOOD = "livelihood"
+    VOCATIONAL = "vocational"
+    HEALTH = "health"
+    LEGAL = "legal"
+    PSYCHOSOCIAL = "psychosocial"
+    SHELTER = "shelter"
+    DOCUMENTS = "documents"
+
+    @property
+    def label(self):
+        return {
+            SupportType.LIVELIHOOD: _l("Livelihood grant"),
+            SupportType.VOCATIONAL: _l("Vocational training"),
+            SupportType.HEALTH: _l("Health care"),
+            SupportType.LEGAL: _l("Legal aid"),
+            SupportType.PSYCHOSOCIAL: _l("Psychosocial support"),
+            SupportType.SHELTER: _l("Shelter"),
+            SupportType.DOCUMENTS: _l("Personal documents"),
+        }[self]
+
+
+class QuestionnaireVersion(db.Model):
+    """One version of the screening questionnaire. Never edited once used: a change is a
+    new version, and the old one is retired (no new screenings, old ones keep it)."""
+
+    __tablename__ = "questionnaire_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title_en: Mapped[str] = mapped_column(String(160))
+    title_vi: Mapped[str] = mapped_column(String(160))
+    retired_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sections: Mapped[list["QuestionnaireSection"]] = relationship(
+        back_populates="version", order_by="QuestionnaireSection.position"
+    )
+
+    @property
+    def title(self) -> str:
+        return _in_language(self.title_en, self.title_vi)
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_on is not None
+
+    @property
+    def questions(self) -> list["Question"]:
+        return [q for s in self.sections for q in s.questions]
+
+
+class QuestionnaireSection(db.Model):
+    """One page of the questionnaire on a phone."""
+
+    __tablename__ = "questionnaire_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]  # 1, 2, … : the page number
+    title_en: Mapped[str] = mapped_column(String(160))
+    title_vi: Mapped[str] = mapped_column(String(160))
+
+    version: Mapped[QuestionnaireVersion] = relationship(back_populates="sections")
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="section", order_by="Question.position"
+    )
+
+    __table_args__ = (UniqueConstraint("version_id", "position"),)
+
+    @property
+    def title(self) -> str:
+        return _in_language(self.title_en, self.title_vi)
+
+
+class Question(db.Model):
+    """A question counts towards one dimension with a weight (support/scoring.py)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_sections.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(String(40))
+    text_en: Mapped[str] = mapped_column(String(300))
+    text_vi: Mapped[str] = mapped_column(String(300))
+    dimension: Mapped[Dimension] = mapped_column(enum_column(Dimension))
+    weight: Mapped[int] = mapped_column(default=1)
+
+    section: Mapped[QuestionnaireSection] = relationship(back_populates="questions")
+    options: Mapped[list["AnswerOption"]] = relationship(
+        back_populates="question", order_by="AnswerOption.position"
+    )
+
+    @property
+    def text(self) -> str:
+        return _in_language(self.text_en, self.text_vi)
+
+
+class AnswerOption(db.Model):
+    """An answer with its value for the dimension: 0 (most in need) to 100 (doing well),
+    and the support type it suggests, if any."""
+
+    __tablename__ = "answer_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text_en: Mapped[str] = mapped_column(String(200))
+    text_vi: Mapped[str] = mapped_column(String(200))
+    value: Mapped[int]
+    suggests: Mapped[SupportType | None] = mapped_column(enum_column(SupportType))
+
+    question: Mapped[Question] = relationship(back_populates="options")
+
+    @property
+    def text(self) -> str:
+        return _in_language(self.text_en, self.text_vi)
+
+
+class ScreeningStatus(StrEnum):
+    DRAFT = "draft"
+    COMPLETE = "complete"
+
+    @property
+    def label(self):
+        return {
+            ScreeningStatus.DRAFT: _l("Being filled in"),
+            ScreeningStatus.COMPLETE: _l("Complete"),
+        }[self]
+
+
+class Screening(db.Model):
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Access follows the member (Member.can_view): no group or province kept here.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    screened_on: Mapped[date]
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ScreeningStatus] = mapped_column(enum_column(ScreeningStatus))
+    # Set on completion by support/scoring.py, from the answers and the version's weights.
+    economic: Mapped[float | None]
+    social: Mapped[float | None]
+    psychosocial: Mapped[float | None]
+    # Comma-separated SupportType values, in SupportType order.
+    suggested: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    member: Mapped[Member] = relationship()
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()
+    screened_by: Mapped[User | None] = relationship()
+    answers: Mapped[list["ScreeningAnswer"]] = relationship(
+        back_populates="screening", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One screening being filled in per member: a second "start" finds the first.
+        Index(
+            "uq_screenings_open_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
+        ),
+    )
+
+    @property
+    def suggested_types(self) -> list[SupportType]:
+        return [SupportType(s) for s in (self.suggested or "").split(",") if s]
+
+    def score(self, dimension: Dimension) -> float | None:
+        return getattr(self, dimension.value)
+
+    def can_view(self, user) -> bool:
+        """That it exists, when, by whom, its status: staff who may see the member."""
+        return user.role != Role.MEMBER and self.member.can_view(user)
+
+    def can_read_answers(self, user) -> bool:
+        """Answers, scores and suggestions: coordinators of the member's current
+        province and admins. Never a facilitator, even the one who entered it."""
+        return user.role in MANAGERS and self.member.can_view(user)
+
+    def can_continue(self, user) -> bool:
+        """Go on filling in a draft: staff who may edit the member now (a member who
+        moved takes a half-done screening to the new facilitator). Once complete, only
+        can_read_answers decides."""
+        return (
+            self.status == ScreeningStatus.DRAFT
+            and user.role != Role.MEMBER
+            and self.member.can_edit(user)
+        )
+
+
+class ScreeningAnswer(db.Model):
+    __tablename__ = "screening_answers"
+
+    screening_id: Mapped[int] = mapped_column(
+        ForeignKey("screenings.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("answer_options.id"))
+
+    screening: Mapped[Screening] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+    option: Mapped[AnswerOption] = relationship()
+
+
+class ProviderType(StrEnum):
+    OSSO = "osso"
+    HEALTH = "health"
+    LEGAL = "legal"
+    VOCATIONAL = "vocational"
+    PSYCHOSOCIAL = "psychosocial"
+    SHELTER = "shelter"
+    SOCIAL = "social"
+
+    @property
+    def label(self):
+        return {
+            ProviderType.OSSO: _l("One-stop service office"),
+            ProviderType.HEALTH: _l("Health centre"),
+            ProviderType.LEGAL: _l("Legal aid centre"),
+            ProviderType.VOCATIONAL: _l("Vocational training centre"),
+            ProviderType.PSYCHOSOCIAL: _l("Counselling service"),
+            ProviderType.SHELTER: _l("Shelter"),
+            ProviderType.SOCIAL: _l("Social protection office"),
+        }[self]
+
+
+class ServiceProvider(db.Model):
+    __tablename__ = "service_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[ProviderType] = mapped_column(enum_column(ProviderType))
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"))
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    contact_person: Mapped[str | None] = mapped_column(String(120))
+    opening_days: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    province: Mapped[Province] = relationship()
+    commune: Mapped[Commune | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def contact_phone(self) -> str | None:
+        """The office's public number: templates read members' phones only through
+        Member.phone_to_show, so this one has a name of its own."""
+        return self.phone
+
+    def can_edit(self, user) -> bool:
+        """Admins; coordinators of the provider's province."""
+        return user.role in MANAGERS and user.covers_province(self.province_code)
+
+
+class ReferralStatus(StrEnum):
+    REFERRED = "referred"
+    ACKNOWLEDGED = "acknowledged"
+    SERVICE_RECEIVED = "service_received"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+
+    @property
+    def label(self):
+        return {
+            ReferralStatus.REFERRED: _l("Referred"),
+            ReferralStatus.ACKNOWLEDGED: _l("Acknowledged by the provider"),
+            ReferralStatus.SERVICE_RECEIVED: _l("Service received"),
+            ReferralStatus.DECLINED: _l("Declined"),
+            ReferralStatus.UNREACHABLE: _l("Could not be reached"),
+        }[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED)
+
+
+# Which status may follow which: a closed referral stays closed.
+NEXT_STATUS = {
+    ReferralStatus.REFERRED: (
+        ReferralStatus.ACKNOWLEDGED,
+        ReferralStatus.SERVICE_RECEIVED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.UNREACHABLE,
+    ),
+    ReferralStatus.ACKNOWLEDGED: (
+        ReferralStatus.SERVICE_RECEIVED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.UNREACHABLE,
+    ),
+}
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Access follows the member (Member.can_view): no group or province kept here.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("service_providers.id"), index=True)
+    service: Mapped[SupportType] = mapped_column(enum_column(SupportType))
+    reason: Mapped[str] = mapped_column(Text)  # a note: managers only
+    referred_on: Mapped[date]
+    expected_on: Mapped[date]
+    # The consent to share with this provider that was active when the referral was made.
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus), index=True)
+    acknowledged_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    outcome: Mapped[str | None] = mapped_column(Text)  # a note: managers only
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    member: Mapped[Member] = relationship()
+    provider: Mapped[ServiceProvider] = relationship()
+    referred_by: Mapped[User | None] = relationship()
+    events: Mapped[list["ReferralEvent"]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.at, ReferralEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One open referral per member, provider and service: a second tap makes none.
+        Index(
+            "uq_referrals_open",
+            "member_id",
+            "provider_id",
+            "service",
+            unique=True,
+            sqlite_where=text("status IN ('referred', 'acknowledged')"),
+            postgresql_where=text("status IN ('referred', 'acknowledged')"),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.expected_on < today
+
+    @property
+    def follow_up_key(self) -> str:
+        """The FollowUp.source_key of this referral's check (support/jobs.py)."""
+        return f"referral:{self.id}"
+
+    def can_view(self, user) -> bool:
+        """Provider, service, status and dates: staff who may see the member."""
+        return user.role != Role.MEMBER and self.member.can_view(user)
+
+    def can_read_notes(self, user) -> bool:
+        """The reason, the outcome and the notes on the timeline: coordinators of the
+        member's current province and admins."""
+        return user.role in MANAGERS and self.member.can_view(user)
+
+    def can_update(self, user) -> bool:
+        """Record acknowledgement and outcome: staff who may edit the member, while open."""
+        return self.is_open and user.role != Role.MEMBER and self.member.can_edit(user)
+
+    def can_print_letter(self, user) -> bool:
+        """The letter for the provider carries the reason: those who may read notes, and
+        whoever made the referral while they still see the member."""
+        if self.can_read_notes(user):
+            return True
+        return (
+            user.role != Role.MEMBER
+            and user.id == self.referred_by_id
+            and self.member.can_view(user)
+        )
+
+
+class ReferralEvent(db.Model):
+    """One step of a referral's timeline: who, when, from which status to which."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    on: Mapped[date]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[ReferralStatus | None] = mapped_column(enum_column(ReferralStatus))
+    to_status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus))
+    note: Mapped[str | None] = mapped_column(Text)  # managers only
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

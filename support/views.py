@@ -1,0 +1,411 @@
+"""Screening entry, referrals, letters and the provider directory.
+
+Every view: load (404) -> authorize (the model's method; members always 404) -> form ->
+service -> commit once (core.saving) -> redirect. Pages that show answers or notes write
+a "view" audit event whose detail says so: "answers", "notes", "letter" (core.audit).
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from accounts.models import Role
+from core import audit
+from core.auth import require
+from core.clock import today
+from core.db import db
+from core.drafts import is_first_view
+from core.errors import DomainError
+from core.parse import parse_int
+from core.places import list_provinces
+from core.saving import saving
+from groups.models import Consent
+from groups.views.common import load_member
+from support import forms, scoring, services
+from support import jobs as _jobs  # noqa: F401 - registers the notification texts
+from support.models import (
+    MANAGERS,
+    NEXT_STATUS,
+    Dimension,
+    QuestionnaireVersion,
+    Referral,
+    ReferralStatus,
+    Screening,
+    ScreeningStatus,
+    ServiceProvider,
+    SupportType,
+)
+
+bp = Blueprint("support", __name__)
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+
+
+def _refuse_members() -> None:
+    if current_user.role == Role.MEMBER:
+        abort(404)
+
+
+def load_screening(screening_id: int) -> Screening:
+    """A screening whose existence the user may see; members get 404."""
+    screening = db.get_or_404(Screening, screening_id)
+    _refuse_members()
+    require(screening.can_view(current_user))
+    return screening
+
+
+def load_referral(referral_id: int) -> Referral:
+    referral = db.get_or_404(Referral, referral_id)
+    _refuse_members()
+    require(referral.can_view(current_user))
+    return referral
+
+
+def load_staff_member(member_id: int):
+    _refuse_members()
+    member = load_member(member_id)
+    require(current_user.role in STAFF)
+    return member
+
+
+@bp.get("/members/<int:member_id>/support")
+def member_support(member_id: int):
+    """That screenings and referrals exist, with type, status and dates. No scores or
+    notes here: those are on pages that audit reading them."""
+    member = load_staff_member(member_id)
+    return render_template(
+        "support/member.html",
+        member=member,
+        screenings=services.list_screenings(member),
+        referrals=services.list_referrals(member),
+        today=today(),
+    )
+
+
+# Screening ---------------------------------------------------------------------------
+
+
+@bp.route("/members/<int:member_id>/screenings/new", methods=["GET", "POST"])
+def start_screening(member_id: int):
+    member = load_staff_member(member_id)
+    require(member.can_edit(current_user))
+    draft = services.open_screening(member)
+    version = services.current_version()
+    form = forms.StartScreeningForm()
+    if is_first_view():
+        form.screened_on.data = today()
+        form.version_id.data = str(version.number) if version else ""
+    saved = saving(form)
+    if form.validate_on_submit():
+        number = form.version_number
+        chosen = db.session.scalar(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.number == (-1 if number is None else number)
+            )
+        )
+        with saved:
+            screening = services.start_screening(
+                current_user,
+                member,
+                version=chosen,
+                screened_on=form.screened_on.data,
+                today=today(),
+            )
+        if saved.ok:
+            return redirect(url_for("support.screening_page", screening_id=screening.id, page=1))
+        # Sending the page again starts under the version in use now.
+        form.version_id.data = str(version.number) if version else ""
+    page = render_template(
+        "support/start.html", form=form, member=member, version=version, draft=draft
+    )
+    return page, saved.status
+
+
+def _section(screening: Screening, page: int):
+    sections = screening.questionnaire.sections
+    if not 1 <= page <= len(sections):
+        abort(404)
+    return sections[page - 1], len(sections)
+
+
+@bp.route("/screenings/<int:screening_id>/pages/<int:page>", methods=["GET", "POST"])
+def screening_page(screening_id: int, page: int):
+    """One section per page; what is saved stays as a draft until the last page."""
+    screening = load_screening(screening_id)
+    if screening.status != ScreeningStatus.DRAFT:
+        flash(_("This screening is already complete."), "info")
+        return redirect(url_for("support.member_support", member_id=screening.member_id))
+    require(screening.can_continue(current_user))
+    audit.note_read("view", screening, detail="answers")
+    section, pages = _section(screening, page)
+    form = forms.section_form(section)
+    if is_first_view():
+        kept = {a.question_id: a.option_id for a in screening.answers}
+        for question in section.questions:
+            if question.id in kept:
+                getattr(form, f"q{question.id}").data = str(kept[question.id])
+    if request.method == "POST" and form.back.data and page > 1:
+        return redirect(url_for("support.screening_page", screening_id=screening.id, page=page - 1))
+    saved = saving(form)
+    if form.validate_on_submit():
+        chosen = {q.id: parse_int(getattr(form, f"q{q.id}").data or "") for q in section.questions}
+        with saved:
+            services.save_section(current_user, screening, section, chosen)
+        if saved.ok:
+            if page < pages:
+                target = url_for("support.screening_page", screening_id=screening.id, page=page + 1)
+            else:
+                target = url_for("support.finish_screening", screening_id=screening.id)
+            return redirect(target)
+    result = render_template(
+        "support/page.html", form=form, screening=screening, section=section, page=page, pages=pages
+    )
+    return result, saved.status
+
+
+@bp.route("/screenings/<int:screening_id>/finish", methods=["GET", "POST"])
+def finish_screening(screening_id: int):
+    screening = load_screening(screening_id)
+    form = forms.CompleteScreeningForm()
+    if screening.status != ScreeningStatus.DRAFT:
+        # A second tap on "Finish": nothing is written twice, and it says so.
+        flash(_("This screening is already complete. Nothing was saved twice."), "info")
+        return redirect(url_for("support.member_support", member_id=screening.member_id))
+    require(screening.can_continue(current_user))
+    missing = services.unanswered_section(screening)
+    saved = saving(form)
+    if form.validate_on_submit():
+        with saved:
+            services.complete_screening(current_user, screening)
+        if saved.ok:
+            flash(_("The screening was saved."), "success")
+            if screening.can_read_answers(current_user):
+                return redirect(url_for("support.show_screening", screening_id=screening.id))
+            return redirect(url_for("support.member_support", member_id=screening.member_id))
+    page = render_template("support/finish.html", form=form, screening=screening, missing=missing)
+    return page, saved.status
+
+
+@bp.get("/screenings/<int:screening_id>")
+def show_screening(screening_id: int):
+    """Answers, scores and the change since the previous screening: managers only."""
+    screening = load_screening(screening_id)
+    require(screening.can_read_answers(current_user))
+    audit.note_read("view", screening, detail="answers")
+    previous = services.previous_screening(screening)
+    answers = {a.question_id: a.option for a in screening.answers}
+    return render_template(
+        "support/screening.html",
+        screening=screening,
+        previous=previous,
+        change=scoring.change(previous, screening) if previous else None,
+        answers=answers,
+        dimensions=list(Dimension),
+    )
+
+
+# Consent and referrals ---------------------------------------------------------------
+
+
+def _provider_choices(member) -> list[tuple[str, str]]:
+    return [("", _("Choose…"))] + [
+        (str(p.id), f"{p.name} ({p.kind.label})") for p in services.providers_for(member)
+    ]
+
+
+def _chosen_provider(form) -> ServiceProvider | None:
+    provider_id = parse_int(form.provider_id.data or "")
+    return db.session.get(ServiceProvider, provider_id) if provider_id else None
+
+
+@bp.route("/members/<int:member_id>/sharing-consent", methods=["GET", "POST"])
+def record_sharing_consent(member_id: int):
+    member = load_staff_member(member_id)
+    require(member.can_edit(current_user))
+    form = forms.SharingConsentForm()
+    form.provider_id.choices = _provider_choices(member)
+    if is_first_view():
+        form.given_on.data = today()
+        form.provider_id.data = request.args.get("provider", "")
+    saved = saving(form)
+    if form.validate_on_submit():
+        with saved:
+            if (provider := _chosen_provider(form)) is None:
+                raise DomainError(_("Choose a provider from the list."), "provider_id")
+            services.record_sharing_consent(
+                current_user, member, provider, given_on=form.given_on.data, today=today()
+            )
+        if saved.ok:
+            flash(_("The consent was recorded."), "success")
+            return redirect(
+                url_for("support.create_referral", member_id=member.id, provider=provider.id)
+            )
+    page = render_template("support/consent.html", form=form, member=member)
+    return page, saved.status
+
+
+@bp.route("/members/<int:member_id>/referrals/new", methods=["GET", "POST"])
+def create_referral(member_id: int):
+    member = load_staff_member(member_id)
+    require(member.can_edit(current_user))
+    form = forms.ReferralForm()
+    form.provider_id.choices = _provider_choices(member)
+    if is_first_view():
+        form.provider_id.data = request.args.get("provider", "")
+    saved = saving(form)
+    if form.validate_on_submit():
+        with saved:
+            referral = services.refer(
+                current_user,
+                member,
+                provider=_chosen_provider(form),
+                service=SupportType(form.service.data),
+                reason=form.reason.data,
+                expected_on=form.expected_on.data,
+                today=today(),
+            )
+        if saved.ok:
+            flash(_("The referral was made. Print the letter for the provider."), "success")
+            return redirect(url_for("support.show_referral", referral_id=referral.id))
+    consented = {c.provider_id for c in member.consents if c.active and c.provider_id is not None}
+    page = render_template(
+        "support/referral_form.html",
+        form=form,
+        member=member,
+        providers=services.providers_for(member),
+        consented=consented,
+    )
+    return page, saved.status
+
+
+@bp.get("/referrals/<int:referral_id>")
+def show_referral(referral_id: int):
+    referral = load_referral(referral_id)
+    notes = referral.can_read_notes(current_user)
+    audit.note_read("view", referral, detail="notes" if notes else None)
+    return render_template(
+        "support/referral.html",
+        referral=referral,
+        notes=notes,
+        today=today(),
+        status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
+        next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
+    )
+
+
+@bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
+def change_status(referral_id: int):
+    referral = load_referral(referral_id)
+    if not referral.is_open:
+        flash(_("This referral is closed; its outcome is recorded."), "info")
+        return redirect(url_for("support.show_referral", referral_id=referral.id))
+    require(referral.can_update(current_user))
+    form = forms.StatusForm()
+    if is_first_view():
+        form.on.data = today()
+    saved = saving(form, record=referral)
+    if form.validate_on_submit():
+        with saved:
+            services.change_status(
+                current_user,
+                referral,
+                to=ReferralStatus(form.to_status.data),
+                on=form.on.data,
+                note=form.note.data,
+                today=today(),
+            )
+        if saved.ok:
+            flash(_("The referral was updated."), "success")
+            return redirect(url_for("support.show_referral", referral_id=referral.id))
+    page = render_template("support/status.html", form=form, referral=referral)
+    return page, saved.status
+
+
+@bp.get("/referrals/<int:referral_id>/letter")
+def referral_letter(referral_id: int):
+    """The letter for the provider: only what the service needs and the member agreed to."""
+    referral = load_referral(referral_id)
+    require(referral.can_print_letter(current_user))
+    audit.note_read("view", referral, detail="letter")
+    member = referral.member
+    return render_template(
+        "support/letter.html",
+        referral=referral,
+        member=member,
+        phone=member.phone_to_show(current_user),
+        consent=db.session.get(Consent, referral.consent_id),
+        referrer=referral.referred_by,
+    )
+
+
+# Provider directory ------------------------------------------------------------------
+
+
+def _provinces_for(user):
+    if user.role == Role.ADMIN:
+        return list_provinces()
+    return [p for p in list_provinces() if p.code in user.province_codes]
+
+
+@bp.get("/providers")
+def list_providers():
+    _refuse_members()
+    require(current_user.role in STAFF)
+    province = parse_int(request.args.get("province", ""))
+    stmt = select(ServiceProvider).order_by(
+        ServiceProvider.province_code, ServiceProvider.kind, ServiceProvider.name
+    )
+    if province:
+        stmt = stmt.where(ServiceProvider.province_code == province)
+    return render_template(
+        "support/providers.html",
+        providers=db.session.scalars(stmt.limit(500)).all(),
+        provinces=list_provinces(),
+        province=province,
+        can_add=current_user.role in MANAGERS,
+    )
+
+
+def _provider_form(provider: ServiceProvider | None):
+    form = forms.ProviderForm(obj=provider)
+    form.province_code.choices = [(str(p.code), p.short_name) for p in _provinces_for(current_user)]
+    if is_first_view() and provider is not None:
+        form.kind.data = provider.kind.value
+        form.province_code.data = str(provider.province_code)
+    saved = saving(form, record=provider)
+    if form.validate_on_submit():
+        with saved:
+            provider = services.save_provider(
+                current_user,
+                provider,
+                name=form.name.data,
+                kind=form.kind.data,
+                province_code=parse_int(form.province_code.data or "") or -1,
+                address=form.address.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                contact_person=form.contact_person.data,
+                opening_days=form.opening_days.data,
+                active=form.active.data,
+            )
+        if saved.ok:
+            flash(_("The provider was saved."), "success")
+            return redirect(url_for("support.list_providers", province=provider.province_code))
+    page = render_template("support/provider_form.html", form=form, provider=provider)
+    return page, saved.status
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+def create_provider():
+    _refuse_members()
+    require(current_user.role in MANAGERS)
+    return _provider_form(None)
+
+
+@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+def edit_provider(provider_id: int):
+    provider = db.get_or_404(ServiceProvider, provider_id)
+    _refuse_members()
+    require(provider.can_edit(current_user))
+    return _provider_form(provider)
