@@ -1,0 +1,987 @@
+"""Bringing a register in: store its rows, check them (the dry run), then import the good ones.
+
+A check never writes anything but the batch's own outcome per row and its summary; the
+import re-checks, then writes what the check called new, through the services the pages
+use (groups.services), 500 rows a transaction, each creation audited by them, and the
+batch itself audited once. Places are resolved with core.places_legacy; a split or
+unknown commune is asked once for every row that names it (`answers`).
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import batched
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, insert, select, update
+
+from accounts.models import Role, User
+from core import audit
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.places import Commune
+from core.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
+from core.text import fold
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Cadence,
+    Gender,
+    Group,
+    GroupRole,
+    GroupStatus,
+    Meeting,
+    MeetingKind,
+    Member,
+    MemberCategory,
+    Membership,
+    group_facilitators,
+)
+from groups.services.groups import create_group
+from groups.services.members import create_member
+from imports import cells
+from imports.columns import FIELDS, Kind, guess_mapping, header_key, missing_required
+from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, ImportMapping, ImportRow
+from imports.readers import Table, read_table
+
+CHUNK = 500
+MAX_DAYS_AHEAD = 7
+
+# Problems found by a check: code -> (level, what it means, said once for all its rows).
+ERROR, WARNING = "error", "warning"
+PROBLEMS = {
+    "missing": (ERROR, _l("Required value missing")),
+    "bad_date": (ERROR, _l("Invalid date")),
+    "bad_year": (ERROR, _l("Invalid year of birth")),
+    "unknown_province": (ERROR, _l("Province not recognised")),
+    "unknown_commune": (ERROR, _l("Commune not in the official list: choose it below")),
+    "split_commune": (ERROR, _l("The old commune was split: choose the new one below")),
+    "out_of_scope": (ERROR, _l("Outside the provinces or groups you work with")),
+    "group_not_found": (ERROR, _l("Group not found among your groups")),
+    "ambiguous_group": (ERROR, _l("Several of your groups have this name: write its code")),
+    "group_closed": (ERROR, _l("The group is closed")),
+    "before_founded": (ERROR, _l("Date before the group was founded")),
+    "future_date": (ERROR, _l("Date more than a week ahead")),
+    "member_not_found": (ERROR, _l("Member not found in this group")),
+    "ambiguous_member": (ERROR, _l("Several members of the group have this name: add the code")),
+    "not_member_on_day": (ERROR, _l("Not a member of the group on that day")),
+    "bad_status": (ERROR, _l("Attendance not understood (write x, có, vắng or phép)")),
+    "bad_kind": (ERROR, _l("Kind of meeting not understood")),
+    "duplicate_in_file": (ERROR, _l("The same person or meeting appears twice in the file")),
+    "existing_member": (WARNING, _l("Duplicates an existing member: kept, not added again")),
+    "existing_group": (WARNING, _l("The group already exists: kept, not added again")),
+    "new_group": (WARNING, _l("A new group will be created")),
+    "bad_phone": (WARNING, _l("Phone number not understood: left empty")),
+    "bad_gender": (WARNING, _l("Gender not understood: left as not said")),
+    "unknown_code": (WARNING, _l("Member code not in the app: a new code will be given")),
+    "attendance_differs": (
+        WARNING,
+        _l("Attendance differs from what is recorded: kept as recorded"),
+    ),
+}
+
+_GENDERS = {
+    "nu": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "x": Gender.FEMALE,
+    "nam": Gender.MALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "khac": Gender.OTHER,
+    "other": Gender.OTHER,
+}
+_ROLES = {
+    "truong nhom": GroupRole.LEADER,
+    "nhom truong": GroupRole.LEADER,
+    "leader": GroupRole.LEADER,
+    "thu quy": GroupRole.TREASURER,
+    "treasurer": GroupRole.TREASURER,
+    "thanh vien": GroupRole.MEMBER,
+    "member": GroupRole.MEMBER,
+    "tv": GroupRole.MEMBER,
+}
+_CATEGORIES = {
+    "1": MemberCategory.SURVIVOR,
+    "2": MemberCategory.MIGRANT,
+    "3": MemberCategory.COMMUNITY,
+    "doi tuong 1": MemberCategory.SURVIVOR,
+    "doi tuong 2": MemberCategory.MIGRANT,
+    "doi tuong 3": MemberCategory.COMMUNITY,
+    "nhom 1": MemberCategory.SURVIVOR,
+    "nhom 2": MemberCategory.MIGRANT,
+    "nhom 3": MemberCategory.COMMUNITY,
+    "lao dong di cu": MemberCategory.MIGRANT,
+    "di cu": MemberCategory.MIGRANT,
+    "cong dong": MemberCategory.COMMUNITY,
+    "nguoi dan": MemberCategory.COMMUNITY,
+}
+_STATUSES = {
+    "x": AttendanceStatus.PRESENT,
+    "1": AttendanceStatus.PRESENT,
+    "co": AttendanceStatus.PRESENT,
+    "co mat": AttendanceStatus.PRESENT,
+    "yes": AttendanceStatus.PRESENT,
+    "present": AttendanceStatus.PRESENT,
+    "v": AttendanceStatus.ABSENT,
+    "0": AttendanceStatus.ABSENT,
+    "khong": AttendanceStatus.ABSENT,
+    "vang": AttendanceStatus.ABSENT,
+    "vang mat": AttendanceStatus.ABSENT,
+    "no": AttendanceStatus.ABSENT,
+    "absent": AttendanceStatus.ABSENT,
+    "p": AttendanceStatus.EXCUSED,
+    "phep": AttendanceStatus.EXCUSED,
+    "co phep": AttendanceStatus.EXCUSED,
+    "vang co phep": AttendanceStatus.EXCUSED,
+    "excused": AttendanceStatus.EXCUSED,
+}
+_KINDS = {
+    "thuong ky": MeetingKind.REGULAR,
+    "dinh ky": MeetingKind.REGULAR,
+    "sinh hoat": MeetingKind.REGULAR,
+    "hop thuong ky": MeetingKind.REGULAR,
+    "regular": MeetingKind.REGULAR,
+    "tap huan": MeetingKind.TRAINING,
+    "training": MeetingKind.TRAINING,
+    "ho tro dong dang": MeetingKind.PEER_SUPPORT,
+    "dong dang": MeetingKind.PEER_SUPPORT,
+    "peer support": MeetingKind.PEER_SUPPORT,
+    "bat thuong": MeetingKind.EXTRA,
+    "bo sung": MeetingKind.EXTRA,
+    "them": MeetingKind.EXTRA,
+    "extra": MeetingKind.EXTRA,
+}
+
+
+# Storing ----------------------------------------------------------------------------
+
+
+def _encode(cell):
+    if isinstance(cell, datetime):
+        cell = cell.date()
+    if isinstance(cell, date):
+        return {"d": cell.isoformat()}
+    return cell
+
+
+def _decode(cell):
+    return date.fromisoformat(cell["d"]) if isinstance(cell, dict) else cell
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_imported(kind: Kind, digest: str) -> ImportBatch | None:
+    """The batch that already imported this very file, if one did."""
+    return db.session.scalar(
+        select(ImportBatch).where(
+            ImportBatch.kind == kind,
+            ImportBatch.file_hash == digest,
+            ImportBatch.status == BatchStatus.IMPORTED,
+        )
+    )
+
+
+def find_pending(owner: User, kind: Kind, digest: str) -> ImportBatch | None:
+    """The owner's own earlier upload of this file, checked and not imported yet."""
+    return db.session.scalar(
+        select(ImportBatch).where(
+            ImportBatch.owner_id == owner.id,
+            ImportBatch.kind == kind,
+            ImportBatch.file_hash == digest,
+            ImportBatch.status == BatchStatus.CHECKED,
+        )
+    )
+
+
+def remembered_mapping(user: User, kind: Kind) -> dict[str, str]:
+    row = db.session.scalar(
+        select(ImportMapping).where(ImportMapping.user_id == user.id, ImportMapping.kind == kind)
+    )
+    return json.loads(row.columns) if row else {}
+
+
+def remember_mapping(user: User, kind: Kind, headers: list[str], mapping: dict[str, int]) -> None:
+    """Keep the person's column choices for the next file of this kind."""
+    columns = {
+        f.key: header_key(headers[mapping[f.key]]) if f.key in mapping else "" for f in FIELDS[kind]
+    }
+    row = db.session.scalar(
+        select(ImportMapping).where(ImportMapping.user_id == user.id, ImportMapping.kind == kind)
+    )
+    if row is None:
+        db.session.add(ImportMapping(user_id=user.id, kind=kind, columns=json.dumps(columns)))
+    else:
+        row.columns = json.dumps(columns)
+
+
+def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBatch:
+    """Read the file and keep its rows in a new batch (not checked yet).
+
+    Raises UnreadableFile (a DomainError on the "file" field) for what cannot be read,
+    and a DomainError when this file was already imported.
+    """
+    digest = file_hash(data)
+    done = find_imported(kind, digest)
+    if done is not None:
+        raise DomainError(_l("This file was already imported. Nothing was added again."), "file")
+    table: Table = read_table(filename, data)
+    mapping = guess_mapping(kind, table.headers, remembered_mapping(owner, kind))
+    batch = ImportBatch(
+        owner_id=owner.id,
+        kind=kind,
+        status=BatchStatus.CHECKED,
+        file_hash=digest,
+        file_type=filename.rsplit(".", 1)[-1].lower()[:5],
+        row_count=len(table.rows),
+        headers=json.dumps(table.headers, ensure_ascii=False),
+        mapping=json.dumps(mapping),
+        answers="{}",
+        summary="{}",
+    )
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(
+        insert(ImportRow),
+        [
+            {
+                "batch_id": batch.id,
+                "number": number,
+                "cells": json.dumps([_encode(c) for c in row], ensure_ascii=False),
+                "outcome": "",
+                "problems": "[]",
+                "imported": False,
+            }
+            for number, row in enumerate(table.rows, start=2)
+        ],
+    )
+    return batch
+
+
+def set_mapping(owner: User, batch: ImportBatch, mapping: dict[str, int]) -> None:
+    """Use these columns for this batch, and remember them for the owner's next file."""
+    headers = batch.header_list
+    batch.mapping = json.dumps({k: v for k, v in mapping.items() if 0 <= v < len(headers)})
+    remember_mapping(owner, batch.kind, headers, batch.mapping_dict)
+
+
+def set_answers(batch: ImportBatch, answers: dict[str, int]) -> None:
+    """Keep the communes chosen for asked places; only a code among the offered ones."""
+    offered = {p["key"]: set(p["choices"]) for p in batch.summary_dict.get("places", [])}
+    kept = batch.answer_dict
+    for key, code in answers.items():
+        if key in offered and code in offered[key]:
+            kept[key] = code
+    batch.answers = json.dumps(kept)
+
+
+def discard_batch(batch: ImportBatch) -> None:
+    """Delete the batch's raw rows now; it cannot be imported any more."""
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    batch.status = BatchStatus.DISCARDED
+    batch.summary = "{}"
+
+
+# Checking ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a row would do: its outcome, problems and the values to write."""
+
+    number: int
+    problems: list[tuple[str, str | None]] = field(default_factory=list)  # (code, field)
+    values: dict = field(default_factory=dict)
+    outcome: str = "new"  # new, matched or error
+
+    def add(self, code: str, key: str | None = None) -> None:
+        self.problems.append((code, key))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(PROBLEMS[code][0] == ERROR for code, _ in self.problems)
+
+
+@dataclass
+class _GroupInfo:
+    id: int
+    code: str
+    search_name: str
+    province_code: int
+    commune_code: int
+    founded_on: date
+    status: GroupStatus
+
+
+class _Context:
+    """What a check needs from the database, loaded in a few queries per batch."""
+
+    def __init__(self, actor: User, batch: ImportBatch, today: date):
+        self.actor, self.batch, self.today = actor, batch, today
+        self.answers = batch.answer_dict
+        self.places: dict[str, dict] = {}  # asked places by key
+        self.resolved: dict[tuple, tuple] = {}
+        stmt = select(
+            Group.id,
+            Group.code,
+            Group.search_name,
+            Group.province_code,
+            Group.commune_code,
+            Group.founded_on,
+            Group.status,
+        )
+        if actor.role == Role.COORDINATOR:
+            stmt = stmt.where(Group.province_code.in_(actor.province_codes or {-1}))
+        elif actor.role == Role.FACILITATOR:
+            stmt = stmt.join(group_facilitators).where(group_facilitators.c.user_id == actor.id)
+        elif actor.role != Role.ADMIN:
+            stmt = stmt.where(False)
+        self.groups = [_GroupInfo(*row) for row in db.session.execute(stmt)]
+        self.by_code = {g.code.upper(): g for g in self.groups}
+        self.by_name: dict[str, list[_GroupInfo]] = defaultdict(list)
+        for g in self.groups:
+            self.by_name[g.search_name].append(g)
+
+    def covers(self, province_code: int) -> bool:
+        return self.actor.role in (Role.ADMIN, Role.COORDINATOR) and self.actor.covers_province(
+            province_code
+        )
+
+    def place(self, plan: Plan, commune, district, province, *, required: bool) -> int | None:
+        """Today's commune code of an old (or new) address; asks once per distinct address."""
+        commune, district, province = (
+            cells.text(commune),
+            cells.text(district),
+            cells.text(province),
+        )
+        if not commune and not province:
+            if required:
+                plan.add("missing", "commune")
+            return None
+        if not commune:
+            plan.add("missing", "commune")
+            return None
+        if not province:
+            plan.add("missing", "province")
+            return None
+        key = "|".join(header_key(x or "") for x in (province, district, commune))
+        if key in self.answers:
+            return self.answers[key]
+        found = self.resolved.get(key)
+        if found is None:
+            resolution = resolve_old_address(commune, district, province)
+            found = (resolution, (commune, district, province))
+            self.resolved[key] = found
+        resolution, written = found
+        if resolution.outcome == Outcome.RESOLVED:
+            return resolution.communes[0]
+        if resolution.outcome == Outcome.UNKNOWN and resolution.reason == Reason.PROVINCE:
+            plan.add("unknown_province", "province")
+            return None
+        code = "split_commune" if resolution.outcome == Outcome.SPLIT else "unknown_commune"
+        plan.add(code, "commune")
+        if key not in self.places:
+            self.places[key] = {
+                "key": key,
+                "written": list(written),
+                "outcome": code,
+                "choices": list(resolution.communes)
+                if resolution.outcome == Outcome.SPLIT
+                else self._communes_of(province),
+                "rows": 0,
+            }
+        self.places[key]["rows"] += 1
+        return None
+
+    def _communes_of(self, province: str) -> list[int]:
+        provinces = new_provinces_of(province)
+        return list(
+            db.session.scalars(
+                select(Commune.code).where(Commune.province_code.in_(provinces or {-1}))
+            )
+        )
+
+    def group_for(self, plan: Plan, written, commune_code: int | None) -> _GroupInfo | None:
+        """The actor's group a row names, by code, else by name (in the commune if given)."""
+        value = cells.text(written)
+        if not value:
+            plan.add("missing", "group")
+            return None
+        found = self.by_code.get(value.upper())
+        if found is None:
+            named = self.by_name.get(fold(value)[:120], [])
+            if commune_code is not None:
+                named = [g for g in named if g.commune_code == commune_code]
+            if len(named) > 1:
+                plan.add("ambiguous_group", "group")
+                return None
+            found = named[0] if named else None
+        if found is not None and found.status == GroupStatus.CLOSED:
+            plan.add("group_closed", "group")
+            return None
+        return found
+
+
+def _row_values(batch: ImportBatch, cells_list) -> dict:
+    mapping = batch.mapping_dict
+    return {key: cells_list[i] if i < len(cells_list) else None for key, i in mapping.items()}
+
+
+def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], _Context]:
+    """The plan of every row not yet imported, checked against the database now."""
+    rows = db.session.execute(
+        select(ImportRow.number, ImportRow.cells)
+        .where(ImportRow.batch_id == batch.id, ImportRow.imported.is_(False))
+        .order_by(ImportRow.number)
+    ).all()
+    ctx = _Context(actor, batch, today)
+    parsed = [
+        (number, _row_values(batch, [_decode(c) for c in json.loads(raw)])) for number, raw in rows
+    ]
+    check = {
+        Kind.GROUPS: _check_groups,
+        Kind.MEMBERS: _check_members,
+        Kind.ATTENDANCE: _check_attendance,
+    }[batch.kind]
+    plans = check(ctx, parsed)
+    for plan in plans:
+        if plan.has_errors:
+            plan.outcome = "error"
+    return plans, ctx
+
+
+def _check_groups(ctx: _Context, rows) -> list[Plan]:
+    plans, seen = [], {}
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        name = cells.text(row.get("group_name"))
+        if not name:
+            plan.add("missing", "group_name")
+        commune = ctx.place(
+            plan, row.get("commune"), row.get("district"), row.get("province"), required=True
+        )
+        founded_on = cells.day_of(row.get("founded_on"))
+        if founded_on is None:
+            plan.add("bad_date" if row.get("founded_on") is not None else "missing", "founded_on")
+        elif founded_on > ctx.today:
+            plan.add("future_date", "founded_on")
+        code = cells.text(row.get("group_code"))
+        existing = ctx.by_code.get(code.upper()) if code else None
+        if existing is None and name and commune is not None:
+            existing = next(
+                (g for g in ctx.by_name.get(fold(name)[:120], []) if g.commune_code == commune),
+                None,
+            )
+        if existing is not None:
+            plan.outcome = "matched"
+            plan.add("existing_group")
+            continue
+        if commune is not None:
+            province = _province_of(commune)
+            if not ctx.covers(province):
+                plan.add("out_of_scope", "province")
+            key = (commune, fold(name or ""))
+            if key in seen:
+                plan.add("duplicate_in_file", "group_name")
+            seen[key] = number
+            plan.values = {
+                "name": name,
+                "province_code": province,
+                "commune_code": commune,
+                "village": cells.text(row.get("village")),
+                "founded_on": founded_on,
+                "partner": cells.text(row.get("partner")),
+            }
+    return plans
+
+
+_PROVINCE_OF: dict[int, int] = {}
+
+
+def _province_of(commune_code: int) -> int:
+    if not _PROVINCE_OF:
+        _PROVINCE_OF.update(db.session.execute(select(Commune.code, Commune.province_code)).all())
+    return _PROVINCE_OF.get(commune_code, -1)
+
+
+def _members_of(group_ids, *, current_only: bool):
+    """(group_id, member_id, code, search_name, birth_year, joined_on, left_on) rows."""
+    if not group_ids:
+        return []
+    stmt = (
+        select(
+            Membership.group_id,
+            Member.id,
+            Member.code,
+            Member.search_name,
+            Member.birth_year,
+            Membership.joined_on,
+            Membership.left_on,
+        )
+        .join(Member, Member.id == Membership.member_id)
+        .where(Membership.group_id.in_(group_ids), Member.anonymised_on.is_(None))
+    )
+    if current_only:
+        stmt = stmt.where(Membership.left_on.is_(None))
+    return db.session.execute(stmt).all()
+
+
+def _check_members(ctx: _Context, rows) -> list[Plan]:
+    plans: list[Plan] = []
+    staged = []
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        name = cells.text(row.get("full_name"))
+        if not name:
+            plan.add("missing", "full_name")
+        year = None
+        if row.get("birth_year") is not None:
+            year = cells.birth_year(row.get("birth_year"), ctx.today)
+            if year is None:
+                plan.add("bad_year", "birth_year")
+        phone = None
+        if row.get("phone") is not None:
+            phone = cells.phone(row.get("phone"))
+            if phone is None:
+                plan.add("bad_phone", "phone")
+        gender = Gender.UNDISCLOSED
+        if row.get("gender") is not None:
+            gender = cells.choice(row.get("gender"), _GENDERS)
+            if gender is None:
+                plan.add("bad_gender", "gender")
+                gender = Gender.UNDISCLOSED
+        joined_on = None
+        if row.get("joined_on") is not None:
+            joined_on = cells.day_of(row.get("joined_on"))
+            if joined_on is None:
+                plan.add("bad_date", "joined_on")
+            elif joined_on > ctx.today:
+                plan.add("future_date", "joined_on")
+        has_place = any(row.get(k) is not None for k in ("commune", "province"))
+        commune = (
+            ctx.place(
+                plan, row.get("commune"), row.get("district"), row.get("province"), required=False
+            )
+            if has_place
+            else None
+        )
+        group = ctx.group_for(plan, row.get("group"), commune)
+        new_group = None
+        group_name = cells.text(row.get("group"))
+        if group is None and group_name and not plan.has_errors:
+            if commune is None:
+                plan.add("group_not_found", "group")
+            elif not ctx.covers(_province_of(commune)):
+                plan.add("out_of_scope", "group")
+            else:
+                new_group = (commune, fold(group_name)[:120])
+                plan.add("new_group", "group")
+        if group is not None and joined_on is not None and joined_on < group.founded_on:
+            plan.add("before_founded", "joined_on")
+        plan.values = {
+            "full_name": name,
+            "birth_year": year,
+            "phone": phone,
+            "gender": gender,
+            "joined_on": joined_on,
+            "group": group,
+            "new_group": new_group,
+            "group_name": group_name,
+            "role": cells.choice(row.get("role"), _ROLES) or GroupRole.MEMBER,
+            "category": cells.choice(row.get("category"), _CATEGORIES) or MemberCategory.COMMUNITY,
+            "code": cells.text(row.get("member_code")),
+        }
+        staged.append(plan)
+    group_ids = {p.values["group"].id for p in staged if p.values.get("group")}
+    existing = defaultdict(list)
+    by_code = {}
+    for group_id, member_id, code, search_name, birth_year, _joined, _left in _members_of(
+        group_ids, current_only=True
+    ):
+        existing[(group_id, search_name)].append((member_id, birth_year))
+        by_code[code.upper()] = (group_id, member_id)
+    seen: dict[tuple, int] = {}
+    for plan in staged:
+        v = plan.values
+        if not v["full_name"] or (v["group"] is None and v["new_group"] is None):
+            continue
+        group_key = v["group"].id if v["group"] else v["new_group"]
+        if v["code"]:
+            if v["code"].upper() in by_code and by_code[v["code"].upper()][0] == group_key:
+                plan.outcome = "matched"
+                plan.problems.append(("existing_member", None))
+                continue
+            plan.add("unknown_code", "member_code")
+        key = (group_key, fold(v["full_name"])[:120], v["birth_year"])
+        if isinstance(group_key, int) and any(
+            year == v["birth_year"] for _, year in existing.get((group_key, key[1]), [])
+        ):
+            plan.outcome = "matched"
+            plan.add("existing_member")
+            continue
+        if key in seen:
+            plan.add("duplicate_in_file", "full_name")
+        seen[key] = plan.number
+    return plans
+
+
+def _check_attendance(ctx: _Context, rows) -> list[Plan]:
+    plans, staged = [], []
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        group = ctx.group_for(plan, row.get("group"), None)
+        if group is None and cells.text(row.get("group")):
+            plan.add("group_not_found", "group")
+        held_on = cells.day_of(row.get("held_on"))
+        if held_on is None:
+            plan.add("bad_date" if row.get("held_on") is not None else "missing", "held_on")
+        elif held_on > ctx.today + timedelta(days=MAX_DAYS_AHEAD):
+            plan.add("future_date", "held_on")
+        elif group is not None and held_on < group.founded_on:
+            plan.add("before_founded", "held_on")
+        kind = MeetingKind.REGULAR
+        if row.get("kind") is not None:
+            kind = cells.choice(row.get("kind"), _KINDS)
+            if kind is None:
+                plan.add("bad_kind", "kind")
+        status = (
+            cells.choice(row.get("status"), _STATUSES)
+            if row.get("status") is not None
+            else AttendanceStatus.ABSENT
+        )
+        if status is None:
+            plan.add("bad_status", "status")
+        name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
+        if not name and not code:
+            plan.add("missing", "full_name")
+        year = (
+            cells.birth_year(row.get("birth_year"), ctx.today)
+            if row.get("birth_year") is not None
+            else None
+        )
+        plan.values = {
+            "group": group,
+            "held_on": held_on,
+            "kind": kind,
+            "status": status,
+            "name": name,
+            "code": code,
+            "year": year,
+        }
+        staged.append(plan)
+    group_ids = {p.values["group"].id for p in staged if p.values["group"]}
+    members = defaultdict(list)  # group -> [(member_id, code, search_name, year, joined, left)]
+    for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
+        group_ids, current_only=False
+    ):
+        members[group_id].append((member_id, code.upper(), search_name, year, joined_on, left_on))
+    meetings = {}
+    if group_ids:
+        for meeting_id, group_id, held_on, kind in db.session.execute(
+            select(Meeting.id, Meeting.group_id, Meeting.held_on, Meeting.kind).where(
+                Meeting.group_id.in_(group_ids)
+            )
+        ):
+            meetings[(group_id, held_on, kind)] = meeting_id
+    marks = {}
+    if meetings:
+        for meeting_id, member_id, status in db.session.execute(
+            select(Attendance.meeting_id, Attendance.member_id, Attendance.status).where(
+                Attendance.meeting_id.in_(list(meetings.values()))
+            )
+        ):
+            marks[(meeting_id, member_id)] = status
+    seen = {}
+    for plan in staged:
+        v = plan.values
+        if v["group"] is None or (not v["name"] and not v["code"]):
+            continue
+        rows_of = members[v["group"].id]
+        if v["code"]:
+            found = [m for m in rows_of if m[1] == v["code"].upper()]
+        else:
+            key = fold(v["name"])[:120]
+            found = [m for m in rows_of if m[2] == key and (v["year"] is None or m[3] == v["year"])]
+        if len({m[0] for m in found}) > 1:
+            plan.add("ambiguous_member", "full_name")
+            continue
+        if not found:
+            plan.add("member_not_found", "full_name")
+            continue
+        member_id = found[0][0]
+        v["member_id"] = member_id
+        day = v["held_on"]
+        if day is None or v["kind"] is None or v["status"] is None:
+            continue
+        if not any(j <= day and (left is None or day < left) for _, _, _, _, j, left in found):
+            plan.add("not_member_on_day", "held_on")
+            continue
+        key = (v["group"].id, day, v["kind"], member_id)
+        if key in seen:
+            plan.add("duplicate_in_file", "full_name")
+            continue
+        seen[key] = plan.number
+        meeting_id = meetings.get(key[:3])
+        v["meeting_id"] = meeting_id
+        if meeting_id is not None and (meeting_id, member_id) in marks:
+            plan.outcome = "matched"
+            if marks[(meeting_id, member_id)] != v["status"]:
+                plan.add("attendance_differs")
+    return plans
+
+
+def summarise(plans: list[Plan], ctx: _Context) -> dict:
+    counts = {"new": 0, "matched": 0, "warnings": 0, "errors": 0}
+    grouped: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for plan in plans:
+        if plan.outcome == "error":
+            counts["errors"] += 1
+        else:
+            counts[plan.outcome] += 1
+        if any(PROBLEMS[c][0] == WARNING for c, _ in plan.problems):
+            counts["warnings"] += 1
+        for code, key in dict.fromkeys(plan.problems):
+            grouped[(code, key)].append(plan.number)
+    problems = [
+        {"code": code, "field": key, "level": PROBLEMS[code][0], "rows": numbers}
+        for (code, key), numbers in sorted(
+            grouped.items(), key=lambda item: (PROBLEMS[item[0][0]][0] != ERROR, item[1][0])
+        )
+    ]
+    return {"counts": counts, "problems": problems, "places": list(ctx.places.values())}
+
+
+def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
+    """Check every row (the dry run): store each row's outcome and the batch's summary."""
+    plans, ctx = check_rows(actor, batch, today)
+    missing = missing_required(batch.kind, batch.mapping_dict)
+    summary = summarise(plans, ctx)
+    summary["missing_columns"] = [f.key for f in missing]
+    if missing:
+        summary["counts"] = {"new": 0, "matched": 0, "warnings": 0, "errors": len(plans)}
+    batch.summary = json.dumps(summary)
+    by_number = {p.number: p for p in plans}
+    ids = db.session.execute(
+        select(ImportRow.id, ImportRow.number).where(
+            ImportRow.batch_id == batch.id, ImportRow.imported.is_(False)
+        )
+    ).all()
+    db.session.execute(
+        update(ImportRow),
+        [
+            {
+                "id": row_id,
+                "outcome": by_number[number].outcome if not missing else "error",
+                "problems": json.dumps(by_number[number].problems),
+            }
+            for row_id, number in ids
+        ],
+    )
+    db.session.flush()
+    return summary
+
+
+# Importing --------------------------------------------------------------------------
+
+
+def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
+    """Import the rows the check found good, CHUNK rows per step; the caller commits after
+    each step (one transaction per chunk). Yields the rows done so far.
+
+    The first step claims the file (the batch becomes IMPORTED: the same file cannot be
+    imported twice); the last deletes the raw rows. A failure between steps leaves the
+    rest of the rows to import by running it again.
+    """
+    if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
+        raise DomainError(_l("This file can no longer be imported."))
+    if missing_required(batch.kind, batch.mapping_dict):
+        raise DomainError(_l("Choose a column for every required field first."))
+    plans, _ctx = check_rows(actor, batch, today)
+    good = [p for p in plans if p.outcome == "new"]
+    if batch.status == BatchStatus.CHECKED:
+        if find_imported(batch.kind, batch.file_hash) is not None:
+            raise DomainError(_l("This file was already imported. Nothing was added again."))
+        batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
+    done = 0
+    state = {"groups": {}, "meetings": {}, "today": today}
+    write = {
+        Kind.GROUPS: _write_group,
+        Kind.MEMBERS: _write_member,
+        Kind.ATTENDANCE: _write_attendance,
+    }[batch.kind]
+    for chunk in batched(good, CHUNK):
+        for plan in chunk:
+            write(actor, plan, state)
+        db.session.execute(
+            update(ImportRow)
+            .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
+            .values(imported=True)
+        )
+        db.session.flush()
+        done += len(chunk)
+        yield done
+    counts = batch.summary_dict.get("counts", {})
+    audit.record(
+        actor,
+        "import",
+        batch,
+        detail=f"kind={batch.kind.value};new={done};matched={counts.get('matched', 0)};"
+        f"errors={sum(1 for p in plans if p.outcome == 'error')}",
+    )
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    summary = batch.summary_dict
+    summary["imported"] = done
+    summary["places"] = []
+    batch.summary = json.dumps(summary)
+    db.session.flush()
+    yield done
+
+
+def _write_group(actor, plan: Plan, state) -> None:
+    v = plan.values
+    group = create_group(
+        actor,
+        name=v["name"],
+        province_code=v["province_code"],
+        commune_code=v["commune_code"],
+        village=v["village"],
+        founded_on=v["founded_on"],
+        status=GroupStatus.ACTIVE,
+        cadence=Cadence.MONTHLY,
+        meeting_weekday=v["founded_on"].weekday(),
+        partner=v["partner"],
+    )
+    state["groups"][(v["commune_code"], fold(v["name"]))] = group
+
+
+def _write_member(actor, plan: Plan, state) -> None:
+    v, created = plan.values, state["groups"]
+    if v["group"] is not None:
+        group = db.session.get(Group, v["group"].id)
+    else:
+        group = created.get(v["new_group"])
+        if group is None:
+            commune = v["new_group"][0]
+            group = create_group(
+                actor,
+                name=v["group_name"],
+                province_code=_province_of(commune),
+                commune_code=commune,
+                village=None,
+                founded_on=v["joined_on"] or state["today"],
+                status=GroupStatus.ACTIVE,
+                cadence=Cadence.MONTHLY,
+                meeting_weekday=(v["joined_on"] or state["today"]).weekday(),
+                partner=None,
+            )
+            created[v["new_group"]] = group
+    joined_on = v["joined_on"] or group.founded_on
+    if joined_on < group.founded_on:
+        # A group made from this file starts on its earliest member's day.
+        group.founded_on = joined_on
+    create_member(
+        actor,
+        group,
+        full_name=v["full_name"],
+        gender=v["gender"],
+        birth_year=v["birth_year"],
+        phone=v["phone"],
+        category=v["category"],
+        notes=None,
+        joined_on=joined_on,
+        role=v["role"],
+    )
+
+
+def _write_attendance(actor, plan: Plan, state) -> None:
+    v, meetings = plan.values, state["meetings"]
+    key = (v["group"].id, v["held_on"], v["kind"])
+    meeting_id = v.get("meeting_id")
+    if meeting_id is None:
+        meeting = meetings.get(key)
+        if meeting is None:  # the first row of a meeting not yet in the app
+            meeting = Meeting(
+                group_id=v["group"].id,
+                held_on=v["held_on"],
+                kind=v["kind"],
+                recorded_by_id=actor.id,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            audit.record(actor, "create", meeting, detail="import")
+            meetings[key] = meeting
+        meeting_id = meeting.id
+    elif key not in meetings:
+        meetings[key] = meeting_id
+        audit.record(
+            actor,
+            "update",
+            object_type="meetings",
+            object_id=meeting_id,
+            group_id=v["group"].id,
+            detail="import",
+        )
+    db.session.execute(
+        insert(Attendance),
+        [{"meeting_id": meeting_id, "member_id": v["member_id"], "status": v["status"]}],
+    )
+
+
+# Expiry -----------------------------------------------------------------------------
+
+
+def purge_raw_rows(today: date) -> int:
+    """Delete the raw rows of batches never imported within RAW_ROWS_DAYS; returns batches."""
+    cutoff = datetime.combine(today - timedelta(days=RAW_ROWS_DAYS), time.min, tzinfo=UTC)
+    stale = list(
+        db.session.scalars(
+            select(ImportBatch.id).where(
+                ImportBatch.status == BatchStatus.CHECKED, ImportBatch.created_at < cutoff
+            )
+        )
+    )
+    if stale:
+        db.session.execute(delete(ImportRow).where(ImportRow.batch_id.in_(stale)))
+        db.session.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id.in_(stale))
+            .values(status=BatchStatus.EXPIRED, summary="{}", version=ImportBatch.version + 1)
+        )
+    # Imported batches keep no rows; a run interrupted before its last step leaves some.
+    db.session.execute(
+        delete(ImportRow).where(
+            ImportRow.batch_id.in_(
+                select(ImportBatch.id).where(
+                    ImportBatch.status != BatchStatus.CHECKED, ImportBatch.imported_at < cutoff
+                )
+            )
+        )
+    )
+    return len(stale)
+
+
+# The annotated copy ---------------------------------------------------------------
+
+
+def row_texts(raw: str) -> list[str]:
+    """A stored row's cells as text, the way the check read them."""
+    return [cells.text(_decode(c)) or "" for c in json.loads(raw)]
+
+
+def describe_problems(raw: str, labels: dict[str, str]) -> tuple[str, str]:
+    """(errors, warnings) of a row in words, for the annotated copy: "Invalid date (Ngày họp)"."""
+    found = {ERROR: [], WARNING: []}
+    for code, key in json.loads(raw or "[]"):
+        level, message = PROBLEMS[code]
+        text = f"{message} ({labels[key]})" if key in labels else str(message)
+        if text not in found[level]:
+            found[level].append(text)
+    return "; ".join(found[ERROR]), "; ".join(found[WARNING])
