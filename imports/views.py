@@ -69,7 +69,7 @@ def upload():
             form.kind.errors.append(_("Choose what the file lists."))
         elif len(data) > MAX_BYTES:
             form.file.errors.append(_("The file is larger than 5 MB. Split it into smaller files."))
-        elif (pending := services.find_pending(current_user, kind, services.file_hash(data))):
+        elif pending := services.find_pending(current_user, kind, services.file_hash(data)):
             flash(_("You already uploaded this file: here is its check."), "info")
             return redirect(url_for("imports.show_batch", batch_id=pending.id))
         else:
@@ -205,9 +205,7 @@ def annotated(batch_id: int):
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
     for row in rows:
         errors, warnings = services.describe_problems(row.problems, labels)
-        writer.writerow(
-            [*(_safe_cell(c) for c in services.row_texts(row.cells)), errors, warnings]
-        )
+        writer.writerow([*(_safe_cell(c) for c in services.row_texts(row.cells)), errors, warnings])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")
 
@@ -228,8 +226,9 @@ def run_import(batch_id: int):
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
     done = 0
     with saving() as saved:
-        for done in services.import_batch(current_user, batch, today()):
-            db.session.commit()
+        for progress in services.import_batch(current_user, batch, today()):
+            db.session.commit()  # one transaction per chunk of rows
+            done = progress
     if saved.ok:
         flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))

@@ -22,18 +22,72 @@ HA_TINH = 42
 DAI_NAI = (18073, 18652)  # Phường Đại Nài (Hà Tĩnh) was split between these two
 
 MEMBERS = [
-    ["Họ và tên", "Năm sinh", "Giới tính", "Số điện thoại", "Nhóm", "Xã/Phường", "Huyện/Quận",
-     "Tỉnh/TP", "Ngày tham gia"],
-    ["Lê Thị Hồng", "1985", "Nữ", "912345678", "Nhóm Phú Hội", "P. Phú Hội", "TP Huế",
-     "Thừa Thiên Huế", "01/02/2023"],
-    ["Phan Văn Đức", "1979.0", "Nam", "+84 387 654 321", "Nhóm Phú Hội", "P. Phú Hội", "TP Huế",
-     "Thừa Thiên Huế", "44958"],
-    ["Trần Thị Lan", "1990", "Nữ", "", "Nhóm Đại Nài", "Phường Đại Nài", "TP Hà Tĩnh",
-     "Hà Tĩnh", "03/03/2023"],
-    ["Hồ Thị Na", "1992", "Nữ", "", "Nhóm Đại Nài", "Phường Đại Nài", "TP Hà Tĩnh", "Hà Tĩnh",
-     "03/03/2023"],
-    ["Nguyễn Văn Bình", "1988", "Nam", "12", "Nhóm Diễn Lâm", "X. Diễn Lâm", "H. Diễn Châu",
-     "Nghệ An", "31/02/2023"],
+    [
+        "Họ và tên",
+        "Năm sinh",
+        "Giới tính",
+        "Số điện thoại",
+        "Nhóm",
+        "Xã/Phường",
+        "Huyện/Quận",
+        "Tỉnh/TP",
+        "Ngày tham gia",
+    ],
+    [
+        "Lê Thị Hồng",
+        "1985",
+        "Nữ",
+        "912345678",
+        "Nhóm Phú Hội",
+        "P. Phú Hội",
+        "TP Huế",
+        "Thừa Thiên Huế",
+        "01/02/2023",
+    ],
+    [
+        "Phan Văn Đức",
+        "1979.0",
+        "Nam",
+        "+84 387 654 321",
+        "Nhóm Phú Hội",
+        "P. Phú Hội",
+        "TP Huế",
+        "Thừa Thiên Huế",
+        "44958",
+    ],
+    [
+        "Trần Thị Lan",
+        "1990",
+        "Nữ",
+        "",
+        "Nhóm Đại Nài",
+        "Phường Đại Nài",
+        "TP Hà Tĩnh",
+        "Hà Tĩnh",
+        "03/03/2023",
+    ],
+    [
+        "Hồ Thị Na",
+        "1992",
+        "Nữ",
+        "",
+        "Nhóm Đại Nài",
+        "Phường Đại Nài",
+        "TP Hà Tĩnh",
+        "Hà Tĩnh",
+        "03/03/2023",
+    ],
+    [
+        "Nguyễn Văn Bình",
+        "1988",
+        "Nam",
+        "12",
+        "Nhóm Diễn Lâm",
+        "X. Diễn Lâm",
+        "H. Diễn Châu",
+        "Nghệ An",
+        "31/02/2023",
+    ],
 ]
 
 
@@ -142,8 +196,20 @@ def test_the_same_file_twice_is_not_imported_twice(app, client, coordinator):
 def test_an_edited_file_matches_members_already_in_instead_of_duplicating(app, client, coordinator):
     batch = checked(client, app, to_csv(MEMBERS[:3]))
     client.post(f"/imports/{batch.id}/import")
-    edited = [*MEMBERS[:3], ["Võ Thị Mai", "1995", "Nữ", "", "Nhóm Phú Hội", "P. Phú Hội",
-                             "TP Huế", "Thừa Thiên Huế", "05/05/2023"]]
+    edited = [
+        *MEMBERS[:3],
+        [
+            "Võ Thị Mai",
+            "1995",
+            "Nữ",
+            "",
+            "Nhóm Phú Hội",
+            "P. Phú Hội",
+            "TP Huế",
+            "Thừa Thiên Huế",
+            "05/05/2023",
+        ],
+    ]
     batch = checked(client, app, to_csv(edited, "cp1258"))
     assert batch.summary_dict["counts"]["matched"] == 2
     assert batch.summary_dict["counts"]["new"] == 1
@@ -174,15 +240,18 @@ def test_annotated_copy_adds_errors_and_warnings_columns(app, client, coordinato
 
 
 def test_column_choices_are_changed_and_remembered(app, client, coordinator):
-    rows = [["Tên TV", "Nhóm", "Xã/Phường", "Tỉnh/TP"],
-            ["Lê Thị Hồng", "Nhóm Phú Hội", "P. Phú Hội", "Thừa Thiên Huế"]]
+    rows = [
+        ["Tên TV", "Nhóm", "Xã/Phường", "Tỉnh/TP"],
+        ["Lê Thị Hồng", "Nhóm Phú Hội", "P. Phú Hội", "Thừa Thiên Huế"],
+    ]
     batch = checked(client, app, to_csv(rows))
     assert batch.summary_dict["missing_columns"] == ["full_name"]
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert "Import" not in re.sub(r"<[^>]+>", "", page) or "Nhập 1" not in page
-    client.post(f"/imports/{batch.id}/columns",
-                data={"col_full_name": "0", "col_group": "1", "col_commune": "2",
-                      "col_province": "3"})
+    client.post(
+        f"/imports/{batch.id}/columns",
+        data={"col_full_name": "0", "col_group": "1", "col_commune": "2", "col_province": "3"},
+    )
     batch = batch_of(app, batch.id)
     assert batch.summary_dict["missing_columns"] == []
     assert batch.summary_dict["counts"]["new"] == 1
@@ -221,8 +290,10 @@ def test_attendance_import_then_reimport_changes_nothing(
             select(Meeting.held_on, Attendance.member_id, Attendance.status).join(Attendance)
         ).all()
     assert sorted((d, m, s.value) for d, m, s in marks) == [
-        (date(2025, 1, 6), mai.id, "present"), (date(2025, 1, 6), lan.id, "absent"),
-        (date(2025, 1, 13), mai.id, "present"), (date(2025, 1, 13), lan.id, "excused"),
+        (date(2025, 1, 6), mai.id, "present"),
+        (date(2025, 1, 6), lan.id, "absent"),
+        (date(2025, 1, 13), mai.id, "present"),
+        (date(2025, 1, 13), lan.id, "excused"),
     ]
     meetings, audits = count(app, Meeting), count(app, AuditEvent)
     # The same register saved again (another hash): every row is already there.
@@ -242,10 +313,12 @@ def test_facilitator_imports_only_into_own_groups(app, client, make_user, make_g
     other = make_group(NGHE_AN, name="Nhóm Khác")
     make_member(own, full_name="Trần Thị Mai")
     login(client, facilitator)
-    rows = [["Họ và tên", "Năm sinh", "Nhóm", "Ngày tham gia"],
-            ["Lê Thị Hồng", 1985, own.code, "06/01/2025"],
-            ["Phan Văn Đức", 1979, other.code, "06/01/2025"],
-            ["Võ Thị Mai", 1990, "Nhóm Chưa Có", "06/01/2025"]]
+    rows = [
+        ["Họ và tên", "Năm sinh", "Nhóm", "Ngày tham gia"],
+        ["Lê Thị Hồng", 1985, own.code, "06/01/2025"],
+        ["Phan Văn Đức", 1979, other.code, "06/01/2025"],
+        ["Võ Thị Mai", 1990, "Nhóm Chưa Có", "06/01/2025"],
+    ]
     batch = checked(client, app, to_csv(rows))
     problems = {p["code"]: p["rows"] for p in batch.summary_dict["problems"]}
     assert problems["group_not_found"] == [3, 4]  # another's group looks like no group
@@ -266,9 +339,11 @@ def test_coordinator_rows_in_another_province_are_errors(app, client, login_as):
 
 
 def test_groups_register_creates_groups_and_matches_them_again(app, client, coordinator):
-    rows = [["Tên nhóm", "Xã/Phường", "Huyện/Quận", "Tỉnh/TP", "Thôn/Xóm", "Ngày thành lập"],
-            ["Nhóm Hương Sơ", "Phường Hương Sơ", "", "Thành phố Huế", "Tổ 3", "15/03/2022"],
-            ["Nhóm Nghi Phong", "Xã Nghi Phong", "Huyện Nghi Lộc", "Tỉnh Nghệ An", "", 44200]]
+    rows = [
+        ["Tên nhóm", "Xã/Phường", "Huyện/Quận", "Tỉnh/TP", "Thôn/Xóm", "Ngày thành lập"],
+        ["Nhóm Hương Sơ", "Phường Hương Sơ", "", "Thành phố Huế", "Tổ 3", "15/03/2022"],
+        ["Nhóm Nghi Phong", "Xã Nghi Phong", "Huyện Nghi Lộc", "Tỉnh Nghệ An", "", 44200],
+    ]
     batch = checked(client, app, xlsx(rows), kind="groups", filename="nhom.xlsx")
     assert batch.summary_dict["counts"]["new"] == 2
     client.post(f"/imports/{batch.id}/import")
@@ -283,9 +358,11 @@ def test_groups_register_creates_groups_and_matches_them_again(app, client, coor
 
 
 def test_unknown_commune_is_asked_with_the_communes_of_its_province(app, client, coordinator):
-    rows = [MEMBERS[0],
-            ["Lê Thị Hồng", "1985", "Nữ", "", "Nhóm Mới", "Xã Không Có", "", "Nghệ An", ""],
-            ["Phan Văn Đức", "1979", "Nam", "", "Nhóm Mới", "xa khong co", "", "nghe an", ""]]
+    rows = [
+        MEMBERS[0],
+        ["Lê Thị Hồng", "1985", "Nữ", "", "Nhóm Mới", "Xã Không Có", "", "Nghệ An", ""],
+        ["Phan Văn Đức", "1979", "Nam", "", "Nhóm Mới", "xa khong co", "", "nghe an", ""],
+    ]
     batch = checked(client, app, to_csv(rows))
     places = batch.summary_dict["places"]
     assert len(places) == 1 and places[0]["rows"] == 2
@@ -298,15 +375,17 @@ def test_unknown_commune_is_asked_with_the_communes_of_its_province(app, client,
     assert batch_of(app, batch.id).summary_dict["counts"]["new"] == 2
 
 
-def test_raw_rows_of_a_file_never_imported_are_deleted_after_seven_days(app, client, coordinator,
-                                                                        runner):
+def test_raw_rows_of_a_file_never_imported_are_deleted_after_seven_days(
+    app, client, coordinator, runner
+):
     imported = checked(client, app, to_csv(MEMBERS[:2]))
     client.post(f"/imports/{imported.id}/import")
     pending = checked(client, app, to_csv(MEMBERS[:3]))
     assert count(app, ImportRow) == 2
     created = pending.created_at.date()
-    result = runner.invoke(args=["imports", "purge-rows", "--today",
-                                 (created + timedelta(days=7)).isoformat()])
+    result = runner.invoke(
+        args=["imports", "purge-rows", "--today", (created + timedelta(days=7)).isoformat()]
+    )
     assert "expired=0" in result.output
     assert count(app, ImportRow) == 2
     day = (created + timedelta(days=8)).isoformat()
@@ -351,8 +430,9 @@ def test_a_batch_is_its_uploaders_alone(app, client, coordinator, make_user):
         ("Họ và tên\n".encode(), "a.csv", "không có dòng nào"),
     ],
 )
-def test_bad_files_get_a_clear_message_and_write_nothing(app, client, coordinator, data,
-                                                        filename, message):
+def test_bad_files_get_a_clear_message_and_write_nothing(
+    app, client, coordinator, data, filename, message
+):
     response = upload(client, data, filename=filename)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
@@ -372,7 +452,9 @@ def multipart(client, data: bytes):
     )
     body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
     return client.post(
-        "/imports", data=body, csrf=False,
+        "/imports",
+        data=body,
+        csrf=False,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
 
@@ -390,10 +472,21 @@ def test_a_file_over_5_mb_is_refused_before_it_is_read(app, client, coordinator)
 
 
 def test_garbage_cells_are_errors_not_a_crash(app, client, coordinator):
-    rows = [MEMBERS[0],
-            ["\x00", "năm ngoái", "?", "=cmd|' /C calc'!A0", "Nhóm Phú Hội", "P. Phú Hội",
-             "TP Huế", "Thừa Thiên Huế", "hôm qua"],
-            ["x" * 5000, "1e9", "", "", "", "", "", "", "99/99/9999"]]
+    rows = [
+        MEMBERS[0],
+        [
+            "\x00",
+            "năm ngoái",
+            "?",
+            "=cmd|' /C calc'!A0",
+            "Nhóm Phú Hội",
+            "P. Phú Hội",
+            "TP Huế",
+            "Thừa Thiên Huế",
+            "hôm qua",
+        ],
+        ["x" * 5000, "1e9", "", "", "", "", "", "", "99/99/9999"],
+    ]
     batch = checked(client, app, to_csv(rows))
     assert batch.summary_dict["counts"]["errors"] == 2
     annotated = client.get(f"/imports/{batch.id}/annotated").get_data(as_text=True)

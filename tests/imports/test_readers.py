@@ -159,21 +159,46 @@ def test_dates_day_first_serial_and_real(cell, expected):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [(1990, 1990), (1990.0, 1990), ("1990", 1990), ("1990.0", 1990), (" 1990 ", 1990),
-     ("12/03/1990", 1990), (date(1990, 3, 12), 1990), ("199O", None), (1990.5, None),
-     (3000, None), ("١٩٩٠", None)],
+    [
+        (1990, 1990),
+        (1990.0, 1990),
+        ("1990", 1990),
+        ("1990.0", 1990),
+        (" 1990 ", 1990),
+        ("12/03/1990", 1990),
+        (date(1990, 3, 12), 1990),
+        ("199O", None),
+        (1990.5, None),
+        (3000, None),
+        ("١٩٩٠", None),
+    ],
 )
 def test_years_of_birth_as_text_or_float(cell, expected):
     assert cells.birth_year(cell, date(2026, 1, 1)) == expected
 
 
 def test_headers_are_recognised_with_or_without_diacritics_case_and_spacing():
-    headers = ["STT", "HO VA TEN", "năm  sinh", " Giới tính ", "SĐT", "Xa / Phuong", "huyện/quận",
-               "Tỉnh/TP", "Nhóm"]
+    headers = [
+        "STT",
+        "HO VA TEN",
+        "năm  sinh",
+        " Giới tính ",
+        "SĐT",
+        "Xa / Phuong",
+        "huyện/quận",
+        "Tỉnh/TP",
+        "Nhóm",
+    ]
     mapping = guess_mapping(Kind.MEMBERS, headers)
     assert mapping == {
-        "full_name": 1, "birth_year": 2, "gender": 3, "phone": 4, "commune": 5, "district": 6,
-        "province": 7, "group": 8,
+        "full_name": 1,
+        "birth_year": 2,
+        "gender": 3,
+        "phone": 4,
+        "commune": 5,
+        "district": 6,
+        "province": 7,
+        "group": 8,
     }
     assert missing_required(Kind.MEMBERS, mapping) == []
     assert header_key("Xã/Phường") == header_key("xa  phuong") == "xa phuong"
