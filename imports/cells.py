@@ -5,6 +5,7 @@ birth as text or as "1990.0". Each function returns None for what it cannot read
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from core.text import fold
 
@@ -133,4 +134,10 @@ def choice(cell, words: dict[str, str]) -> str | None:
     value = text(cell)
     if value is None:
         return None
-    return words.get(fold(value).replace(".", "").strip())
+    return words.get(choice_key(value))
+
+
+@lru_cache(maxsize=4096)
+def choice_key(value: str) -> str:
+    """A few words repeated on thousands of rows ("x", "Nữ", "Thường kỳ"): fold them once."""
+    return fold(value).replace(".", "").strip()

@@ -53,7 +53,8 @@ class ImportBatch(db.Model):
     headers: Mapped[str] = mapped_column(Text)
     mapping: Mapped[str] = mapped_column(Text, default="{}")
     answers: Mapped[str] = mapped_column(Text, default="{}")
-    # The last check: counts, problems grouped by kind with row numbers, places to ask.
+    # The last check: counts, problems grouped by kind with row numbers, places to ask,
+    # and each row's problems (for the annotated copy).
     summary: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
@@ -107,10 +108,7 @@ class ImportRow(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
     number: Mapped[int]  # the row number in the file (the header is row 1)
     cells: Mapped[str] = mapped_column(Text)  # JSON list; dates as {"d": "YYYY-MM-DD"}
-    # The last check's outcome: new, matched or error; and its problems (JSON).
-    outcome: Mapped[str] = mapped_column(String(10), default="")
-    problems: Mapped[str] = mapped_column(Text, default="[]")
-    imported: Mapped[bool] = mapped_column(default=False)
+    imported: Mapped[bool] = mapped_column(default=False)  # by an earlier chunk of the import
 
     batch: Mapped[ImportBatch] = relationship(back_populates="rows")
 

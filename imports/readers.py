@@ -9,6 +9,7 @@ combining marks, so every text is normalised to NFC.
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -108,12 +109,15 @@ def _read_csv(data: bytes) -> list[list[Cell]]:
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
 def _clean(cell) -> Cell:
     """Text without NUL and control characters (PostgreSQL refuses NUL), NFC, trimmed."""
     if isinstance(cell, str):
-        text = unicodedata.normalize("NFC", cell.translate(_CONTROL)).strip()
+        if _HAS_CONTROL.search(cell):
+            cell = cell.translate(_CONTROL)
+        text = unicodedata.normalize("NFC", cell).strip()
         return text or None
     if isinstance(cell, time | timedelta):
         return None  # a time of day is no date, year or phone in a register

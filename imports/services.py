@@ -1,6 +1,6 @@
 """Bringing a register in: store its rows, check them (the dry run), then import the good ones.
 
-A check never writes anything but the batch's own outcome per row and its summary; the
+A check never writes anything but the batch's summary (with each row's problems); the
 import re-checks, then writes what the check called new, through the services the pages
 use (groups.services), 500 rows a transaction, each creation audited by them, and the
 batch itself audited once. Places are resolved with core.places_legacy; a split or
@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import batched
 
 from flask_babel import lazy_gettext as _l
@@ -48,6 +49,8 @@ from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, ImportMappin
 from imports.readers import Table, read_table
 
 CHUNK = 500
+# Group names repeat on every row of their members: fold each once.
+_folded = lru_cache(maxsize=8192)(fold)
 MAX_DAYS_AHEAD = 7
 
 # Problems found by a check: code -> (level, what it means, said once for all its rows).
@@ -247,14 +250,12 @@ def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBa
     db.session.add(batch)
     db.session.flush()
     db.session.execute(
-        insert(ImportRow),
+        ImportRow.__table__.insert(),
         [
             {
                 "batch_id": batch.id,
                 "number": number,
                 "cells": json.dumps([_encode(c) for c in row], ensure_ascii=False),
-                "outcome": "",
-                "problems": "[]",
                 "imported": False,
             }
             for number, row in enumerate(table.rows, start=2)
@@ -369,7 +370,7 @@ class _Context:
         if not province:
             plan.add("missing", "province")
             return None
-        key = "|".join(header_key(x or "") for x in (province, district, commune))
+        key = self._place_key(province, district, commune)
         if key in self.answers:
             return self.answers[key]
         found = self.resolved.get(key)
@@ -398,6 +399,11 @@ class _Context:
         self.places[key]["rows"] += 1
         return None
 
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def _place_key(province: str, district: str | None, commune: str) -> str:
+        return "|".join(header_key(x or "") for x in (province, district, commune))
+
     def _communes_of(self, province: str) -> list[int]:
         provinces = new_provinces_of(province)
         return list(
@@ -414,7 +420,7 @@ class _Context:
             return None
         found = self.by_code.get(value.upper())
         if found is None:
-            named = self.by_name.get(fold(value)[:120], [])
+            named = self.by_name.get(_folded(value)[:120], [])
             if commune_code is not None:
                 named = [g for g in named if g.commune_code == commune_code]
             if len(named) > 1:
@@ -427,8 +433,7 @@ class _Context:
         return found
 
 
-def _row_values(batch: ImportBatch, cells_list) -> dict:
-    mapping = batch.mapping_dict
+def _row_values(mapping: dict[str, int], cells_list) -> dict:
     return {key: cells_list[i] if i < len(cells_list) else None for key, i in mapping.items()}
 
 
@@ -440,8 +445,10 @@ def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan]
         .order_by(ImportRow.number)
     ).all()
     ctx = _Context(actor, batch, today)
+    mapping = batch.mapping_dict
     parsed = [
-        (number, _row_values(batch, [_decode(c) for c in json.loads(raw)])) for number, raw in rows
+        (number, _row_values(mapping, [_decode(c) for c in json.loads(raw)]))
+        for number, raw in rows
     ]
     check = {
         Kind.GROUPS: _check_groups,
@@ -581,7 +588,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             elif not ctx.covers(_province_of(commune)):
                 plan.add("out_of_scope", "group")
             else:
-                new_group = (commune, fold(group_name)[:120])
+                new_group = (commune, _folded(group_name)[:120])
                 plan.add("new_group", "group")
         if group is not None and joined_on is not None and joined_on < group.founded_on:
             plan.add("before_founded", "joined_on")
@@ -678,11 +685,15 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
         }
         staged.append(plan)
     group_ids = {p.values["group"].id for p in staged if p.values["group"]}
-    members = defaultdict(list)  # group -> [(member_id, code, search_name, year, joined, left)]
+    # (group, code) and (group, folded name) -> [(member_id, year, joined, left)], one per
+    # membership: a member who left and came back has two stretches.
+    by_code, by_name = defaultdict(list), defaultdict(list)
     for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
         group_ids, current_only=False
     ):
-        members[group_id].append((member_id, code.upper(), search_name, year, joined_on, left_on))
+        stretch = (member_id, year, joined_on, left_on)
+        by_code[(group_id, code.upper())].append(stretch)
+        by_name[(group_id, search_name)].append(stretch)
     meetings = {}
     if group_ids:
         for meeting_id, group_id, held_on, kind in db.session.execute(
@@ -694,9 +705,9 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
     marks = {}
     if meetings:
         for meeting_id, member_id, status in db.session.execute(
-            select(Attendance.meeting_id, Attendance.member_id, Attendance.status).where(
-                Attendance.meeting_id.in_(list(meetings.values()))
-            )
+            select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(Meeting.group_id.in_(group_ids))
         ):
             marks[(meeting_id, member_id)] = status
     seen = {}
@@ -704,12 +715,12 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
         v = plan.values
         if v["group"] is None or (not v["name"] and not v["code"]):
             continue
-        rows_of = members[v["group"].id]
+        group_id = v["group"].id
         if v["code"]:
-            found = [m for m in rows_of if m[1] == v["code"].upper()]
+            found = by_code.get((group_id, v["code"].upper()), [])
         else:
-            key = fold(v["name"])[:120]
-            found = [m for m in rows_of if m[2] == key and (v["year"] is None or m[3] == v["year"])]
+            named = by_name.get((group_id, _folded(v["name"])[:120]), [])
+            found = [m for m in named if v["year"] is None or m[1] == v["year"]]
         if len({m[0] for m in found}) > 1:
             plan.add("ambiguous_member", "full_name")
             continue
@@ -721,7 +732,7 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
         day = v["held_on"]
         if day is None or v["kind"] is None or v["status"] is None:
             continue
-        if not any(j <= day and (left is None or day < left) for _, _, _, _, j, left in found):
+        if not any(j <= day and (left is None or day < left) for _, _, j, left in found):
             plan.add("not_member_on_day", "held_on")
             continue
         key = (v["group"].id, day, v["kind"], member_id)
@@ -760,31 +771,15 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
 
 
 def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
-    """Check every row (the dry run): store each row's outcome and the batch's summary."""
+    """Check every row (the dry run) and keep the summary, with each row's problems."""
     plans, ctx = check_rows(actor, batch, today)
     missing = missing_required(batch.kind, batch.mapping_dict)
     summary = summarise(plans, ctx)
     summary["missing_columns"] = [f.key for f in missing]
     if missing:
         summary["counts"] = {"new": 0, "matched": 0, "warnings": 0, "errors": len(plans)}
+    summary["rows"] = {str(p.number): p.problems for p in plans if p.problems}
     batch.summary = json.dumps(summary)
-    by_number = {p.number: p for p in plans}
-    ids = db.session.execute(
-        select(ImportRow.id, ImportRow.number).where(
-            ImportRow.batch_id == batch.id, ImportRow.imported.is_(False)
-        )
-    ).all()
-    db.session.execute(
-        update(ImportRow),
-        [
-            {
-                "id": row_id,
-                "outcome": by_number[number].outcome if not missing else "error",
-                "problems": json.dumps(by_number[number].problems),
-            }
-            for row_id, number in ids
-        ],
-    )
     db.session.flush()
     return summary
 
@@ -976,10 +971,10 @@ def row_texts(raw: str) -> list[str]:
     return [cells.text(_decode(c)) or "" for c in json.loads(raw)]
 
 
-def describe_problems(raw: str, labels: dict[str, str]) -> tuple[str, str]:
+def describe_problems(problems, labels: dict[str, str]) -> tuple[str, str]:
     """(errors, warnings) of a row in words, for the annotated copy: "Invalid date (Ngày họp)"."""
     found = {ERROR: [], WARNING: []}
-    for code, key in json.loads(raw or "[]"):
+    for code, key in problems:
         level, message = PROBLEMS[code]
         text = f"{message} ({labels[key]})" if key in labels else str(message)
         if text not in found[level]:

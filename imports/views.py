@@ -203,8 +203,9 @@ def annotated(batch_id: int):
     writer = csv.writer(out)
     writer.writerow([*batch.header_list, _("Errors"), _("Warnings")])
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
+    problems = batch.summary_dict.get("rows", {})
     for row in rows:
-        errors, warnings = services.describe_problems(row.problems, labels)
+        errors, warnings = services.describe_problems(problems.get(str(row.number), []), labels)
         writer.writerow([*(_safe_cell(c) for c in services.row_texts(row.cells)), errors, warnings])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")

@@ -73,8 +73,6 @@ def upgrade():
         sa.Column("batch_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("cells", sa.Text(), nullable=False),
-        sa.Column("outcome", sa.String(length=10), nullable=False),
-        sa.Column("problems", sa.Text(), nullable=False),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["import_batches.id"], name=op.f("fk_import_rows_batch_id_import_batches"),
