@@ -119,15 +119,15 @@ def seed_register_check(day: date) -> int:
 
     from accounts import services as accounts
     from core.db import db
-    from imports import services
     from imports.columns import Kind
     from imports.models import ImportBatch
+    from imports.services import batches, checks
 
     data = PATH.read_bytes()
-    digest = services.file_hash(data)
+    digest = batches.file_hash(data)
     if db.session.scalar(select(ImportBatch.id).where(ImportBatch.file_hash == digest)):
         return 0
     coordinator = accounts.get_user_by_username("coordinator")
-    batch = services.store_batch(coordinator, Kind.MEMBERS, PATH.name, data)
-    services.check_batch(coordinator, batch, day)
+    batch = batches.store_batch(coordinator, Kind.MEMBERS, PATH.name, data)
+    checks.check_batch(coordinator, batch, day)
     return 1

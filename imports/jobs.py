@@ -4,7 +4,7 @@ import logging
 from datetime import date
 
 from core.jobs import claim
-from imports.services import purge_raw_rows
+from imports.services.batches import purge_raw_rows
 
 logger = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
 from core.uploads import accepts_upload
-from imports import services
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.readers import MAX_BYTES
+from imports.services import batches, checks, vocabulary, writes
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
@@ -69,22 +69,22 @@ def upload():
             form.kind.errors.append(_("Choose what the file lists."))
         elif len(data) > MAX_BYTES:
             form.file.errors.append(_("The file is larger than 5 MB. Split it into smaller files."))
-        elif pending := services.find_pending(current_user, kind, services.file_hash(data)):
+        elif pending := batches.find_pending(current_user, kind, batches.file_hash(data)):
             flash(_("You already uploaded this file: here is its check."), "info")
             return redirect(url_for("imports.show_batch", batch_id=pending.id))
         else:
             with saving(form) as saved:
-                batch = services.store_batch(current_user, kind, filename, data)
-                services.check_batch(current_user, batch, today())
+                batch = batches.store_batch(current_user, kind, filename, data)
+                checks.check_batch(current_user, batch, today())
             if saved.ok:
                 return redirect(url_for("imports.show_batch", batch_id=batch.id))
-    batches = db.session.scalars(
+    files = db.session.scalars(
         select(ImportBatch)
         .where(ImportBatch.owner_id == current_user.id)
         .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
         .limit(20)
     ).all()
-    return render_template("imports/upload.html", form=form, batches=batches, kinds=kinds)
+    return render_template("imports/upload.html", form=form, files=files, kinds=kinds)
 
 
 @bp.get("/template/<kind>")
@@ -133,7 +133,7 @@ def show_batch(batch_id: int):
         headers=batch.header_list,
         mapping=batch.mapping_dict,
         missing=missing_required(batch.kind, batch.mapping_dict),
-        problems=services.PROBLEMS,
+        problems=vocabulary.PROBLEMS,
         field_labels={f.key: f.label for k in FIELDS.values() for f in k},
         form=ConfirmForm(),
     )
@@ -159,8 +159,8 @@ def change_columns(batch_id: int):
             if column is not None:
                 mapping[f.key] = column
         with saving() as saved:
-            services.set_mapping(current_user, batch, mapping)
-            services.check_batch(current_user, batch, today())
+            batches.set_mapping(current_user, batch, mapping)
+            checks.check_batch(current_user, batch, today())
         if saved.ok:
             flash(_("Columns saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -182,8 +182,8 @@ def answer_places(batch_id: int):
             flash(_("Choose a commune for at least one place."), "error")
         else:
             with saving() as saved:
-                services.set_answers(batch, answers)
-                services.check_batch(current_user, batch, today())
+                batches.set_answers(batch, answers)
+                checks.check_batch(current_user, batch, today())
             if saved.ok:
                 flash(_("Communes saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -205,8 +205,8 @@ def annotated(batch_id: int):
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
     problems = batch.summary_dict.get("rows", {})
     for row in rows:
-        errors, warnings = services.describe_problems(problems.get(str(row.number), []), labels)
-        writer.writerow([*(_safe_cell(c) for c in services.row_texts(row.cells)), errors, warnings])
+        errors, warnings = vocabulary.describe_problems(problems.get(str(row.number), []), labels)
+        writer.writerow([*(_safe_cell(c) for c in batches.row_texts(row.cells)), errors, warnings])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")
 
@@ -227,7 +227,7 @@ def run_import(batch_id: int):
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
     done = 0
     with saving() as saved:
-        for progress in services.import_batch(current_user, batch, today()):
+        for progress in writes.import_batch(current_user, batch, today()):
             db.session.commit()  # one transaction per chunk of rows
             done = progress
     if saved.ok:
@@ -243,7 +243,7 @@ def discard(batch_id: int):
     if form.validate_on_submit():
         _pending(batch)
         with saving() as saved:
-            services.discard_batch(batch)
+            batches.discard_batch(batch)
         if saved.ok:
             flash(_("The file's rows were deleted."), "success")
     return redirect(url_for("imports.upload"))

@@ -436,13 +436,13 @@ def make_import_batch(facilitator_id: int, group_code: str) -> int:
     from accounts.models import User
     from core.clock import today
     from core.db import db
-    from imports import services
     from imports.columns import Kind
+    from imports.services import batches, checks
 
     facilitator = db.session.get(User, facilitator_id)
     data = f"Họ và tên,Năm sinh,Nhóm\nLê Thị Hồng,1985,{group_code}\n".encode()
-    batch = services.store_batch(facilitator, Kind.MEMBERS, "so.csv", data)
-    services.check_batch(facilitator, batch, today())
+    batch = batches.store_batch(facilitator, Kind.MEMBERS, "so.csv", data)
+    checks.check_batch(facilitator, batch, today())
     db.session.commit()
     return batch.id
 

@@ -1,35 +1,21 @@
-"""Bringing a register in: store its rows, check them (the dry run), then import the good ones.
+"""The dry run: every row checked against the database, nothing written but the summary."""
 
-A check never writes anything but the batch's summary (with each row's problems); the
-import re-checks, then writes what the check called new, through the services the pages
-use (groups.services), 500 rows a transaction, each creation audited by them, and the
-batch itself audited once. Places are resolved with core.places_legacy; a split or
-unknown commune is asked once for every row that names it (`answers`).
-"""
-
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
-from itertools import batched
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select
 
 from accounts.models import Role, User
-from core import audit
-from core.db import db, utcnow
-from core.errors import DomainError
+from core.db import db
 from core.places import Commune
 from core.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
 from core.text import fold
 from groups.models import (
     Attendance,
     AttendanceStatus,
-    Cadence,
     Gender,
     Group,
     GroupRole,
@@ -41,252 +27,23 @@ from groups.models import (
     Membership,
     group_facilitators,
 )
-from groups.services.groups import create_group
-from groups.services.members import create_member
 from imports import cells
-from imports.columns import FIELDS, Kind, guess_mapping, header_key, missing_required
-from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, ImportMapping, ImportRow
-from imports.readers import Table, read_table
+from imports.columns import Kind, header_key, missing_required
+from imports.models import ImportBatch, ImportRow
+from imports.services.batches import decode_cell
+from imports.services.vocabulary import (
+    CATEGORIES_WORDS,
+    ERROR,
+    GENDERS_WORDS,
+    KINDS_WORDS,
+    PROBLEMS,
+    ROLES_WORDS,
+    STATUSES_WORDS,
+    WARNING,
+)
 
-CHUNK = 500
-# Group names repeat on every row of their members: fold each once.
-_folded = lru_cache(maxsize=8192)(fold)
+_folded = lru_cache(maxsize=8192)(fold)  # group names repeat on every row
 MAX_DAYS_AHEAD = 7
-
-# Problems found by a check: code -> (level, what it means, said once for all its rows).
-ERROR, WARNING = "error", "warning"
-PROBLEMS = {
-    "missing": (ERROR, _l("Required value missing")),
-    "bad_date": (ERROR, _l("Invalid date")),
-    "bad_year": (ERROR, _l("Invalid year of birth")),
-    "unknown_province": (ERROR, _l("Province not recognised")),
-    "unknown_commune": (ERROR, _l("Commune not in the official list: choose it below")),
-    "split_commune": (ERROR, _l("The old commune was split: choose the new one below")),
-    "out_of_scope": (ERROR, _l("Outside the provinces or groups you work with")),
-    "group_not_found": (ERROR, _l("Group not found among your groups")),
-    "ambiguous_group": (ERROR, _l("Several of your groups have this name: write its code")),
-    "group_closed": (ERROR, _l("The group is closed")),
-    "before_founded": (ERROR, _l("Date before the group was founded")),
-    "future_date": (ERROR, _l("Date more than a week ahead")),
-    "member_not_found": (ERROR, _l("Member not found in this group")),
-    "ambiguous_member": (ERROR, _l("Several members of the group have this name: add the code")),
-    "not_member_on_day": (ERROR, _l("Not a member of the group on that day")),
-    "bad_status": (ERROR, _l("Attendance not understood (write x, có, vắng or phép)")),
-    "bad_kind": (ERROR, _l("Kind of meeting not understood")),
-    "duplicate_in_file": (ERROR, _l("The same person or meeting appears twice in the file")),
-    "existing_member": (WARNING, _l("Duplicates an existing member: kept, not added again")),
-    "existing_group": (WARNING, _l("The group already exists: kept, not added again")),
-    "new_group": (WARNING, _l("A new group will be created")),
-    "bad_phone": (WARNING, _l("Phone number not understood: left empty")),
-    "bad_gender": (WARNING, _l("Gender not understood: left as not said")),
-    "unknown_code": (WARNING, _l("Member code not in the app: a new code will be given")),
-    "attendance_differs": (
-        WARNING,
-        _l("Attendance differs from what is recorded: kept as recorded"),
-    ),
-}
-
-_GENDERS = {
-    "nu": Gender.FEMALE,
-    "f": Gender.FEMALE,
-    "female": Gender.FEMALE,
-    "x": Gender.FEMALE,
-    "nam": Gender.MALE,
-    "m": Gender.MALE,
-    "male": Gender.MALE,
-    "khac": Gender.OTHER,
-    "other": Gender.OTHER,
-}
-_ROLES = {
-    "truong nhom": GroupRole.LEADER,
-    "nhom truong": GroupRole.LEADER,
-    "leader": GroupRole.LEADER,
-    "thu quy": GroupRole.TREASURER,
-    "treasurer": GroupRole.TREASURER,
-    "thanh vien": GroupRole.MEMBER,
-    "member": GroupRole.MEMBER,
-    "tv": GroupRole.MEMBER,
-}
-_CATEGORIES = {
-    "1": MemberCategory.SURVIVOR,
-    "2": MemberCategory.MIGRANT,
-    "3": MemberCategory.COMMUNITY,
-    "doi tuong 1": MemberCategory.SURVIVOR,
-    "doi tuong 2": MemberCategory.MIGRANT,
-    "doi tuong 3": MemberCategory.COMMUNITY,
-    "nhom 1": MemberCategory.SURVIVOR,
-    "nhom 2": MemberCategory.MIGRANT,
-    "nhom 3": MemberCategory.COMMUNITY,
-    "lao dong di cu": MemberCategory.MIGRANT,
-    "di cu": MemberCategory.MIGRANT,
-    "cong dong": MemberCategory.COMMUNITY,
-    "nguoi dan": MemberCategory.COMMUNITY,
-}
-_STATUSES = {
-    "x": AttendanceStatus.PRESENT,
-    "1": AttendanceStatus.PRESENT,
-    "co": AttendanceStatus.PRESENT,
-    "co mat": AttendanceStatus.PRESENT,
-    "yes": AttendanceStatus.PRESENT,
-    "present": AttendanceStatus.PRESENT,
-    "v": AttendanceStatus.ABSENT,
-    "0": AttendanceStatus.ABSENT,
-    "khong": AttendanceStatus.ABSENT,
-    "vang": AttendanceStatus.ABSENT,
-    "vang mat": AttendanceStatus.ABSENT,
-    "no": AttendanceStatus.ABSENT,
-    "absent": AttendanceStatus.ABSENT,
-    "p": AttendanceStatus.EXCUSED,
-    "phep": AttendanceStatus.EXCUSED,
-    "co phep": AttendanceStatus.EXCUSED,
-    "vang co phep": AttendanceStatus.EXCUSED,
-    "excused": AttendanceStatus.EXCUSED,
-}
-_KINDS = {
-    "thuong ky": MeetingKind.REGULAR,
-    "dinh ky": MeetingKind.REGULAR,
-    "sinh hoat": MeetingKind.REGULAR,
-    "hop thuong ky": MeetingKind.REGULAR,
-    "regular": MeetingKind.REGULAR,
-    "tap huan": MeetingKind.TRAINING,
-    "training": MeetingKind.TRAINING,
-    "ho tro dong dang": MeetingKind.PEER_SUPPORT,
-    "dong dang": MeetingKind.PEER_SUPPORT,
-    "peer support": MeetingKind.PEER_SUPPORT,
-    "bat thuong": MeetingKind.EXTRA,
-    "bo sung": MeetingKind.EXTRA,
-    "them": MeetingKind.EXTRA,
-    "extra": MeetingKind.EXTRA,
-}
-
-
-# Storing ----------------------------------------------------------------------------
-
-
-def _encode(cell):
-    if isinstance(cell, datetime):
-        cell = cell.date()
-    if isinstance(cell, date):
-        return {"d": cell.isoformat()}
-    return cell
-
-
-def _decode(cell):
-    return date.fromisoformat(cell["d"]) if isinstance(cell, dict) else cell
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def find_imported(kind: Kind, digest: str) -> ImportBatch | None:
-    """The batch that already imported this very file, if one did."""
-    return db.session.scalar(
-        select(ImportBatch).where(
-            ImportBatch.kind == kind,
-            ImportBatch.file_hash == digest,
-            ImportBatch.status == BatchStatus.IMPORTED,
-        )
-    )
-
-
-def find_pending(owner: User, kind: Kind, digest: str) -> ImportBatch | None:
-    """The owner's own earlier upload of this file, checked and not imported yet."""
-    return db.session.scalar(
-        select(ImportBatch).where(
-            ImportBatch.owner_id == owner.id,
-            ImportBatch.kind == kind,
-            ImportBatch.file_hash == digest,
-            ImportBatch.status == BatchStatus.CHECKED,
-        )
-    )
-
-
-def remembered_mapping(user: User, kind: Kind) -> dict[str, str]:
-    row = db.session.scalar(
-        select(ImportMapping).where(ImportMapping.user_id == user.id, ImportMapping.kind == kind)
-    )
-    return json.loads(row.columns) if row else {}
-
-
-def remember_mapping(user: User, kind: Kind, headers: list[str], mapping: dict[str, int]) -> None:
-    """Keep the person's column choices for the next file of this kind."""
-    columns = {
-        f.key: header_key(headers[mapping[f.key]]) if f.key in mapping else "" for f in FIELDS[kind]
-    }
-    row = db.session.scalar(
-        select(ImportMapping).where(ImportMapping.user_id == user.id, ImportMapping.kind == kind)
-    )
-    if row is None:
-        db.session.add(ImportMapping(user_id=user.id, kind=kind, columns=json.dumps(columns)))
-    else:
-        row.columns = json.dumps(columns)
-
-
-def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBatch:
-    """Read the file and keep its rows in a new batch (not checked yet).
-
-    Raises UnreadableFile (a DomainError on the "file" field) for what cannot be read,
-    and a DomainError when this file was already imported.
-    """
-    digest = file_hash(data)
-    done = find_imported(kind, digest)
-    if done is not None:
-        raise DomainError(_l("This file was already imported. Nothing was added again."), "file")
-    table: Table = read_table(filename, data)
-    mapping = guess_mapping(kind, table.headers, remembered_mapping(owner, kind))
-    batch = ImportBatch(
-        owner_id=owner.id,
-        kind=kind,
-        status=BatchStatus.CHECKED,
-        file_hash=digest,
-        file_type=filename.rsplit(".", 1)[-1].lower()[:5],
-        row_count=len(table.rows),
-        headers=json.dumps(table.headers, ensure_ascii=False),
-        mapping=json.dumps(mapping),
-        answers="{}",
-        summary="{}",
-    )
-    db.session.add(batch)
-    db.session.flush()
-    db.session.execute(
-        ImportRow.__table__.insert(),
-        [
-            {
-                "batch_id": batch.id,
-                "number": number,
-                "cells": json.dumps([_encode(c) for c in row], ensure_ascii=False),
-                "imported": False,
-            }
-            for number, row in enumerate(table.rows, start=2)
-        ],
-    )
-    return batch
-
-
-def set_mapping(owner: User, batch: ImportBatch, mapping: dict[str, int]) -> None:
-    """Use these columns for this batch, and remember them for the owner's next file."""
-    headers = batch.header_list
-    batch.mapping = json.dumps({k: v for k, v in mapping.items() if 0 <= v < len(headers)})
-    remember_mapping(owner, batch.kind, headers, batch.mapping_dict)
-
-
-def set_answers(batch: ImportBatch, answers: dict[str, int]) -> None:
-    """Keep the communes chosen for asked places; only a code among the offered ones."""
-    offered = {p["key"]: set(p["choices"]) for p in batch.summary_dict.get("places", [])}
-    kept = batch.answer_dict
-    for key, code in answers.items():
-        if key in offered and code in offered[key]:
-            kept[key] = code
-    batch.answers = json.dumps(kept)
-
-
-def discard_batch(batch: ImportBatch) -> None:
-    """Delete the batch's raw rows now; it cannot be imported any more."""
-    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
-    batch.status = BatchStatus.DISCARDED
-    batch.summary = "{}"
-
 
 # Checking ---------------------------------------------------------------------------
 
@@ -447,7 +204,7 @@ def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan]
     ctx = _Context(actor, batch, today)
     mapping = batch.mapping_dict
     parsed = [
-        (number, _row_values(mapping, [_decode(c) for c in json.loads(raw)]))
+        (number, _row_values(mapping, [decode_cell(c) for c in json.loads(raw)]))
         for number, raw in rows
     ]
     check = {
@@ -560,7 +317,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
                 plan.add("bad_phone", "phone")
         gender = Gender.UNDISCLOSED
         if row.get("gender") is not None:
-            gender = cells.choice(row.get("gender"), _GENDERS)
+            gender = cells.choice(row.get("gender"), GENDERS_WORDS)
             if gender is None:
                 plan.add("bad_gender", "gender")
                 gender = Gender.UNDISCLOSED
@@ -601,8 +358,9 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             "group": group,
             "new_group": new_group,
             "group_name": group_name,
-            "role": cells.choice(row.get("role"), _ROLES) or GroupRole.MEMBER,
-            "category": cells.choice(row.get("category"), _CATEGORIES) or MemberCategory.COMMUNITY,
+            "role": cells.choice(row.get("role"), ROLES_WORDS) or GroupRole.MEMBER,
+            "category": cells.choice(row.get("category"), CATEGORIES_WORDS)
+            or MemberCategory.COMMUNITY,
             "code": cells.text(row.get("member_code")),
         }
         staged.append(plan)
@@ -656,11 +414,11 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
             plan.add("before_founded", "held_on")
         kind = MeetingKind.REGULAR
         if row.get("kind") is not None:
-            kind = cells.choice(row.get("kind"), _KINDS)
+            kind = cells.choice(row.get("kind"), KINDS_WORDS)
             if kind is None:
                 plan.add("bad_kind", "kind")
         status = (
-            cells.choice(row.get("status"), _STATUSES)
+            cells.choice(row.get("status"), STATUSES_WORDS)
             if row.get("status") is not None
             else AttendanceStatus.ABSENT
         )
@@ -782,201 +540,3 @@ def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
     batch.summary = json.dumps(summary)
     db.session.flush()
     return summary
-
-
-# Importing --------------------------------------------------------------------------
-
-
-def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
-    """Import the rows the check found good, CHUNK rows per step; the caller commits after
-    each step (one transaction per chunk). Yields the rows done so far.
-
-    The first step claims the file (the batch becomes IMPORTED: the same file cannot be
-    imported twice); the last deletes the raw rows. A failure between steps leaves the
-    rest of the rows to import by running it again.
-    """
-    if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
-        raise DomainError(_l("This file can no longer be imported."))
-    if missing_required(batch.kind, batch.mapping_dict):
-        raise DomainError(_l("Choose a column for every required field first."))
-    plans, _ctx = check_rows(actor, batch, today)
-    good = [p for p in plans if p.outcome == "new"]
-    if batch.status == BatchStatus.CHECKED:
-        if find_imported(batch.kind, batch.file_hash) is not None:
-            raise DomainError(_l("This file was already imported. Nothing was added again."))
-        batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
-    done = 0
-    state = {"groups": {}, "meetings": {}, "today": today}
-    write = {
-        Kind.GROUPS: _write_group,
-        Kind.MEMBERS: _write_member,
-        Kind.ATTENDANCE: _write_attendance,
-    }[batch.kind]
-    for chunk in batched(good, CHUNK):
-        for plan in chunk:
-            write(actor, plan, state)
-        db.session.execute(
-            update(ImportRow)
-            .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
-            .values(imported=True)
-        )
-        db.session.flush()
-        done += len(chunk)
-        yield done
-    counts = batch.summary_dict.get("counts", {})
-    audit.record(
-        actor,
-        "import",
-        batch,
-        detail=f"kind={batch.kind.value};new={done};matched={counts.get('matched', 0)};"
-        f"errors={sum(1 for p in plans if p.outcome == 'error')}",
-    )
-    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
-    summary = batch.summary_dict
-    summary["imported"] = done
-    summary["places"] = []
-    batch.summary = json.dumps(summary)
-    db.session.flush()
-    yield done
-
-
-def _write_group(actor, plan: Plan, state) -> None:
-    v = plan.values
-    group = create_group(
-        actor,
-        name=v["name"],
-        province_code=v["province_code"],
-        commune_code=v["commune_code"],
-        village=v["village"],
-        founded_on=v["founded_on"],
-        status=GroupStatus.ACTIVE,
-        cadence=Cadence.MONTHLY,
-        meeting_weekday=v["founded_on"].weekday(),
-        partner=v["partner"],
-    )
-    state["groups"][(v["commune_code"], fold(v["name"]))] = group
-
-
-def _write_member(actor, plan: Plan, state) -> None:
-    v, created = plan.values, state["groups"]
-    if v["group"] is not None:
-        group = db.session.get(Group, v["group"].id)
-    else:
-        group = created.get(v["new_group"])
-        if group is None:
-            commune = v["new_group"][0]
-            group = create_group(
-                actor,
-                name=v["group_name"],
-                province_code=_province_of(commune),
-                commune_code=commune,
-                village=None,
-                founded_on=v["joined_on"] or state["today"],
-                status=GroupStatus.ACTIVE,
-                cadence=Cadence.MONTHLY,
-                meeting_weekday=(v["joined_on"] or state["today"]).weekday(),
-                partner=None,
-            )
-            created[v["new_group"]] = group
-    joined_on = v["joined_on"] or group.founded_on
-    if joined_on < group.founded_on:
-        # A group made from this file starts on its earliest member's day.
-        group.founded_on = joined_on
-    create_member(
-        actor,
-        group,
-        full_name=v["full_name"],
-        gender=v["gender"],
-        birth_year=v["birth_year"],
-        phone=v["phone"],
-        category=v["category"],
-        notes=None,
-        joined_on=joined_on,
-        role=v["role"],
-    )
-
-
-def _write_attendance(actor, plan: Plan, state) -> None:
-    v, meetings = plan.values, state["meetings"]
-    key = (v["group"].id, v["held_on"], v["kind"])
-    meeting_id = v.get("meeting_id")
-    if meeting_id is None:
-        meeting = meetings.get(key)
-        if meeting is None:  # the first row of a meeting not yet in the app
-            meeting = Meeting(
-                group_id=v["group"].id,
-                held_on=v["held_on"],
-                kind=v["kind"],
-                recorded_by_id=actor.id,
-            )
-            db.session.add(meeting)
-            db.session.flush()
-            audit.record(actor, "create", meeting, detail="import")
-            meetings[key] = meeting
-        meeting_id = meeting.id
-    elif key not in meetings:
-        meetings[key] = meeting_id
-        audit.record(
-            actor,
-            "update",
-            object_type="meetings",
-            object_id=meeting_id,
-            group_id=v["group"].id,
-            detail="import",
-        )
-    db.session.execute(
-        insert(Attendance),
-        [{"meeting_id": meeting_id, "member_id": v["member_id"], "status": v["status"]}],
-    )
-
-
-# Expiry -----------------------------------------------------------------------------
-
-
-def purge_raw_rows(today: date) -> int:
-    """Delete the raw rows of batches never imported within RAW_ROWS_DAYS; returns batches."""
-    cutoff = datetime.combine(today - timedelta(days=RAW_ROWS_DAYS), time.min, tzinfo=UTC)
-    stale = list(
-        db.session.scalars(
-            select(ImportBatch.id).where(
-                ImportBatch.status == BatchStatus.CHECKED, ImportBatch.created_at < cutoff
-            )
-        )
-    )
-    if stale:
-        db.session.execute(delete(ImportRow).where(ImportRow.batch_id.in_(stale)))
-        db.session.execute(
-            update(ImportBatch)
-            .where(ImportBatch.id.in_(stale))
-            .values(status=BatchStatus.EXPIRED, summary="{}", version=ImportBatch.version + 1)
-        )
-    # Imported batches keep no rows; a run interrupted before its last step leaves some.
-    db.session.execute(
-        delete(ImportRow).where(
-            ImportRow.batch_id.in_(
-                select(ImportBatch.id).where(
-                    ImportBatch.status != BatchStatus.CHECKED, ImportBatch.imported_at < cutoff
-                )
-            )
-        )
-    )
-    return len(stale)
-
-
-# The annotated copy ---------------------------------------------------------------
-
-
-def row_texts(raw: str) -> list[str]:
-    """A stored row's cells as text, the way the check read them."""
-    return [cells.text(_decode(c)) or "" for c in json.loads(raw)]
-
-
-def describe_problems(problems, labels: dict[str, str]) -> tuple[str, str]:
-    """(errors, warnings) of a row in words, for the annotated copy: "Invalid date (Ngày họp)"."""
-    found = {ERROR: [], WARNING: []}
-    for code, key in problems:
-        level, message = PROBLEMS[code]
-        text = f"{message} ({labels[key]})" if key in labels else str(message)
-        if text not in found[level]:
-            found[level].append(text)
-    return "; ".join(found[ERROR]), "; ".join(found[WARNING])
