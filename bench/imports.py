@@ -12,8 +12,8 @@ every row (the dry run), for
 """
 
 import argparse
-import os
 import io
+import os
 import random
 import sys
 import tempfile

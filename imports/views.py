@@ -243,7 +243,7 @@ def discard(batch_id: int):
     if form.validate_on_submit():
         _pending(batch)
         with saving() as saved:
-            batches.discard_batch(batch)
+            batches.discard_batch(current_user, batch)
         if saved.ok:
             flash(_("The file's rows were deleted."), "success")
     return redirect(url_for("imports.upload"))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from accounts.models import User
+from core import audit
 from core.db import db
 from core.errors import DomainError
 from imports import cells
@@ -116,6 +117,8 @@ def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBa
             for number, row in enumerate(table.rows, start=2)
         ],
     )
+    # Who brought which personal data in, and how much: never the rows themselves.
+    audit.record(owner, "upload", batch, detail=f"kind={kind.value};rows={len(table.rows)}")
     return batch
 
 
@@ -136,11 +139,12 @@ def set_answers(batch: ImportBatch, answers: dict[str, int]) -> None:
     batch.answers = json.dumps(kept)
 
 
-def discard_batch(batch: ImportBatch) -> None:
+def discard_batch(actor: User, batch: ImportBatch) -> None:
     """Delete the batch's raw rows now; it cannot be imported any more."""
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     batch.status = BatchStatus.DISCARDED
     batch.summary = "{}"
+    audit.record(actor, "discard", batch)
 
 
 # Expiry -----------------------------------------------------------------------------
