@@ -6,7 +6,7 @@ from datetime import date
 from itertools import batched
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from accounts.models import User
 from core import audit
@@ -42,6 +42,11 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     """
     if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
         raise DomainError(_l("This file can no longer be imported."))
+    if batch.status == BatchStatus.IMPORTED and not db.session.scalar(
+        select(ImportRow.id).where(ImportRow.batch_id == batch.id).limit(1)
+    ):
+        # Sent twice (a second tap, the Back button): the first import did it all.
+        raise DomainError(_l("This file was already imported. Nothing was added again."))
     if missing_required(batch.kind, batch.mapping_dict):
         raise DomainError(_l("Choose a column for every required field first."))
     plans, _ctx = check_rows(actor, batch, today)

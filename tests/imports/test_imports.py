@@ -193,6 +193,18 @@ def test_the_same_file_twice_is_not_imported_twice(app, client, coordinator):
     assert count(app, Member) == 2 and count(app, ImportBatch) == 1
 
 
+def test_import_sent_twice_adds_nothing_the_second_time(app, client, coordinator):
+    batch = checked(client, app, to_csv(MEMBERS[:3]))
+    client.post(f"/imports/{batch.id}/import")
+    events = count(app, AuditEvent)
+    response = client.post(f"/imports/{batch.id}/import", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Tệp này đã được nhập" in response.get_data(as_text=True)
+    assert count(app, Member) == 2
+    assert batch_of(app, batch.id).summary_dict["imported"] == 2
+    assert count(app, AuditEvent) - events <= 1  # the page read, no second import
+
+
 def test_an_edited_file_matches_members_already_in_instead_of_duplicating(app, client, coordinator):
     batch = checked(client, app, to_csv(MEMBERS[:3]))
     client.post(f"/imports/{batch.id}/import")
