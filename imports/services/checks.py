@@ -190,6 +190,18 @@ class _Context:
         return found
 
 
+# The longest text each field keeps (the columns of groups and members).
+LIMITS = {"group_name": 120, "group": 120, "full_name": 120, "village": 120, "partner": 160}
+
+
+def _long_text(plan: "Plan", row: dict) -> None:
+    """A cell longer than its column holds is an error (never cut, never a database error)."""
+    for key, limit in LIMITS.items():
+        value = cells.text(row.get(key))
+        if value is not None and len(value) > limit:
+            plan.add("too_long", key)
+
+
 def _row_values(mapping: dict[str, int], cells_list) -> dict:
     return {key: cells_list[i] if i < len(cells_list) else None for key, i in mapping.items()}
 
@@ -225,6 +237,7 @@ def _check_groups(ctx: _Context, rows) -> list[Plan]:
         plan = Plan(number)
         plans.append(plan)
         name = cells.text(row.get("group_name"))
+        _long_text(plan, row)
         if not name:
             plan.add("missing", "group_name")
         commune = ctx.place(
@@ -303,6 +316,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         plan = Plan(number)
         plans.append(plan)
         name = cells.text(row.get("full_name"))
+        _long_text(plan, row)
         if not name:
             plan.add("missing", "full_name")
         year = None
@@ -425,6 +439,7 @@ def _check_attendance(ctx: _Context, rows) -> list[Plan]:
         if status is None:
             plan.add("bad_status", "status")
         name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
+        _long_text(plan, row)
         if not name and not code:
             plan.add("missing", "full_name")
         year = (

@@ -15,6 +15,7 @@ ERROR, WARNING = "error", "warning"
 PROBLEMS = {
     "missing": (ERROR, _l("Required value missing")),
     "bad_date": (ERROR, _l("Invalid date")),
+    "too_long": (ERROR, _l("Text too long for this column")),
     "bad_year": (ERROR, _l("Invalid year of birth")),
     "unknown_province": (ERROR, _l("Province not recognised")),
     "unknown_commune": (ERROR, _l("Commune not in the official list: choose it below")),

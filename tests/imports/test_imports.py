@@ -501,6 +501,7 @@ def test_garbage_cells_are_errors_not_a_crash(app, client, coordinator):
     ]
     batch = checked(client, app, to_csv(rows))
     assert batch.summary_dict["counts"]["errors"] == 2
+    assert ["too_long", "full_name"] in batch.summary_dict["rows"]["3"]
     annotated = client.get(f"/imports/{batch.id}/annotated").get_data(as_text=True)
     assert "'=cmd" in annotated  # Excel will not run it
     assert client.get(f"/imports/{batch.id}").status_code == 200
