@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import audit, i18n, urls, web
+from core import audit, i18n, uploads, urls, web
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)
+    uploads.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
@@ -49,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     from demo.cli import demo_command
     from groups.cli import members_cli
     from groups.views import bp as groups_bp
+    from imports.cli import imports_cli
+    from imports.views import bp as imports_bp
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
@@ -65,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         audit_bp,
         progress_bp,
+        imports_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
@@ -72,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(demo_command)
     app.cli.add_command(followups_cli)
     app.cli.add_command(members_cli)
+    app.cli.add_command(imports_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

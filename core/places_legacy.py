@@ -287,3 +287,12 @@ def _key(name: str, *, plain: bool) -> str:
                 letters = str(int(letters))
             words.append(letters + tones)
     return "=" + " ".join(words)
+
+
+def new_provinces_of(province: str | None) -> set[int]:
+    """Today's province codes for a province as written, old or new ("Thừa Thiên Huế",
+    "Hà Tây", "Nghệ An"); empty if it names none. Asking which commune an unknown name
+    is offers the communes of these."""
+    data = _data()
+    old = _match_province(province, data)
+    return set().union(*(data.new_provinces[p] for p in old)) if old else set()

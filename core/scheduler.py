@@ -37,6 +37,7 @@ JOBS = (
     Job("followups.escalate", "livelihoods.jobs:escalate_overdue", {"hour": 6, "minute": 10}),
     Job("followups.digest", "livelihoods.jobs:weekly_digest", {"hour": 6, "minute": 20}),
     Job("members.anonymise_expired", "groups.jobs:anonymise_expired", {"hour": 5, "minute": 30}),
+    Job("imports.purge_raw_rows", "imports.jobs:purge_expired_rows", {"hour": 5, "minute": 40}),
     Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
 )
 EMAIL_EVERY_MINUTES = 5

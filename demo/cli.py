@@ -7,6 +7,7 @@ from core.clock import today
 from core.db import db
 from core.schema import refresh_statistics, upgrade_schema
 from demo.data import DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seed_demo, seed_member_login
+from demo.register import seed_register_check
 from livelihoods import jobs
 
 # The demo is served by waitress, a production WSGI server, not Werkzeug's development
@@ -48,6 +49,7 @@ def demo_command(host: str, port: int, threads: int, no_serve: bool) -> None:
     upgrade_schema()
     created = seed_demo()
     member_code = seed_member_login()
+    created["register files to check"] = seed_register_check(today())
     db.session.commit()
     # Today's reminders, as the scheduler process would send them (idempotent).
     for job in (jobs.daily_sweep, jobs.escalate_overdue, jobs.weekly_digest):

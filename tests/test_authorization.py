@@ -43,6 +43,15 @@ def only(status, *roles, member=FORBIDDEN):
     }
 
 
+def owner_only(status):
+    """status for the batch's uploader (`facilitator`); 404 for other staff; 403 for members."""
+    return {
+        "anonymous": TO_LOGIN,
+        "member": FORBIDDEN,
+        **{r: (status if r == "facilitator" else NOT_FOUND) for r in STAFF},
+    }
+
+
 IN_SCOPE = ("facilitator", "coordinator", "admin")
 MANAGERS = ("coordinator", "admin")
 
@@ -245,6 +254,15 @@ MATRIX = {
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
     ),
+    "imports.upload": ("GET", "/imports", None, only(OK, *STAFF)),
+    "imports.template": ("GET", "/imports/template/members", None, only(OK, *STAFF)),
+    # A batch of rows uploaded by `facilitator`: theirs alone, whatever the scope of others.
+    "imports.show_batch": ("GET", "/imports/{batch}", None, owner_only(OK)),
+    "imports.annotated": ("GET", "/imports/{batch}/annotated", None, owner_only(OK)),
+    "imports.change_columns": ("POST", "/imports/{batch}/columns", {}, owner_only(REDIRECT)),
+    "imports.answer_places": ("POST", "/imports/{batch}/places", {}, owner_only(REDIRECT)),
+    "imports.run_import": ("POST", "/imports/{batch}/import", {}, owner_only(REDIRECT)),
+    "imports.discard": ("POST", "/imports/{batch}/discard", {}, owner_only(REDIRECT)),
     # Only the person who marked it missed, the same day: others are sent back with a message.
     "livelihoods.undo_missed": (
         "POST",
@@ -377,6 +395,8 @@ POSTED = {
         OK, "coordinator", "other_coordinator", "admin", member=NOT_FOUND
     ),
     "support.edit_provider": only(REDIRECT, *MANAGERS, member=NOT_FOUND),
+    # No file sent: the form comes back with its message.
+    "imports.upload": only(OK, *STAFF),
 }
 
 
@@ -416,6 +436,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         consent = db.session.scalar(select(Consent.id).where(Consent.member_id == member.id))
         grants = make_grants(users["facilitator"].id, member.id)
         support = make_records(users["facilitator"].id, member.id, draft=True)
+        batch = make_import_batch(users["facilitator"].id, group.code)
     ids = {
         "user": users["facilitator"].id,
         "group": group.id,
@@ -425,6 +446,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         "consent": consent,
         **grants,
         **support,
+        "batch": batch,
     }
     return users, ids
 
@@ -508,6 +530,22 @@ def make_grants(facilitator_id: int, member_id: int) -> dict[str, int]:
         "tranche": tranche.id,
         "follow_up": paid.follow_ups[0].id,
     }
+
+
+def make_import_batch(facilitator_id: int, group_code: str) -> int:
+    """A checked members file of `facilitator`'s group, not imported."""
+    from accounts.models import User
+    from core.clock import today
+    from core.db import db
+    from imports.columns import Kind
+    from imports.services import batches, checks
+
+    facilitator = db.session.get(User, facilitator_id)
+    data = f"Họ và tên,Năm sinh,Nhóm\nLê Thị Hồng,1985,{group_code}\n".encode()
+    batch = batches.store_batch(facilitator, Kind.MEMBERS, "so.csv", data)
+    checks.check_batch(facilitator, batch, today())
+    db.session.commit()
+    return batch.id
 
 
 def audit_count(app) -> int:

@@ -1,0 +1,1 @@
+"""Registers brought in from Excel or CSV: upload, check (dry run), import."""

@@ -1,0 +1,143 @@
+"""Values out of register cells, with the traps Excel sets: phone numbers stored as numbers
+(the leading 0 lost), dates typed as text day first, dates as serial numbers, years of
+birth as text or as "1990.0". Each function returns None for what it cannot read.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from core.text import fold
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1 January 1900 (Excel's 1900 leap bug aside)
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def text(cell) -> str | None:
+    """The cell as text: whole numbers without ".0", dates day first."""
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return "1" if cell else "0"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        cell = cell.date()
+    if isinstance(cell, date):
+        return cell.strftime("%d/%m/%Y")
+    value = " ".join(str(cell).split())
+    return value or None
+
+
+def whole_number(cell) -> int | None:
+    """An int from 1990, 1990.0, "1990" or "1990.0"; ASCII digits only."""
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, float):
+        return int(cell) if cell.is_integer() else None
+    if isinstance(cell, str):
+        found = re.fullmatch(r"\s*([0-9]{1,12})(?:[.,]0+)?\s*", cell)
+        return int(found.group(1)) if found else None
+    return None
+
+
+def birth_year(cell, today: date) -> int | None:
+    if isinstance(cell, datetime | date):
+        year = cell.year
+    else:
+        year = whole_number(cell)
+        if year is None and isinstance(cell, str):
+            day = day_of(cell)  # "12/03/1990": a full date of birth
+            year = day.year if day else None
+    if year is None or not FIRST_YEAR <= year <= today.year:
+        return None
+    return year
+
+
+def _from_serial(number: int) -> date | None:
+    if not 1 <= number <= 80_000:  # up to 2119
+        return None
+    return _EXCEL_EPOCH + timedelta(days=number)
+
+
+def day_of(cell) -> date | None:
+    """A date from a real date, an Excel serial number, or text day first (01/02/2023 is
+    1 February), or ISO (2023-02-01)."""
+    if isinstance(cell, datetime):
+        found = cell.date()
+    elif isinstance(cell, date):
+        found = cell
+    elif isinstance(cell, bool):
+        return None
+    elif isinstance(cell, int | float):
+        found = _from_serial(int(cell)) if float(cell).is_integer() else None
+    elif isinstance(cell, str):
+        found = _parse_day(cell.strip())
+    else:
+        return None
+    if found is None or not FIRST_YEAR <= found.year <= LAST_YEAR:
+        return None
+    return found
+
+
+def _parse_day(value: str) -> date | None:
+    if re.fullmatch(r"[0-9]{5}", value):
+        return _from_serial(int(value))
+    iso = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T].*)?", value)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        found = re.fullmatch(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})", value)
+        if not found:
+            return None
+        day, month, year = (int(g) for g in found.groups())
+        if year < 100:
+            year += 2000 if year <= date.today().year % 100 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+_MOBILE_FIRST = "35789"
+
+
+def phone(cell) -> str | None:
+    """A Vietnamese phone number with its leading 0, or None if it is not one.
+
+    Excel keeps 0912345678 typed in a number cell as 912345678; +84 912 345 678 and
+    84912345678 are the same number written internationally.
+    """
+    value = text(cell)
+    if value is None:
+        return None
+    digits = re.sub(r"[\s.\-()]", "", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"[0-9]{9,11}", digits):
+        return None
+    if len(digits) == 9 and digits[0] in _MOBILE_FIRST:
+        digits = "0" + digits
+    if len(digits) == 10 and digits[0] == "0" and digits[1] in _MOBILE_FIRST:
+        return digits
+    if len(digits) == 11 and digits.startswith("02"):  # a landline with its area code
+        return digits
+    return None
+
+
+def choice(cell, words: dict[str, str]) -> str | None:
+    """The value whose words (folded: "nu", "co mat") match the cell; None if none does."""
+    value = text(cell)
+    if value is None:
+        return None
+    return words.get(choice_key(value))
+
+
+@lru_cache(maxsize=4096)
+def choice_key(value: str) -> str:
+    """A few words repeated on thousands of rows ("x", "Nữ", "Thường kỳ"): fold them once."""
+    return fold(value).replace(".", "").strip()

@@ -1,0 +1,129 @@
+"""Registers brought in from Excel: a batch per uploaded file, its raw rows, and the
+column choices each person made last.
+
+Raw rows hold personal data as typed in the file: they are deleted once the batch is
+imported, or after RAW_ROWS_DAYS if it never is (imports.jobs.purge_raw_rows). The batch
+itself keeps no personal data: counts, the file's hash (so the same file is not imported
+twice), its kind, who uploaded it and when.
+"""
+
+import json
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import enum_column
+from core.db import db, utcnow
+from imports.columns import Kind
+
+RAW_ROWS_DAYS = 7
+
+
+class BatchStatus(StrEnum):
+    CHECKED = "checked"  # rows stored and checked, waiting for answers or the import
+    IMPORTED = "imported"
+    EXPIRED = "expired"  # never imported: rows deleted after RAW_ROWS_DAYS
+    DISCARDED = "discarded"  # rows deleted by their uploader
+
+    @property
+    def label(self):
+        return {
+            BatchStatus.CHECKED: _l("Checked, not imported yet"),
+            BatchStatus.IMPORTED: _l("Imported"),
+            BatchStatus.EXPIRED: _l("Expired: never imported"),
+            BatchStatus.DISCARDED: _l("Discarded"),
+        }[self]
+
+
+class ImportBatch(db.Model):
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind))
+    status: Mapped[BatchStatus] = mapped_column(enum_column(BatchStatus))
+    # sha256 of the file's bytes: the same file is recognised whoever uploads it again.
+    file_hash: Mapped[str] = mapped_column(String(64))
+    file_type: Mapped[str] = mapped_column(String(5))  # xlsx, xls, csv
+    row_count: Mapped[int]
+    # The file's header row, column choices, and answers to asked places, as JSON.
+    headers: Mapped[str] = mapped_column(Text)
+    mapping: Mapped[str] = mapped_column(Text, default="{}")
+    answers: Mapped[str] = mapped_column(Text, default="{}")
+    # The last check: counts, problems grouped by kind with row numbers, places to ask,
+    # and each row's problems (for the annotated copy).
+    summary: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    imported_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    rows: Mapped[list["ImportRow"]] = relationship(
+        back_populates="batch", order_by="ImportRow.number", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One import per file and kind, whatever happens concurrently.
+        Index(
+            "uq_import_batches_imported_file",
+            "kind",
+            "file_hash",
+            unique=True,
+            sqlite_where=text("status = 'imported'"),
+            postgresql_where=text("status = 'imported'"),
+        ),
+        Index("ix_import_batches_file_hash", "file_hash"),
+    )
+
+    def can_view(self, user) -> bool:
+        """The person who uploaded it, and no one else: raw rows are theirs to check."""
+        return user.id == self.owner_id
+
+    @property
+    def header_list(self) -> list[str]:
+        return json.loads(self.headers)
+
+    @property
+    def mapping_dict(self) -> dict[str, int]:
+        return json.loads(self.mapping or "{}")
+
+    @property
+    def answer_dict(self) -> dict[str, int]:
+        return json.loads(self.answers or "{}")
+
+    @property
+    def summary_dict(self) -> dict:
+        return json.loads(self.summary or "{}")
+
+
+class ImportRow(db.Model):
+    """One row of the file as typed (personal data): deleted after import or expiry."""
+
+    __tablename__ = "import_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    number: Mapped[int]  # the row number in the file (the header is row 1)
+    cells: Mapped[str] = mapped_column(Text)  # JSON list; dates as {"d": "YYYY-MM-DD"}
+    imported: Mapped[bool] = mapped_column(default=False)  # by an earlier chunk of the import
+
+    batch: Mapped[ImportBatch] = relationship(back_populates="rows")
+
+    __table_args__ = (UniqueConstraint("batch_id", "number"),)
+
+
+class ImportMapping(db.Model):
+    """A person's last column choices for a kind of file: {field: header key}."""
+
+    __tablename__ = "import_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind))
+    columns: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)

@@ -1,0 +1,557 @@
+"""The dry run: every row checked against the database, nothing written but the summary."""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from core.db import db
+from core.places import Commune
+from core.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
+from core.text import fold
+from groups.models import (
+    Attendance,
+    AttendanceStatus,
+    Gender,
+    Group,
+    GroupRole,
+    GroupStatus,
+    Meeting,
+    MeetingKind,
+    Member,
+    MemberCategory,
+    Membership,
+    group_facilitators,
+)
+from imports import cells
+from imports.columns import Kind, header_key, missing_required
+from imports.models import ImportBatch, ImportRow
+from imports.services.batches import decode_cell
+from imports.services.vocabulary import (
+    CATEGORIES_WORDS,
+    ERROR,
+    GENDERS_WORDS,
+    KINDS_WORDS,
+    PROBLEMS,
+    ROLES_WORDS,
+    STATUSES_WORDS,
+    WARNING,
+)
+
+_folded = lru_cache(maxsize=8192)(fold)  # group names repeat on every row
+MAX_DAYS_AHEAD = 7
+
+# Checking ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a row would do: its outcome, problems and the values to write."""
+
+    number: int
+    problems: list[tuple[str, str | None]] = field(default_factory=list)  # (code, field)
+    values: dict = field(default_factory=dict)
+    outcome: str = "new"  # new, matched or error
+
+    def add(self, code: str, key: str | None = None) -> None:
+        self.problems.append((code, key))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(PROBLEMS[code][0] == ERROR for code, _ in self.problems)
+
+
+@dataclass
+class _GroupInfo:
+    id: int
+    code: str
+    search_name: str
+    province_code: int
+    commune_code: int
+    founded_on: date
+    status: GroupStatus
+
+
+class _Context:
+    """What a check needs from the database, loaded in a few queries per batch."""
+
+    def __init__(self, actor: User, batch: ImportBatch, today: date):
+        self.actor, self.batch, self.today = actor, batch, today
+        self.answers = batch.answer_dict
+        self.places: dict[str, dict] = {}  # asked places by key
+        self.resolved: dict[tuple, tuple] = {}
+        stmt = select(
+            Group.id,
+            Group.code,
+            Group.search_name,
+            Group.province_code,
+            Group.commune_code,
+            Group.founded_on,
+            Group.status,
+        )
+        if actor.role == Role.COORDINATOR:
+            stmt = stmt.where(Group.province_code.in_(actor.province_codes or {-1}))
+        elif actor.role == Role.FACILITATOR:
+            stmt = stmt.join(group_facilitators).where(group_facilitators.c.user_id == actor.id)
+        elif actor.role != Role.ADMIN:
+            stmt = stmt.where(False)
+        self.groups = [_GroupInfo(*row) for row in db.session.execute(stmt)]
+        self.by_code = {g.code.upper(): g for g in self.groups}
+        self.by_name: dict[str, list[_GroupInfo]] = defaultdict(list)
+        for g in self.groups:
+            self.by_name[g.search_name].append(g)
+
+    def covers(self, province_code: int) -> bool:
+        return self.actor.role in (Role.ADMIN, Role.COORDINATOR) and self.actor.covers_province(
+            province_code
+        )
+
+    def place(self, plan: Plan, commune, district, province, *, required: bool) -> int | None:
+        """Today's commune code of an old (or new) address; asks once per distinct address."""
+        commune, district, province = (
+            cells.text(commune),
+            cells.text(district),
+            cells.text(province),
+        )
+        if not commune and not province:
+            if required:
+                plan.add("missing", "commune")
+            return None
+        if not commune:
+            plan.add("missing", "commune")
+            return None
+        if not province:
+            plan.add("missing", "province")
+            return None
+        key = self._place_key(province, district, commune)
+        if key in self.answers:
+            return self.answers[key]
+        found = self.resolved.get(key)
+        if found is None:
+            resolution = resolve_old_address(commune, district, province)
+            found = (resolution, (commune, district, province))
+            self.resolved[key] = found
+        resolution, written = found
+        if resolution.outcome == Outcome.RESOLVED:
+            return resolution.communes[0]
+        if resolution.outcome == Outcome.UNKNOWN and resolution.reason == Reason.PROVINCE:
+            plan.add("unknown_province", "province")
+            return None
+        code = "split_commune" if resolution.outcome == Outcome.SPLIT else "unknown_commune"
+        plan.add(code, "commune")
+        if key not in self.places:
+            self.places[key] = {
+                "key": key,
+                "written": list(written),
+                "outcome": code,
+                "choices": list(resolution.communes)
+                if resolution.outcome == Outcome.SPLIT
+                else self._communes_of(province),
+                "rows": 0,
+            }
+        self.places[key]["rows"] += 1
+        return None
+
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def _place_key(province: str, district: str | None, commune: str) -> str:
+        return "|".join(header_key(x or "") for x in (province, district, commune))
+
+    def _communes_of(self, province: str) -> list[int]:
+        provinces = new_provinces_of(province)
+        return list(
+            db.session.scalars(
+                select(Commune.code).where(Commune.province_code.in_(provinces or {-1}))
+            )
+        )
+
+    def group_for(self, plan: Plan, written, commune_code: int | None) -> _GroupInfo | None:
+        """The actor's group a row names, by code, else by name (in the commune if given)."""
+        value = cells.text(written)
+        if not value:
+            plan.add("missing", "group")
+            return None
+        found = self.by_code.get(value.upper())
+        if found is None:
+            named = self.by_name.get(_folded(value)[:120], [])
+            if commune_code is not None:
+                named = [g for g in named if g.commune_code == commune_code]
+            if len(named) > 1:
+                plan.add("ambiguous_group", "group")
+                return None
+            found = named[0] if named else None
+        if found is not None and found.status == GroupStatus.CLOSED:
+            plan.add("group_closed", "group")
+            return None
+        return found
+
+
+# The longest text each field keeps (the columns of groups and members).
+LIMITS = {"group_name": 120, "group": 120, "full_name": 120, "village": 120, "partner": 160}
+
+
+def _long_text(plan: "Plan", row: dict) -> None:
+    """A cell longer than its column holds is an error (never cut, never a database error)."""
+    for key, limit in LIMITS.items():
+        value = cells.text(row.get(key))
+        if value is not None and len(value) > limit:
+            plan.add("too_long", key)
+
+
+def _row_values(mapping: dict[str, int], cells_list) -> dict:
+    return {key: cells_list[i] if i < len(cells_list) else None for key, i in mapping.items()}
+
+
+def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], _Context]:
+    """The plan of every row not yet imported, checked against the database now."""
+    rows = db.session.execute(
+        select(ImportRow.number, ImportRow.cells)
+        .where(ImportRow.batch_id == batch.id, ImportRow.imported.is_(False))
+        .order_by(ImportRow.number)
+    ).all()
+    ctx = _Context(actor, batch, today)
+    mapping = batch.mapping_dict
+    parsed = [
+        (number, _row_values(mapping, [decode_cell(c) for c in json.loads(raw)]))
+        for number, raw in rows
+    ]
+    check = {
+        Kind.GROUPS: _check_groups,
+        Kind.MEMBERS: _check_members,
+        Kind.ATTENDANCE: _check_attendance,
+    }[batch.kind]
+    plans = check(ctx, parsed)
+    for plan in plans:
+        if plan.has_errors:
+            plan.outcome = "error"
+    return plans, ctx
+
+
+def _check_groups(ctx: _Context, rows) -> list[Plan]:
+    plans, seen = [], {}
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        name = cells.text(row.get("group_name"))
+        _long_text(plan, row)
+        if not name:
+            plan.add("missing", "group_name")
+        commune = ctx.place(
+            plan, row.get("commune"), row.get("district"), row.get("province"), required=True
+        )
+        founded_on = cells.day_of(row.get("founded_on"))
+        if founded_on is None:
+            plan.add("bad_date" if row.get("founded_on") is not None else "missing", "founded_on")
+        elif founded_on > ctx.today:
+            plan.add("future_date", "founded_on")
+        code = cells.text(row.get("group_code"))
+        existing = ctx.by_code.get(code.upper()) if code else None
+        if existing is None and name and commune is not None:
+            existing = next(
+                (g for g in ctx.by_name.get(fold(name)[:120], []) if g.commune_code == commune),
+                None,
+            )
+        if existing is not None:
+            plan.outcome = "matched"
+            plan.add("existing_group")
+            continue
+        if commune is not None:
+            province = _province_of(commune)
+            if not ctx.covers(province):
+                plan.add("out_of_scope", "province")
+            key = (commune, fold(name or ""))
+            if key in seen:
+                plan.add("duplicate_in_file", "group_name")
+            seen[key] = number
+            plan.values = {
+                "name": name,
+                "province_code": province,
+                "commune_code": commune,
+                "village": cells.text(row.get("village")),
+                "founded_on": founded_on,
+                "partner": cells.text(row.get("partner")),
+            }
+    return plans
+
+
+_PROVINCE_OF: dict[int, int] = {}
+
+
+def _province_of(commune_code: int) -> int:
+    if not _PROVINCE_OF:
+        _PROVINCE_OF.update(db.session.execute(select(Commune.code, Commune.province_code)).all())
+    return _PROVINCE_OF.get(commune_code, -1)
+
+
+def _members_of(group_ids, *, current_only: bool):
+    """(group_id, member_id, code, search_name, birth_year, joined_on, left_on) rows."""
+    if not group_ids:
+        return []
+    stmt = (
+        select(
+            Membership.group_id,
+            Member.id,
+            Member.code,
+            Member.search_name,
+            Member.birth_year,
+            Membership.joined_on,
+            Membership.left_on,
+        )
+        .join(Member, Member.id == Membership.member_id)
+        .where(Membership.group_id.in_(group_ids), Member.anonymised_on.is_(None))
+    )
+    if current_only:
+        stmt = stmt.where(Membership.left_on.is_(None))
+    return db.session.execute(stmt).all()
+
+
+def _check_members(ctx: _Context, rows) -> list[Plan]:
+    plans: list[Plan] = []
+    staged = []
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        name = cells.text(row.get("full_name"))
+        _long_text(plan, row)
+        if not name:
+            plan.add("missing", "full_name")
+        year = None
+        if row.get("birth_year") is not None:
+            year = cells.birth_year(row.get("birth_year"), ctx.today)
+            if year is None:
+                plan.add("bad_year", "birth_year")
+        phone = None
+        if row.get("phone") is not None:
+            phone = cells.phone(row.get("phone"))
+            if phone is None:
+                plan.add("bad_phone", "phone")
+        gender = Gender.UNDISCLOSED
+        if row.get("gender") is not None:
+            gender = cells.choice(row.get("gender"), GENDERS_WORDS)
+            if gender is None:
+                plan.add("bad_gender", "gender")
+                gender = Gender.UNDISCLOSED
+        joined_on = None
+        if row.get("joined_on") is not None:
+            joined_on = cells.day_of(row.get("joined_on"))
+            if joined_on is None:
+                plan.add("bad_date", "joined_on")
+            elif joined_on > ctx.today:
+                plan.add("future_date", "joined_on")
+        has_place = any(row.get(k) is not None for k in ("commune", "province"))
+        commune = (
+            ctx.place(
+                plan, row.get("commune"), row.get("district"), row.get("province"), required=False
+            )
+            if has_place
+            else None
+        )
+        group = ctx.group_for(plan, row.get("group"), commune)
+        new_group = None
+        group_name = cells.text(row.get("group"))
+        if group is None and group_name and not plan.has_errors:
+            if commune is None:
+                plan.add("group_not_found", "group")
+            elif not ctx.covers(_province_of(commune)):
+                plan.add("out_of_scope", "group")
+            else:
+                new_group = (commune, _folded(group_name)[:120])
+                plan.add("new_group", "group")
+        if group is not None and joined_on is not None and joined_on < group.founded_on:
+            plan.add("before_founded", "joined_on")
+        plan.values = {
+            "full_name": name,
+            "birth_year": year,
+            "phone": phone,
+            "gender": gender,
+            "joined_on": joined_on,
+            "group": group,
+            "new_group": new_group,
+            "group_name": group_name,
+            "role": cells.choice(row.get("role"), ROLES_WORDS) or GroupRole.MEMBER,
+            "category": cells.choice(row.get("category"), CATEGORIES_WORDS)
+            or MemberCategory.COMMUNITY,
+            "code": cells.text(row.get("member_code")),
+        }
+        staged.append(plan)
+    group_ids = {p.values["group"].id for p in staged if p.values.get("group")}
+    existing = defaultdict(list)
+    by_code = {}
+    for group_id, member_id, code, search_name, birth_year, _joined, _left in _members_of(
+        group_ids, current_only=True
+    ):
+        existing[(group_id, search_name)].append((member_id, birth_year))
+        by_code[code.upper()] = (group_id, member_id)
+    seen: dict[tuple, int] = {}
+    for plan in staged:
+        v = plan.values
+        if not v["full_name"] or (v["group"] is None and v["new_group"] is None):
+            continue
+        group_key = v["group"].id if v["group"] else v["new_group"]
+        if v["code"]:
+            if v["code"].upper() in by_code and by_code[v["code"].upper()][0] == group_key:
+                plan.outcome = "matched"
+                plan.problems.append(("existing_member", None))
+                continue
+            plan.add("unknown_code", "member_code")
+        key = (group_key, fold(v["full_name"])[:120], v["birth_year"])
+        if isinstance(group_key, int) and any(
+            year == v["birth_year"] for _, year in existing.get((group_key, key[1]), [])
+        ):
+            plan.outcome = "matched"
+            plan.add("existing_member")
+            continue
+        if key in seen:
+            plan.add("duplicate_in_file", "full_name")
+        seen[key] = plan.number
+    return plans
+
+
+def _check_attendance(ctx: _Context, rows) -> list[Plan]:
+    plans, staged = [], []
+    for number, row in rows:
+        plan = Plan(number)
+        plans.append(plan)
+        group = ctx.group_for(plan, row.get("group"), None)
+        if group is None and cells.text(row.get("group")):
+            plan.add("group_not_found", "group")
+        held_on = cells.day_of(row.get("held_on"))
+        if held_on is None:
+            plan.add("bad_date" if row.get("held_on") is not None else "missing", "held_on")
+        elif held_on > ctx.today + timedelta(days=MAX_DAYS_AHEAD):
+            plan.add("future_date", "held_on")
+        elif group is not None and held_on < group.founded_on:
+            plan.add("before_founded", "held_on")
+        kind = MeetingKind.REGULAR
+        if row.get("kind") is not None:
+            kind = cells.choice(row.get("kind"), KINDS_WORDS)
+            if kind is None:
+                plan.add("bad_kind", "kind")
+        status = (
+            cells.choice(row.get("status"), STATUSES_WORDS)
+            if row.get("status") is not None
+            else AttendanceStatus.ABSENT
+        )
+        if status is None:
+            plan.add("bad_status", "status")
+        name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
+        _long_text(plan, row)
+        if not name and not code:
+            plan.add("missing", "full_name")
+        year = (
+            cells.birth_year(row.get("birth_year"), ctx.today)
+            if row.get("birth_year") is not None
+            else None
+        )
+        plan.values = {
+            "group": group,
+            "held_on": held_on,
+            "kind": kind,
+            "status": status,
+            "name": name,
+            "code": code,
+            "year": year,
+        }
+        staged.append(plan)
+    group_ids = {p.values["group"].id for p in staged if p.values["group"]}
+    # (group, code) and (group, folded name) -> [(member_id, year, joined, left)], one per
+    # membership: a member who left and came back has two stretches.
+    by_code, by_name = defaultdict(list), defaultdict(list)
+    for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
+        group_ids, current_only=False
+    ):
+        stretch = (member_id, year, joined_on, left_on)
+        by_code[(group_id, code.upper())].append(stretch)
+        by_name[(group_id, search_name)].append(stretch)
+    meetings = {}
+    if group_ids:
+        for meeting_id, group_id, held_on, kind in db.session.execute(
+            select(Meeting.id, Meeting.group_id, Meeting.held_on, Meeting.kind).where(
+                Meeting.group_id.in_(group_ids)
+            )
+        ):
+            meetings[(group_id, held_on, kind)] = meeting_id
+    marks = {}
+    if meetings:
+        for meeting_id, member_id, status in db.session.execute(
+            select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(Meeting.group_id.in_(group_ids))
+        ):
+            marks[(meeting_id, member_id)] = status
+    seen = {}
+    for plan in staged:
+        v = plan.values
+        if v["group"] is None or (not v["name"] and not v["code"]):
+            continue
+        group_id = v["group"].id
+        if v["code"]:
+            found = by_code.get((group_id, v["code"].upper()), [])
+        else:
+            named = by_name.get((group_id, _folded(v["name"])[:120]), [])
+            found = [m for m in named if v["year"] is None or m[1] == v["year"]]
+        if len({m[0] for m in found}) > 1:
+            plan.add("ambiguous_member", "full_name")
+            continue
+        if not found:
+            plan.add("member_not_found", "full_name")
+            continue
+        member_id = found[0][0]
+        v["member_id"] = member_id
+        day = v["held_on"]
+        if day is None or v["kind"] is None or v["status"] is None:
+            continue
+        if not any(j <= day and (left is None or day < left) for _, _, j, left in found):
+            plan.add("not_member_on_day", "held_on")
+            continue
+        key = (v["group"].id, day, v["kind"], member_id)
+        if key in seen:
+            plan.add("duplicate_in_file", "full_name")
+            continue
+        seen[key] = plan.number
+        meeting_id = meetings.get(key[:3])
+        v["meeting_id"] = meeting_id
+        if meeting_id is not None and (meeting_id, member_id) in marks:
+            plan.outcome = "matched"
+            if marks[(meeting_id, member_id)] != v["status"]:
+                plan.add("attendance_differs")
+    return plans
+
+
+def summarise(plans: list[Plan], ctx: _Context) -> dict:
+    counts = {"new": 0, "matched": 0, "warnings": 0, "errors": 0}
+    grouped: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for plan in plans:
+        if plan.outcome == "error":
+            counts["errors"] += 1
+        else:
+            counts[plan.outcome] += 1
+        if any(PROBLEMS[c][0] == WARNING for c, _ in plan.problems):
+            counts["warnings"] += 1
+        for code, key in dict.fromkeys(plan.problems):
+            grouped[(code, key)].append(plan.number)
+    problems = [
+        {"code": code, "field": key, "level": PROBLEMS[code][0], "rows": numbers}
+        for (code, key), numbers in sorted(
+            grouped.items(), key=lambda item: (PROBLEMS[item[0][0]][0] != ERROR, item[1][0])
+        )
+    ]
+    return {"counts": counts, "problems": problems, "places": list(ctx.places.values())}
+
+
+def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
+    """Check every row (the dry run) and keep the summary, with each row's problems."""
+    plans, ctx = check_rows(actor, batch, today)
+    missing = missing_required(batch.kind, batch.mapping_dict)
+    summary = summarise(plans, ctx)
+    summary["missing_columns"] = [f.key for f in missing]
+    if missing:
+        summary["counts"] = {"new": 0, "matched": 0, "warnings": 0, "errors": len(plans)}
+    summary["rows"] = {str(p.number): p.problems for p in plans if p.problems}
+    batch.summary = json.dumps(summary)
+    db.session.flush()
+    return summary

@@ -1,0 +1,129 @@
+"""What a check can find, and the words registers use for genders, roles, attendance…"""
+
+from flask_babel import lazy_gettext as _l
+
+from groups.models import (
+    AttendanceStatus,
+    Gender,
+    GroupRole,
+    MeetingKind,
+    MemberCategory,
+)
+
+# Problems found by a check: code -> (level, what it means, said once for all its rows).
+ERROR, WARNING = "error", "warning"
+PROBLEMS = {
+    "missing": (ERROR, _l("Required value missing")),
+    "bad_date": (ERROR, _l("Invalid date")),
+    "too_long": (ERROR, _l("Text too long for this column")),
+    "bad_year": (ERROR, _l("Invalid year of birth")),
+    "unknown_province": (ERROR, _l("Province not recognised")),
+    "unknown_commune": (ERROR, _l("Commune not in the official list: choose it below")),
+    "split_commune": (ERROR, _l("The old commune was split: choose the new one below")),
+    "out_of_scope": (ERROR, _l("Outside the provinces or groups you work with")),
+    "group_not_found": (ERROR, _l("Group not found among your groups")),
+    "ambiguous_group": (ERROR, _l("Several of your groups have this name: write its code")),
+    "group_closed": (ERROR, _l("The group is closed")),
+    "before_founded": (ERROR, _l("Date before the group was founded")),
+    "future_date": (ERROR, _l("Date more than a week ahead")),
+    "member_not_found": (ERROR, _l("Member not found in this group")),
+    "ambiguous_member": (ERROR, _l("Several members of the group have this name: add the code")),
+    "not_member_on_day": (ERROR, _l("Not a member of the group on that day")),
+    "bad_status": (ERROR, _l("Attendance not understood (write x, có, vắng or phép)")),
+    "bad_kind": (ERROR, _l("Kind of meeting not understood")),
+    "duplicate_in_file": (ERROR, _l("The same person or meeting appears twice in the file")),
+    "existing_member": (WARNING, _l("Duplicates an existing member: kept, not added again")),
+    "existing_group": (WARNING, _l("The group already exists: kept, not added again")),
+    "new_group": (WARNING, _l("A new group will be created")),
+    "bad_phone": (WARNING, _l("Phone number not understood: left empty")),
+    "bad_gender": (WARNING, _l("Gender not understood: left as not said")),
+    "unknown_code": (WARNING, _l("Member code not in the app: a new code will be given")),
+    "attendance_differs": (
+        WARNING,
+        _l("Attendance differs from what is recorded: kept as recorded"),
+    ),
+}
+
+GENDERS_WORDS = {
+    "nu": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "x": Gender.FEMALE,
+    "nam": Gender.MALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "khac": Gender.OTHER,
+    "other": Gender.OTHER,
+}
+ROLES_WORDS = {
+    "truong nhom": GroupRole.LEADER,
+    "nhom truong": GroupRole.LEADER,
+    "leader": GroupRole.LEADER,
+    "thu quy": GroupRole.TREASURER,
+    "treasurer": GroupRole.TREASURER,
+    "thanh vien": GroupRole.MEMBER,
+    "member": GroupRole.MEMBER,
+    "tv": GroupRole.MEMBER,
+}
+CATEGORIES_WORDS = {
+    "1": MemberCategory.SURVIVOR,
+    "2": MemberCategory.MIGRANT,
+    "3": MemberCategory.COMMUNITY,
+    "doi tuong 1": MemberCategory.SURVIVOR,
+    "doi tuong 2": MemberCategory.MIGRANT,
+    "doi tuong 3": MemberCategory.COMMUNITY,
+    "nhom 1": MemberCategory.SURVIVOR,
+    "nhom 2": MemberCategory.MIGRANT,
+    "nhom 3": MemberCategory.COMMUNITY,
+    "lao dong di cu": MemberCategory.MIGRANT,
+    "di cu": MemberCategory.MIGRANT,
+    "cong dong": MemberCategory.COMMUNITY,
+    "nguoi dan": MemberCategory.COMMUNITY,
+}
+STATUSES_WORDS = {
+    "x": AttendanceStatus.PRESENT,
+    "1": AttendanceStatus.PRESENT,
+    "co": AttendanceStatus.PRESENT,
+    "co mat": AttendanceStatus.PRESENT,
+    "yes": AttendanceStatus.PRESENT,
+    "present": AttendanceStatus.PRESENT,
+    "v": AttendanceStatus.ABSENT,
+    "0": AttendanceStatus.ABSENT,
+    "khong": AttendanceStatus.ABSENT,
+    "vang": AttendanceStatus.ABSENT,
+    "vang mat": AttendanceStatus.ABSENT,
+    "no": AttendanceStatus.ABSENT,
+    "absent": AttendanceStatus.ABSENT,
+    "p": AttendanceStatus.EXCUSED,
+    "phep": AttendanceStatus.EXCUSED,
+    "co phep": AttendanceStatus.EXCUSED,
+    "vang co phep": AttendanceStatus.EXCUSED,
+    "excused": AttendanceStatus.EXCUSED,
+}
+KINDS_WORDS = {
+    "thuong ky": MeetingKind.REGULAR,
+    "dinh ky": MeetingKind.REGULAR,
+    "sinh hoat": MeetingKind.REGULAR,
+    "hop thuong ky": MeetingKind.REGULAR,
+    "regular": MeetingKind.REGULAR,
+    "tap huan": MeetingKind.TRAINING,
+    "training": MeetingKind.TRAINING,
+    "ho tro dong dang": MeetingKind.PEER_SUPPORT,
+    "dong dang": MeetingKind.PEER_SUPPORT,
+    "peer support": MeetingKind.PEER_SUPPORT,
+    "bat thuong": MeetingKind.EXTRA,
+    "bo sung": MeetingKind.EXTRA,
+    "them": MeetingKind.EXTRA,
+    "extra": MeetingKind.EXTRA,
+}
+
+
+def describe_problems(problems, labels: dict[str, str]) -> tuple[str, str]:
+    """(errors, warnings) of a row in words, for the annotated copy: "Invalid date (Ngày họp)"."""
+    found = {ERROR: [], WARNING: []}
+    for code, key in problems:
+        level, message = PROBLEMS[code]
+        text = f"{message} ({labels[key]})" if key in labels else str(message)
+        if text not in found[level]:
+            found[level].append(text)
+    return "; ".join(found[ERROR]), "; ".join(found[WARNING])

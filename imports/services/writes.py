@@ -1,0 +1,180 @@
+"""The import: the rows a fresh check calls new, written through the groups services."""
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from itertools import batched
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, insert, select, update
+
+from accounts.models import User
+from core import audit
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.text import fold
+from groups.models import (
+    Attendance,
+    Cadence,
+    Group,
+    GroupStatus,
+    Meeting,
+)
+from groups.services.groups import create_group
+from groups.services.members import create_member
+from imports.columns import Kind, missing_required
+from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.services.batches import find_imported
+from imports.services.checks import Plan, _province_of, check_rows
+
+CHUNK = 500
+
+# Importing --------------------------------------------------------------------------
+
+
+def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
+    """Import the rows the check found good, CHUNK rows per step; the caller commits after
+    each step (one transaction per chunk). Yields the rows done so far.
+
+    The first step claims the file (the batch becomes IMPORTED: the same file cannot be
+    imported twice); the last deletes the raw rows. A failure between steps leaves the
+    rest of the rows to import by running it again.
+    """
+    if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
+        raise DomainError(_l("This file can no longer be imported."))
+    if batch.status == BatchStatus.IMPORTED and not db.session.scalar(
+        select(ImportRow.id).where(ImportRow.batch_id == batch.id).limit(1)
+    ):
+        # Sent twice (a second tap, the Back button): the first import did it all.
+        raise DomainError(_l("This file was already imported. Nothing was added again."))
+    if missing_required(batch.kind, batch.mapping_dict):
+        raise DomainError(_l("Choose a column for every required field first."))
+    plans, _ctx = check_rows(actor, batch, today)
+    good = [p for p in plans if p.outcome == "new"]
+    if batch.status == BatchStatus.CHECKED:
+        if find_imported(batch.kind, batch.file_hash) is not None:
+            raise DomainError(_l("This file was already imported. Nothing was added again."))
+        batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
+    done = 0
+    state = {"groups": {}, "meetings": {}, "today": today}
+    write = {
+        Kind.GROUPS: _write_group,
+        Kind.MEMBERS: _write_member,
+        Kind.ATTENDANCE: _write_attendance,
+    }[batch.kind]
+    for chunk in batched(good, CHUNK):
+        for plan in chunk:
+            write(actor, plan, state)
+        db.session.execute(
+            update(ImportRow)
+            .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
+            .values(imported=True)
+        )
+        db.session.flush()
+        done += len(chunk)
+        yield done
+    counts = batch.summary_dict.get("counts", {})
+    audit.record(
+        actor,
+        "import",
+        batch,
+        detail=f"kind={batch.kind.value};new={done};matched={counts.get('matched', 0)};"
+        f"errors={sum(1 for p in plans if p.outcome == 'error')}",
+    )
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    summary = batch.summary_dict
+    summary["imported"] = done
+    summary["places"] = []
+    batch.summary = json.dumps(summary)
+    db.session.flush()
+    yield done
+
+
+def _write_group(actor, plan: Plan, state) -> None:
+    v = plan.values
+    group = create_group(
+        actor,
+        name=v["name"],
+        province_code=v["province_code"],
+        commune_code=v["commune_code"],
+        village=v["village"],
+        founded_on=v["founded_on"],
+        status=GroupStatus.ACTIVE,
+        cadence=Cadence.MONTHLY,
+        meeting_weekday=v["founded_on"].weekday(),
+        partner=v["partner"],
+    )
+    state["groups"][(v["commune_code"], fold(v["name"]))] = group
+
+
+def _write_member(actor, plan: Plan, state) -> None:
+    v, created = plan.values, state["groups"]
+    if v["group"] is not None:
+        group = db.session.get(Group, v["group"].id)
+    else:
+        group = created.get(v["new_group"])
+        if group is None:
+            commune = v["new_group"][0]
+            group = create_group(
+                actor,
+                name=v["group_name"],
+                province_code=_province_of(commune),
+                commune_code=commune,
+                village=None,
+                founded_on=v["joined_on"] or state["today"],
+                status=GroupStatus.ACTIVE,
+                cadence=Cadence.MONTHLY,
+                meeting_weekday=(v["joined_on"] or state["today"]).weekday(),
+                partner=None,
+            )
+            created[v["new_group"]] = group
+    joined_on = v["joined_on"] or group.founded_on
+    if joined_on < group.founded_on:
+        # A group made from this file starts on its earliest member's day.
+        group.founded_on = joined_on
+    create_member(
+        actor,
+        group,
+        full_name=v["full_name"],
+        gender=v["gender"],
+        birth_year=v["birth_year"],
+        phone=v["phone"],
+        category=v["category"],
+        notes=None,
+        joined_on=joined_on,
+        role=v["role"],
+    )
+
+
+def _write_attendance(actor, plan: Plan, state) -> None:
+    v, meetings = plan.values, state["meetings"]
+    key = (v["group"].id, v["held_on"], v["kind"])
+    meeting_id = v.get("meeting_id")
+    if meeting_id is None:
+        meeting = meetings.get(key)
+        if meeting is None:  # the first row of a meeting not yet in the app
+            meeting = Meeting(
+                group_id=v["group"].id,
+                held_on=v["held_on"],
+                kind=v["kind"],
+                recorded_by_id=actor.id,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            audit.record(actor, "create", meeting, detail="import")
+            meetings[key] = meeting
+        meeting_id = meeting.id
+    elif key not in meetings:
+        meetings[key] = meeting_id
+        audit.record(
+            actor,
+            "update",
+            object_type="meetings",
+            object_id=meeting_id,
+            group_id=v["group"].id,
+            detail="import",
+        )
+    db.session.execute(
+        insert(Attendance),
+        [{"meeting_id": meeting_id, "member_id": v["member_id"], "status": v["status"]}],
+    )

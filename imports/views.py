@@ -1,0 +1,249 @@
+"""Import pages: upload a register, check it (dry run), answer what was asked, import.
+
+A batch is its uploader's alone (others get 404): its raw rows are personal data they
+brought in. Who may import what is decided by the check itself (imports.services):
+coordinators and admins in their provinces, facilitators into their own groups.
+"""
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from accounts.models import Role
+from core import audit
+from core.auth import require
+from core.clock import today
+from core.db import db
+from core.parse import PLACE_CODE_MAX, parse_int
+from core.places import Commune, place_order
+from core.saving import saving
+from core.uploads import accepts_upload
+from imports.columns import FIELDS, Kind, missing_required
+from imports.forms import ConfirmForm, UploadForm, kind_of
+from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.readers import MAX_BYTES
+from imports.services import batches, checks, vocabulary, writes
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+# The request may carry the file plus the form around it.
+UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
+
+
+def kinds_for(user) -> list[Kind]:
+    """Facilitators add members and attendance to their groups; managers also groups."""
+    if user.role == Role.FACILITATOR:
+        return [Kind.MEMBERS, Kind.ATTENDANCE]
+    return list(Kind)
+
+
+def may_import(user) -> bool:
+    """Staff who may bring registers in: admins, coordinators, facilitators."""
+    return getattr(user, "role", None) in STAFF
+
+
+def load_batch(batch_id: int) -> ImportBatch:
+    require(may_import(current_user))
+    batch = db.get_or_404(ImportBatch, batch_id)
+    require(batch.can_view(current_user), 404)
+    audit.note_read("view", object_type="import_batches", object_id=batch.id)
+    return batch
+
+
+@bp.route("", methods=["GET", "POST"])
+@accepts_upload(UPLOAD_LIMIT)
+def upload():
+    require(may_import(current_user))
+    kinds = kinds_for(current_user)
+    form = UploadForm(kinds)
+    if form.validate_on_submit():
+        kind = kind_of(form.kind.data)
+        data = form.file.data.stream.read(MAX_BYTES + 1)
+        filename = form.file.data.filename or ""
+        if kind not in kinds:
+            form.kind.errors.append(_("Choose what the file lists."))
+        elif len(data) > MAX_BYTES:
+            form.file.errors.append(_("The file is larger than 5 MB. Split it into smaller files."))
+        elif pending := batches.find_pending(current_user, kind, batches.file_hash(data)):
+            flash(_("You already uploaded this file: here is its check."), "info")
+            return redirect(url_for("imports.show_batch", batch_id=pending.id))
+        else:
+            with saving(form) as saved:
+                batch = batches.store_batch(current_user, kind, filename, data)
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                return redirect(url_for("imports.show_batch", batch_id=batch.id))
+    files = db.session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.owner_id == current_user.id)
+        .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(20)
+    ).all()
+    return render_template("imports/upload.html", form=form, files=files, kinds=kinds)
+
+
+@bp.get("/template/<kind>")
+def template(kind: str):
+    """An empty register of this kind with the column names the check knows."""
+    require(may_import(current_user))
+    found = kind_of(kind)
+    if found is None or found not in kinds_for(current_user):
+        abort(404)
+    out = io.StringIO()
+    csv.writer(out).writerow([f.header for f in FIELDS[found]])
+    return _csv_response(out.getvalue(), f"mau-{found.value}.csv")
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    # A byte-order mark so that Excel reads the Vietnamese letters as UTF-8.
+    return Response(
+        "\ufeff" + text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<int:batch_id>")
+def show_batch(batch_id: int):
+    batch = load_batch(batch_id)
+    summary = batch.summary_dict
+    places = summary.get("places", [])
+    codes = {c for p in places for c in p["choices"]}
+    communes = (
+        {c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    for place in places:
+        place["communes"] = place_order(communes[c] for c in place["choices"] if c in communes)
+    return render_template(
+        "imports/batch.html",
+        batch=batch,
+        summary=summary,
+        places=places,
+        fields=FIELDS[batch.kind],
+        headers=batch.header_list,
+        mapping=batch.mapping_dict,
+        missing=missing_required(batch.kind, batch.mapping_dict),
+        problems=vocabulary.PROBLEMS,
+        field_labels={f.key: f.label for k in FIELDS.values() for f in k},
+        form=ConfirmForm(),
+    )
+
+
+def _pending(batch: ImportBatch) -> None:
+    if batch.status != BatchStatus.CHECKED:
+        flash(_("This file can no longer be changed."), "error")
+        abort(redirect(url_for("imports.show_batch", batch_id=batch.id)))
+
+
+@bp.post("/<int:batch_id>/columns")
+def change_columns(batch_id: int):
+    """Use the chosen columns, remember them for the next file, and check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        width = len(batch.header_list)
+        mapping = {}
+        for f in FIELDS[batch.kind]:
+            column = parse_int(request.form.get(f"col_{f.key}", ""), maximum=width - 1)
+            if column is not None:
+                mapping[f.key] = column
+        with saving() as saved:
+            batches.set_mapping(current_user, batch, mapping)
+            checks.check_batch(current_user, batch, today())
+        if saved.ok:
+            flash(_("Columns saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/places")
+def answer_places(batch_id: int):
+    """Keep the commune chosen for each asked place, then check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        answers = {}
+        for i, place in enumerate(batch.summary_dict.get("places", [])):
+            code = parse_int(request.form.get(f"place_{i}", ""), maximum=PLACE_CODE_MAX)
+            if code is not None:
+                answers[place["key"]] = code
+        if not answers:
+            flash(_("Choose a commune for at least one place."), "error")
+        else:
+            with saving() as saved:
+                batches.set_answers(batch, answers)
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                flash(_("Communes saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.get("/<int:batch_id>/annotated")
+def annotated(batch_id: int):
+    """The file as uploaded with "Errors" and "Warnings" columns, to fix in Excel."""
+    batch = load_batch(batch_id)
+    rows = db.session.scalars(
+        select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.number)
+    ).all()
+    if not rows:
+        flash(_("The rows of this file were deleted: nothing to download."), "info")
+        return redirect(url_for("imports.show_batch", batch_id=batch.id))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*batch.header_list, _("Errors"), _("Warnings")])
+    labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
+    problems = batch.summary_dict.get("rows", {})
+    for row in rows:
+        errors, warnings = vocabulary.describe_problems(problems.get(str(row.number), []), labels)
+        writer.writerow([*(_safe_cell(c) for c in batches.row_texts(row.cells)), errors, warnings])
+    audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
+    return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")
+
+
+def _safe_cell(value: str) -> str:
+    """Text Excel will not run as a formula (=, +, -, @ first)."""
+    if value and value[0] in "=+-@\t\r" and not value.lstrip("+-").replace(".", "").isdigit():
+        return "'" + value
+    return value
+
+
+@bp.post("/<int:batch_id>/import")
+def run_import(batch_id: int):
+    """Import the rows the check found good, 500 a transaction."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("imports.show_batch", batch_id=batch.id))
+    done = 0
+    with saving() as saved:
+        for progress in writes.import_batch(current_user, batch, today()):
+            db.session.commit()  # one transaction per chunk of rows
+            done = progress
+    if saved.ok:
+        flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/discard")
+def discard(batch_id: int):
+    """Delete the file's rows now, without importing them."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        with saving() as saved:
+            batches.discard_batch(current_user, batch)
+        if saved.ok:
+            flash(_("The file's rows were deleted."), "success")
+    return redirect(url_for("imports.upload"))
