@@ -1,7 +1,7 @@
 """Registers imported from Excel: batches, their raw rows, remembered column choices
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 11:00:00
 
 """
@@ -14,7 +14,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

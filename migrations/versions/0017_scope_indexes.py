@@ -3,7 +3,7 @@ page reads its groups through group_facilitators, whose primary key starts with 
 and the few closed memberships (the member list of those who left)
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-11-30 11:05:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0012'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
