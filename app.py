@@ -52,9 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
+    from reports.export_views import bp as exports_bp
     from reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp):
+    for bp in (core_bp, accounts_bp, groups_bp, livelihoods_bp, reports_bp, audit_bp, exports_bp):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)
