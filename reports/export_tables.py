@@ -226,7 +226,7 @@ def members_table(
         )
         columns += [
             Column(_l("Full name"), width=26),
-            Column(_l("Sex")),
+            Column(_l("Gender")),
             Column(_l("Birth year"), INTEGER),
             Column(_l("Phone (agreed to calls)"), width=16),
         ]

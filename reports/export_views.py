@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from accounts.models import Role
 from core import audit
@@ -32,7 +32,7 @@ from core.auth import require
 from core.clock import today
 from core.dates import first_day, period_args
 from core.db import db
-from core.forms import Form
+from core.forms import Form, choices
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import list_provinces
 from groups.models import Group
@@ -66,8 +66,8 @@ def require_staff() -> None:
 # Reading the query string: each value once, with a message that says what to fix. ---
 
 
-def format_arg(allowed=FORMATS) -> str:
-    fmt = request.args.get("format", "xlsx")
+def format_arg(allowed=FORMATS, default: str = "xlsx") -> str:
+    fmt = request.args.get("format", default)
     if fmt not in allowed:
         abort(400, description=_("Choose the kind of file: Excel (XLSX) or CSV."))
     return fmt
@@ -213,7 +213,7 @@ def download():
 def register():
     """A group's attendance register for a month: a page to print (A4 landscape), or a file."""
     require_staff()
-    fmt = format_arg(("html", *FORMATS))
+    fmt = format_arg(("html", *FORMATS), default="html")
     group = group_arg(required=True)
     month = month_arg()
     sheet = tables.build_register(group, month)
@@ -250,12 +250,14 @@ def register_response(fmt: str, sheet, *, reason: str | None = None):
 class PersonalExportForm(Form):
     table = SelectField(
         _l("Table"),
-        choices=[
-            ("members", _l("Members with names and phones")),
-            ("register", _l("Attendance register with names")),
-        ],
+        choices=choices(
+            [
+                ("members", _l("Members with names and phones")),
+                ("register", _l("Attendance register with names")),
+            ]
+        ),
     )
-    format = SelectField(_l("File"), choices=list(FORMAT_LABELS.items()))
+    format = SelectField(_l("File"), choices=choices(FORMAT_LABELS.items()))
     group = SelectField(_l("Group"), validate_choice=False)
     month = StringField(
         _l("Month (for the register)"), description=_l("Year-month, for example 2026-03.")
@@ -281,7 +283,7 @@ class PersonalExportForm(Form):
 
     def validate_format(self, field):
         if field.data == "html" and self.table.data != "register":
-            raise ValueError(_("Only the register can be printed as a page."))
+            raise ValidationError(_("Only the register can be printed as a page."))
 
 
 @bp.route("/exports/personal", methods=["GET", "POST"])
@@ -292,7 +294,9 @@ def personal():
         visible_groups(current_user).with_only_columns(Group.id, Group.code).order_by(Group.code)
     ).all()
     form = PersonalExportForm()
-    form.group.choices = [("", _("All groups in my scope"))] + [(str(i), c) for i, c in groups]
+    form.group.choices = choices(
+        [("", _("All groups in my scope"))] + [(str(i), c) for i, c in groups]
+    )
     if not form.is_submitted():
         form.month.data = today().strftime("%Y-%m")
     if form.validate_on_submit():

@@ -239,6 +239,22 @@ MATRIX = {
         {},
         only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     ),
+    # Exports (reports/export_views.py): each role gets the rows it may see; names only
+    # through the personal export, for coordinators and admins (tests/reports/test_exports.py).
+    "exports.index": ("GET", "/exports", None, only(OK, *STAFF)),
+    "exports.download": ("GET", "/exports/table?table=members&format=csv", None, only(OK, *STAFF)),
+    "exports.register": (
+        "GET",
+        "/exports/register?group={group}&month=2025-02",
+        None,
+        only(OK, *IN_SCOPE),
+    ),
+    "exports.personal": (
+        "GET",
+        "/exports/personal",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
 }
 
 
@@ -278,6 +294,7 @@ POSTED = {
     "groups.withdraw_consent": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "livelihoods.submit_grant": only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
     "livelihoods.mark_missed": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "exports.personal": only(OK, "coordinator", "other_coordinator", "admin"),
 }
 
 
