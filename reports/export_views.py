@@ -17,7 +17,7 @@ a 404 and one out of scope a 403, as on the group pages. Nothing is written.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
@@ -73,19 +73,27 @@ def format_arg(allowed=FORMATS, default: str = "xlsx") -> str:
     return fmt
 
 
-def month_arg(raw: str | None = None) -> date:
-    """The month of ?month=YYYY-MM (this month when absent), within the programme's years."""
-    raw = request.args.get("month", "") if raw is None else raw
+def parse_month(raw: str) -> date:
+    """The first day of the month written YYYY-MM (this month when empty), within the
+    programme's years; else ValueError with the message to show."""
     if not raw:
         return today().replace(day=1)
     match = _MONTH.fullmatch(raw.strip())
     month = int(match.group(2)) if match else 0
     if not match or not 1 <= month <= 12:
-        abort(400, description=_("Enter the month as year-month, for example 2026-03."))
+        raise ValueError(_("Enter the month as year-month, for example 2026-03."))
     chosen = date(int(match.group(1)), month, 1)
     if chosen < first_day().replace(day=1) or chosen > today().replace(day=1):
-        abort(400, description=_("Choose a month between the programme's start and now."))
+        raise ValueError(_("Choose a month between the programme's start and now."))
     return chosen
+
+
+def month_arg() -> date:
+    """The month of ?month=YYYY-MM; a malformed one is a 400 that says how to write it."""
+    try:
+        return parse_month(request.args.get("month", ""))
+    except ValueError as error:
+        abort(400, description=str(error))
 
 
 def group_arg(raw: str | None = None, *, required: bool = False) -> Group | None:
@@ -230,8 +238,15 @@ def register_response(fmt: str, sheet, *, reason: str | None = None):
             reason=reason,
             group_id=sheet.group.id,
         )
+        previous = (sheet.month - timedelta(days=1)).replace(day=1)
+        following = (sheet.month + timedelta(days=31)).replace(day=1)
         return render_template(
-            "exports/register.html", sheet=sheet, columns=sheet.columns, marks=tables.MARKS
+            "exports/register.html",
+            sheet=sheet,
+            columns=sheet.columns,
+            marks=tables.MARKS,
+            previous_month=previous.strftime("%Y-%m") if previous >= first_day() else None,
+            next_month=following.strftime("%Y-%m") if following <= today() else None,
         )
     return send_table(
         fmt,
@@ -276,10 +291,21 @@ class PersonalExportForm(Form):
             Length(
                 min=REASON_MIN,
                 max=300,
-                message=_l("Write between %(min)d and %(max)d characters."),
+                message=_l("Write a reason of 15 to 300 characters."),
             ),
         ],
     )
+
+    def validate_group(self, field):
+        if self.table.data == "register" and not field.data:
+            raise ValidationError(_("Choose a group."))
+
+    def validate_month(self, field):
+        if self.table.data == "register":
+            try:
+                parse_month(field.data or "")
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
 
     def validate_format(self, field):
         if field.data == "html" and self.table.data != "register":
@@ -303,7 +329,8 @@ def personal():
         reason = form.reason.data
         if form.table.data == "register":
             group = group_arg(form.group.data, required=True)
-            sheet = tables.build_register(group, month_arg(form.month.data), personal=True)
+            month = parse_month(form.month.data or "")
+            sheet = tables.build_register(group, month, personal=True)
             return register_response(form.format.data, sheet, reason=reason)
         group = group_arg(form.group.data)
         table = tables.members_table(

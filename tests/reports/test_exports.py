@@ -193,6 +193,9 @@ def test_register_is_members_by_meetings_like_the_paper_one(app, scene):
     page = response.get_data(as_text=True)
     assert "Sổ điểm danh" in page and "03/03/2025" in page and "10/03/2025" in page
     assert "Trần Thị Mai" not in page  # codes only
+    assert "month=2025-02" in page and "month=2025-04" in page  # the months around it
+    group_page = client.get(f"/groups/{hue.id}").get_data(as_text=True)
+    assert f"/exports/register?group={hue.id}" in group_page
     response = client.get(f"/exports/register?group={hue.id}&month=2025-03&format=xlsx")
     rows = xlsx_rows(response)
     assert rows[0][:4] == ("STT", "Mã thành viên", "03/03/2025", "10/03/2025")
@@ -267,6 +270,16 @@ def test_personal_export_needs_a_reason_and_the_tick(app, scene):
         (
             {"table": "members", "format": "html", "confirm": "y", "reason": REASON},
             "Chỉ sổ điểm danh",
+        ),
+        (
+            {
+                "table": "register",
+                "format": "csv",
+                "month": "2025-13",
+                "confirm": "y",
+                "reason": REASON,
+            },
+            "năm-tháng",
         ),
     ):
         response = client.post("/exports/personal", data=data)
