@@ -103,7 +103,9 @@ def _yes_no():
 # Groups ---------------------------------------------------------------------------------
 
 
-def groups_table(user: User, *, province_code: int | None = None) -> Table:
+def groups_table(
+    user: User, *, group_id: int | None = None, province_code: int | None = None
+) -> Table:
     """Groups in scope, with their members now and their last meeting."""
     members_now = (
         select(func.count())
@@ -131,6 +133,8 @@ def groups_table(user: User, *, province_code: int | None = None) -> Table:
         .join(Commune, Commune.code == Group.commune_code)
         .order_by(Province.name, Group.code)
     )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
     if province_code:
         stmt = stmt.where(Group.province_code == province_code)
     statuses, cadences = labels(GroupStatus), labels(Cadence)

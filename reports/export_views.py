@@ -132,6 +132,7 @@ def send_table(
     *,
     filters=(),
     group: Group | None = None,
+    province_code: int | None = None,
     reason: str | None = None,
     stem: str | None = None,
 ):
@@ -145,12 +146,20 @@ def send_table(
     else:
         columns, rows, title = table.columns, table.rows, table.title
     written = table_file(fmt, stem or what, columns, rows, sheet=title)
+    if (
+        province_code is None
+        and current_user.role == Role.COORDINATOR
+        and len(current_user.province_codes) == 1
+    ):
+        # A coordinator of one province sees their own exports in the audit viewer.
+        (province_code,) = current_user.province_codes
     audit.note_export(
         what,
         rows=written.rows,
         filters=filters,
         reason=reason,
         group_id=group.id if group else None,
+        province_code=None if group else province_code,
     )
     return written.response
 
@@ -197,7 +206,7 @@ def download():
     values = {"group_id": group.id if group else None, "province_code": province}
     filters = [k for k in ("group", "province") if request.args.get(k)]
     if name == "groups":
-        table = tables.groups_table(current_user, province_code=province)
+        table = tables.groups_table(current_user, **values)
     elif name == "members":
         table = tables.members_table(current_user, **values)
     elif name == "grants":
@@ -214,7 +223,9 @@ def download():
                 current_user, start=start, end=end, today=today(), **values
             )
     stem = name if group is None else f"{name}_{group.code}"
-    return send_table(fmt, name, table, filters=filters, group=group, stem=stem)
+    return send_table(
+        fmt, name, table, filters=filters, group=group, province_code=province, stem=stem
+    )
 
 
 @bp.get("/exports/register")

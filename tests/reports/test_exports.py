@@ -82,6 +82,7 @@ def test_members_csv_has_vietnamese_headers_and_codes_only(app, scene):
     # Every export is recorded, without names.
     (event,) = exports_of(app, users["hue"].id)
     assert (event.object_type, event.detail) == ("members", "rows=2")
+    assert event.province_code == HUE  # so the coordinator's own audit viewer shows it
 
 
 def test_members_xlsx_reads_back_with_dates_as_dates(app, scene):
@@ -212,7 +213,7 @@ def test_register_of_a_month_without_meetings_says_so(app, scene):
     users, hue, *_ = scene
     _c, response = get_as(app, users["admin"], f"/exports/register?group={hue.id}&month=2025-05")
     assert response.status_code == 200
-    assert "Tháng này chưa ghi buổi họp nào" in response.get_data(as_text=True)
+    assert "Tháng này chưa ghi buổi sinh hoạt nào" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -387,3 +388,14 @@ def test_exports_page_lists_only_groups_in_scope(app, scene):
     assert response.status_code == 200
     assert hue.code in page and na.code not in page
     assert 'type="month"' in page and "/exports/personal" in page
+
+
+def test_groups_xlsx_counts_members_and_dates_the_last_meeting(app, scene):
+    users, hue, na, _members = scene
+    _c, response = get_as(app, users["fac_hue"], "/exports/table?table=groups&format=xlsx")
+    rows = xlsx_rows(response)
+    assert rows[0][:2] == ("Mã nhóm", "Tên nhóm")
+    assert [r[0] for r in rows[1:]] == [hue.code]  # not the other facilitator's group
+    assert rows[1][6] == "Đang hoạt động"
+    assert rows[1][10] == 2  # members now, a number
+    assert rows[1][11].date() == date(2025, 3, 10)
