@@ -116,3 +116,15 @@ def test_response_streams_a_file_with_a_neutral_name(app):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="members_')
     assert response.content_length == len(body)
     assert body.startswith(b"\xef\xbb\xbf")
+
+
+def test_a_large_file_is_sent_in_chunks_and_closed(app, monkeypatch):
+    monkeypatch.setattr(exports, "IN_ONE_PIECE", 0)
+    monkeypatch.setattr(exports, "CHUNK", 16)
+    with app.test_request_context():
+        response = exports.table_response("csv", "members", COLUMNS, iter(ROWS))
+        chunks = list(response.response)
+        response.close()
+    assert len(chunks) > 3 and all(len(c) <= 16 for c in chunks)
+    assert b"".join(chunks).startswith(b"\xef\xbb\xbf")
+    assert response.content_length == sum(len(c) for c in chunks)
