@@ -399,3 +399,34 @@ def test_groups_xlsx_counts_members_and_dates_the_last_meeting(app, scene):
     assert rows[1][6] == "Đang hoạt động"
     assert rows[1][10] == 2  # members now, a number
     assert rows[1][11].date() == date(2025, 3, 10)
+
+
+def test_a_member_who_moves_province_moves_out_of_the_old_coordinators_files(app, scene):
+    from groups.models import Member
+    from groups.services import members as member_services
+    from tests.test_authorization import make_grants
+
+    users, _hue, na, (mai, _lan, _nam) = scene
+    with app.app_context():
+        make_grants(users["fac_hue"].id, mai.id)
+    assert mai.code in member_codes(app, users["hue"], "grants")
+    assert mai.code in member_codes(app, users["hue"], "visits")
+    with app.app_context():
+        member_services.move_member(
+            SimpleNamespace(id=None),
+            db.session.get(Member, mai.id),
+            db.session.get(Group, na.id),
+            on=date(2025, 4, 1),
+        )
+        db.session.commit()
+
+    for name in ("members", "grants", "visits"):
+        assert mai.code not in member_codes(app, users["hue"], name)
+        assert mai.code in member_codes(app, users["nghe_an"], name)
+
+
+def member_codes(app, user, name):
+    """The member codes in an export (grants have the grant number first)."""
+    url = f"/exports/table?table={name}&format=csv&from=2025-01-01&to=2030-12-31"
+    _c, response = get_as(app, user, url)
+    return {row[1] if name == "grants" else row[0] for row in csv_rows(response)[1:]}
