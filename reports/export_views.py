@@ -38,6 +38,7 @@ from core.places import list_provinces
 from groups.models import Group
 from groups.services.groups import visible_groups
 from reports import export_tables as tables
+from reports import register as register_sheet
 from reports.exports import FORMATS, Column, table_file
 
 bp = Blueprint("exports", __name__)
@@ -235,7 +236,7 @@ def register():
     fmt = format_arg(("html", *FORMATS), default="html")
     group = group_arg(required=True)
     month = month_arg()
-    sheet = tables.build_register(group, month)
+    sheet = register_sheet.build_register(group, month)
     return register_response(fmt, sheet)
 
 
@@ -255,7 +256,7 @@ def register_response(fmt: str, sheet, *, reason: str | None = None):
             "exports/register.html",
             sheet=sheet,
             columns=sheet.columns,
-            marks=tables.MARKS,
+            marks=register_sheet.MARKS,
             previous_month=previous.strftime("%Y-%m") if previous >= first_day() else None,
             next_month=following.strftime("%Y-%m") if following <= today() else None,
         )
@@ -341,7 +342,7 @@ def personal():
         if form.table.data == "register":
             group = group_arg(form.group.data, required=True)
             month = parse_month(form.month.data or "")
-            sheet = tables.build_register(group, month, personal=True)
+            sheet = register_sheet.build_register(group, month, personal=True)
             return register_response(form.format.data, sheet, reason=reason)
         group = group_arg(form.group.data)
         table = tables.members_table(
