@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
+    from reports.export_views import bp as exports_bp
     from reports.progress import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.views import bp as support_bp
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         audit_bp,
         progress_bp,
         imports_bp,
+        exports_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring

@@ -143,18 +143,22 @@ def note_read(action: str = "view", obj=None, **values) -> None:
         g.audit_read = (action, obj, values, ("GET",))
 
 
-def _export_detail(rows: int, filters) -> str:
+def _export_detail(rows: int, filters, reason: str | None = None) -> str:
     detail = f"rows={rows}"
     if filters:
         detail += ";filters=" + ",".join(sorted(filters))
+    if reason:
+        # Last, so that whatever it says cannot be read as another key.
+        detail += ";reason=" + " ".join(reason.split())
     return detail
 
 
-def note_export(what: str, *, rows: int, filters=(), **values) -> None:
+def note_export(what: str, *, rows: int, filters=(), reason: str | None = None, **values) -> None:
     """Mark this request as an export of personal data: a file of `what` (members,
-    grants…) with `rows` rows, filtered by the named `filters` (names, not values);
-    written, whatever the method, when the file goes out with 200."""
-    values = {"object_type": what, "detail": _export_detail(rows, filters), **values}
+    grants…) with `rows` rows, filtered by the named `filters` (names, not values), and
+    the `reason` its requester gave; written, whatever the method, when the file goes
+    out with 200."""
+    values = {"object_type": what, "detail": _export_detail(rows, filters, reason), **values}
     g.audit_read = ("export", None, values, ("GET", "POST"))
 
 

@@ -59,6 +59,11 @@ RECORD_TYPES = {
     "memberships": _l("Membership"),
     "consents": _l("Consent"),
     "users": _l("User account"),
+    # Exports (reports/export_views.py): what kind of table went out.
+    "register": _l("Attendance register"),
+    "attendance": _l("Attendance table"),
+    "payments": _l("Payments table"),
+    "visits": _l("Follow-up visits table"),
 }
 MAX_ID = 2**31 - 1
 

@@ -346,6 +346,22 @@ MATRIX = {
         None,
         only(OK, *MANAGERS, member=NOT_FOUND),
     ),
+    # Exports (reports/export_views.py): each role gets the rows it may see; names only
+    # through the personal export, for coordinators and admins (tests/reports/test_exports.py).
+    "exports.index": ("GET", "/exports", None, only(OK, *STAFF)),
+    "exports.download": ("GET", "/exports/table?table=members&format=csv", None, only(OK, *STAFF)),
+    "exports.register": (
+        "GET",
+        "/exports/register?group={group}&month=2025-02",
+        None,
+        only(OK, *IN_SCOPE),
+    ),
+    "exports.personal": (
+        "GET",
+        "/exports/personal",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
 }
 
 
@@ -397,6 +413,7 @@ POSTED = {
     "support.edit_provider": only(REDIRECT, *MANAGERS, member=NOT_FOUND),
     # No file sent: the form comes back with its message.
     "imports.upload": only(OK, *STAFF),
+    "exports.personal": only(OK, "coordinator", "other_coordinator", "admin"),
 }
 
 

@@ -1,0 +1,501 @@
+"""The tables people export: who may have which rows, and what each column holds.
+
+Each builder takes the user and plain filter values and returns a Table whose rows are
+read from the database in batches of BATCH (a server-side cursor on PostgreSQL), so an
+export of the nation costs the memory of one batch. Scope comes from the same helpers
+as the pages: visible_groups (groups, meetings, attendance), member_in_scope (members,
+grants, tranches, follow-ups), so who may export what is who may see it, following the
+member's current group and that group's current province.
+
+Members appear by code. Names, sex, birth year and phone come only with `personal=True`
+(the views allow it to coordinators and admins who give a reason); a phone only while
+the member agrees to be called, as on the pages (Member.phone_to_show). Categories are
+the neutral "Category 1/2/3" of lists; free-text notes never leave.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, exists, false, func, select
+
+from accounts.models import Role, User
+from core.db import db
+from core.places import Commune, Province
+from groups.models import (
+    WEEKDAYS,
+    Attendance,
+    AttendanceStatus,
+    Cadence,
+    Consent,
+    ConsentPurpose,
+    Gender,
+    Group,
+    GroupStatus,
+    Meeting,
+    MeetingKind,
+    Member,
+    MemberCategory,
+    Membership,
+)
+from groups.services.groups import visible_groups
+from groups.services.scope import home_memberships, member_in_scope
+from livelihoods.models import (
+    Activity,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    GrantStatus,
+    Method,
+    Outcome,
+    Tranche,
+    Visit,
+)
+from livelihoods.services import visible_grants
+from reports.exports import DATE, INTEGER, MONEY, Column, local_day
+
+BATCH = 1_000
+
+
+@dataclass
+class Table:
+    """Columns, rows (an iterator, read once) and a title for the sheet."""
+
+    columns: Sequence[Column]
+    rows: Iterator[Sequence]
+    title: object
+
+
+def stream(stmt) -> Iterator:
+    """The rows of a statement, fetched BATCH at a time (server-side on PostgreSQL)."""
+    result = db.session.execute(stmt.execution_options(yield_per=BATCH))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def labels(enum, attribute: str = "label") -> dict:
+    """Each value's label, translated once for the whole file (not once per cell)."""
+    return {value: str(getattr(value, attribute)) for value in enum}
+
+
+def visible_group_ids(user: User):
+    return visible_groups(user).with_only_columns(Group.id).scalar_subquery()
+
+
+C_PROVINCE = Column(_l("Province"), width=22)
+C_COMMUNE = Column(_l("Commune"), width=22)
+C_GROUP = Column(_l("Group code"), width=14)
+C_MEMBER = Column(_l("Member code"), width=16)
+C_GRANT = Column(_l("Grant no."), INTEGER, width=9)
+
+
+def _yes_no():
+    return {True: str(_l("Yes")), False: str(_l("No"))}
+
+
+# Groups ---------------------------------------------------------------------------------
+
+
+def groups_table(
+    user: User, *, group_id: int | None = None, province_code: int | None = None
+) -> Table:
+    """Groups in scope, with their members now and their last meeting."""
+    members_now = (
+        select(func.count())
+        .where(Membership.group_id == Group.id, Membership.left_on.is_(None))
+        .scalar_subquery()
+    )
+    last_meeting = select(func.max(Meeting.held_on)).where(Meeting.group_id == Group.id)
+    stmt = (
+        visible_groups(user)
+        .with_only_columns(
+            Group.code,
+            Group.name,
+            Province.name,
+            Commune.name,
+            Group.village,
+            Group.founded_on,
+            Group.status,
+            Group.cadence,
+            Group.meeting_weekday,
+            Group.partner,
+            members_now,
+            last_meeting.scalar_subquery(),
+        )
+        .join(Province, Province.code == Group.province_code)
+        .join(Commune, Commune.code == Group.commune_code)
+        .order_by(Province.name, Group.code)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    statuses, cadences = labels(GroupStatus), labels(Cadence)
+    weekdays = [str(w) for w in WEEKDAYS]
+    columns = [
+        C_GROUP,
+        Column(_l("Group name"), width=28),
+        C_PROVINCE,
+        C_COMMUNE,
+        Column(_l("Village"), width=16),
+        Column(_l("Founded on"), DATE),
+        Column(_l("Status")),
+        Column(_l("Meets"), width=22),
+        Column(_l("Meeting day")),
+        Column(_l("Partner organisation"), width=24),
+        Column(_l("Members now"), INTEGER),
+        Column(_l("Last meeting"), DATE),
+    ]
+
+    def rows():
+        for r in stream(stmt):
+            yield (
+                *r[:6],
+                statuses[r[6]],
+                cadences[r[7]],
+                weekdays[r[8]],
+                r[9],
+                r[10],
+                r[11],
+            )
+
+    return Table(columns, rows(), _l("Groups"))
+
+
+# Members --------------------------------------------------------------------------------
+
+
+def members_table(
+    user: User,
+    *,
+    group_id: int | None = None,
+    province_code: int | None = None,
+    personal: bool = False,
+) -> Table:
+    """Members in scope by code, with their group now (or last) and their dates."""
+    home = home_memberships()
+    since = select(func.min(Membership.joined_on)).where(Membership.member_id == Member.id)
+    in_group = exists().where(Membership.member_id == Member.id, Membership.left_on.is_(None))
+    left_on = select(func.max(Membership.left_on)).where(Membership.member_id == Member.id)
+    stmt = (
+        select(
+            Member.code,
+            Group.code,
+            Province.name,
+            Commune.name,
+            Member.category,
+            since.scalar_subquery(),
+            in_group,
+            case((in_group, None), else_=left_on.scalar_subquery()),
+        )
+        .join(home, home.c.member_id == Member.id)
+        .join(Group, Group.id == home.c.group_id)
+        .join(Province, Province.code == Group.province_code)
+        .join(Commune, Commune.code == Group.commune_code)
+        .where(member_in_scope(user, Member.id))
+        .order_by(Group.code, Member.code)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    columns = [
+        C_MEMBER,
+        C_GROUP,
+        C_PROVINCE,
+        C_COMMUNE,
+        Column(_l("Category")),
+        Column(_l("Member since"), DATE),
+        Column(_l("In a group now")),
+        Column(_l("Left on"), DATE),
+    ]
+    if personal:
+        may_call = exists().where(
+            Consent.member_id == Member.id,
+            Consent.purpose == ConsentPurpose.PHONE_CONTACT,
+            Consent.withdrawn_on.is_(None),
+        )
+        stmt = stmt.add_columns(
+            Member.full_name,
+            Member.gender,
+            Member.birth_year,
+            case((may_call, Member.phone), else_=None),
+        )
+        columns += [
+            Column(_l("Full name"), width=26),
+            Column(_l("Gender")),
+            Column(_l("Birth year"), INTEGER),
+            Column(_l("Phone (agreed to calls)"), width=16),
+        ]
+    categories, genders, yes_no = labels(MemberCategory, "neutral_label"), labels(Gender), _yes_no()
+
+    def rows():
+        for r in stream(stmt):
+            row = (*r[:4], categories[r[4]], r[5], yes_no[bool(r[6])], r[7])
+            if personal:
+                row += (r[8], genders[r[9]], r[10], r[11])
+            yield row
+
+    return Table(columns, rows(), _l("Members"))
+
+
+# Attendance -----------------------------------------------------------------------------
+
+
+def attendance_table(
+    user: User,
+    *,
+    start: date,
+    end: date,
+    group_id: int | None = None,
+    province_code: int | None = None,
+) -> Table:
+    """Every attendance mark of the period in groups in scope: one row per member per
+    meeting (the register of many groups and months, for a spreadsheet to pivot)."""
+    stmt = (
+        select(
+            Province.name,
+            Group.code,
+            Meeting.held_on,
+            Meeting.kind,
+            Member.code,
+            Attendance.status,
+        )
+        .select_from(Attendance)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .join(Group, Group.id == Meeting.group_id)
+        .join(Province, Province.code == Group.province_code)
+        .join(Member, Member.id == Attendance.member_id)
+        .where(
+            Meeting.held_on.between(start, end),
+            Group.id.in_(visible_group_ids(user)),
+        )
+        .order_by(Group.code, Meeting.held_on, Meeting.id, Member.code)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    kinds, statuses = labels(MeetingKind), labels(AttendanceStatus)
+    columns = [
+        C_PROVINCE,
+        C_GROUP,
+        Column(_l("Meeting date"), DATE),
+        Column(_l("Kind of meeting"), width=18),
+        C_MEMBER,
+        Column(_l("Attendance")),
+    ]
+
+    def rows():
+        for r in stream(stmt):
+            yield (r[0], r[1], r[2], kinds[r[3]], r[4], statuses[r[5]])
+
+    return Table(columns, rows(), _l("Attendance"))
+
+
+# Grants, tranches, follow-ups -----------------------------------------------------------
+
+
+def grants_table(
+    user: User, *, group_id: int | None = None, province_code: int | None = None
+) -> Table:
+    """Grants in scope with amounts in đồng: requested, approved, paid and remaining."""
+    home = home_memberships()
+    paid = (
+        select(func.coalesce(func.sum(Tranche.amount), 0))
+        .where(Tranche.grant_id == Grant.id)
+        .scalar_subquery()
+    )
+    first_paid = select(func.min(Tranche.paid_on)).where(Tranche.grant_id == Grant.id)
+    stmt = (
+        visible_grants(user)
+        .with_only_columns(
+            Grant.id,
+            Member.code,
+            Group.code,
+            Province.name,
+            Grant.activity,
+            Grant.status,
+            Grant.amount_requested,
+            Grant.amount_approved,
+            paid,
+            Grant.created_at,
+            first_paid.scalar_subquery(),
+            Grant.outcome,
+        )
+        .join(Member, Member.id == Grant.member_id)
+        .join(home, home.c.member_id == Grant.member_id)
+        .join(Group, Group.id == home.c.group_id)
+        .join(Province, Province.code == Group.province_code)
+        .order_by(Grant.id)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    activities, statuses, outcomes = labels(Activity), labels(GrantStatus), labels(Outcome)
+    columns = [
+        C_GRANT,
+        C_MEMBER,
+        C_GROUP,
+        C_PROVINCE,
+        Column(_l("Activity")),
+        Column(_l("Status"), width=20),
+        Column(_l("Requested (VND)"), MONEY),
+        Column(_l("Approved (VND)"), MONEY),
+        Column(_l("Paid (VND)"), MONEY),
+        Column(_l("Still to pay (VND)"), MONEY),
+        Column(_l("Drafted on"), DATE),
+        Column(_l("First payment"), DATE),
+        Column(_l("Outcome")),
+    ]
+
+    def rows():
+        for r in stream(stmt):
+            approved, paid_total = r[7], r[8] or 0
+            remaining = (approved or 0) - paid_total if approved is not None else None
+            yield (
+                *r[:4],
+                activities[r[4]],
+                statuses[r[5]],
+                r[6],
+                approved,
+                paid_total,
+                remaining,
+                local_day(r[9]),
+                r[10],
+                outcomes[r[11]] if r[11] else None,
+            )
+
+    return Table(columns, rows(), _l("Grants"))
+
+
+def tranches_table(
+    user: User,
+    *,
+    start: date,
+    end: date,
+    group_id: int | None = None,
+    province_code: int | None = None,
+) -> Table:
+    """Payments of the period on grants in scope."""
+    home = home_memberships()
+    stmt = (
+        select(
+            Tranche.grant_id,
+            Member.code,
+            Group.code,
+            Province.name,
+            Tranche.paid_on,
+            Tranche.amount,
+            Tranche.method,
+            Tranche.purchased,
+        )
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .join(Member, Member.id == Grant.member_id)
+        .join(home, home.c.member_id == Grant.member_id)
+        .join(Group, Group.id == home.c.group_id)
+        .join(Province, Province.code == Group.province_code)
+        .where(
+            Tranche.paid_on.between(start, end),
+            Tranche.grant_id.in_(visible_grants(user).with_only_columns(Grant.id)),
+        )
+        .order_by(Tranche.paid_on, Tranche.id)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    methods = labels(Method)
+    columns = [
+        C_GRANT,
+        C_MEMBER,
+        C_GROUP,
+        C_PROVINCE,
+        Column(_l("Paid on"), DATE),
+        Column(_l("Amount (VND)"), MONEY),
+        Column(_l("Method")),
+        Column(_l("What was bought"), width=30),
+    ]
+
+    def rows():
+        for r in stream(stmt):
+            yield (*r[:6], methods[r[6]], r[7])
+
+    return Table(columns, rows(), _l("Payments"))
+
+
+def follow_ups_table(
+    user: User,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    group_id: int | None = None,
+    province_code: int | None = None,
+) -> Table:
+    """Follow-up visits due in the period, with what the visit found (never its notes)."""
+    scope = false() if user.role == Role.MEMBER else member_in_scope(user, FollowUp.member_id)
+    home = home_memberships()
+    stmt = (
+        select(
+            Member.code,
+            Group.code,
+            Province.name,
+            FollowUp.kind,
+            FollowUp.grant_id,
+            FollowUp.months_after,
+            FollowUp.due_on,
+            FollowUp.status,
+            Visit.visited_on,
+            Visit.business_status,
+            Visit.monthly_income,
+        )
+        .join(Member, Member.id == FollowUp.member_id)
+        .join(home, home.c.member_id == FollowUp.member_id)
+        .join(Group, Group.id == home.c.group_id)
+        .join(Province, Province.code == Group.province_code)
+        .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(scope, FollowUp.due_on.between(start, end))
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    if group_id:
+        stmt = stmt.where(Group.id == group_id)
+    if province_code:
+        stmt = stmt.where(Group.province_code == province_code)
+    kinds, statuses, outcomes = labels(FollowUpKind), labels(FollowUpStatus), labels(Outcome)
+    overdue = str(_l("Overdue"))
+    columns = [
+        C_MEMBER,
+        C_GROUP,
+        C_PROVINCE,
+        Column(_l("Kind of visit"), width=18),
+        C_GRANT,
+        Column(_l("Months after payment"), INTEGER),
+        Column(_l("Due on"), DATE),
+        Column(_l("Status")),
+        Column(_l("Visited on"), DATE),
+        Column(_l("Business"), width=14),
+        Column(_l("Monthly income (VND)"), MONEY),
+    ]
+
+    def rows():
+        for r in stream(stmt):
+            late = r[7] == FollowUpStatus.SCHEDULED and r[6] < today
+            yield (
+                *r[:3],
+                kinds[r[3]],
+                r[4],
+                r[5],
+                r[6],
+                overdue if late else statuses[r[7]],
+                r[8],
+                outcomes[r[9]] if r[9] else None,
+                r[10],
+            )
+
+    return Table(columns, rows(), _l("Visits"))

@@ -1,0 +1,363 @@
+"""Exports: tables as CSV or XLSX files, and a group's monthly register to print.
+
+Who may export what is who may see it (reports.export_tables): facilitators their
+groups, coordinators their provinces, admins everything, members nothing. Files carry
+member codes. Names, sex, birth year and phones come only through /exports/personal:
+a coordinator or admin ticks that they need them and says why; the file is then
+recorded in the audit log with who, when, what (table, filters, rows) and why.
+Facilitators get no such file: they see their members' names on the pages, and the
+design keeps personal data in files to the people answerable for a province.
+
+Every export is recorded (action "export"), with or without names: a code with its
+attendance and grants is still about one person.
+
+Bad input (a group id that is not a number or too large, a month like 2026-13, digits
+that are not ASCII) is a 400 page that says what to fix; a group that does not exist is
+a 404 and one out of scope a 403, as on the group pages. Nothing is written.
+"""
+
+import re
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from accounts.models import Role
+from core import audit
+from core.auth import require
+from core.clock import today
+from core.dates import first_day, period_args
+from core.db import db
+from core.forms import Form, choices
+from core.parse import PLACE_CODE_MAX, parse_int
+from core.places import list_provinces
+from groups.models import Group
+from groups.services.groups import visible_groups
+from reports import export_tables as tables
+from reports import register as register_sheet
+from reports.exports import FORMATS, Column, table_file
+
+bp = Blueprint("exports", __name__)
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+REASON_MIN = 15
+
+# name in the URL: (title on the page, needs a period?)
+TABLES = {
+    "groups": (_l("Groups"), False),
+    "members": (_l("Members (codes only)"), False),
+    "attendance": (_l("Attendance, one row per member and meeting"), True),
+    "grants": (_l("Grants"), False),
+    "payments": (_l("Payments (tranches)"), True),
+    "visits": (_l("Follow-up visits"), True),
+}
+FORMAT_LABELS = {"xlsx": _l("Excel (XLSX)"), "csv": _l("CSV"), "html": _l("Page to print")}
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+
+
+def require_staff() -> None:
+    require(current_user.role in STAFF)
+
+
+# Reading the query string: each value once, with a message that says what to fix. ---
+
+
+def format_arg(allowed=FORMATS, default: str = "xlsx") -> str:
+    fmt = request.args.get("format", default)
+    if fmt not in allowed:
+        abort(400, description=_("Choose the kind of file: Excel (XLSX) or CSV."))
+    return fmt
+
+
+def parse_month(raw: str) -> date:
+    """The first day of the month written YYYY-MM (this month when empty), within the
+    programme's years; else ValueError with the message to show."""
+    if not raw:
+        return today().replace(day=1)
+    match = _MONTH.fullmatch(raw.strip())
+    month = int(match.group(2)) if match else 0
+    if not match or not 1 <= month <= 12:
+        raise ValueError(_("Enter the month as year-month, for example 2026-03."))
+    chosen = date(int(match.group(1)), month, 1)
+    if chosen < first_day().replace(day=1) or chosen > today().replace(day=1):
+        raise ValueError(_("Choose a month between the programme's start and now."))
+    return chosen
+
+
+def month_arg() -> date:
+    """The month of ?month=YYYY-MM; a malformed one is a 400 that says how to write it."""
+    try:
+        return parse_month(request.args.get("month", ""))
+    except ValueError as error:
+        abort(400, description=str(error))
+
+
+def group_arg(raw: str | None = None, *, required: bool = False) -> Group | None:
+    """The group of ?group=<id>, which the user must be allowed to see."""
+    raw = request.args.get("group", "") if raw is None else raw
+    if not raw:
+        if required:
+            abort(400, description=_("Choose a group."))
+        return None
+    group_id = parse_int(raw.strip(), minimum=1)
+    if group_id is None:
+        abort(400, description=_("Choose a group from the list."))
+    group = db.session.get(Group, group_id)
+    if group is None:
+        abort(404, description=_("This group does not exist."))
+    require(group.can_view(current_user))
+    return group
+
+
+def province_arg(raw: str | None = None) -> int | None:
+    raw = request.args.get("province", "") if raw is None else raw
+    if not raw:
+        return None
+    code = parse_int(raw.strip(), minimum=1, maximum=PLACE_CODE_MAX)
+    if code is None:
+        abort(400, description=_("Choose a province from the list."))
+    if current_user.role == Role.COORDINATOR:
+        require(current_user.covers_province(code))
+    return code
+
+
+def send_table(
+    fmt: str,
+    what: str,
+    table,
+    *,
+    filters=(),
+    group: Group | None = None,
+    province_code: int | None = None,
+    reason: str | None = None,
+    stem: str | None = None,
+):
+    """Write `table` (Table or (columns, rows)) as a file, and note the export for the
+    audit log (written when the file goes out). The generic way out for any table,
+    e.g. the indicator tables of the progress pages: `send_table(fmt, "indicators",
+    (columns, rows))`."""
+    if isinstance(table, tuple):
+        columns, rows = table
+        title = what
+    else:
+        columns, rows, title = table.columns, table.rows, table.title
+    written = table_file(fmt, stem or what, columns, rows, sheet=title)
+    if (
+        province_code is None
+        and current_user.role == Role.COORDINATOR
+        and len(current_user.province_codes) == 1
+    ):
+        # A coordinator of one province sees their own exports in the audit viewer.
+        (province_code,) = current_user.province_codes
+    audit.note_export(
+        what,
+        rows=written.rows,
+        filters=filters,
+        reason=reason,
+        group_id=group.id if group else None,
+        province_code=None if group else province_code,
+    )
+    return written.response
+
+
+# Pages --------------------------------------------------------------------------------
+
+
+@bp.get("/exports")
+def index():
+    """What this person may export, each with its filters: plain GET forms, no script."""
+    require_staff()
+    start, end = period_args(default_days=365)
+    groups = db.session.execute(
+        visible_groups(current_user).with_only_columns(Group.id, Group.code).order_by(Group.code)
+    ).all()
+    provinces = list_provinces()
+    if current_user.role == Role.COORDINATOR:
+        provinces = [p for p in provinces if current_user.covers_province(p.code)]
+    elif current_user.role == Role.FACILITATOR:
+        provinces = []
+    return render_template(
+        "exports/index.html",
+        tables=TABLES,
+        groups=groups,
+        provinces=provinces,
+        start=start,
+        end=end,
+        month=today().strftime("%Y-%m"),
+        formats=FORMAT_LABELS,
+        may_export_personal=current_user.role in MANAGERS,
+    )
+
+
+@bp.get("/exports/table")
+def download():
+    """One table of /exports (?table=…) as a file, with member codes only."""
+    require_staff()
+    name = request.args.get("table", "")
+    if name not in TABLES:
+        abort(400, description=_("Choose what to export."))
+    fmt = format_arg()
+    group = group_arg()
+    province = province_arg()
+    values = {"group_id": group.id if group else None, "province_code": province}
+    filters = [k for k in ("group", "province") if request.args.get(k)]
+    if name == "groups":
+        table = tables.groups_table(current_user, **values)
+    elif name == "members":
+        table = tables.members_table(current_user, **values)
+    elif name == "grants":
+        table = tables.grants_table(current_user, **values)
+    else:
+        start, end = period_args(default_days=365)
+        filters.append("period")
+        if name == "attendance":
+            table = tables.attendance_table(current_user, start=start, end=end, **values)
+        elif name == "payments":
+            table = tables.tranches_table(current_user, start=start, end=end, **values)
+        else:
+            table = tables.follow_ups_table(
+                current_user, start=start, end=end, today=today(), **values
+            )
+    stem = name if group is None else f"{name}_{group.code}"
+    return send_table(
+        fmt, name, table, filters=filters, group=group, province_code=province, stem=stem
+    )
+
+
+@bp.get("/exports/register")
+def register():
+    """A group's attendance register for a month: a page to print (A4 landscape), or a file."""
+    require_staff()
+    fmt = format_arg(("html", *FORMATS), default="html")
+    group = group_arg(required=True)
+    month = month_arg()
+    sheet = register_sheet.build_register(group, month)
+    return register_response(fmt, sheet)
+
+
+def register_response(fmt: str, sheet, *, reason: str | None = None):
+    month = sheet.month.strftime("%Y-%m")
+    if fmt == "html":
+        audit.note_export(
+            "register",
+            rows=len(sheet.lines),
+            filters=("group", "month"),
+            reason=reason,
+            group_id=sheet.group.id,
+        )
+        previous = (sheet.month - timedelta(days=1)).replace(day=1)
+        following = (sheet.month + timedelta(days=31)).replace(day=1)
+        return render_template(
+            "exports/register.html",
+            sheet=sheet,
+            columns=sheet.columns,
+            marks=register_sheet.MARKS,
+            previous_month=previous.strftime("%Y-%m") if previous >= first_day() else None,
+            next_month=following.strftime("%Y-%m") if following <= today() else None,
+        )
+    return send_table(
+        fmt,
+        "register",
+        (sheet.columns, sheet.rows()),
+        filters=("group", "month"),
+        group=sheet.group,
+        reason=reason,
+        stem=f"register_{sheet.group.code}_{month}",
+    )
+
+
+# Names and phones ---------------------------------------------------------------------
+
+
+class PersonalExportForm(Form):
+    table = SelectField(
+        _l("Table"),
+        choices=choices(
+            [
+                ("members", _l("Members with names and phones")),
+                ("register", _l("Attendance register with names")),
+            ]
+        ),
+    )
+    format = SelectField(_l("File"), choices=choices(FORMAT_LABELS.items()))
+    group = SelectField(_l("Group"), validate_choice=False)
+    month = StringField(
+        _l("Month (for the register)"), description=_l("Year-month, for example 2026-03.")
+    )
+    confirm = BooleanField(
+        _l("I need the names and phone numbers of these people for my work"),
+        validators=[DataRequired(_l("Tick this to confirm that you need personal data."))],
+    )
+    reason = TextAreaField(
+        _l("Why do you need them?"),
+        description=_l(
+            "Recorded in the audit log with your name. Say what for, not about whom: no names here."
+        ),
+        validators=[
+            InputRequired(_l("Say why you need names and phones.")),
+            Length(
+                min=REASON_MIN,
+                max=300,
+                message=_l("Write a reason of 15 to 300 characters."),
+            ),
+        ],
+    )
+
+    def validate_group(self, field):
+        if self.table.data == "register" and not field.data:
+            raise ValidationError(_("Choose a group."))
+
+    def validate_month(self, field):
+        if self.table.data == "register":
+            try:
+                parse_month(field.data or "")
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+
+    def validate_format(self, field):
+        if field.data == "html" and self.table.data != "register":
+            raise ValidationError(_("Only the register can be printed as a page."))
+
+
+@bp.route("/exports/personal", methods=["GET", "POST"])
+def personal():
+    """Names and phones in a file: coordinators and admins, with a reason, audited."""
+    require(current_user.role in MANAGERS)
+    groups = db.session.execute(
+        visible_groups(current_user).with_only_columns(Group.id, Group.code).order_by(Group.code)
+    ).all()
+    form = PersonalExportForm()
+    form.group.choices = choices(
+        [("", _("All groups in my scope"))] + [(str(i), c) for i, c in groups]
+    )
+    if not form.is_submitted():
+        form.month.data = today().strftime("%Y-%m")
+    if form.validate_on_submit():
+        reason = form.reason.data
+        if form.table.data == "register":
+            group = group_arg(form.group.data, required=True)
+            month = parse_month(form.month.data or "")
+            sheet = register_sheet.build_register(group, month, personal=True)
+            return register_response(form.format.data, sheet, reason=reason)
+        group = group_arg(form.group.data)
+        table = tables.members_table(
+            current_user, group_id=group.id if group else None, personal=True
+        )
+        return send_table(
+            form.format.data,
+            "members",
+            table,
+            filters=("personal", *(("group",) if group else ())),
+            group=group,
+            reason=reason,
+            stem="members" if group is None else f"members_{group.code}",
+        )
+    return render_template("exports/personal.html", form=form, reason_min=REASON_MIN)
+
+
+__all__ = ["Column", "bp", "send_table"]

@@ -1,0 +1,284 @@
+"""Tables out of the app as CSV or XLSX files, in memory that does not grow with the rows.
+
+One writer for every export (groups, members, registers, grants, follow-ups, and the
+indicator tables of the progress pages): give it columns and an iterator of rows.
+
+    columns = [Column(_l("Group code")), Column(_l("Founded on"), DATE),
+               Column(_l("Amount"), MONEY)]
+    return table_response("xlsx", "groups", columns, rows)
+
+- `rows` is any iterator of tuples, one value per column; read it from the database in
+  batches (`execution_options(yield_per=…)`: a server-side cursor on PostgreSQL), so
+  neither the query nor the writer holds the table.
+- The file is written to a temporary file first, then sent in 64 KiB chunks (small
+  files from memory): the database connection is given back before a slow phone starts
+  downloading, and a failure while writing is an error page, not half a file that
+  looks whole.
+- CSV: UTF-8 with a byte order mark (Excel then reads Vietnamese correctly), dates as
+  ISO year-month-day and money as plain whole numbers of đồng, which every spreadsheet
+  reads as dates and numbers. A text cell that begins like a formula (= + - @) gets a
+  leading apostrophe, so a name typed as "=HYPERLINK(…)" stays text.
+- XLSX: XlsxWriter in constant-memory mode (each row goes to disk when the next begins).
+  Dates are spreadsheet dates shown as 05/12/2026 (Vietnamese) or 5 Dec 2026; money and
+  counts are numbers with a thousands format. Text is always written as text, never as a
+  formula or link. Past a sheet's 1,048,576 rows the table continues on a new sheet
+  under the same header.
+- File names are ASCII and say what kind of table it is and when, never whose data or
+  what the programme is about (see `safe_name`).
+"""
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import IO
+
+import xlsxwriter
+from flask import Response, abort
+from flask_babel import get_locale
+
+from core.clock import VIETNAM, today
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    INTEGER = "integer"
+    MONEY = "money"  # whole đồng
+
+
+TEXT, DATE, INTEGER, MONEY = Kind.TEXT, Kind.DATE, Kind.INTEGER, Kind.MONEY
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header (a lazy translation, read when the file is written) and kind."""
+
+    header: object
+    kind: Kind = TEXT
+    width: int | None = None  # in characters; a default per kind otherwise
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(MIMETYPES)
+CHUNK = 64 * 1024
+IN_ONE_PIECE = 256 * 1024  # smaller files are sent from memory, larger ones in chunks
+XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, header included
+WIDTHS = {TEXT: 18, DATE: 12, INTEGER: 10, MONEY: 14}
+# As core.i18n writes dates on pages: day first, two digits in Vietnamese.
+XLSX_DATE_FORMATS = {"vi": "dd/mm/yyyy", "en": "d mmm yyyy"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_name(*parts) -> str:
+    """An ASCII file name stem from neutral parts (a table kind, a group code, a month):
+    anything else becomes '-'. Never pass a person's name or a free-text field here."""
+    stem = "_".join(_UNSAFE_NAME.sub("-", str(p)).strip("-") for p in parts if p)
+    return stem[:100] or "export"
+
+
+def _csv_cell(kind: Kind, value):
+    if value is None:
+        return ""
+    if kind == DATE:
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    if kind in (INTEGER, MONEY):
+        return int(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes]) -> int:
+    """Write the table as CSV (UTF-8 with BOM, CRLF lines) to a binary file; return the
+    number of rows written, header not counted."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    writer = csv.writer(text)
+    writer.writerow([str(c.header) for c in columns])
+    kinds = [c.kind for c in columns]
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(k, v) for k, v in zip(kinds, row, strict=True)])
+        count += 1
+    text.flush()
+    text.detach()
+    return count
+
+
+class _XlsxTable:
+    """One table over as many sheets as its rows need, all under the same header."""
+
+    def __init__(self, workbook, columns: Sequence[Column], sheet_name: str):
+        self.workbook, self.columns, self.sheet_name = workbook, columns, sheet_name
+        language = getattr(get_locale(), "language", "vi")
+        self.header_format = workbook.add_format({"bold": True, "text_wrap": True})
+        self.formats = {
+            TEXT: None,
+            DATE: workbook.add_format(
+                {"num_format": XLSX_DATE_FORMATS.get(language, XLSX_DATE_FORMATS["vi"])}
+            ),
+            INTEGER: workbook.add_format({"num_format": "#,##0"}),
+            MONEY: workbook.add_format({"num_format": "#,##0"}),
+        }
+        self.sheets = 0
+        self.sheet = None
+        self.row = 0
+
+    def _new_sheet(self) -> None:
+        self._finish_sheet()
+        self.sheets += 1
+        name = self.sheet_name if self.sheets == 1 else f"{self.sheet_name} ({self.sheets})"
+        sheet = self.workbook.add_worksheet(name[:31])
+        for index, column in enumerate(self.columns):
+            width = column.width or max(WIDTHS[column.kind], min(len(str(column.header)), 40))
+            sheet.set_column(index, index, width)
+        for index, column in enumerate(self.columns):
+            sheet.write_string(0, index, str(column.header), self.header_format)
+        sheet.freeze_panes(1, 0)
+        self.sheet, self.row = sheet, 1
+
+    def _finish_sheet(self) -> None:
+        if self.sheet is not None and self.row > 1:
+            self.sheet.autofilter(0, 0, self.row - 1, len(self.columns) - 1)
+
+    def write(self, rows: Iterable[Sequence]) -> int:
+        self._new_sheet()
+        kinds = [c.kind for c in self.columns]
+        count = 0
+        for values in rows:
+            if self.row >= XLSX_MAX_ROWS:
+                self._new_sheet()
+            sheet, row = self.sheet, self.row
+            for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+                if value is None or value == "":
+                    continue
+                if kind == TEXT:
+                    sheet.write_string(row, col, str(value))
+                elif kind == DATE:
+                    if not isinstance(value, datetime):
+                        value = datetime(value.year, value.month, value.day)
+                    sheet.write_datetime(row, col, value, self.formats[DATE])
+                else:
+                    sheet.write_number(row, col, int(value), self.formats[kind])
+            self.row += 1
+            count += 1
+        self._finish_sheet()
+        return count
+
+
+def write_xlsx(
+    columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], *, sheet: str = "Data"
+) -> int:
+    """Write the table as an XLSX workbook to a binary file, row by row on disk; return
+    the number of rows written, header not counted."""
+    workbook = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "tmpdir": tempfile.gettempdir(),
+            # Text stays text: never read as a number, formula or link.
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    try:
+        count = _XlsxTable(workbook, columns, _sheet_title(sheet)).write(rows)
+    finally:
+        workbook.close()
+    return count
+
+
+def _sheet_title(title) -> str:
+    # Excel refuses []:*?/\ in sheet names and more than 31 characters.
+    return re.sub(r"[\[\]:*?/\\]", " ", str(title)).strip()[:28] or "Data"
+
+
+def write_table(
+    fmt: str, columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], *, sheet="Data"
+) -> int:
+    """Write the table in the format named ("csv" or "xlsx"); return the rows written."""
+    if fmt == "csv":
+        return write_csv(columns, rows, out)
+    if fmt == "xlsx":
+        return write_xlsx(columns, rows, out, sheet=sheet)
+    raise ValueError(fmt)
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := file.read(CHUNK):
+            yield chunk
+    finally:
+        file.close()
+
+
+@dataclass
+class TableFile:
+    """A written table: its rows (header not counted) and the response that sends it."""
+
+    rows: int
+    response: Response
+
+
+def table_file(
+    fmt: str,
+    stem: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence],
+    *,
+    sheet="Data",
+) -> TableFile:
+    """Write the table to a temporary file and make the response that sends it.
+
+    `stem` names the file (see safe_name); today's date and the extension are added.
+    An unknown format is a 404, as an unknown address would be.
+    """
+    if fmt not in MIMETYPES:
+        abort(404)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response when sent
+    try:
+        count = write_table(fmt, columns, rows, file, sheet=sheet)
+        size = file.tell()
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    filename = f"{safe_name(stem, today().isoformat())}.{fmt}"
+    if size <= IN_ONE_PIECE:
+        # Small files go out in one piece and the temporary file is closed at once.
+        with file:
+            body = file.read()
+        response = Response(body, mimetype=MIMETYPES[fmt])
+    else:
+        response = Response(_chunks(file), mimetype=MIMETYPES[fmt], direct_passthrough=True)
+        response.call_on_close(file.close)
+    response.content_length = size
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return TableFile(count, response)
+
+
+def table_response(
+    fmt: str, stem: str, columns: Sequence[Column], rows: Iterable[Sequence], *, sheet="Data"
+) -> Response:
+    """The table as a file download ("csv" or "xlsx"): the one entry point for exports.
+
+    For the integrator: an indicator table given as (columns, rows) goes out with
+    `table_response(fmt, "indicators", columns, rows)`; see also reports.export_views
+    `send_table`, which adds the audit event when the table holds personal data.
+    """
+    return table_file(fmt, stem, columns, rows, sheet=sheet).response
+
+
+def local_day(value: datetime | None) -> date | None:
+    """A UTC timestamp from the database as the day it was in Viet Nam, for DATE cells."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=value.tzinfo or UTC).astimezone(VIETNAM).date()
