@@ -27,7 +27,7 @@ from sqlalchemy import func, select, text
 from accounts.models import Role
 from core.clock import today
 from core.db import db
-from tests.conftest import HUE, PASSWORD, login
+from tests.conftest import HUE, NGHE_AN, PASSWORD, login
 from tests.livelihoods.grant_fixtures import build_world, follow_up_ids, make_grant, tranche_ids
 
 EXAMPLES = int(os.environ.get("TULUC_FUZZ_EXAMPLES", "100"))
@@ -213,6 +213,18 @@ def world(app, make_user, make_group, make_member, make_meeting):
         from groups.models import Consent
 
         w.consent = db.session.scalar(select(Consent.id).where(Consent.member_id == w.mai.id))
+    with app.app_context():
+        from support.models import Screening
+        from tests.support.helpers import make_records
+        from tests.test_authorization import make_import_batch
+
+        w.support = make_records(w.facilitator.id, w.mai.id, draft=True)
+        draft = db.session.get(Screening, w.support["draft"])
+        section = draft.questionnaire.sections[0]
+        w.section_fields = {
+            f"q{q.id}": field(*(str(o.id) for o in q.options)) for q in section.questions
+        }
+        w.batch = make_import_batch(w.facilitator.id, w.group.code)
     w.browsers = {}
 
     def as_(user):
@@ -526,6 +538,100 @@ def fuzz(app, w, targets: dict, method: str) -> None:
             raise
 
 
+def support_forms(w) -> dict:
+    """Screening and referrals (support/): `w.support` names the records of make_records."""
+    r = w.support
+    provider = {
+        "name": field("Trung tâm công tác xã hội"),
+        "kind": field("osso", "health", "legal"),
+        "province_code": field(str(HUE), str(NGHE_AN)),
+        "address": field("12 Lê Lợi"),
+        "phone": field("0234 3822 222"),
+        "email": field("lienhe@example.org"),
+        "contact_person": field("Chị Hoa"),
+        "opening_days": field("Thứ Hai – Thứ Sáu"),
+        "active": field("y"),
+    }
+    return {
+        "start_screening": (
+            w.coordinator,
+            f"/members/{w.lan.id}/screenings/new",
+            {
+                "version_id": field(str(r["version"]), str(r["old_version"])),
+                "screened_on": field(DAY),
+            },
+        ),
+        "screening_page": (w.facilitator, f"/screenings/{r['draft']}/pages/1", w.section_fields),
+        "record_sharing_consent": (
+            w.facilitator,
+            f"/members/{w.mai.id}/sharing-consent",
+            {
+                "provider_id": field(str(r["health"]), str(r["far_provider"])),
+                "given_on": field(DAY),
+                "confirm": field("y"),
+            },
+        ),
+        "create_referral": (
+            w.facilitator,
+            f"/members/{w.mai.id}/referrals/new",
+            {
+                "provider_id": field(str(r["provider"]), str(r["far_provider"])),
+                "service": field("health", "legal", "livelihood"),
+                "reason": field("Cần tư vấn pháp lý"),
+                "expected_on": field(DAY, YESTERDAY),
+            },
+        ),
+        "change_status": (
+            w.coordinator,
+            f"/referrals/{r['referral']}/status",
+            {
+                "to_status": field("acknowledged", "service_received", "declined"),
+                "on": field(DAY),
+                "note": field("Đã được khám"),
+            },
+        ),
+        "create_provider": (w.coordinator, "/providers/new", provider),
+        "edit_provider": (w.coordinator, f"/providers/{r['provider']}/edit", provider),
+        # Last: finishing ends the draft the page above needs.
+        "finish_screening": (w.facilitator, f"/screenings/{r['draft']}/finish", {}),
+    }
+
+
+def support_pages(w) -> dict:
+    r = w.support
+    filters = {"province": field(str(HUE)), "kind": field("osso"), "page": field("1")}
+    return {
+        "show_screening": (w.coordinator, f"/screenings/{r['screening']}", filters),
+        "show_referral": (w.facilitator, f"/referrals/{r['referral']}", filters),
+        "list_providers": (w.coordinator, "/providers", filters),
+        "show_batch": (w.facilitator, f"/imports/{w.batch}", filters),
+    }
+
+
+def import_forms(w) -> dict:
+    """The import pages' posts (a file upload is tested in tests/imports)."""
+    return {
+        "upload": (w.facilitator, "/imports", {"kind": field("members", "attendance")}),
+        "change_columns": (
+            w.facilitator,
+            f"/imports/{w.batch}/columns",
+            {
+                "col_full_name": field("0", "1"),
+                "col_birth_year": field("1"),
+                "col_group": field("2"),
+            },
+        ),
+        "answer_places": (
+            w.facilitator,
+            f"/imports/{w.batch}/places",
+            {"place_0": field(str(w.group.commune_code)), "place_1": field("0")},
+        ),
+        # Last: they end the batch.
+        "run_import": (w.facilitator, f"/imports/{w.batch}/import", {}),
+        "discard": (w.facilitator, f"/imports/{w.batch}/discard", {}),
+    }
+
+
 def export_lists(w) -> dict:
     return {k: v for k, v in export_forms(w).items() if k != "personal"}
 
@@ -541,6 +647,9 @@ TARGET_SETS = (
     (query_lists, "GET"),
     (export_lists, "GET"),
     (export_personal_form, "POST"),
+    (support_forms, "POST"),
+    (support_pages, "GET"),
+    (import_forms, "POST"),
 )
 
 
@@ -559,6 +668,12 @@ def placeholder_world() -> SimpleNamespace:
         follow_up=1,
         tranche=1,
         consent=1,
+        support=dict.fromkeys(
+            ("version", "old_version", "draft", "provider", "health", "far_provider"), 1
+        )
+        | {"screening": 1, "referral": 1},
+        section_fields={},
+        batch=1,
     )
 
 
