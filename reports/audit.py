@@ -59,6 +59,10 @@ RECORD_TYPES = {
     "memberships": _l("Membership"),
     "consents": _l("Consent"),
     "users": _l("User account"),
+    "screenings": _l("Screening"),
+    "referrals": _l("Referral"),
+    "service_providers": _l("Service provider"),
+    "import_batches": _l("Imported file"),
     # Exports (reports/export_views.py): what kind of table went out.
     "register": _l("Attendance register"),
     "attendance": _l("Attendance table"),

@@ -14,7 +14,7 @@ from core.keyset import count_up_to
 from groups.models import Group, GroupStatus, Member
 from groups.services import figures
 from groups.services.groups import is_overdue, list_groups, next_meeting_on, visible_groups
-from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus
+from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import list_due, visible_grants
 
 bp = Blueprint("reports", __name__)
@@ -168,7 +168,12 @@ def member_home():
     )
     next_visit = db.session.scalar(
         select(FollowUp)
-        .where(FollowUp.member_id == member.id, FollowUp.status == FollowUpStatus.SCHEDULED)
+        .where(
+            FollowUp.member_id == member.id,
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+            # A referral's check is staff work: a member sees nothing of a referral.
+            FollowUp.kind != FollowUpKind.REFERRAL_CHECK,
+        )
         .order_by(FollowUp.due_on)
         .limit(1)
     )

@@ -445,3 +445,32 @@ def test_member_cannot_change_their_own_grant_or_pin(app, world, facilitator, ma
         assert mai_phone.post(path, data=data).status_code == 404, path
     assert {g: snapshot(app, g) for g in (draft, paid)} == before
     assert try_login(app.test_client(), world.mai.code, "111111").status_code == 200
+
+
+def test_member_home_shows_nothing_of_a_referral_even_when_its_check_is_overdue(
+    app, world, facilitator
+):
+    """A referral's check is a follow-up of the member's, but staff work: the member's page
+    says neither that a visit is late nor anything of the provider or the service."""
+    from support.jobs import open_referral_checks
+    from tests.livelihoods.jobs_fixtures import run
+    from tests.support.helpers import make_records
+
+    with app.app_context():
+        make_records(world.facilitator.id, world.mai.id)
+    run(app, open_referral_checks, today() + timedelta(days=30))
+    set_pin(facilitator, world.mai)
+    phone = app.test_client()
+    login(phone, member_login(world.mai))
+    page = phone.get("/").get_data(as_text=True)
+    with app.test_request_context(), force_locale("vi"):
+        from flask_babel import gettext
+
+        late = gettext("Your facilitator will arrange a new day with you.")
+        reach = gettext(
+            "Your facilitator can also help you reach a service you need, such as health care"
+            " or legal advice."
+        )
+    assert late not in page
+    assert "Văn phòng một cửa" not in page and "0234 000 000" not in page
+    assert reach in page
