@@ -27,6 +27,8 @@ from livelihoods.models import Outcome
 from reports import charts, indicators
 from reports.indicators import SECTIONS, Scope
 from reports.periods import KINDS, Period, PeriodError, from_args
+from support import figures as support_figures
+from support.models import Dimension, SupportType
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
@@ -147,8 +149,32 @@ def overview():
         members=members,
         here=scope_args(scope),
         outcomes=list(Outcome),
+        support=screening_and_referrals(scope, period),
         today=day,
     )
+
+
+def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
+    """Screening and referral figures for this period and the one before, for coordinators
+    and admins at the level of a province or wider (support.figures counts by province:
+    the province of the member's current group). None where they are not shown."""
+    if scope.user.role not in (Role.COORDINATOR, Role.ADMIN) or scope.level in ("group", "commune"):
+        return None
+    if scope.province_code is not None:
+        codes = [scope.province_code]
+    elif scope.user.role == Role.ADMIN:
+        codes = None
+    else:
+        codes = sorted(scope.user.province_codes)
+    before = period.previous()
+    return {
+        "referrals": support_figures.referral_counts(codes, period.start, period.end),
+        "referrals_before": support_figures.referral_counts(codes, before.start, before.end),
+        "screenings": support_figures.screening_change(codes, period.start, period.end),
+        "screenings_before": support_figures.screening_change(codes, before.start, before.end),
+        "dimensions": list(Dimension),
+        "services": list(SupportType),
+    }
 
 
 @bp.get("/how")

@@ -131,3 +131,32 @@ def test_periods_are_inclusive(app, support_world):
         on = db.session.get(Referral, ids["referral"]).referred_on
         assert figures.referral_counts({HUE}, on, on)["made"] == 1
         assert figures.referral_counts({HUE}, on + timedelta(days=1), date.max)["made"] == 0
+
+
+def test_the_progress_page_shows_them_to_managers_of_the_province_only(app, support_world):
+    """The coordinator of Huế sees the world's referral and screening counted on the
+    progress page; Nghệ An's coordinator counts none; a facilitator gets no such card."""
+    from tests.conftest import login
+
+    users, _ids = support_world
+    month = f"?period=custom&start={today() - timedelta(days=30)}&end={today()}"
+
+    def card(role):
+        client = app.test_client()
+        login(client, users[role])
+        page = client.get("/progress" + month).get_data(as_text=True)
+        if "Sàng lọc và chuyển tuyến" not in page:
+            return None
+        return page.split("Sàng lọc và chuyển tuyến", 1)[1].split("</section>", 1)[0]
+
+    huế = card("coordinator")
+    assert huế is not None
+    made = huế.split("Số lượt chuyển tuyến", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td>" in made
+    screened = huế.split("Số lượt sàng lọc", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td>" in screened
+    nghệ_an = card("other_coordinator")
+    assert nghệ_an is not None
+    assert "<td>0</td>" in nghệ_an.split("Số lượt chuyển tuyến", 1)[1].split("</tr>", 1)[0]
+    assert card("facilitator") is None
+    assert card("admin") is not None
