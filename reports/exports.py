@@ -49,9 +49,10 @@ class Kind(StrEnum):
     DATE = "date"
     INTEGER = "integer"
     MONEY = "money"  # whole đồng
+    DECIMAL = "decimal"  # a share, a median: a number with decimals
 
 
-TEXT, DATE, INTEGER, MONEY = Kind.TEXT, Kind.DATE, Kind.INTEGER, Kind.MONEY
+TEXT, DATE, INTEGER, MONEY, DECIMAL = Kind.TEXT, Kind.DATE, Kind.INTEGER, Kind.MONEY, Kind.DECIMAL
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ FORMATS = tuple(MIMETYPES)
 CHUNK = 64 * 1024
 IN_ONE_PIECE = 256 * 1024  # smaller files are sent from memory, larger ones in chunks
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, header included
-WIDTHS = {TEXT: 18, DATE: 12, INTEGER: 10, MONEY: 14}
+WIDTHS = {TEXT: 18, DATE: 12, INTEGER: 10, MONEY: 14, DECIMAL: 10}
 # As core.i18n writes dates on pages: day first, two digits in Vietnamese.
 XLSX_DATE_FORMATS = {"vi": "dd/mm/yyyy", "en": "d mmm yyyy"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -92,6 +93,8 @@ def _csv_cell(kind: Kind, value):
         return (value.date() if isinstance(value, datetime) else value).isoformat()
     if kind in (INTEGER, MONEY):
         return int(value)
+    if kind == DECIMAL:
+        return round(float(value), 4)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -126,6 +129,7 @@ class _XlsxTable:
             ),
             INTEGER: workbook.add_format({"num_format": "#,##0"}),
             MONEY: workbook.add_format({"num_format": "#,##0"}),
+            DECIMAL: workbook.add_format({"num_format": "#,##0.0###"}),
         }
         self.sheets = 0
         self.sheet = None
@@ -165,6 +169,8 @@ class _XlsxTable:
                     if not isinstance(value, datetime):
                         value = datetime(value.year, value.month, value.day)
                     sheet.write_datetime(row, col, value, self.formats[DATE])
+                elif kind == DECIMAL:
+                    sheet.write_number(row, col, float(value), self.formats[DECIMAL])
                 else:
                     sheet.write_number(row, col, int(value), self.formats[kind])
             self.row += 1

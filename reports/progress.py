@@ -8,9 +8,10 @@ anything is counted; the period picker is a GET form (reports/periods.py).
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,7 +25,8 @@ from core.places import Commune, Province
 from groups.models import Group, Member, Membership
 from groups.services import figures as group_figures
 from livelihoods.models import Outcome
-from reports import charts, indicators
+from reports import charts, exports, indicators
+from reports.export_views import send_table
 from reports.indicators import SECTIONS, Scope
 from reports.periods import KINDS, Period, PeriodError, from_args
 from support import figures as support_figures
@@ -175,6 +177,50 @@ def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
         "dimensions": list(Dimension),
         "services": list(SupportType),
     }
+
+
+UNITS = {
+    "count": _l("number"),
+    "percent": _l("share, 0 to 1"),
+    "vnd": _l("đồng"),
+    "days": _l("days"),
+}
+
+
+@bp.get("/export")
+def export_figures():
+    """The figures of the page as a spreadsheet (CSV or XLSX): one row per figure, this
+    period and the one before, numbers as numbers; recorded in the audit log."""
+    scope, _crumbs = load_scope()
+    period, _error = load_period()
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in exports.FORMATS:
+        abort(404)
+    report = indicators.report(scope, period, today())
+    columns = [
+        exports.Column(_l("Section")),
+        exports.Column(_l("Figure"), width=40),
+        exports.Column(_l("Unit")),
+        exports.Column(_l("This period (%(period)s)", period=period.label), exports.DECIMAL),
+        exports.Column(
+            _l("Period before (%(period)s)", period=period.previous().label), exports.DECIMAL
+        ),
+    ]
+    rows = [
+        [section.title, figure.label, UNITS.get(figure.kind, ""), now]
+        + [before if figure.comparable else None]
+        for section in SECTIONS
+        for figure, now, before in report.section_rows(section)
+    ]
+    filters = ["period", *scope_args(scope)]
+    return send_table(
+        fmt,
+        "indicators",
+        (columns, rows),
+        filters=filters,
+        province_code=scope.province_code,
+        stem=exports.safe_name("indicators", scope.level, period.start, period.end),
+    )
 
 
 @bp.get("/how")

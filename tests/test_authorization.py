@@ -245,6 +245,12 @@ MATRIX = {
     # Progress pages, narrowed to the Huế group: another province or group is refused.
     "progress.overview": ("GET", "/progress?group={group}", None, only(OK, *IN_SCOPE)),
     "progress.definitions": ("GET", "/progress/how", None, only(OK, *STAFF)),
+    "progress.export_figures": (
+        "GET",
+        "/progress/export?group={group}&format=csv",
+        None,
+        only(OK, *IN_SCOPE),
+    ),
     "progress.scorecard": ("GET", "/progress/scorecard?group={group}", None, only(OK, *IN_SCOPE)),
     "progress.workload": ("GET", "/progress/workload?group={group}", None, only(OK, *IN_SCOPE)),
     "progress.portfolio": ("GET", "/progress/grants?group={group}", None, only(OK, *MANAGERS)),

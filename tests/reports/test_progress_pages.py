@@ -222,3 +222,32 @@ def test_bad_query_strings_are_answered_never_a_500(client, world, query):
     ):
         status = client.get(f"{url}?{query}").status_code
         assert status in (200, 403, 404), (url, query, status)
+
+
+def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app, client, world):
+    """The progress page's figures as XLSX: one row per figure, numbers as numbers, the
+    export recorded; the same scope rules as the page (another province: 403)."""
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import func, select
+
+    from core.audit import AuditEvent
+
+    login(client, world.coordinator)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.get(f"/progress/export?format=xlsx&{MARCH}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) > 10 and len(rows[0]) == 5
+    assert any(isinstance(r[3], (int, float)) for r in rows[1:])
+    with app.app_context():
+        after = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
+        )
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > before
+        assert after >= 1
+    assert client.get("/progress/export?format=pdf").status_code == 404
+    assert client.get(f"/progress/export?province={NGHE_AN}&format=csv").status_code == 403
