@@ -335,7 +335,7 @@ def personal():
     form.group.choices = choices(
         [("", _("All groups in my scope"))] + [(str(i), c) for i, c in groups]
     )
-    if not form.is_submitted():
+    if not form.is_submitted() and not form.month.data:  # a kept draft keeps its month
         form.month.data = today().strftime("%Y-%m")
     if form.validate_on_submit():
         reason = form.reason.data
