@@ -19,6 +19,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def submit(page, selector: str = "main form [type=submit]") -> None:
+    """Send a form and wait for its answer. Playwright's click returns once the navigation
+    starts; a form that comes back with errors answers at the same address, so neither the
+    URL nor a heading the old page also had tells that the answer has arrived."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 @pytest.fixture
 def live_server(app):
     """Serve the test app on 127.0.0.1 in a thread; yields its base URL."""

@@ -10,6 +10,7 @@ from accounts.models import Role
 from core.db import db
 from groups.models import Member
 from tests.conftest import HUE
+from tests.e2e.conftest import submit
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_coordinator_anonymises_a_member_and_reads_the_audit_log_on_a_phone(
     phone.goto(live_server + "/login")
     phone.fill("#username", "lan")
     phone.fill("#password", "một câu dài dễ nhớ")
-    phone.click("button[type=submit], input[type=submit]")
+    submit(phone, "button[type=submit], input[type=submit]")
     phone.goto(f"{live_server}/members/{member.id}")
     assert phone.locator("h1").inner_text().startswith("Phan Thị Thu Hà")
     assert_fits_phone(phone)
@@ -45,7 +46,7 @@ def test_coordinator_anonymises_a_member_and_reads_the_audit_log_on_a_phone(
     phone.click(f'a[href="/members/{member.id}/anonymise"]')
     phone.wait_for_url(f"**/members/{member.id}/anonymise")
     assert_fits_phone(phone)
-    phone.click("input[type=submit]")  # without ticking: refused, with a message
+    submit(phone, "input[type=submit]")  # without ticking: refused, with a message
     assert phone.locator("p.error").inner_text() == "Đánh dấu vào ô để xác nhận."
     phone.check("#confirm")
     phone.click("input[type=submit]")
@@ -61,7 +62,7 @@ def test_coordinator_anonymises_a_member_and_reads_the_audit_log_on_a_phone(
     assert_fits_phone(phone)
     phone.fill("#member", member.code)
     phone.select_option("#action", "anonymise")
-    phone.click("main form button[type=submit]")
+    submit(phone, "main form button[type=submit]")
     rows = phone.locator("ul.audit li")
     assert rows.count() == 1
     text = rows.first.inner_text()

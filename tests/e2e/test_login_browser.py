@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.models import Role
+from tests.e2e.conftest import submit
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ def test_facilitator_logs_in_on_a_phone_and_switches_language(
     assert phone.locator("h1").inner_text() == "Đăng nhập"
     phone.fill("#username", "lan")
     phone.fill("#password", "một câu dài dễ nhớ")
-    phone.click("button[type=submit], input[type=submit]")
+    submit(phone, "button[type=submit], input[type=submit]")
     assert phone.locator("h1").inner_text() == "Chào Nguyễn Thị Lan"
     # Nothing wider than the phone: no sideways scrolling at 360 px.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

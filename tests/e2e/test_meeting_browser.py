@@ -17,6 +17,7 @@ from core.clock import today
 from core.db import db
 from groups.models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from tests.conftest import HUE
+from tests.e2e.conftest import submit
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +107,7 @@ def test_facilitator_records_and_corrects_a_meeting_on_a_phone(
     assert phone.locator("h1").inner_text() == "Đăng nhập"
     phone.fill("#username", "hoa")
     phone.fill("#password", "một câu dài dễ nhớ")
-    phone.click("button[type=submit], input[type=submit]")
+    submit(phone, "button[type=submit], input[type=submit]")
     assert phone.locator("h1").inner_text() == "Chào Nguyễn Thị Hoa"
     assert_fits_phone(phone)
 
@@ -189,6 +190,7 @@ def test_a_meeting_saved_after_the_session_ended_comes_back_after_login(
     phone.fill("#username", "hoa")
     phone.fill("#password", "một câu dài dễ nhớ")
     phone.click("main form [type=submit]")
+    phone.wait_for_url(live_server + "/")
     phone.goto(f"{live_server}/groups/{group.id}/meetings/new")
     tap(phone, members[1], "absent")
     tap(phone, members[3], "excused")

@@ -17,6 +17,7 @@ from groups.models import Consent, Member
 from livelihoods import services
 from livelihoods.models import FollowUp
 from tests.conftest import HUE
+from tests.e2e.conftest import submit
 from tests.livelihoods.grant_fixtures import make_grant
 
 pytestmark = pytest.mark.browser
@@ -159,7 +160,7 @@ def test_facilitator_walk(walker, live_server, markup, people, locale):
     # A form with errors: summary at the top linking to the field, title says so.
     visit(page, markup, live_server, f"/groups/{group.id}/meetings/new", "meeting")
     page.fill("#held_on", "")
-    page.click("form.meeting [type=submit]")
+    submit(page, "form.meeting [type=submit]")
     assert has_error_title(page, locale)
     summary = page.locator(".error-summary a[href='#held_on']")
     assert summary.count() == 1
@@ -188,7 +189,7 @@ def test_coordinator_walk(walker, live_server, markup, people, locale):
     assert page.locator(f'main a[href="/members/{people["lan"].id}"]').count() >= 1
     page.check('input[name="decision"][value="approve"]')
     page.fill("#amount", "")
-    page.click("main form [type=submit]")
+    submit(page)
     assert has_error_title(page, locale)
     assert page.locator(".error-summary a[href='#amount']").count() == 1
     markup.check(page, "decide-error")
@@ -229,7 +230,7 @@ def test_admin_walk(walker, live_server, markup, people, locale):
     ]:
         visit(page, markup, live_server, path, name)
     visit(page, markup, live_server, "/admin/users/new", "new-user")
-    page.click("main form [type=submit]")
+    submit(page)
     assert has_error_title(page, locale)
     assert page.locator(".error-summary a[href='#username']").count() == 1
     markup.check(page, "new-user-error")
@@ -245,7 +246,7 @@ def test_a_visit_that_could_not_happen_is_confirmed_with_a_reason_and_undone(
     visit(page, markup, live_server, f"/follow-ups/{follow_up}/visit", "visit")
     page.click(f"main a[href='/follow-ups/{follow_up}/missed']")
     page.wait_for_url(f"**/follow-ups/{follow_up}/missed")
-    page.click("main form [type=submit]")  # no reason yet: refused, nothing changed
+    submit(page)  # no reason yet: refused, nothing changed
     assert has_error_title(page, "vi")
     markup.check(page, "missed-error")
     page.fill("#reason", "Cả nhà đi làm xa")
