@@ -213,7 +213,9 @@ def province_figures(
 
 def digests(app) -> dict[int, dict]:
     with app.app_context():
-        rows = db.session.scalars(select(Notification).where(Notification.kind == "digest"))
+        rows = db.session.scalars(
+            select(Notification).where(Notification.kind == "digest").order_by(Notification.id)
+        )
         return {n.user_id: n.data for n in rows}
 
 
