@@ -171,6 +171,9 @@ class GrantEvent(db.Model):
     grant: Mapped[Grant] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
+    # The progress pages count grants by what happened to them in a period.
+    __table_args__ = (Index("ix_grant_events_action_at", "action", "at"),)
+
     @property
     def label(self):
         return {
