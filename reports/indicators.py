@@ -29,8 +29,6 @@ from sqlalchemy.orm import aliased
 from accounts.models import Role, User
 from core.db import db
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
     Cadence,
     Gender,
     Group,
@@ -199,15 +197,13 @@ def group_rows(scope: Scope, period: Period, today: date):
         .group_by(Meeting.group_id)
         .subquery()
     )
+    # Every meeting's tallies of its attendance marks (Meeting.present_count, marked_count).
     marks = (
         select(
             Meeting.group_id,
-            func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)).label(
-                "present"
-            ),
-            func.count().label("marks"),
+            func.sum(Meeting.present_count).label("present"),
+            func.sum(Meeting.marked_count).label("marks"),
         )
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
         .where(
             Meeting.held_on.between(period.start, period.end),
             Meeting.group_id.in_(scope.group_ids()),
