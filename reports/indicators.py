@@ -114,14 +114,27 @@ class Scope:
         """select(Grant.id) of the grants of members in scope."""
         return self.grant_ids_stmt
 
+    @property
+    def wide(self) -> bool:
+        """Provinces or the country: thousands of members, more than a period's rows."""
+        return (
+            self.user.role != Role.FACILITATOR
+            and self.commune_code is None
+            and self.group_id is None
+        )
+
+    def _scoped(self, column):
+        # A wide scope's list of members is checked on the rows a period's dates select;
+        # a facilitator's or a commune's few members are the better start.
+        return checked_only(column) if self.wide else column
+
     def has_member(self, member_id) -> ColumnElement[bool]:
-        """SQL: the member whose id is `member_id` (a column) is in scope; the list of
-        members is checked on the rows a period's dates select, never started from."""
-        return checked_only(member_id).in_(self.member_ids())
+        """SQL: the member whose id is `member_id` (a column) is in scope."""
+        return self._scoped(member_id).in_(self.member_ids())
 
     def has_grant(self, grant_id) -> ColumnElement[bool]:
         """SQL: the grant whose id is `grant_id` (a column) is of a member in scope."""
-        return checked_only(grant_id).in_(self.grant_ids())
+        return self._scoped(grant_id).in_(self.grant_ids())
 
     @property
     def level(self) -> str:
