@@ -255,8 +255,8 @@ def last_page(html: str) -> int | str | None:
 
 
 class Bench:
-    def __init__(self, app, runs: int, warmup: int):
-        self.app, self.runs, self.warmup = app, runs, warmup
+    def __init__(self, app, runs: int, warmup: int, only: str | None = None):
+        self.app, self.runs, self.warmup, self.only = app, runs, warmup, only
         with app.app_context():
             self.log = StatementLog(db.engine)
 
@@ -293,6 +293,8 @@ class Bench:
         for rule in get_rules(self.app):
             if rule.rule in ("/login", "/login/member", "/healthz"):
                 continue
+            if self.only and not rule.rule.startswith(self.only):
+                continue
             args = sorted(rule.arguments)
             if not args:
                 url = rule.rule
@@ -320,8 +322,12 @@ class Bench:
             ("/groups", "q=nhom"),
             ("/members", "status=left"),
         ):
+            if self.only and not base.startswith(self.only):
+                continue
             out.append((f"GET {base}?{extra}", f"{base}?{extra}"))
         for base in ("/members", "/groups", "/grants", "/admin/users", "/due", "/inbox"):
+            if self.only and not base.startswith(self.only):
+                continue
             response = client.get(base)
             if response.status_code != 200:
                 continue
@@ -568,17 +574,27 @@ def print_table(rows: dict, a: str, b: str, header: str) -> int:
     return broken
 
 
-def measure_scale(scale: float, url: str, instance: str, runs: int, warmup: int, day: date, rows):
+def measure_scale(
+    scale: float,
+    url: str,
+    instance: str,
+    runs: int,
+    warmup: int,
+    day: date,
+    rows,
+    only: str | None = None,
+):
     # Admins and coordinators must enrol a second factor first: skipped, as in bench.login.
     app = create_app({**bench_config(url, instance), "LOG_LEVEL": "ERROR", "TWO_FACTOR_SKIP": True})
-    bench = Bench(app, runs, warmup)
+    bench = Bench(app, runs, warmup, only)
     code = member_code(url)
     clients = {role: bench.log_in(role, code) for role in ROLES}
     label = f"{scale:g}"
     for role in ROLES:
         requests = bench.requests(role, clients[role])
         bench.measure(role, clients[role], requests, rows, label)
-    bench.measure_posts(clients, rows, label, day)
+    if not only:  # the POSTs are not pages under a prefix
+        bench.measure_posts(clients, rows, label, day)
     with app.app_context():
         healthz_ms = None
         db.engine.dispose()
@@ -602,6 +618,12 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed rounds")
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first")
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 30))
+    parser.add_argument(
+        "--only",
+        metavar="PREFIX",
+        help="measure only the GET rules whose path starts with PREFIX (e.g. /progress); "
+        "no list variants unless under it, no POSTs",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     rows: dict = {}
@@ -621,12 +643,13 @@ def main(argv=None) -> int:
                 built = f"built in {time.perf_counter() - t:.0f} s"
         print(f"scale {scale:g}: {built}", file=sys.stderr)
         t = time.perf_counter()
-        measure_scale(scale, url, args.data_dir, args.runs, args.warmup, args.day, rows)
+        measure_scale(scale, url, args.data_dir, args.runs, args.warmup, args.day, rows, args.only)
         print(f"scale {scale:g}: measured in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     dialect = "PostgreSQL" if args.database_url else "SQLite"
     header = (
         f"### {dialect}, scale {args.scale_a:g} → {args.scale_b:g}, {args.runs} timed rounds, "
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
+        + (f", only {args.only}" if args.only else "")
     )
     print_table(rows, f"{args.scale_a:g}", f"{args.scale_b:g}", header)
     print(f"\nTotal {time.perf_counter() - started:.0f} s.", file=sys.stderr)

@@ -302,7 +302,7 @@ class Builder:
             self.meetings[group.id] = per_group
         execute_many(Meeting, rows)
         self._settle()
-        marks = []
+        marks, statuses = [], {}
         for meeting_id, group_id in db.session.execute(
             select(Meeting.id, Meeting.group_id).where(Meeting.id > before).order_by(Meeting.id)
         ):
@@ -316,10 +316,13 @@ class Builder:
                     else AttendanceStatus.ABSENT
                 )
                 marks.append(dict(meeting_id=meeting_id, member_id=member_id, status=status))
+                statuses.setdefault(meeting_id, []).append(status)
             if len(marks) >= CHUNK:
                 execute_many(Attendance, marks)
-                marks = []
+                meeting_services.add_to_tallies(statuses)
+                marks, statuses = [], {}
         execute_many(Attendance, marks)
+        meeting_services.add_to_tallies(statuses)
 
     def counts(self) -> str:
         with self.app.app_context():

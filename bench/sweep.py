@@ -62,6 +62,7 @@ from groups.models import (
     group_facilitators,
 )
 from groups.services import groups as group_services
+from groups.services import meetings as meeting_services
 from groups.services import members as member_services
 from livelihoods import jobs
 from livelihoods.models import (
@@ -407,7 +408,7 @@ class Builder:
             for members in self.members.values()
             for m in members
         }
-        marks, total = [], 0
+        marks, statuses, total = [], {}, 0
         for meeting_id, group_id in db.session.execute(
             select(Meeting.id, Meeting.group_id).order_by(Meeting.id)
         ):
@@ -422,11 +423,14 @@ class Builder:
                     else AttendanceStatus.PRESENT
                 )
                 marks.append(dict(meeting_id=meeting_id, member_id=member_id, status=status))
+                statuses.setdefault(meeting_id, []).append(status)
             if len(marks) >= 100_000:
                 execute_many(Attendance, marks)
+                meeting_services.add_to_tallies(statuses)
                 total += len(marks)
-                marks = []
+                marks, statuses = [], {}
         execute_many(Attendance, marks)
+        meeting_services.add_to_tallies(statuses)
         self.summary["attendance"] = total + len(marks)
 
     def _grants(self) -> None:

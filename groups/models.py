@@ -405,6 +405,11 @@ class Meeting(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # Tallies of the attendance rows, set in the same transaction as the rows by
+    # groups.services.meetings.tally (checked after every test): the progress pages sum
+    # meetings instead of reading every mark.
+    present_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    marked_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     group: Mapped[Group] = relationship()
     attendance: Mapped[list["Attendance"]] = relationship(

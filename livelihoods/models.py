@@ -171,6 +171,9 @@ class GrantEvent(db.Model):
     grant: Mapped[Grant] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
+    # The progress pages count grants by what happened to them in a period.
+    __table_args__ = (Index("ix_grant_events_action_at", "action", "at"),)
+
     @property
     def label(self):
         return {
@@ -207,7 +210,7 @@ class Tranche(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
-    paid_on: Mapped[date]
+    paid_on: Mapped[date] = mapped_column(index=True)
     amount: Mapped[int]
     method: Mapped[Method] = mapped_column(enum_column(Method))
     purchased: Mapped[str | None] = mapped_column(String(300))
@@ -321,7 +324,7 @@ class Visit(db.Model):
     grant_id: Mapped[int | None] = mapped_column(
         ForeignKey("grants.id", ondelete="CASCADE"), index=True
     )
-    visited_on: Mapped[date]
+    visited_on: Mapped[date] = mapped_column(index=True)
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     business_status: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     monthly_income: Mapped[int | None]

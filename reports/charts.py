@@ -13,7 +13,7 @@ from sqlalchemy import case, extract, func, select
 
 from core.db import db
 from core.places import Commune, Province, place_order
-from groups.models import Attendance, AttendanceStatus, Group, Meeting
+from groups.models import Group, Meeting
 from reports.indicators import Scope, group_rows
 from reports.periods import Period, _add_months
 from reports.sql import ratio
@@ -30,8 +30,8 @@ def attendance_by_month(
     scope: Scope, period: Period, months: int = 6
 ) -> list[tuple[date, int, int]]:
     """(first day of month, present, marks) for the 6 months ending with the period's last:
-    six columns stay readable on a 360 px screen, and each month is a full read of its
-    attendance marks (see the summary table proposed in bench/RESULTS.md)."""
+    six columns stay readable on a 360 px screen. Sums the meetings' tallies: no read of
+    the attendance marks themselves."""
     last = period.end.replace(day=1)
     first = _add_months(last, 1 - months)
     year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
@@ -39,17 +39,16 @@ def attendance_by_month(
         select(
             year,
             month,
-            func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)),
-            func.count(),
+            func.sum(Meeting.present_count),
+            func.sum(Meeting.marked_count),
         )
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
         .where(
             Meeting.held_on.between(first, period.end),
             Meeting.group_id.in_(scope.group_ids()),
         )
         .group_by(year, month)
     ).all()
-    got = {(int(y), int(m)): (int(p or 0), int(n)) for y, m, p, n in rows}
+    got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
     out = []
     for i in range(months):
         day = _add_months(first, i)

@@ -23,14 +23,12 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import Role, User
 from core.db import db
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
     Cadence,
     Gender,
     Group,
@@ -56,7 +54,7 @@ from livelihoods.models import (
 )
 from reports.definitions import FIGURES, OUTCOME_MONTHS, SECTIONS, Figure, Section, age_band_labels
 from reports.periods import Period
-from reports.sql import day_number, days, median_of, moment_in, ratio, utc_start
+from reports.sql import checked_only, day_number, days, median_of, moment_in, ratio, utc_start
 
 # A meeting is recorded on time when it is saved at most this many days after it was held.
 TIMELY_DAYS = 3
@@ -115,6 +113,28 @@ class Scope:
     def grant_ids(self):
         """select(Grant.id) of the grants of members in scope."""
         return self.grant_ids_stmt
+
+    @property
+    def wide(self) -> bool:
+        """Provinces or the country: thousands of members, more than a period's rows."""
+        return (
+            self.user.role != Role.FACILITATOR
+            and self.commune_code is None
+            and self.group_id is None
+        )
+
+    def _scoped(self, column):
+        # A wide scope's list of members is checked on the rows a period's dates select;
+        # a facilitator's or a commune's few members are the better start.
+        return checked_only(column) if self.wide else column
+
+    def has_member(self, member_id) -> ColumnElement[bool]:
+        """SQL: the member whose id is `member_id` (a column) is in scope."""
+        return self._scoped(member_id).in_(self.member_ids())
+
+    def has_grant(self, grant_id) -> ColumnElement[bool]:
+        """SQL: the grant whose id is `grant_id` (a column) is of a member in scope."""
+        return self._scoped(grant_id).in_(self.grant_ids())
 
     @property
     def level(self) -> str:
@@ -199,15 +219,13 @@ def group_rows(scope: Scope, period: Period, today: date):
         .group_by(Meeting.group_id)
         .subquery()
     )
+    # Every meeting's tallies of its attendance marks (Meeting.present_count, marked_count).
     marks = (
         select(
             Meeting.group_id,
-            func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)).label(
-                "present"
-            ),
-            func.count().label("marks"),
+            func.sum(Meeting.present_count).label("present"),
+            func.sum(Meeting.marked_count).label("marks"),
         )
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
         .where(
             Meeting.held_on.between(period.start, period.end),
             Meeting.group_id.in_(scope.group_ids()),
@@ -340,14 +358,14 @@ def _events(action: str, period: Period, scope: Scope):
     return select(GrantEvent.grant_id).where(
         GrantEvent.action == action,
         moment_in(GrantEvent.at, period.start, period.end),
-        GrantEvent.grant_id.in_(select(Grant.id).where(Grant.member_id.in_(scope.member_ids()))),
+        scope.has_grant(GrantEvent.grant_id),
     )
 
 
 def grant_figures(scope: Scope, period: Period) -> dict:
     """Applications submitted, approved, not approved; payments; still to pay out;
     median days to a decision and to the first payment: one statement."""
-    in_scope = Grant.member_id.in_(scope.member_ids())
+    in_scope = scope.has_member(Grant.member_id)
     earlier = aliased(GrantEvent)
     first_submitted = _events("submitted", period, scope).where(
         ~exists().where(
@@ -410,12 +428,22 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         select(day_number(decision.at) - submitted_before).where(
             decision.action.in_(("approved", "rejected")),
             moment_in(decision.at, period.start, period.end),
-            decision.grant_id.in_(scope.grant_ids()),
+            scope.has_grant(decision.grant_id),
         )
     )
+    # The first payment of the grants paid in the period (a first payment in the period is
+    # one of theirs), in scope.
+    paid_in_period = aliased(Tranche)
     first_paid = (
         select(Tranche.grant_id, func.min(Tranche.paid_on).label("paid_on"))
-        .where(Tranche.grant_id.in_(scope.grant_ids()))
+        .where(
+            Tranche.grant_id.in_(
+                select(paid_in_period.grant_id).where(
+                    paid_in_period.paid_on.between(period.start, period.end)
+                )
+            ),
+            scope.has_grant(Tranche.grant_id),
+        )
         .group_by(Tranche.grant_id)
         .subquery()
     )
@@ -427,7 +455,6 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     to_payment = median_of(
         select(day_number(first_paid.c.paid_on) - approval).where(
             first_paid.c.paid_on.between(period.start, period.end),
-            first_paid.c.grant_id.in_(scope.grant_ids()),
         )
     )
     row = db.session.execute(
@@ -475,7 +502,7 @@ def _round(value):
 def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
     """Business status at 3, 6 and 12 months, median income at 6 months, visits due and
     made on time, visits overdue today: two statements."""
-    in_scope = FollowUp.member_id.in_(scope.member_ids())
+    in_scope = scope.has_member(FollowUp.member_id)
     statuses = db.session.execute(
         select(FollowUp.months_after, Visit.business_status, func.count())
         .join(Visit, Visit.follow_up_id == FollowUp.id)

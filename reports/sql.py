@@ -31,6 +31,33 @@ def _day_number_sqlite(element, compiler, **kw):
     return f"CAST(julianday({inner}) - 2440587.5 AS INTEGER)"
 
 
+class checked_only(FunctionElement):
+    """The column as it is, to filter on but not to start from: SQLite gets `+column`, which
+    keeps its planner from reading the table through that column's index (PostgreSQL
+    plans by its statistics and gets the column as it is).
+
+    A scope test, `member_id IN (every member of a region or the country)`, is a long
+    list: started from, it reads all their follow-ups or grants, when the period's rows,
+    found by date, were all that was needed; checked on those rows, it costs a lookup each."""
+
+    inherit_cache = True
+    name = "checked_only"
+
+    @property
+    def type(self):
+        return self.clauses.clauses[0].type
+
+
+@compiles(checked_only)
+def _checked_only(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(checked_only, "sqlite")
+def _checked_only_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def days(day: date) -> int:
     """The day number of a Python date, to compare with day_number() in SQL."""
     return (day - EPOCH).days

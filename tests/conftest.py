@@ -168,6 +168,26 @@ class Client(FlaskClient):
         return super().post(*args, **kwargs)
 
 
+# Meetings whose tallies differ from their attendance rows (see groups.services.meetings.tally).
+STALE_TALLIES = text(
+    """
+    SELECT m.id FROM meetings m
+    LEFT JOIN (
+        SELECT meeting_id,
+               SUM(CASE WHEN status = 'present' THEN 1 ELSE 0 END) AS present,
+               COUNT(*) AS marked
+        FROM attendance GROUP BY meeting_id
+    ) a ON a.meeting_id = m.id
+    WHERE m.present_count <> COALESCE(a.present, 0) OR m.marked_count <> COALESCE(a.marked, 0)
+    ORDER BY m.id
+    """
+)
+
+
+def stale_tallies() -> list[int]:
+    return list(db.session.scalars(STALE_TALLIES))
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(config_for(migrated))
@@ -175,8 +195,12 @@ def app(migrated):
     yield app
     with app.app_context():
         db.session.rollback()
+        # Every test that writes attendance, by whatever path, checks that the meetings'
+        # tallies were written with it.
+        stale = stale_tallies()
         empty_tables()
         db.engine.dispose()
+    assert not stale, f"meetings whose tallies differ from their attendance: {stale}"
 
 
 @pytest.fixture

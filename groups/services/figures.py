@@ -49,10 +49,14 @@ def group_rates(group_ids, start: date, end: date) -> dict[int, Rate]:
     """Per group: attendance marks that were 'present' out of all marks, in the period."""
     if not group_ids:
         return {}
+    # The meetings' tallies; a group with no marks in the period has no rate, as before.
     rows = db.session.execute(
-        select(Meeting.group_id, _present, func.count())
-        .join(Attendance)
-        .where(Meeting.group_id.in_(group_ids), Meeting.held_on.between(start, end))
+        select(Meeting.group_id, func.sum(Meeting.present_count), func.sum(Meeting.marked_count))
+        .where(
+            Meeting.group_id.in_(group_ids),
+            Meeting.held_on.between(start, end),
+            Meeting.marked_count > 0,
+        )
         .group_by(Meeting.group_id)
     ).all()
     return {gid: Rate(int(present or 0), total) for gid, present, total in rows}

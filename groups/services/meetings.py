@@ -1,9 +1,10 @@
 """Meetings and attendance: recorded on one form, in a constant number of statements."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from accounts.models import User
 from core import audit
@@ -107,12 +108,42 @@ def _check_attendance(group: Group, held_on: date, marks: dict[int, AttendanceSt
         )
 
 
-def _write_attendance(meeting_id: int, marks: dict[int, AttendanceStatus]) -> None:
+def tally(statuses: Iterable[AttendanceStatus]) -> dict[str, int]:
+    """A meeting's tallies (Meeting.present_count, Meeting.marked_count) for these marks.
+
+    The one place that counts marks: every writer of attendance sets or adds these in the
+    same transaction as the rows (tests/conftest.py checks after every test)."""
+    statuses = list(statuses)
+    return {
+        "present_count": sum(1 for s in statuses if s == AttendanceStatus.PRESENT),
+        "marked_count": len(statuses),
+    }
+
+
+def add_to_tallies(marks: dict[int, list[AttendanceStatus]]) -> None:
+    """Add marks just inserted, meeting id → statuses, to their meetings' tallies: one
+    executemany, an increment (not a recount) so that two imports into one meeting add up."""
+    table = Meeting.__table__
+    params = [{"meeting": m, **tally(statuses)} for m, statuses in marks.items() if statuses]
+    if params:
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("meeting"))
+            .values(
+                present_count=table.c.present_count + bindparam("present_count"),
+                marked_count=table.c.marked_count + bindparam("marked_count"),
+            ),
+            params,
+        )
+
+
+def _write_attendance(meeting: Meeting, marks: dict[int, AttendanceStatus]) -> None:
+    """Insert the marks of a meeting that has none; its tallies are set before its flush."""
     if marks:
         db.session.execute(
             insert(Attendance),
             [
-                {"meeting_id": meeting_id, "member_id": member_id, "status": status}
+                {"meeting_id": meeting.id, "member_id": member_id, "status": status}
                 for member_id, status in marks.items()
             ],
         )
@@ -140,10 +171,11 @@ def record_meeting(
         topics=topics,
         decisions=decisions,
         recorded_by_id=actor.id,
+        **tally(marks.values()),
     )
     db.session.add(meeting)
     db.session.flush()
-    _write_attendance(meeting.id, marks)
+    _write_attendance(meeting, marks)
     audit.record(actor, "create", meeting)
     return meeting
 
@@ -169,12 +201,14 @@ def update_meeting(
     _check_attendance(group, held_on, marks)
     meeting.held_on, meeting.kind = held_on, kind
     meeting.topics, meeting.decisions = topics, decisions
+    for name, value in tally(marks.values()).items():
+        setattr(meeting, name, value)
     # Always an UPDATE, even for attendance alone: its version check (version_id_col)
     # is what refuses a concurrent save.
     meeting.updated_at = utcnow()
     db.session.flush()
     db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
-    _write_attendance(meeting.id, marks)
+    _write_attendance(meeting, marks)
     db.session.expire(meeting, ["attendance"])
     audit.record(actor, "update", meeting)
     return meeting

@@ -21,6 +21,7 @@ from groups.models import (
     Meeting,
 )
 from groups.services.groups import create_group
+from groups.services.meetings import add_to_tallies
 from groups.services.members import create_member
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
@@ -65,6 +66,8 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     for chunk in batched(good, CHUNK):
         for plan in chunk:
             write(actor, plan, state)
+        # The marks this chunk wrote, added to their meetings in the same transaction.
+        add_to_tallies(state.pop("marks", {}))
         db.session.execute(
             update(ImportRow)
             .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
@@ -178,3 +181,4 @@ def _write_attendance(actor, plan: Plan, state) -> None:
         insert(Attendance),
         [{"meeting_id": meeting_id, "member_id": v["member_id"], "status": v["status"]}],
     )
+    state.setdefault("marks", {}).setdefault(meeting_id, []).append(v["status"])
