@@ -214,8 +214,17 @@ SECTIONS = [
                 _l("Monthly income at the 6-month visit (median)"),
                 _l(
                     "The income for the last month reported at 6-month livelihood checks "
-                    "made in the period. Business plans are free text, so there is no "
-                    "planned income to set it against."
+                    "made in the period."
+                ),
+                "vnd",
+            ),
+            Figure(
+                "planned_income_6",
+                _l("Monthly income the plans expected (median)"),
+                _l(
+                    "For the same 6-month checks, the monthly income the business plan "
+                    "expected, where the application gave one: the income reported is set "
+                    "against it."
                 ),
                 "vnd",
             ),

@@ -13,8 +13,8 @@ who may see them, so a coordinator never counts anyone outside their provinces, 
 after a group moved province.
 
 What is not kept, and so not counted: the days a group was paused (only its status
-now; the day a closed group closed is kept), and an income planned in the business plan
-(the plan is free text).
+now; the day a closed group closed is kept). The income a plan expects is counted where
+the application gave it (grants.planned_income).
 Screening and referral figures belong in definitions.SECTIONS (and a function here) once
 the support package has them.
 """
@@ -514,15 +514,23 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
     by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
     for months, status, n in statuses:
         by_months[months][status] += n
+    six_months = (
+        in_scope,
+        FollowUp.kind == FollowUpKind.GRANT_CHECK,
+        FollowUp.months_after == 6,
+        Visit.visited_on.between(period.start, period.end),
+    )
     income = median_of(
         select(Visit.monthly_income)
         .join(FollowUp, FollowUp.id == Visit.follow_up_id)
-        .where(
-            in_scope,
-            FollowUp.kind == FollowUpKind.GRANT_CHECK,
-            FollowUp.months_after == 6,
-            Visit.visited_on.between(period.start, period.end),
-        )
+        .where(*six_months)
+    )
+    planned = median_of(
+        select(Grant.planned_income)
+        .select_from(Visit)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .join(Grant, Grant.id == FollowUp.grant_id)
+        .where(*six_months, Grant.planned_income.is_not(None))
     )
     due = and_(
         in_scope,
@@ -545,8 +553,8 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
         .where(in_scope, FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
         .scalar_subquery()
     )
-    due_n, on_time_n, income_v, overdue_n = db.session.execute(
-        select(visits.c[0], visits.c[1], income, overdue)
+    due_n, on_time_n, income_v, planned_v, overdue_n = db.session.execute(
+        select(visits.c[0], visits.c[1], income, planned, overdue)
     ).one()
     out = {
         f"running_{m}": ratio(
@@ -556,6 +564,7 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
     }
     out.update(
         income_6=None if income_v is None else int(round(float(income_v))),
+        planned_income_6=None if planned_v is None else int(round(float(planned_v))),
         visits_due=int(due_n),
         visits_on_time=ratio(int(on_time_n), int(due_n)),
         overdue_now=int(overdue_n),

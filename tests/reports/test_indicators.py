@@ -189,6 +189,15 @@ def test_outcomes_and_a_rejected_grant_has_none(app, world):
         rejected = db.session.get(Grant, world.grants["m3"])
         assert rejected.follow_ups == []
     got = figures(app, world.coordinator, year, today)
+    assert got["planned_income_6"] is None  # m2's application gave no income
+    with app.app_context():
+        db.session.execute(update(Grant).where(Grant.id == m2).values(planned_income=2_000_000))
+        # m7's plan expected more, but m7 had no 6-month check in the period.
+        db.session.execute(update(Grant).where(Grant.id == m7).values(planned_income=9_000_000))
+        db.session.commit()
+    got = figures(app, world.coordinator, year, today)
+    assert got["planned_income_6"] == 2_000_000
+    assert figures(app, world.admin, year, today)["planned_income_6"] == 2_000_000
     assert got["running_3"] == 1
     assert got["running_6"] == 1  # struggling is still running
     assert got["running_12"] is None

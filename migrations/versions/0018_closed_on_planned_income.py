@@ -1,6 +1,8 @@
-"""The day a closed group stopped meeting (groups.closed_on), so that the figures of the
-periods before it closed still expect its meetings. Groups already closed get the day
-after their last meeting (or their founding day): the best the data can tell.
+"""What the progress figures need that was not kept: the day a closed group stopped
+meeting (groups.closed_on), so that the periods before it closed still expect its
+meetings, and the monthly income a grant's plan expects (grants.planned_income). Groups
+already closed get the day after their last meeting (or their founding day): the best
+the data can tell.
 
 Revision ID: 0018
 Revises: 0017
@@ -23,6 +25,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
+    with op.batch_alter_table('grants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('planned_income', sa.Integer(), nullable=True))
     bind = op.get_bind()
     closed = bind.execute(
         sa.text(
@@ -43,5 +47,7 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('grants', schema=None) as batch_op:
+        batch_op.drop_column('planned_income')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_column('closed_on')
