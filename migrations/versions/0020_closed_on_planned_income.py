@@ -4,8 +4,8 @@ meetings, and the monthly income a grant's plan expects (grants.planned_income).
 already closed get the day after their last meeting (or their founding day): the best
 the data can tell.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-11-30 15:40:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
