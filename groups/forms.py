@@ -68,6 +68,11 @@ class GroupForm(Form):
         _l("Founded on"), validators=[InputRequired(message=_l("Enter the founding date."))]
     )
     status = SelectField(_l("Status"), choices=enum_choices(GroupStatus))
+    closed_on = DayField(
+        _l("Day the group closed"),
+        validators=[Optional()],
+        description=_l("Only for a closed group: the day it stopped meeting. Left empty: today."),
+    )
     cadence = SelectField(_l("Meeting schedule"), choices=enum_choices(Cadence))
     meeting_weekday = SelectField(
         _l("Meeting day"), coerce=to_int, choices=choices(enumerate(WEEKDAYS))

@@ -85,6 +85,9 @@ class Group(db.Model):
     village: Mapped[str | None] = mapped_column(String(120))
     founded_on: Mapped[date]
     status: Mapped[GroupStatus] = mapped_column(enum_column(GroupStatus))
+    # The day a closed group stopped meeting (set only while it is closed): the figures of
+    # earlier periods still expect its meetings up to the day before.
+    closed_on: Mapped[date | None]
     cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence))
     meeting_weekday: Mapped[int]  # 0 = Monday … 6 = Sunday
     partner: Mapped[str | None] = mapped_column(String(160))

@@ -44,6 +44,11 @@ class GrantForm(Form):
         ],
     )
     amount_requested = money(_l("Amount requested (đồng)"))
+    planned_income = money(
+        _l("Income expected per month (đồng)"),
+        required=False,
+        description=_l("What the plan expects the business to earn in a month once it runs."),
+    )
     version = HiddenField()
     submit = SubmitField(_l("Save draft"))
 

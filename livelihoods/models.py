@@ -80,6 +80,9 @@ class Grant(db.Model):
     activity: Mapped[Activity] = mapped_column(enum_column(Activity))
     plan: Mapped[str] = mapped_column(Text)
     amount_requested: Mapped[int]
+    # The monthly income (đồng) the plan expects once the business runs, if it says: the
+    # progress pages put the income reported at 6 months beside it.
+    planned_income: Mapped[int | None]
     amount_approved: Mapped[int | None]
     status: Mapped[GrantStatus] = mapped_column(enum_column(GrantStatus), index=True)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))

@@ -91,7 +91,13 @@ def visible_grants(user: User) -> Select:
 
 
 def draft_grant(
-    actor: User, member: Member, *, activity: Activity, plan: str, amount_requested: int
+    actor: User,
+    member: Member,
+    *,
+    activity: Activity,
+    plan: str,
+    amount_requested: int,
+    planned_income: int | None = None,
 ) -> Grant:
     """Draft a grant application with a member of a group."""
     current = member.current_membership
@@ -104,6 +110,7 @@ def draft_grant(
         activity=activity,
         plan=plan,
         amount_requested=amount_requested,
+        planned_income=planned_income,
         status=GrantStatus.DRAFT,
         drafted_by_id=actor.id,
     )
@@ -115,12 +122,19 @@ def draft_grant(
 
 
 def update_draft(
-    actor: User, grant: Grant, *, activity: Activity, plan: str, amount_requested: int
+    actor: User,
+    grant: Grant,
+    *,
+    activity: Activity,
+    plan: str,
+    amount_requested: int,
+    planned_income: int | None = None,
 ) -> Grant:
     _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
     if amount_requested <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount_requested")
     grant.activity, grant.plan, grant.amount_requested = activity, plan, amount_requested
+    grant.planned_income = planned_income
     _event(grant, actor, "edited")
     db.session.flush()
     return grant

@@ -75,6 +75,7 @@ def draft_grant(member_id: int):
                 activity=Activity(form.activity.data),
                 plan=form.plan.data,
                 amount_requested=form.amount_requested.data,
+                planned_income=form.planned_income.data,
             )
         if saved.ok:
             flash(_("The draft was saved. Submit it when the plan is ready."), "success")
@@ -110,6 +111,7 @@ def edit_grant(grant_id: int):
                 activity=Activity(form.activity.data),
                 plan=form.plan.data,
                 amount_requested=form.amount_requested.data,
+                planned_income=form.planned_income.data,
             )
         if saved.ok:
             flash(_("The application was saved."), "success")

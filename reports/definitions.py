@@ -36,18 +36,19 @@ SECTIONS = [
                 "active_groups",
                 _l("Active groups"),
                 _l(
-                    "Groups in scope whose status is active now and that were founded by the "
-                    "last day of the period. The day a group was paused or closed is not "
-                    "kept, so a group closed now is not counted in earlier periods either."
+                    "Groups in scope founded by the last day of the period that are active "
+                    "now, or that closed after the period began. The days a group was "
+                    "paused are not kept: a group paused now is not counted in earlier "
+                    "periods either."
                 ),
             ),
             Figure(
                 "meetings_expected",
                 _l("Meetings expected"),
                 _l(
-                    "Meeting days that active groups' schedules set in the period, from the "
-                    "day each group was founded and up to today. Paused and closed groups "
-                    "are not expected to meet."
+                    "Meeting days that groups' schedules set in the period, from the day "
+                    "each group was founded up to today; for a closed group, up to the day "
+                    "before it closed. Groups paused now are not expected to meet."
                 ),
             ),
             Figure(
@@ -213,8 +214,17 @@ SECTIONS = [
                 _l("Monthly income at the 6-month visit (median)"),
                 _l(
                     "The income for the last month reported at 6-month livelihood checks "
-                    "made in the period. Business plans are free text, so there is no "
-                    "planned income to set it against."
+                    "made in the period."
+                ),
+                "vnd",
+            ),
+            Figure(
+                "planned_income_6",
+                _l("Monthly income the plans expected (median)"),
+                _l(
+                    "For the same 6-month checks, the monthly income the business plan "
+                    "expected, where the application gave one: the income reported is set "
+                    "against it."
                 ),
                 "vnd",
             ),

@@ -32,6 +32,7 @@ BASE = {
     "days_to_decision": "approved",
     "days_to_payment": "disbursed",
     "income_6": "visits_due",
+    "planned_income_6": "visits_due",
 }
 
 

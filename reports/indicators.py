@@ -12,8 +12,9 @@ member's home group (groups.services.scope.home_memberships), the same rule that
 who may see them, so a coordinator never counts anyone outside their provinces, also
 after a group moved province.
 
-What is not kept, and so not counted: the day a group was closed or paused (only its
-status now), and an income planned in the business plan (the plan is free text).
+What is not kept, and so not counted: the days a group was paused (only its status
+now; the day a closed group closed is kept). The income a plan expects is counted where
+the application gave it (grants.planned_income).
 Screening and referral figures belong in definitions.SECTIONS (and a function here) once
 the support package has them.
 """
@@ -152,13 +153,18 @@ class Scope:
 
 def expected_meetings(period: Period, today: date):
     """SQL over `groups`: the meeting days the group's schedule sets in the period (from
-    its founding day, up to today), as groups.services.groups.expected_dates counts them;
-    0 for a group that is not active."""
+    its founding day, up to today and, for a closed group, up to the day before it
+    closed), as groups.services.groups.expected_dates counts them; 0 for a paused group
+    (the days a group was paused are not kept: its status now decides)."""
     end = min(period.end, today)
     if end < period.start:
         return literal(0)
     start_n, end_n = days(period.start), days(end)
     founded = day_number(Group.founded_on)
+    closed = day_number(Group.closed_on)
+    last_n = case(
+        (and_(Group.closed_on.is_not(None), closed - 1 < end_n), closed - 1), else_=literal(end_n)
+    )
     # The first meeting weekday on or after the founding day (1970-01-01 was a Thursday).
     anchor = founded + ((Group.meeting_weekday - (founded + 3) % 7) + 7) % 7
 
@@ -166,7 +172,7 @@ def expected_meetings(period: Period, today: date):
         begin = case((founded > start_n, founded), else_=literal(start_n))
         gap = begin - anchor
         first = case((gap <= 0, anchor), else_=anchor + ((gap + step - 1) // step) * step)
-        return case((first <= end_n, (end_n - first) // step + 1), else_=0)
+        return case((first <= last_n, (last_n - first) // step + 1), else_=0)
 
     # Monthly: the first such weekday of each month; a short list per weekday.
     firsts: dict[int, list[int]] = {w: [] for w in range(7)}
@@ -179,14 +185,24 @@ def expected_meetings(period: Period, today: date):
         *[
             (
                 Group.meeting_weekday == w,
-                sum((case((founded <= n, 1), else_=0) for n in ns), literal(0)),
+                sum(
+                    (
+                        case(
+                            (and_(founded <= n, or_(Group.closed_on.is_(None), closed > n)), 1),
+                            else_=0,
+                        )
+                        for n in ns
+                    ),
+                    literal(0),
+                ),
             )
             for w, ns in firsts.items()
         ],
         else_=0,
     )
     return case(
-        (Group.status != GroupStatus.ACTIVE, 0),
+        (Group.status == GroupStatus.PAUSED, 0),
+        (and_(Group.status == GroupStatus.CLOSED, Group.closed_on.is_(None)), 0),
         (Group.cadence == Cadence.WEEKLY, every(7)),
         (Group.cadence == Cadence.FORTNIGHTLY, every(14)),
         else_=monthly,
@@ -238,6 +254,7 @@ def group_rows(scope: Scope, period: Period, today: date):
             Group.id.label("group_id"),
             Group.status.label("status"),
             Group.founded_on.label("founded_on"),
+            Group.closed_on.label("closed_on"),
             expected_meetings(period, today).label("expected"),
             func.coalesce(held.c.held, 0).label("held"),
             func.coalesce(held.c.on_time, 0).label("on_time"),
@@ -253,11 +270,17 @@ def group_rows(scope: Scope, period: Period, today: date):
 
 
 def group_figures(scope: Scope, period: Period, today: date) -> dict:
-    """Active groups, meetings expected and held, completeness, timeliness, attendance,
-    groups behind: one statement."""
+    """Active groups (active now, or closed after the period began), meetings expected
+    and held, completeness, timeliness, attendance, groups behind: one statement."""
     rows = group_rows(scope, period, today)
     capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
-    active = and_(rows.c.status == GroupStatus.ACTIVE, rows.c.founded_on <= period.end)
+    active = and_(
+        rows.c.founded_on <= period.end,
+        or_(
+            rows.c.status == GroupStatus.ACTIVE,
+            and_(rows.c.status == GroupStatus.CLOSED, rows.c.closed_on > period.start),
+        ),
+    )
     row = db.session.execute(
         select(
             func.coalesce(func.sum(case((active, 1), else_=0)), 0),
@@ -518,15 +541,23 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
     by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
     for months, status, n in statuses:
         by_months[months][status] += n
+    six_months = (
+        in_scope,
+        FollowUp.kind == FollowUpKind.GRANT_CHECK,
+        FollowUp.months_after == 6,
+        Visit.visited_on.between(period.start, period.end),
+    )
     income = median_of(
         select(Visit.monthly_income)
         .join(FollowUp, FollowUp.id == Visit.follow_up_id)
-        .where(
-            in_scope,
-            FollowUp.kind == FollowUpKind.GRANT_CHECK,
-            FollowUp.months_after == 6,
-            Visit.visited_on.between(period.start, period.end),
-        )
+        .where(*six_months)
+    )
+    planned = median_of(
+        select(Grant.planned_income)
+        .select_from(Visit)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .join(Grant, Grant.id == FollowUp.grant_id)
+        .where(*six_months, Grant.planned_income.is_not(None))
     )
     due = and_(
         in_scope,
@@ -549,8 +580,8 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
         .where(in_scope, FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
         .scalar_subquery()
     )
-    due_n, on_time_n, income_v, overdue_n = db.session.execute(
-        select(visits.c[0], visits.c[1], income, overdue)
+    due_n, on_time_n, income_v, planned_v, overdue_n = db.session.execute(
+        select(visits.c[0], visits.c[1], income, planned, overdue)
     ).one()
     out = {
         f"running_{m}": ratio(
@@ -560,6 +591,7 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
     }
     out.update(
         income_6=None if income_v is None else int(round(float(income_v))),
+        planned_income_6=None if planned_v is None else int(round(float(planned_v))),
         visits_due=int(due_n),
         visits_on_time=ratio(int(on_time_n), int(due_n)),
         overdue_now=int(overdue_n),

@@ -333,6 +333,7 @@ def grant_forms(w) -> dict:
         "activity": field("livestock", "crops"),
         "plan": field("Nuôi lợn"),
         "amount_requested": field("5.000.000", "5 triệu", "1,5 triệu"),
+        "planned_income": field("", "3.000.000", "2 triệu"),
     }
     tranche_fields = {
         "paid_on": field(DAY),

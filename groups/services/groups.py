@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select, true
 
 from accounts.models import Role, User
-from core import audit
+from core import audit, clock
 from core.db import db
 from core.errors import DomainError
 from core.places import Commune, Province
@@ -95,6 +95,7 @@ def create_group(
     meeting_weekday: int,
     partner: str | None,
     facilitator_ids=(),
+    closed_on: date | None = None,
 ) -> Group:
     """Create a group in a province the actor covers, with a new code such as HUE-N007."""
     if not actor.covers_province(province_code):
@@ -109,6 +110,7 @@ def create_group(
         village=village,
         founded_on=founded_on,
         status=status,
+        closed_on=closing_day(status, closed_on, founded_on),
         cadence=cadence,
         meeting_weekday=meeting_weekday,
         partner=partner,
@@ -135,20 +137,35 @@ def update_group(
     meeting_weekday: int,
     partner: str | None,
     facilitator_ids=(),
+    closed_on: date | None = None,
 ) -> Group:
-    """Change a group's details, status and facilitators."""
+    """Change a group's details, status and facilitators. Closing it keeps the day it
+    closed (the one given, else the one kept, else today); reopening it forgets the day."""
     if version != group.version:
         raise StaleEdit(group)
     if province_code != group.province_code and not actor.covers_province(province_code):
         raise DomainError(_l("You can only move groups to your provinces."), "province_code")
     _check_place(province_code, commune_code)
     group.name, group.province_code, group.commune_code = name, province_code, commune_code
+    group.closed_on = closing_day(status, closed_on or group.closed_on, founded_on)
     group.village, group.founded_on, group.status = village, founded_on, status
     group.cadence, group.meeting_weekday, group.partner = cadence, meeting_weekday, partner
     group.facilitators = _facilitators(facilitator_ids)
     db.session.flush()
     audit.record(actor, "update", group)
     return group
+
+
+def closing_day(status: GroupStatus, closed_on: date | None, founded_on: date) -> date | None:
+    """The day a closed group stopped meeting: `closed_on`, else today; None unless closed."""
+    if status != GroupStatus.CLOSED:
+        return None
+    day = closed_on or clock.today()
+    if day < founded_on:
+        raise DomainError(_l("A group cannot close before the day it was founded."), "closed_on")
+    if day > clock.today():
+        raise DomainError(_l("The closing day cannot be after today."), "closed_on")
+    return day
 
 
 def list_facilitator_choices(province_code: int | None = None, selected=()) -> list[User]:
@@ -222,9 +239,12 @@ def expected_dates(group: Group, start: date, end: date) -> list[date]:
     """The meeting days the group's cadence sets between start and end, inclusive.
 
     Weekly and fortnightly count from the first meeting weekday on or after the
-    founding date; monthly is the first such weekday of each month.
+    founding date; monthly is the first such weekday of each month. None from the day a
+    closed group closed.
     """
     start = max(start, group.founded_on)
+    if group.closed_on is not None:
+        end = min(end, group.closed_on - timedelta(days=1))
     if end < start:
         return []
     if group.cadence == Cadence.MONTHLY:

@@ -114,6 +114,7 @@ def group_values(form) -> dict:
         village=form.village.data,
         founded_on=form.founded_on.data,
         status=GroupStatus(form.status.data),
+        closed_on=form.closed_on.data,
         cadence=forms.Cadence(form.cadence.data),
         meeting_weekday=form.meeting_weekday.data,
         partner=form.partner.data,

@@ -173,6 +173,68 @@ def test_over_long_name_when_editing_a_group_changes_nothing(
         assert (row.name, row.version) == ("Nhóm Thôn Đông", 1)
 
 
+def edit(client, group, group_data, **overrides):
+    page = client.get(f"/groups/{group.id}/edit").get_data(as_text=True)
+    return client.post(
+        f"/groups/{group.id}/edit",
+        data=group_data(
+            commune_code=str(group.commune_code),
+            founded_on="2025-01-06",
+            version=version_in(page),
+            **overrides,
+        ),
+    )
+
+
+def closing(app, group) -> tuple:
+    with app.app_context():
+        row = db.session.get(Group, group.id)
+        return row.status, row.closed_on
+
+
+def test_closing_a_group_keeps_the_day_it_closed_and_reopening_forgets_it(
+    app, client, coordinator, group_data, make_group
+):
+    group = make_group(HUE)
+    assert edit(client, group, group_data, status="closed").status_code == 302
+    assert closing(app, group) == (GroupStatus.CLOSED, today())  # left empty: today
+    # Saved again without a day, it keeps the one it has; a day given replaces it.
+    assert edit(client, group, group_data, status="closed", closed_on="").status_code == 302
+    assert closing(app, group) == (GroupStatus.CLOSED, today())
+    response = edit(client, group, group_data, status="closed", closed_on="2025-06-30")
+    assert response.status_code == 302
+    assert closing(app, group) == (GroupStatus.CLOSED, date(2025, 6, 30))
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "<dt>Ngày nhóm ngừng hoạt động</dt><dd>30/06/2025</dd>" in page
+    assert edit(client, group, group_data, status="active").status_code == 302
+    assert closing(app, group) == (GroupStatus.ACTIVE, None)
+    # A day given for a group that stays open is not kept.
+    response = edit(client, group, group_data, status="paused", closed_on="2025-06-30")
+    assert response.status_code == 302
+    assert closing(app, group) == (GroupStatus.PAUSED, None)
+
+
+@pytest.mark.parametrize(
+    "closed_on, message",
+    [
+        ("2025-01-05", "Nhóm không thể ngừng hoạt động trước ngày thành lập."),
+        ((today() + timedelta(days=1)).isoformat(), None),
+        ("30/02/2025", None),
+    ],
+)
+def test_a_closing_day_before_founding_or_after_today_is_refused(
+    app, client, coordinator, group_data, make_group, closed_on, message
+):
+    group = make_group(HUE)
+    response = edit(client, group, group_data, status="closed", closed_on=closed_on)
+    assert refused(response)
+    if message:
+        assert message in response.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.get(Group, group.id)
+        assert (row.status, row.closed_on, row.version) == (GroupStatus.ACTIVE, None, 1)
+
+
 # Members -------------------------------------------------------------------------------
 
 

@@ -137,6 +137,30 @@ def test_a_draft_with_a_bad_amount_is_refused(app, world, facilitator, typed):
     assert grant_count(app) == 0
 
 
+@pytest.mark.parametrize("typed", [t for t in BAD_AMOUNTS if t])  # empty: none expected
+def test_a_draft_with_a_bad_planned_income_is_refused(app, world, facilitator, typed):
+    response = facilitator.post(
+        f"/members/{world.mai.id}/grants/new", data=grant_form(planned_income=typed)
+    )
+    assert refused_with_form_error(response)
+    assert field_error(response, "planned_income")
+    assert grant_count(app) == 0
+
+
+def test_the_income_a_plan_expects_is_kept_shown_and_optional(app, world, facilitator):
+    response = facilitator.post(
+        f"/members/{world.mai.id}/grants/new", data=grant_form(planned_income="3.000.000")
+    )
+    grant_id = grant_id_from(response)
+    assert grant_row(app, grant_id).planned_income == 3_000_000
+    page = facilitator.get(f"/grants/{grant_id}").get_data(as_text=True)
+    shown = page.split("<dt>Income expected per month</dt><dd>")[1].split("</dd>")[0]
+    assert "3,000,000" in shown  # this client reads English
+    response = facilitator.post(f"/grants/{grant_id}/edit", data=grant_form(planned_income=""))
+    assert response.status_code == 302
+    assert grant_row(app, grant_id).planned_income is None
+
+
 @pytest.mark.parametrize("typed", BAD_AMOUNTS)
 def test_approving_a_bad_amount_is_refused(app, world, coordinator, typed):
     grant_id = submitted(app, world)

@@ -69,12 +69,32 @@ def test_groups_and_meetings_counted_by_hand(app, world):
     assert got["behind"] == 1  # A: nothing since 17 March on 31 March
 
 
-def test_a_closed_group_stops_being_expected_to_meet(app, world):
+def close(app, group, day):
     with app.app_context():
         db.session.execute(
-            update(Group).where(Group.id == world.groups.b.id).values(status=GroupStatus.CLOSED)
+            update(Group)
+            .where(Group.id == group.id)
+            .values(status=GroupStatus.CLOSED, closed_on=day)
         )
         db.session.commit()
+
+
+def test_a_closed_group_is_expected_to_meet_until_the_day_it_closed(app, world):
+    close(app, world.groups.b, date(2025, 3, 12))
+    got = figures(app, world.coordinator)
+    assert got["meetings_expected"] == 6  # A 5; B on 5 March, not on the 19th
+    assert got["active_groups"] == 2  # B met for part of March
+    assert got["completeness"] == pytest.approx((3 + 1) / 6)  # B held 3, 1 expected
+    # In February B was open all month: 5 and 19 February are still expected (and
+    # A's and C's 4 Mondays).
+    with app.app_context():
+        user = db.session.get(User, world.coordinator.id)
+        before = indicators.report(Scope(user), MARCH, TODAY).previous
+    assert before["meetings_expected"] == 10
+
+
+def test_a_group_closed_before_the_period_stops_being_expected_to_meet(app, world):
+    close(app, world.groups.b, date(2025, 3, 1))
     got = figures(app, world.coordinator)
     assert got["meetings_expected"] == 5
     assert got["active_groups"] == 1
@@ -85,7 +105,9 @@ def test_the_period_before_is_counted_the_same_way(app, world):
     with app.app_context():
         user = db.session.get(User, world.coordinator.id)
         report = indicators.report(Scope(user), MARCH, TODAY)
-    assert report.previous["meetings_expected"] == 6  # A: 4 Mondays; B: 5 and 19 Feb
+    # A: 4 Mondays; B: 5 and 19 Feb; C (closed on 1 March) still met on its 4 Mondays.
+    assert report.previous["meetings_expected"] == 10
+    assert report.previous["active_groups"] == 3
     assert report.previous["meetings_held"] == 0
     assert report.previous["completeness"] == 0
     assert report.previous["timeliness"] is None
@@ -167,6 +189,15 @@ def test_outcomes_and_a_rejected_grant_has_none(app, world):
         rejected = db.session.get(Grant, world.grants["m3"])
         assert rejected.follow_ups == []
     got = figures(app, world.coordinator, year, today)
+    assert got["planned_income_6"] is None  # m2's application gave no income
+    with app.app_context():
+        db.session.execute(update(Grant).where(Grant.id == m2).values(planned_income=2_000_000))
+        # m7's plan expected more, but m7 had no 6-month check in the period.
+        db.session.execute(update(Grant).where(Grant.id == m7).values(planned_income=9_000_000))
+        db.session.commit()
+    got = figures(app, world.coordinator, year, today)
+    assert got["planned_income_6"] == 2_000_000
+    assert figures(app, world.admin, year, today)["planned_income_6"] == 2_000_000
     assert got["running_3"] == 1
     assert got["running_6"] == 1  # struggling is still running
     assert got["running_12"] is None
@@ -226,14 +257,17 @@ def test_age_bands_follow_the_year_of_the_period(app):
 def test_expected_meetings_in_sql_match_the_schedule(app, make_group):
     rng = random.Random(11)
     made = []
-    for _ in range(12):
+    for i in range(16):
+        founded_on = date(2024, 1, 1) + timedelta(days=rng.randrange(500))
         made.append(
             make_group(
                 cadence=rng.choice(list(Cadence)),
                 meeting_weekday=rng.randrange(7),
-                founded_on=date(2024, 1, 1) + timedelta(days=rng.randrange(500)),
+                founded_on=founded_on,
             )
         )
+        if i % 3 == 0:  # some closed, some of them on a meeting day
+            close(app, made[-1], founded_on + timedelta(days=rng.randrange(0, 400)))
     with app.app_context():
         for _ in range(8):
             start = date(2024, 1, 1) + timedelta(days=rng.randrange(600))

@@ -81,7 +81,11 @@ def build(app, make_user, make_group, make_member, make_meeting):
             db.session.execute(
                 update(Meeting).where(Meeting.id == meeting.id).values(created_at=recorded)
             )
-        db.session.execute(update(Group).where(Group.id == c.id).values(status=GroupStatus.CLOSED))
+        db.session.execute(
+            update(Group)
+            .where(Group.id == c.id)
+            .values(status=GroupStatus.CLOSED, closed_on=D(2025, 3, 1))
+        )
         decider = db.session.get(User, admin.id)
         grants = {}
 
