@@ -98,6 +98,19 @@ def normalise_database_url(url: str) -> str:
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    """No JIT compilation. PostgreSQL compiles a plan's expressions to machine code once
+    its estimated cost passes jit_above_cost, which the progress pages' aggregates over a
+    country do: the national scorecard spent 1.1 s compiling for 0.15 s of work. Plans
+    here are short-lived and not reused, so compiling never pays back."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()  # a SET inside a rolled-back transaction is undone
+
+
 def configure_engine(engine: Engine, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> None:
     """Make SQLite safe for this data: WAL, FULL sync, foreign keys, waits, BEGIN IMMEDIATE.
 
@@ -108,6 +121,8 @@ def configure_engine(engine: Engine, busy_timeout: float = SQLITE_BUSY_TIMEOUT_S
     write is exactly the deferred case. The queue is as long as the server's concurrency,
     so the busy timeout must exceed that many transactions (see SQLITE_BUSY_TIMEOUT_SECONDS).
     """
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(busy_timeout * 1000)
