@@ -120,6 +120,7 @@ def groups_table(
             Group.village,
             Group.founded_on,
             Group.status,
+            Group.closed_on,
             Group.cadence,
             Group.meeting_weekday,
             Group.partner,
@@ -144,6 +145,7 @@ def groups_table(
         Column(_l("Village"), width=16),
         Column(_l("Founded on"), DATE),
         Column(_l("Status")),
+        Column(_l("Day the group closed"), DATE),
         Column(_l("Meets"), width=22),
         Column(_l("Meeting day")),
         Column(_l("Partner organisation"), width=24),
@@ -156,11 +158,12 @@ def groups_table(
             yield (
                 *r[:6],
                 statuses[r[6]],
-                cadences[r[7]],
-                weekdays[r[8]],
-                r[9],
+                r[7],
+                cadences[r[8]],
+                weekdays[r[9]],
                 r[10],
                 r[11],
+                r[12],
             )
 
     return Table(columns, rows(), _l("Groups"))
@@ -321,6 +324,7 @@ def grants_table(
             Grant.activity,
             Grant.status,
             Grant.amount_requested,
+            Grant.planned_income,
             Grant.amount_approved,
             paid,
             Grant.created_at,
@@ -346,6 +350,7 @@ def grants_table(
         Column(_l("Activity")),
         Column(_l("Status"), width=20),
         Column(_l("Requested (VND)"), MONEY),
+        Column(_l("Income expected per month (VND)"), MONEY),
         Column(_l("Approved (VND)"), MONEY),
         Column(_l("Paid (VND)"), MONEY),
         Column(_l("Still to pay (VND)"), MONEY),
@@ -356,19 +361,20 @@ def grants_table(
 
     def rows():
         for r in stream(stmt):
-            approved, paid_total = r[7], r[8] or 0
+            approved, paid_total = r[8], r[9] or 0
             remaining = (approved or 0) - paid_total if approved is not None else None
             yield (
                 *r[:4],
                 activities[r[4]],
                 statuses[r[5]],
                 r[6],
+                r[7],
                 approved,
                 paid_total,
                 remaining,
-                local_day(r[9]),
-                r[10],
-                outcomes[r[11]] if r[11] else None,
+                local_day(r[10]),
+                r[11],
+                outcomes[r[12]] if r[12] else None,
             )
 
     return Table(columns, rows(), _l("Grants"))

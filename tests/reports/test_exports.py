@@ -104,9 +104,10 @@ def test_grants_money_is_numbers(app, scene):
         make_grants(users["fac_hue"].id, mai.id)
     _c, response = get_as(app, users["hue"], "/exports/table?table=grants&format=xlsx")
     rows = xlsx_rows(response)
-    assert rows[0][6] == "Số tiền đề nghị (đồng)"
-    paid = next(r for r in rows[1:] if r[8])
-    assert paid[6:10] == (5_000_000, 5_000_000, 2_000_000, 3_000_000)
+    assert rows[0][6:8] == ("Số tiền đề nghị (đồng)", "Thu nhập dự kiến mỗi tháng (đồng)")
+    paid = next(r for r in rows[1:] if r[9])
+    # Requested, income expected (none given), approved, paid, still to pay.
+    assert paid[6:11] == (5_000_000, None, 5_000_000, 2_000_000, 3_000_000)
     _c, response = get_as(app, users["nghe_an"], "/exports/table?table=grants&format=csv")
     assert len(csv_rows(response)) == 1  # the header only
 
@@ -397,8 +398,9 @@ def test_groups_xlsx_counts_members_and_dates_the_last_meeting(app, scene):
     assert rows[0][:2] == ("Mã nhóm", "Tên nhóm")
     assert [r[0] for r in rows[1:]] == [hue.code]  # not the other facilitator's group
     assert rows[1][6] == "Đang hoạt động"
-    assert rows[1][10] == 2  # members now, a number
-    assert rows[1][11].date() == date(2025, 3, 10)
+    assert (rows[0][7], rows[1][7]) == ("Ngày nhóm ngừng hoạt động", None)  # open
+    assert rows[1][11] == 2  # members now, a number
+    assert rows[1][12].date() == date(2025, 3, 10)
 
 
 def test_a_member_who_moves_province_moves_out_of_the_old_coordinators_files(app, scene):
