@@ -260,6 +260,14 @@ class Bench:
         with app.app_context():
             self.log = StatementLog(db.engine)
 
+    def wanted(self, path: str) -> bool:
+        """Whether --only keeps this path: a prefix, or with a final "$" the path itself."""
+        if not self.only:
+            return True
+        if self.only.endswith("$"):
+            return path == self.only[:-1]
+        return path.startswith(self.only)
+
     def log_in(self, role: str, code: str):
         client = self.app.test_client()
         page = client.get("/login/member" if role == "member" else "/login")
@@ -293,7 +301,7 @@ class Bench:
         for rule in get_rules(self.app):
             if rule.rule in ("/login", "/login/member", "/healthz"):
                 continue
-            if self.only and not rule.rule.startswith(self.only):
+            if not self.wanted(rule.rule):
                 continue
             args = sorted(rule.arguments)
             if not args:
@@ -322,11 +330,11 @@ class Bench:
             ("/groups", "q=nhom"),
             ("/members", "status=left"),
         ):
-            if self.only and not base.startswith(self.only):
+            if not self.wanted(base):
                 continue
             out.append((f"GET {base}?{extra}", f"{base}?{extra}"))
         for base in ("/members", "/groups", "/grants", "/admin/users", "/due", "/inbox"):
-            if self.only and not base.startswith(self.only):
+            if not self.wanted(base):
                 continue
             response = client.get(base)
             if response.status_code != 200:
@@ -621,8 +629,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--only",
         metavar="PREFIX",
-        help="measure only the GET rules whose path starts with PREFIX (e.g. /progress); "
-        "no list variants unless under it, no POSTs",
+        help="measure only the GET rules whose path starts with PREFIX (e.g. /progress), or "
+        "with a final $ only that path (e.g. '/$' for the home page); no list variants "
+        "unless under it, no POSTs",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()

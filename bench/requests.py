@@ -301,6 +301,7 @@ class Builder:
                 )
             self.meetings[group.id] = per_group
         execute_many(Meeting, rows)
+        group_services.refresh_meeting_due_by(self.groups)
         self._settle()
         marks, statuses = [], {}
         for meeting_id, group_id in db.session.execute(

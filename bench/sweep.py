@@ -397,6 +397,8 @@ class Builder:
                     )
                 )
         execute_many(Meeting, rows)
+        # The groups were inserted in bulk too: their meeting_due_by, from their meetings.
+        group_services.refresh_meeting_due_by()
         self.summary["meetings"] = len(rows)
 
     def _attendance(self) -> None:

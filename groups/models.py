@@ -91,6 +91,11 @@ class Group(db.Model):
     cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence))
     meeting_weekday: Mapped[int]  # 0 = Monday … 6 = Sunday
     partner: Mapped[str | None] = mapped_column(String(160))
+    # The last day the group is not yet overdue for a meeting, None unless it is active:
+    # groups.services.groups.meeting_due_by, kept by every writer of its meetings, status,
+    # cadence and founding day in the same transaction (checked after every test). Lists and
+    # counts of groups overdue today read it through the index below.
+    meeting_due_by: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -100,6 +105,9 @@ class Group(db.Model):
         secondary=group_facilitators, order_by=User.sort_key
     )
 
+    __table_args__ = (
+        Index("ix_groups_province_code_meeting_due_by", "province_code", "meeting_due_by"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @validates("name")

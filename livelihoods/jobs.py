@@ -22,8 +22,8 @@ from core.i18n import format_day
 from core.jobs import claim
 from core.notify import Notification
 from groups.models import Group, GroupStatus, Member, group_facilitators
-from groups.services.figures import last_regular_meetings, repeated_absence_rows
-from groups.services.groups import is_overdue
+from groups.services.figures import repeated_absence_rows
+from groups.services.groups import due_by_passed
 from groups.services.scope import current_groups, home_memberships
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import FOLLOW_UP_NOTICES
@@ -211,12 +211,13 @@ def weekly_digest(today: date) -> dict[str, int]:
             .group_by(Group.province_code)
         ).all()
     )
-    groups = db.session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE)).all()
-    last = last_regular_meetings([g.id for g in groups])
-    behind: dict[int, int] = {}
-    for g in groups:
-        if is_overdue(g, last.get(g.id), today):
-            behind[g.province_code] = behind.get(g.province_code, 0) + 1
+    behind = dict(
+        db.session.execute(
+            select(Group.province_code, func.count())
+            .where(due_by_passed(today))
+            .group_by(Group.province_code)
+        ).all()
+    )
     coordinators = db.session.execute(
         select(User.id, user_provinces.c.province_code)
         .join(user_provinces, user_provinces.c.user_id == User.id)

@@ -19,6 +19,8 @@ from accounts.models import Role
 from app import create_app
 from core.db import db
 from core.schema import upgrade_schema
+from groups.models import Group
+from groups.services.groups import get_stale_meeting_due_by
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -188,6 +190,18 @@ def stale_tallies() -> list[int]:
     return list(db.session.scalars(STALE_TALLIES))
 
 
+def stale_due_days() -> dict[int, tuple]:
+    """Groups whose kept meeting_due_by is not what groups.services.groups.meeting_due_by
+    makes of them: id → (kept, expected)."""
+    stale = get_stale_meeting_due_by()
+    kept = dict(
+        db.session.execute(
+            select(Group.id, Group.meeting_due_by).where(Group.id.in_(list(stale)))
+        ).all()
+    )
+    return {group_id: (kept.get(group_id), due) for group_id, due in stale.items()}
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(config_for(migrated))
@@ -198,9 +212,12 @@ def app(migrated):
         # Every test that writes attendance, by whatever path, checks that the meetings'
         # tallies were written with it.
         stale = stale_tallies()
+        # And every writer of meetings and groups keeps each group's meeting_due_by.
+        due = stale_due_days()
         empty_tables()
         db.engine.dispose()
     assert not stale, f"meetings whose tallies differ from their attendance: {stale}"
+    assert not due, f"groups whose meeting_due_by is not kept (kept, expected): {due}"
 
 
 @pytest.fixture

@@ -3,7 +3,20 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.models import Role, User
 from core import audit, clock
@@ -43,10 +56,11 @@ def list_groups(
 ) -> Select:
     """Visible groups filtered; q matches code or name, ignoring case and diacritics
     ("dong" finds "Nhóm Thôn Đông"), the way member search does. With `overdue_on`, only
-    those overdue for a meeting that day (in SQL: the cost does not grow with the scope)."""
+    those overdue for a meeting that day, today or later (read from the kept
+    `meeting_due_by` through its index, not decided group by group)."""
     stmt = visible_groups(user)
     if overdue_on is not None:
-        stmt = stmt.where(overdue_clause(overdue_on))
+        stmt = stmt.where(due_by_passed(overdue_on))
     if q:
         stmt = stmt.where(
             or_(
@@ -118,6 +132,7 @@ def create_group(
     )
     db.session.add(group)
     db.session.flush()
+    keep_meeting_due_by(group)
     audit.record(actor, "create", group)
     return group
 
@@ -152,6 +167,7 @@ def update_group(
     group.cadence, group.meeting_weekday, group.partner = cadence, meeting_weekday, partner
     group.facilitators = _facilitators(facilitator_ids)
     db.session.flush()
+    keep_meeting_due_by(group)
     audit.record(actor, "update", group)
     return group
 
@@ -275,16 +291,101 @@ def next_meeting_on(group: Group, last_held_on: date | None, today: date) -> dat
     return days[0] if days else None
 
 
+def meeting_due_by(group, last_held_on: date | None) -> date | None:
+    """The last day the group is not yet overdue for a meeting: its latest regular meeting
+    (before the first, its founding day) plus its cadence and the grace; None unless active.
+
+    The one place that decides it. `group` is a Group or a row with its status, cadence
+    and founded_on; `last_held_on` is its latest regular meeting, any day recorded."""
+    if group.status != GroupStatus.ACTIVE:
+        return None
+    return (last_held_on or group.founded_on) + _interval(group) + OVERDUE_GRACE
+
+
 def is_overdue(group: Group, last_held_on: date | None, today: date) -> bool:
     """Active, and no regular meeting for longer than its cadence plus a few days."""
-    if group.status != GroupStatus.ACTIVE:
-        return False
-    since = last_held_on or group.founded_on
-    return today - since > _interval(group) + OVERDUE_GRACE
+    due = meeting_due_by(group, last_held_on)
+    return due is not None and due < today
+
+
+def due_by_passed(today: date) -> ColumnElement[bool]:
+    """Overdue for a meeting `today` (or any later day) in SQL, from the kept
+    `Group.meeting_due_by`: read through the index (province_code, meeting_due_by), so a
+    capped count or a short list of a province's overdue groups reads only those. For a
+    past day, whose meetings since then must not count, use `overdue_clause`."""
+    return Group.meeting_due_by < today
+
+
+def _last_regular(group_ids=None) -> Select:
+    stmt = select(Meeting.group_id, func.max(Meeting.held_on)).where(
+        Meeting.kind == MeetingKind.REGULAR
+    )
+    if group_ids is not None:
+        stmt = stmt.where(Meeting.group_id.in_(group_ids))
+    return stmt.group_by(Meeting.group_id)
+
+
+def keep_meeting_due_by(group: Group) -> date | None:
+    """Set the group's `meeting_due_by` after a write that may move it (a meeting recorded,
+    corrected or removed; its status, cadence or founding day changed); flush first.
+
+    The row is locked before its meetings are read (FOR NO KEY UPDATE on PostgreSQL), so of
+    two meetings recorded at once the second waits and counts the first. A plain UPDATE
+    of the column: recording a meeting does not bump the group's version, which would make
+    a coordinator's open edit of the group stale."""
+    table = Group.__table__
+    row = db.session.execute(
+        select(table.c.status, table.c.cadence, table.c.founded_on)
+        .where(table.c.id == group.id)
+        .with_for_update(key_share=True)
+    ).one()
+    last = db.session.execute(_last_regular([group.id])).first()
+    due = meeting_due_by(row, last[1] if last else None)
+    db.session.execute(update(table).where(table.c.id == group.id).values(meeting_due_by=due))
+    set_committed_value(group, "meeting_due_by", due)
+    return due
+
+
+def get_stale_meeting_due_by(group_ids=None) -> dict[int, date | None]:
+    """Group id → the `meeting_due_by` it should have, for those of these groups (every
+    group when None) whose kept day differs: two reads."""
+    stmt = select(Group.id, Group.status, Group.cadence, Group.founded_on, Group.meeting_due_by)
+    if group_ids is not None:
+        group_ids = list(set(group_ids))
+        if not group_ids:
+            return {}
+        stmt = stmt.where(Group.id.in_(group_ids))
+    last = dict(db.session.execute(_last_regular(group_ids)).all())
+    stale = {}
+    for row in db.session.execute(stmt):
+        due = meeting_due_by(row, last.get(row.id))
+        if due != row.meeting_due_by:
+            stale[row.id] = due
+    return stale
+
+
+def refresh_meeting_due_by(group_ids=None) -> int:
+    """Recompute `meeting_due_by` of these groups (every group when None) after a bulk
+    write of groups or meetings: two reads and one executemany UPDATE of those that
+    changed, for imports, the demo and the bench builders. Returns how many changed."""
+    changed = get_stale_meeting_due_by(group_ids)
+    if changed:
+        table = Group.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("group_id"))
+            .values(meeting_due_by=bindparam("due")),
+            [{"group_id": k, "due": v} for k, v in changed.items()],
+        )
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Group) and obj.id in changed:
+                set_committed_value(obj, "meeting_due_by", changed[obj.id])
+    return len(changed)
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
-    """`is_overdue` as SQL over `groups`, for lists and counts of many groups.
+    """`is_overdue` as SQL over `groups` as of any day, a past one too (reports' periods,
+    where the kept `meeting_due_by` does not apply). For today, use `due_by_passed`.
 
     A group is overdue when it is active and its last regular meeting (or, before the
     first, its founding day) lies before `today - (cadence + grace)`; the index on

@@ -20,6 +20,7 @@ from groups.models import (
     Membership,
 )
 from groups.services.errors import StaleEdit
+from groups.services.groups import keep_meeting_due_by
 
 MAX_DAYS_AHEAD = 7
 
@@ -176,6 +177,7 @@ def record_meeting(
     db.session.add(meeting)
     db.session.flush()
     _write_attendance(meeting, marks)
+    keep_meeting_due_by(group)
     audit.record(actor, "create", meeting)
     return meeting
 
@@ -210,6 +212,7 @@ def update_meeting(
     db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
     _write_attendance(meeting, marks)
     db.session.expire(meeting, ["attendance"])
+    keep_meeting_due_by(group)
     audit.record(actor, "update", meeting)
     return meeting
 

@@ -20,7 +20,7 @@ from groups.models import (
     GroupStatus,
     Meeting,
 )
-from groups.services.groups import create_group
+from groups.services.groups import create_group, refresh_meeting_due_by
 from groups.services.meetings import add_to_tallies
 from groups.services.members import create_member
 from imports.columns import Kind, missing_required
@@ -66,8 +66,10 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     for chunk in batched(good, CHUNK):
         for plan in chunk:
             write(actor, plan, state)
-        # The marks this chunk wrote, added to their meetings in the same transaction.
+        # The marks this chunk wrote, added to their meetings in the same transaction; the
+        # groups whose meetings or founding day it changed, their meeting_due_by.
         add_to_tallies(state.pop("marks", {}))
+        refresh_meeting_due_by(state.pop("touched", set()))
         db.session.execute(
             update(ImportRow)
             .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
@@ -135,6 +137,7 @@ def _write_member(actor, plan: Plan, state) -> None:
     if joined_on < group.founded_on:
         # A group made from this file starts on its earliest member's day.
         group.founded_on = joined_on
+        state.setdefault("touched", set()).add(group.id)
     create_member(
         actor,
         group,
@@ -166,6 +169,7 @@ def _write_attendance(actor, plan: Plan, state) -> None:
             db.session.flush()
             audit.record(actor, "create", meeting, detail="import")
             meetings[key] = meeting
+            state.setdefault("touched", set()).add(meeting.group_id)
         meeting_id = meeting.id
     elif key not in meetings:
         meetings[key] = meeting_id

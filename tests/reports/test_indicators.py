@@ -74,7 +74,7 @@ def close(app, group, day):
         db.session.execute(
             update(Group)
             .where(Group.id == group.id)
-            .values(status=GroupStatus.CLOSED, closed_on=day)
+            .values(status=GroupStatus.CLOSED, closed_on=day, meeting_due_by=None)
         )
         db.session.commit()
 

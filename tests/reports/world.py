@@ -84,7 +84,7 @@ def build(app, make_user, make_group, make_member, make_meeting):
         db.session.execute(
             update(Group)
             .where(Group.id == c.id)
-            .values(status=GroupStatus.CLOSED, closed_on=D(2025, 3, 1))
+            .values(status=GroupStatus.CLOSED, closed_on=D(2025, 3, 1), meeting_due_by=None)
         )
         decider = db.session.get(User, admin.id)
         grants = {}
