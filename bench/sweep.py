@@ -378,7 +378,7 @@ class Builder:
     def _meetings(self) -> None:
         rows = []
         for group_id, _p, plan, skipped, helpers in self.groups:
-            schedule = SimpleNamespace(**plan)
+            schedule = SimpleNamespace(closed_on=None, **plan)  # open groups only
             days = group_services.expected_dates(
                 schedule, plan["founded_on"], self.day - timedelta(days=1)
             )
