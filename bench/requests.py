@@ -50,6 +50,7 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
+from groups.services import schedule
 from groups.services.codes import next_code
 
 HUE = 46
@@ -283,7 +284,7 @@ class Builder:
         before = db.session.scalar(select(func.coalesce(func.max(Meeting.id), 0)))
         rows = []
         for group in db.session.scalars(select(Group).where(Group.id.in_(self.groups))):
-            days = group_services.expected_dates(
+            days = schedule.expected_dates(
                 group, self.day - timedelta(days=364), self.day - timedelta(days=1)
             )
             if len(days) < per_group:
@@ -301,7 +302,7 @@ class Builder:
                 )
             self.meetings[group.id] = per_group
         execute_many(Meeting, rows)
-        group_services.refresh_meeting_due_by(self.groups)
+        schedule.refresh_meeting_due_by(self.groups)
         self._settle()
         marks, statuses = [], {}
         for meeting_id, group_id in db.session.execute(

@@ -61,9 +61,9 @@ from groups.models import (
     Membership,
     group_facilitators,
 )
-from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
+from groups.services import schedule
 from livelihoods import jobs
 from livelihoods.models import (
     Activity,
@@ -378,10 +378,8 @@ class Builder:
     def _meetings(self) -> None:
         rows = []
         for group_id, _p, plan, skipped, helpers in self.groups:
-            schedule = SimpleNamespace(closed_on=None, **plan)  # open groups only
-            days = group_services.expected_dates(
-                schedule, plan["founded_on"], self.day - timedelta(days=1)
-            )
+            group = SimpleNamespace(closed_on=None, **plan)  # none is built closed
+            days = schedule.expected_dates(group, plan["founded_on"], self.day - timedelta(days=1))
             held = days[: len(days) - skipped][-self.size.meetings :]
             for held_on in held:
                 rows.append(
@@ -398,7 +396,7 @@ class Builder:
                 )
         execute_many(Meeting, rows)
         # The groups were inserted in bulk too: their meeting_due_by, from their meetings.
-        group_services.refresh_meeting_due_by()
+        schedule.refresh_meeting_due_by()
         self.summary["meetings"] = len(rows)
 
     def _attendance(self) -> None:
@@ -851,9 +849,7 @@ def national(scale: float, args, tmp: str, day: date):
         url = "sqlite:///" + path
     app = create_app(bench_config(url, tmp))
     with app.app_context():
-        count = db.session.scalar(
-            select(func.count(func.distinct(user_provinces.c.user_id)))
-        )
+        count = db.session.scalar(select(func.count(func.distinct(user_provinces.c.user_id))))
         size = SimpleNamespace(name=sizes_name(scale))
         follow_ups = db.session.scalar(select(func.count()).select_from(FollowUp))
         db.session.remove()

@@ -29,6 +29,7 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
+from groups.services import schedule
 from livelihoods import services as grant_services
 from livelihoods.models import Activity, Grant, Method, Outcome
 
@@ -240,7 +241,7 @@ def _seed_members(rng, actor, group, founded) -> int:
 
 def _seed_meetings(rng, actor, group, start, stop, day) -> int:
     held = 0
-    for meeting_day in group_services.expected_dates(group, start, stop):
+    for meeting_day in schedule.expected_dates(group, start, stop):
         if rng.random() < 0.08:  # now and then a meeting does not happen
             continue
         members = meeting_services.members_on(group.id, meeting_day)

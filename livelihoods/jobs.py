@@ -23,7 +23,7 @@ from core.jobs import claim
 from core.notify import Notification
 from groups.models import Group, GroupStatus, Member, group_facilitators
 from groups.services.figures import repeated_absence_rows
-from groups.services.groups import due_by_passed
+from groups.services.schedule import due_by_passed
 from groups.services.scope import current_groups, home_memberships
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import FOLLOW_UP_NOTICES

@@ -40,7 +40,8 @@ from groups.models import (
     MemberCategory,
     Membership,
 )
-from groups.services.groups import overdue_clause, visible_groups
+from groups.services.groups import visible_groups
+from groups.services.schedule import overdue_clause
 from groups.services.scope import home_memberships
 from livelihoods.models import (
     FollowUp,

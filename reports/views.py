@@ -13,7 +13,8 @@ from core.db import db
 from core.keyset import count_up_to
 from groups.models import Group, GroupStatus, Member
 from groups.services import figures
-from groups.services.groups import is_overdue, list_groups, next_meeting_on, visible_groups
+from groups.services.groups import list_groups, visible_groups
+from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import list_due, visible_grants
 

@@ -20,7 +20,7 @@ from app import create_app
 from core.db import db
 from core.schema import upgrade_schema
 from groups.models import Group
-from groups.services.groups import get_stale_meeting_due_by
+from groups.services.schedule import get_stale_meeting_due_by
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"

@@ -18,7 +18,7 @@ from groups.models import (
     Member,
     Membership,
 )
-from groups.services.groups import expected_dates
+from groups.services.schedule import expected_dates
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from groups.models import (
     Membership,
 )
 from groups.services.errors import StaleEdit
-from groups.services.groups import keep_meeting_due_by
+from groups.services.schedule import keep_meeting_due_by
 
 MAX_DAYS_AHEAD = 7
 

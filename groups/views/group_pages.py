@@ -23,7 +23,7 @@ from groups.models import (
     GroupStatus,
     Membership,
 )
-from groups.services import figures
+from groups.services import figures, schedule
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.views.common import (
@@ -59,8 +59,8 @@ def list_groups():
     day = today()
     overview = {
         g.id: (
-            group_services.next_meeting_on(g, last.get(g.id), day),
-            group_services.is_overdue(g, last.get(g.id), day),
+            schedule.next_meeting_on(g, last.get(g.id), day),
+            schedule.is_overdue(g, last.get(g.id), day),
         )
         for g in page.items
     }
@@ -190,7 +190,7 @@ def show_group(group_id: int):
         end=end,
         meetings=meetings,
         absences=absences,
-        next_meeting=group_services.next_meeting_on(group, last, day),
-        overdue=group_services.is_overdue(group, last, day),
+        next_meeting=schedule.next_meeting_on(group, last, day),
+        overdue=schedule.is_overdue(group, last, day),
         last=last,
     )

@@ -20,9 +20,10 @@ from groups.models import (
     GroupStatus,
     Meeting,
 )
-from groups.services.groups import create_group, refresh_meeting_due_by
+from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
 from groups.services.members import create_member
+from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.services.batches import find_imported

@@ -13,6 +13,7 @@ from core.errors import DomainError
 from groups.models import Cadence, Group, GroupStatus, Meeting, MeetingKind
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
+from groups.services import schedule
 from groups.services.figures import last_regular_meetings
 
 ADMIN = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
@@ -166,10 +167,10 @@ def test_the_kept_day_says_overdue_exactly_when_is_overdue_does(
         last = last_regular_meetings(groups)
         for offset in range(0, 200, 3):
             day = FOUNDED + timedelta(days=offset)
-            by_hand = {g.id for g in rows if group_services.is_overdue(g, last.get(g.id), day)}
+            by_hand = {g.id for g in rows if schedule.is_overdue(g, last.get(g.id), day)}
             kept = set(
                 db.session.scalars(
-                    select(Group.id).where(Group.id.in_(groups), group_services.due_by_passed(day))
+                    select(Group.id).where(Group.id.in_(groups), schedule.due_by_passed(day))
                 )
             )
             assert kept == by_hand, day

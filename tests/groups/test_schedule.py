@@ -8,7 +8,7 @@ from accounts.models import Role
 from core.clock import today
 from core.db import db
 from groups.models import Cadence, Group, GroupStatus
-from groups.services.groups import expected_dates, is_overdue, next_meeting_on
+from groups.services.schedule import expected_dates, is_overdue, next_meeting_on
 from tests.groups.helpers import results, use_english
 
 MON, TUE, THU = 0, 1, 3
@@ -202,7 +202,7 @@ def test_overdue_in_sql_agrees_with_is_overdue_for_every_cadence_status_and_day(
 
     from sqlalchemy import select
 
-    from groups.services.groups import overdue_clause
+    from groups.services.schedule import overdue_clause
 
     made = []
     for cadence in Cadence:
@@ -219,9 +219,7 @@ def test_overdue_in_sql_agrees_with_is_overdue_for_every_cadence_status_and_day(
         for offset in range(0, 80, 1):
             day = date(2025, 2, 10) + timedelta(days=offset)
             in_sql = set(db.session.scalars(select(Group.id).where(overdue_clause(day))))
-            in_python = {
-                gid for gid, last in made if is_overdue(groups[gid], last, day)
-            }
+            in_python = {gid for gid, last in made if is_overdue(groups[gid], last, day)}
             assert in_sql == in_python, day
         assert in_python  # the range reaches days when some groups are overdue
 

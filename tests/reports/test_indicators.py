@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from accounts.models import User
 from core.db import db
 from groups.models import Cadence, Group, GroupStatus
-from groups.services.groups import expected_dates
+from groups.services.schedule import expected_dates
 from livelihoods import services
 from livelihoods.models import FollowUp, Grant, Outcome
 from reports import indicators

@@ -1,0 +1,192 @@
+"""A group's meeting schedule: the days it is expected to meet, when it is overdue, and
+the kept `groups.meeting_due_by` that lets lists and counts read "overdue today" from an
+index."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core.db import db
+from groups.models import Cadence, Group, GroupStatus, Meeting, MeetingKind
+
+# A group is overdue when no regular meeting was held this long after one was expected.
+OVERDUE_GRACE = timedelta(days=3)
+STEP = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14}
+
+
+def _first_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _first_weekday_of_month(year: int, month: int, weekday: int) -> date:
+    return _first_on_or_after(date(year, month, 1), weekday)
+
+
+def expected_dates(group: Group, start: date, end: date) -> list[date]:
+    """The meeting days the group's cadence sets between start and end, inclusive.
+
+    Weekly and fortnightly count from the first meeting weekday on or after the
+    founding date; monthly is the first such weekday of each month. None from the day a
+    closed group closed.
+    """
+    start = max(start, group.founded_on)
+    if group.closed_on is not None:
+        end = min(end, group.closed_on - timedelta(days=1))
+    if end < start:
+        return []
+    if group.cadence == Cadence.MONTHLY:
+        days, year, month = [], start.year, start.month
+        while (year, month) <= (end.year, end.month):
+            day = _first_weekday_of_month(year, month, group.meeting_weekday)
+            if start <= day <= end:
+                days.append(day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return days
+    step = STEP[group.cadence]
+    anchor = _first_on_or_after(group.founded_on, group.meeting_weekday)
+    offset = max(0, (start - anchor).days)
+    first = anchor + timedelta(days=-(-offset // step) * step)
+    return [first + timedelta(days=step * i) for i in range((end - first).days // step + 1)]
+
+
+def _interval(group: Group) -> timedelta:
+    return timedelta(days=STEP.get(group.cadence, 31))
+
+
+def next_meeting_on(group: Group, last_held_on: date | None, today: date) -> date | None:
+    """The next expected meeting day from today on, after the last one held."""
+    if group.status in (GroupStatus.CLOSED, GroupStatus.PAUSED):
+        return None
+    after = today if last_held_on is None or last_held_on < today else last_held_on + timedelta(1)
+    days = expected_dates(group, after, after + timedelta(days=62))
+    return days[0] if days else None
+
+
+def meeting_due_by(group, last_held_on: date | None) -> date | None:
+    """The last day the group is not yet overdue for a meeting: its latest regular meeting
+    (before the first, its founding day) plus its cadence and the grace; None unless active.
+
+    The one place that decides it. `group` is a Group or a row with its status, cadence
+    and founded_on; `last_held_on` is its latest regular meeting, any day recorded."""
+    if group.status != GroupStatus.ACTIVE:
+        return None
+    return (last_held_on or group.founded_on) + _interval(group) + OVERDUE_GRACE
+
+
+def is_overdue(group: Group, last_held_on: date | None, today: date) -> bool:
+    """Active, and no regular meeting for longer than its cadence plus a few days."""
+    due = meeting_due_by(group, last_held_on)
+    return due is not None and due < today
+
+
+def due_by_passed(today: date) -> ColumnElement[bool]:
+    """Overdue for a meeting `today` (or any later day) in SQL, from the kept
+    `Group.meeting_due_by`: read through the index (province_code, meeting_due_by), so a
+    capped count or a short list of a province's overdue groups reads only those. For a
+    past day, whose meetings since then must not count, use `overdue_clause`."""
+    return Group.meeting_due_by < today
+
+
+def _last_regular(group_ids=None) -> Select:
+    stmt = select(Meeting.group_id, func.max(Meeting.held_on)).where(
+        Meeting.kind == MeetingKind.REGULAR
+    )
+    if group_ids is not None:
+        stmt = stmt.where(Meeting.group_id.in_(group_ids))
+    return stmt.group_by(Meeting.group_id)
+
+
+def keep_meeting_due_by(group: Group) -> date | None:
+    """Set the group's `meeting_due_by` after a write that may move it (a meeting recorded,
+    corrected or removed; its status, cadence or founding day changed); flush first.
+
+    The row is locked before its meetings are read (FOR NO KEY UPDATE on PostgreSQL), so of
+    two meetings recorded at once the second waits and counts the first. A plain UPDATE
+    of the column: recording a meeting does not bump the group's version, which would make
+    a coordinator's open edit of the group stale."""
+    table = Group.__table__
+    row = db.session.execute(
+        select(table.c.status, table.c.cadence, table.c.founded_on)
+        .where(table.c.id == group.id)
+        .with_for_update(key_share=True)
+    ).one()
+    last = db.session.execute(_last_regular([group.id])).first()
+    due = meeting_due_by(row, last[1] if last else None)
+    db.session.execute(update(table).where(table.c.id == group.id).values(meeting_due_by=due))
+    set_committed_value(group, "meeting_due_by", due)
+    return due
+
+
+def get_stale_meeting_due_by(group_ids=None) -> dict[int, date | None]:
+    """Group id → the `meeting_due_by` it should have, for those of these groups (every
+    group when None) whose kept day differs: two reads."""
+    stmt = select(Group.id, Group.status, Group.cadence, Group.founded_on, Group.meeting_due_by)
+    if group_ids is not None:
+        group_ids = list(set(group_ids))
+        if not group_ids:
+            return {}
+        stmt = stmt.where(Group.id.in_(group_ids))
+    last = dict(db.session.execute(_last_regular(group_ids)).all())
+    stale = {}
+    for row in db.session.execute(stmt):
+        due = meeting_due_by(row, last.get(row.id))
+        if due != row.meeting_due_by:
+            stale[row.id] = due
+    return stale
+
+
+def refresh_meeting_due_by(group_ids=None) -> int:
+    """Recompute `meeting_due_by` of these groups (every group when None) after a bulk
+    write of groups or meetings: two reads and one executemany UPDATE of those that
+    changed, for imports, the demo and the bench builders. Returns how many changed."""
+    changed = get_stale_meeting_due_by(group_ids)
+    if changed:
+        table = Group.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("group_id"))
+            .values(meeting_due_by=bindparam("due")),
+            [{"group_id": k, "due": v} for k, v in changed.items()],
+        )
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Group) and obj.id in changed:
+                set_committed_value(obj, "meeting_due_by", changed[obj.id])
+    return len(changed)
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """`is_overdue` as SQL over `groups` as of any day, a past one too (reports' periods,
+    where the kept `meeting_due_by` does not apply). For today, use `due_by_passed`.
+
+    A group is overdue when it is active and its last regular meeting (or, before the
+    first, its founding day) lies before `today - (cadence + grace)`; the index on
+    meetings (group_id, held_on) answers the NOT EXISTS per group.
+    """
+    cutoff = case(
+        *[
+            (Group.cadence == cadence, literal(today - timedelta(days=days) - OVERDUE_GRACE))
+            for cadence, days in STEP.items()
+        ],
+        else_=literal(today - timedelta(days=31) - OVERDUE_GRACE),
+    )
+    any_meeting = select(Meeting.id).where(
+        Meeting.group_id == Group.id, Meeting.kind == MeetingKind.REGULAR
+    )
+    recent = any_meeting.where(Meeting.held_on >= cutoff)
+    return and_(
+        Group.status == GroupStatus.ACTIVE,
+        ~recent.exists(),
+        or_(any_meeting.exists(), Group.founded_on < cutoff),
+    )
