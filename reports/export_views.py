@@ -23,8 +23,10 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import TextInput
 
 from accounts.models import Role
 from core import audit
@@ -36,7 +38,7 @@ from core.forms import Form, choices
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import list_provinces
 from groups.models import Group
-from groups.services.groups import visible_groups
+from groups.services import groups as group_services
 from reports import export_tables as tables
 from reports import register as register_sheet
 from reports.exports import FORMATS, Column, table_file
@@ -97,21 +99,40 @@ def month_arg() -> date:
         abort(400, description=str(error))
 
 
+# A group's code as typed where there is no list to choose from (HUE-N012, any case).
+GROUP_CODE = re.compile(r"[A-Z]{1,6}-N[0-9]{3,6}")
+
+
+def group_choices_for_exports() -> list:
+    """(id, code) of the groups to offer in a list, or [] where they are too many to list
+    (an admin, a coordinator of several provinces): those type a group's code instead.
+    A country's 3,000 groups made the exports page 228 KiB."""
+    return [(g.id, g.code) for g in group_services.group_choices(current_user, None)]
+
+
 def group_arg(raw: str | None = None, *, required: bool = False) -> Group | None:
-    """The group of ?group=<id>, which the user must be allowed to see."""
-    raw = request.args.get("group", "") if raw is None else raw
+    """The group of ?group=<id or code>, which the user must be allowed to see."""
+    raw = (request.args.get("group", "") if raw is None else raw).strip()
     if not raw:
         if required:
             abort(400, description=_("Choose a group."))
         return None
-    group_id = parse_int(raw.strip(), minimum=1)
-    if group_id is None:
+    if not GROUP_CODE.fullmatch(raw.upper()) and parse_int(raw, minimum=1) is None:
         abort(400, description=_("Choose a group from the list."))
-    group = db.session.get(Group, group_id)
+    group = lookup_group(raw)
     if group is None:
         abort(404, description=_("This group does not exist."))
     require(group.can_view(current_user))
     return group
+
+
+def lookup_group(raw: str) -> Group | None:
+    """The group whose id or code (any case) this is, seen or not; None if none."""
+    raw = raw.strip()
+    if GROUP_CODE.fullmatch(raw.upper()):
+        return db.session.scalar(select(Group).where(Group.code == raw.upper()))
+    group_id = parse_int(raw, minimum=1)
+    return None if group_id is None else db.session.get(Group, group_id)
 
 
 def province_arg(raw: str | None = None) -> int | None:
@@ -173,9 +194,7 @@ def index():
     """What this person may export, each with its filters: plain GET forms, no script."""
     require_staff()
     start, end = period_args(default_days=365)
-    groups = db.session.execute(
-        visible_groups(current_user).with_only_columns(Group.id, Group.code).order_by(Group.code)
-    ).all()
+    groups = group_choices_for_exports()
     provinces = list_provinces()
     if current_user.role == Role.COORDINATOR:
         provinces = [p for p in provinces if current_user.covers_province(p.code)]
@@ -274,6 +293,14 @@ def register_response(fmt: str, sheet, *, reason: str | None = None):
 # Names and phones ---------------------------------------------------------------------
 
 
+class GroupField(SelectField):
+    """A list of groups where they are few; where they are too many to list, the view
+    gives it a text widget and the group's code is typed (see group_choices_for_exports)."""
+
+    def _value(self):
+        return self.data or ""
+
+
 class PersonalExportForm(Form):
     table = SelectField(
         _l("Table"),
@@ -285,7 +312,7 @@ class PersonalExportForm(Form):
         ),
     )
     format = SelectField(_l("File"), choices=choices(FORMAT_LABELS.items()))
-    group = SelectField(_l("Group"), validate_choice=False)
+    group = GroupField(_l("Group"), validate_choice=False)
     month = StringField(
         _l("Month (for the register)"), description=_l("Year-month, for example 2026-03.")
     )
@@ -311,6 +338,8 @@ class PersonalExportForm(Form):
     def validate_group(self, field):
         if self.table.data == "register" and not field.data:
             raise ValidationError(_("Choose a group."))
+        if field.data and lookup_group(field.data) is None:  # another's: 403 below
+            raise ValidationError(_("No group has this code. Type it as on the group's page."))
 
     def validate_month(self, field):
         if self.table.data == "register":
@@ -328,13 +357,14 @@ class PersonalExportForm(Form):
 def personal():
     """Names and phones in a file: coordinators and admins, with a reason, audited."""
     require(current_user.role in MANAGERS)
-    groups = db.session.execute(
-        visible_groups(current_user).with_only_columns(Group.id, Group.code).order_by(Group.code)
-    ).all()
+    groups = group_choices_for_exports()
     form = PersonalExportForm()
     form.group.choices = choices(
         [("", _("All groups in my scope"))] + [(str(i), c) for i, c in groups]
     )
+    if not groups:  # too many to list: the group's code is typed
+        form.group.widget = TextInput()
+        form.group.description = _("A group's code, such as HUE-N012; empty: all your groups.")
     if not form.is_submitted() and not form.month.data:  # a kept draft keeps its month
         form.month.data = today().strftime("%Y-%m")
     if form.validate_on_submit():

@@ -297,6 +297,39 @@ def test_personal_export_needs_a_reason_and_the_tick(app, scene):
     assert exports_of(app, users["hue"].id) == []
 
 
+def test_where_groups_are_too_many_to_list_their_code_is_typed(app, scene):
+    users, hue, na, _members = scene
+    client, response = get_as(app, users["admin"], "/exports")
+    page = response.get_data(as_text=True)
+    # No list of the country's groups: a text field for a code, twice (table, register).
+    assert f'<option value="{hue.id}">{hue.code}</option>' not in page
+    assert page.count('type="text" id="') == 2 and "HUE-N012" in page
+    response = client.get(f"/exports/table?table=members&format=csv&group={hue.code.lower()}")
+    assert {r[0] for r in csv_rows(response)[1:]} == {m.code for m in scene[3][:2]}
+    response = client.get(f"/exports/register?group={na.code}&month=2025-03&format=csv")
+    assert response.status_code == 200
+    assert client.get("/exports/register?group=HUE-N999&month=2025-03").status_code == 404
+    # A coordinator of one province still picks from a list; another's code is refused.
+    client, response = get_as(app, users["hue"], "/exports")
+    assert f'<option value="{hue.id}">{hue.code}</option>' in response.get_data(as_text=True)
+    response = client.get(f"/exports/table?table=members&format=csv&group={na.code}")
+    assert response.status_code == 403
+
+
+def test_personal_export_by_a_typed_code_and_an_unknown_code(app, scene):
+    users, hue, _na, (mai, *_rest) = scene
+    client, response = get_as(app, users["admin"], "/exports/personal")
+    assert 'type="text"' in response.get_data(as_text=True)  # the group field
+    data = {"table": "members", "format": "csv", "confirm": "y", "reason": REASON}
+    response = client.post("/exports/personal", data={**data, "group": "HUE-N999"})
+    assert response.status_code == 200
+    assert "Không có nhóm nào mang mã này" in response.get_data(as_text=True)
+    assert exports_of(app, users["admin"].id) == []
+    response = client.post("/exports/personal", data={**data, "group": hue.code})
+    assert mai.code in {r[0] for r in csv_rows(response)[1:]}
+    assert len(exports_of(app, users["admin"].id)) == 1
+
+
 def test_personal_members_export_has_names_and_writes_one_audit_event(app, scene):
     from groups.models import ConsentPurpose, Member
     from groups.services import members as member_services
