@@ -191,7 +191,7 @@ def stale_tallies() -> list[int]:
 
 
 def stale_due_days() -> dict[int, tuple]:
-    """Groups whose kept meeting_due_by is not what groups.services.groups.meeting_due_by
+    """Groups whose kept meeting_due_by is not what groups.services.schedule.meeting_due_by
     makes of them: id → (kept, expected)."""
     stale = get_stale_meeting_due_by()
     kept = dict(
