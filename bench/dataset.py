@@ -311,9 +311,16 @@ class NationalBuilder(Builder):
         self.summary["members who left"] = len(leavers)
 
     def _analyze(self) -> None:
-        """Statistics for the planner, as the app keeps them after migrations."""
-        db.session.execute(text("ANALYZE"))
+        """Statistics for the planner, as the app keeps them after migrations; on
+        PostgreSQL also the visibility map, as autovacuum keeps it on a database in use
+        (index-only scans read the table for pages it does not mark all-visible)."""
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE)"))
+        else:
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
 
 
 def dataset_config(url: str, instance: str) -> dict:

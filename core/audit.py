@@ -20,7 +20,7 @@ from datetime import datetime
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Index, String, case, select
+from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db, utcnow
@@ -50,20 +50,15 @@ class AuditEvent(db.Model):
 
 
 def _home_of_member(member_id: int, column: str):
-    """A column of the member's current group, or else of their last one: the same
-    rule that decides who may see the member (groups/services/scope.py)."""
-    memberships = db.metadata.tables["memberships"]
+    """A column of the member's home group (their current one, or else their last one):
+    the rule that decides who may see the member, kept on the member by the database
+    (members.home_group_id, groups/services/scope.py)."""
+    members = db.metadata.tables["members"]
     groups = db.metadata.tables["groups"]
     return (
         select(groups.c[column])
-        .select_from(memberships.join(groups, groups.c.id == memberships.c.group_id))
-        .where(memberships.c.member_id == member_id)
-        .order_by(
-            case((memberships.c.left_on.is_(None), 0), else_=1),
-            memberships.c.joined_on.desc(),
-            memberships.c.id.desc(),
-        )
-        .limit(1)
+        .select_from(members.join(groups, groups.c.id == members.c.home_group_id))
+        .where(members.c.id == member_id)
         .scalar_subquery()
     )
 

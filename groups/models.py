@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Column,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -210,6 +211,12 @@ class Member(db.Model):
     # period): the code, memberships, attendance and grants stay for the counts.
     anonymised_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The home group (home_membership's group), for SQL: set by triggers on `memberships`
+    # in the statement that writes a membership (migration 0022), never by this code.
+    # Deferred and fetched: a loaded member does not keep a copy a move makes stale.
+    home_group_id: Mapped[int | None] = mapped_column(
+        index=True, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="member", order_by="Membership.joined_on, Membership.id"
@@ -336,6 +343,8 @@ class Membership(db.Model):
             postgresql_where=text("left_on IS NULL"),
         ),
         Index("ix_memberships_member_id", "member_id"),
+        # Who joined in a period (the progress pages).
+        Index("ix_memberships_joined_on", "joined_on"),
         # Members who left a group (the member list's status=left): few, so partial.
         Index(
             "ix_memberships_left_member_id",
@@ -430,8 +439,17 @@ class Meeting(db.Model):
     __table_args__ = (
         UniqueConstraint("group_id", "held_on", "kind"),
         Index("ix_meetings_group_id_held_on", "group_id", "held_on"),
-        # The daily sweep reads the last 90 days of every group's meetings.
-        Index("ix_meetings_held_on", "held_on"),
+        # A period's meetings with what the progress pages sum of them (held, on time,
+        # tallies), read from the index alone; the daily sweep reads the last 90 days.
+        Index(
+            "ix_meetings_held_on_tallies",
+            "held_on",
+            "group_id",
+            "kind",
+            "created_at",
+            "present_count",
+            "marked_count",
+        ),
     )
     __mapper_args__ = {"version_id_col": version}
 

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
@@ -90,11 +90,21 @@ class Grant(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # The sum of its tranches, for SQL: kept by triggers on `tranches` in the statement
+    # that writes a payment (migration 0023), never by this code; Grant.paid in Python.
+    paid_vnd: Mapped[int] = mapped_column(
+        deferred=True, server_default=text("0"), server_onupdate=FetchedValue()
+    )
 
     member: Mapped[Member] = relationship()
 
-    # The grant list pages newest first.
-    __table_args__ = (Index("ix_grants_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        # The grant list pages newest first.
+        Index("ix_grants_created_at_id", "created_at", "id"),
+        # What a grant lacks of its approved amount: the progress pages' "still to pay
+        # out" reads the few grants where it is not 0.
+        Index("ix_grants_lacking", text("(amount_approved - paid_vnd)")),
+    )
     tranches: Mapped[list["Tranche"]] = relationship(
         back_populates="grant", order_by="Tranche.paid_on, Tranche.id"
     )

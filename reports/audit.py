@@ -2,9 +2,10 @@
 
 Admins see every event. A coordinator sees the events about records in their provinces:
 those written while the subject was in one of them (`province_code`, stored with the
-event), and every event about a member or group that is in one of them now, so the
-history of a person follows them to their new group. Events with no province (accounts,
-logins) are for admins only. Nothing here changes or deletes an event.
+event), and every event about a member or group that is in one of them now (a member's
+home group: their current one, or their last once they left, the rule of
+Member.can_view), so the history of a person follows them to their new group. Events
+with no province (accounts, logins) are for admins only. Nothing here changes or deletes an event.
 """
 
 from datetime import datetime, time, timedelta
@@ -12,7 +13,8 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import aliased
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -24,7 +26,7 @@ from core.db import db
 from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField
 from core.places import list_provinces
-from groups.models import Group, Member, Membership
+from groups.models import Group, Member
 
 bp = Blueprint("audit", __name__)
 
@@ -135,19 +137,19 @@ def visible_events(user: User) -> Select:
     if user.role != Role.COORDINATOR:
         return stmt.where(False)
     codes = user.province_codes or {-1}
-    members_here_now = (
-        select(Membership.member_id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(Membership.left_on.is_(None), Group.province_code.in_(codes))
+    # Each event on the page is checked on its own (the member's kept home group, then
+    # the group's province): a list of every member of the provinces, built first, grew
+    # with the country.
+    member, group, subject_group = aliased(Member), aliased(Group), aliased(Group)
+    member_here = exists().where(
+        member.id == AuditEvent.member_id,
+        group.id == member.home_group_id,
+        group.province_code.in_(codes),
     )
-    groups_here_now = select(Group.id).where(Group.province_code.in_(codes))
-    return stmt.where(
-        or_(
-            AuditEvent.province_code.in_(codes),
-            AuditEvent.member_id.in_(members_here_now),
-            AuditEvent.group_id.in_(groups_here_now),
-        )
+    group_here = exists().where(
+        subject_group.id == AuditEvent.group_id, subject_group.province_code.in_(codes)
     )
+    return stmt.where(or_(AuditEvent.province_code.in_(codes), member_here, group_here))
 
 
 def _utc_start(day) -> datetime:

@@ -9,14 +9,13 @@ needs, and sends no script or style sheet.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import extract, func, select
 
 from core.db import db
 from core.places import Commune, Province, place_order
 from groups.models import Group, Meeting
-from reports.indicators import Scope, group_rows
+from reports.indicators import GroupSums, Scope, group_sums
 from reports.periods import Period, _add_months
-from reports.sql import ratio
 
 
 @dataclass
@@ -59,30 +58,18 @@ def attendance_by_month(
 
 @dataclass
 class Child:
-    """One row of the drill-down: a province, commune or group in scope."""
+    """One row of the drill-down: a province, commune or group in scope, and its meeting
+    figures (indicators.GroupSums: completeness, attendance, behind...)."""
 
     key: int
     place: object  # Province, Commune or Group
-    groups: int
-    expected: int
-    held: int
-    capped: int
-    present: int
-    marks: int
-    behind: int
-
-    @property
-    def completeness(self):
-        return ratio(self.capped, self.expected)
-
-    @property
-    def attendance(self):
-        return ratio(self.present, self.marks)
+    sums: GroupSums
 
 
 def children(scope: Scope, period: Period, today: date) -> list[Child]:
     """The next level down (provinces, communes or groups) with their meeting figures:
-    two statements (the figures grouped, then the places' names)."""
+    two statements (the figures grouped, then the places' names). Their sum is the
+    scope's own group figures (total())."""
     if scope.group_id is not None:
         return []
     if scope.commune_code is not None:
@@ -91,37 +78,29 @@ def children(scope: Scope, period: Period, today: date) -> list[Child]:
         key, model = Group.commune_code, Commune
     else:
         key, model = Group.province_code, Province
-    rows = group_rows(scope, period, today)
-    capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
-    figures = db.session.execute(
-        select(
-            key,
-            func.count(),
-            func.sum(rows.c.expected),
-            func.sum(rows.c.held),
-            func.sum(capped),
-            func.sum(rows.c.present),
-            func.sum(rows.c.marks),
-            func.sum(rows.c.behind),
-        )
-        .select_from(rows)
-        .join(Group, Group.id == rows.c.group_id)
-        .group_by(key)
-    ).all()
+    figures = group_sums(scope, period, today, by=key)
     if not figures:
         return []
     pk = model.id if model is Group else model.code
     places = {
         (p.id if model is Group else p.code): p
-        for p in db.session.scalars(select(model).where(pk.in_([r[0] for r in figures])))
+        for p in db.session.scalars(select(model).where(pk.in_([k for k, _ in figures])))
     }
-    out = [Child(r[0], places[r[0]], *(int(v or 0) for v in r[1:])) for r in figures]
+    out = [Child(k, places[k], sums) for k, sums in figures]
     if model is Group:
         out.sort(key=lambda c: c.place.code)
     else:
         order = {p.code: i for i, p in enumerate(place_order(places.values()))}
         out.sort(key=lambda c: order[c.key])
     return out
+
+
+def total(kids: list[Child]) -> dict | None:
+    """The group figures of the whole scope from its drill-down rows (None without rows,
+    so that they are counted)."""
+    if not kids:
+        return None
+    return sum((c.sums for c in kids), GroupSums()).figures()
 
 
 def weeks_ahead(today: date, weeks: int = 4) -> list[tuple[date, date]]:

@@ -19,12 +19,12 @@ Screening and referral figures belong in definitions.SECTIONS (and a function he
 the support package has them.
 """
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from accounts.models import Role, User
@@ -41,7 +41,7 @@ from groups.models import (
     Membership,
 )
 from groups.services.groups import visible_groups
-from groups.services.schedule import overdue_clause
+from groups.services.schedule import due_by_passed, overdue_clause
 from groups.services.scope import home_memberships
 from livelihoods.models import (
     FollowUp,
@@ -125,18 +125,40 @@ class Scope:
             and self.group_id is None
         )
 
-    def _scoped(self, column):
-        # A wide scope's list of members is checked on the rows a period's dates select;
-        # a facilitator's or a commune's few members are the better start.
-        return checked_only(column) if self.wide else column
-
     def has_member(self, member_id) -> ColumnElement[bool]:
-        """SQL: the member whose id is `member_id` (a column) is in scope."""
-        return self._scoped(member_id).in_(self.member_ids())
+        """SQL: the member whose id is `member_id` (a column) is in scope.
+
+        A facilitator's or a commune's few members are the better start (an IN list); a
+        wide scope's list is tens of thousands long, so each row the period's dates select
+        is checked on its own: the member's kept home group, then the group."""
+        if self.whole_country:  # every member is in (or was last in) one of its groups
+            return true()
+        if not self.wide:
+            return member_id.in_(self.member_ids())
+        member = aliased(Member)
+        return exists().where(
+            member.id == checked_only(member_id), member.home_group_id.in_(self.group_ids())
+        )
 
     def has_grant(self, grant_id) -> ColumnElement[bool]:
         """SQL: the grant whose id is `grant_id` (a column) is of a member in scope."""
-        return self._scoped(grant_id).in_(self.grant_ids())
+        if self.whole_country:
+            return true()
+        if not self.wide:
+            return grant_id.in_(self.grant_ids())
+        grant, member = aliased(Grant), aliased(Member)
+        return exists().where(
+            grant.id == checked_only(grant_id),
+            member.id == grant.member_id,
+            member.home_group_id.in_(self.group_ids()),
+        )
+
+    @property
+    def whole_country(self) -> bool:
+        """An admin's scope, not narrowed: nothing to check a row against."""
+        return self.user.role == Role.ADMIN and not (
+            self.province_code or self.commune_code or self.group_id or self.provinces
+        )
 
     @property
     def level(self) -> str:
@@ -214,32 +236,15 @@ def group_rows(scope: Scope, period: Period, today: date):
     """A subquery, one row per group in scope: id, expected, held, held_on_time,
     present, marks, behind (1/0). The groups section, the scorecard and the group
     comparison all read it."""
-    held = (
+    regular = Meeting.kind == MeetingKind.REGULAR
+    timely = day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS
+    # One pass over the period's meetings: regular ones held and recorded on time, and
+    # every meeting's tallies of its attendance marks (present_count, marked_count).
+    meetings = (
         select(
             Meeting.group_id,
-            func.count().label("held"),
-            func.sum(
-                case(
-                    (
-                        day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS,
-                        1,
-                    ),
-                    else_=0,
-                )
-            ).label("on_time"),
-        )
-        .where(
-            Meeting.kind == MeetingKind.REGULAR,
-            Meeting.held_on.between(period.start, period.end),
-            Meeting.group_id.in_(scope.group_ids()),
-        )
-        .group_by(Meeting.group_id)
-        .subquery()
-    )
-    # Every meeting's tallies of its attendance marks (Meeting.present_count, marked_count).
-    marks = (
-        select(
-            Meeting.group_id,
+            func.sum(case((regular, 1), else_=0)).label("held"),
+            func.sum(case((and_(regular, timely), 1), else_=0)).label("on_time"),
             func.sum(Meeting.present_count).label("present"),
             func.sum(Meeting.marked_count).label("marks"),
         )
@@ -250,6 +255,9 @@ def group_rows(scope: Scope, period: Period, today: date):
         .group_by(Meeting.group_id)
         .subquery()
     )
+    # Behind at the period's end; for a period not over yet, today, which the kept
+    # meeting_due_by answers without reading each group's meetings.
+    behind = due_by_passed(today) if period.end >= today else overdue_clause(period.end)
     return (
         select(
             Group.id.label("group_id"),
@@ -257,22 +265,60 @@ def group_rows(scope: Scope, period: Period, today: date):
             Group.founded_on.label("founded_on"),
             Group.closed_on.label("closed_on"),
             expected_meetings(period, today).label("expected"),
-            func.coalesce(held.c.held, 0).label("held"),
-            func.coalesce(held.c.on_time, 0).label("on_time"),
-            func.coalesce(marks.c.present, 0).label("present"),
-            func.coalesce(marks.c.marks, 0).label("marks"),
-            case((overdue_clause(min(period.end, today)), 1), else_=0).label("behind"),
+            func.coalesce(meetings.c.held, 0).label("held"),
+            func.coalesce(meetings.c.on_time, 0).label("on_time"),
+            func.coalesce(meetings.c.present, 0).label("present"),
+            func.coalesce(meetings.c.marks, 0).label("marks"),
+            case((behind, 1), else_=0).label("behind"),
         )
-        .outerjoin(held, held.c.group_id == Group.id)
-        .outerjoin(marks, marks.c.group_id == Group.id)
+        .outerjoin(meetings, meetings.c.group_id == Group.id)
         .where(Group.id.in_(scope.group_ids()))
         .subquery()
     )
 
 
-def group_figures(scope: Scope, period: Period, today: date) -> dict:
-    """Active groups (active now, or closed after the period began), meetings expected
-    and held, completeness, timeliness, attendance, groups behind: one statement."""
+@dataclass(frozen=True)
+class GroupSums:
+    """The meeting figures of some groups, as sums: what group_figures and the drill-down
+    rows are made of."""
+
+    groups: int = 0
+    active: int = 0
+    expected: int = 0
+    held: int = 0
+    capped: int = 0  # held, counting no group beyond what it was expected to hold
+    on_time: int = 0
+    present: int = 0
+    marks: int = 0
+    behind: int = 0
+
+    def __add__(self, other: "GroupSums") -> "GroupSums":
+        return GroupSums(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def completeness(self):
+        return ratio(self.capped, self.expected)
+
+    @property
+    def attendance(self):
+        return ratio(self.present, self.marks)
+
+    def figures(self) -> dict:
+        return {
+            "active_groups": self.active,
+            "meetings_expected": self.expected,
+            "meetings_held": self.held,
+            "completeness": self.completeness,
+            "timeliness": ratio(self.on_time, self.held),
+            "attendance": self.attendance,
+            "behind": self.behind,
+        }
+
+
+def group_sums(scope: Scope, period: Period, today: date, by=None) -> list[tuple]:
+    """(key, GroupSums) of the groups in scope, one row per value of `by` (a column of
+    `groups`, such as Group.province_code), or one row (key None) without: one statement.
+    Active groups are those active now, or closed after the period began."""
     rows = group_rows(scope, period, today)
     capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
     active = and_(
@@ -282,28 +328,37 @@ def group_figures(scope: Scope, period: Period, today: date) -> dict:
             and_(rows.c.status == GroupStatus.CLOSED, rows.c.closed_on > period.start),
         ),
     )
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((active, 1), else_=0)), 0),
-            func.coalesce(func.sum(rows.c.expected), 0),
-            func.coalesce(func.sum(rows.c.held), 0),
-            func.coalesce(func.sum(capped), 0),
-            func.coalesce(func.sum(rows.c.on_time), 0),
-            func.coalesce(func.sum(rows.c.present), 0),
-            func.coalesce(func.sum(rows.c.marks), 0),
-            func.coalesce(func.sum(rows.c.behind), 0),
+    sums = [
+        func.count(),
+        func.sum(case((active, 1), else_=0)),
+        func.sum(rows.c.expected),
+        func.sum(rows.c.held),
+        func.sum(capped),
+        func.sum(rows.c.on_time),
+        func.sum(rows.c.present),
+        func.sum(rows.c.marks),
+        func.sum(rows.c.behind),
+    ]
+    if by is None:
+        stmt = select(literal(None), *sums).select_from(rows)
+    else:
+        stmt = (
+            select(by, *sums)
+            .select_from(rows)
+            .join(Group, Group.id == rows.c.group_id)
+            .group_by(by)
         )
-    ).one()
-    active_n, expected, held, capped_n, on_time, present, marks, behind = (int(v) for v in row)
-    return {
-        "active_groups": active_n,
-        "meetings_expected": expected,
-        "meetings_held": held,
-        "completeness": ratio(capped_n, expected),
-        "timeliness": ratio(on_time, held),
-        "attendance": ratio(present, marks),
-        "behind": behind,
-    }
+    return [
+        (row[0], GroupSums(*(int(v or 0) for v in row[1:])))
+        for row in db.session.execute(stmt)
+        if row[1]  # no group at all: no row
+    ]
+
+
+def group_figures(scope: Scope, period: Period, today: date) -> dict:
+    """Active groups, meetings expected and held, completeness, timeliness, attendance,
+    groups behind: one statement."""
+    return sum((s for _key, s in group_sums(scope, period, today)), GroupSums()).figures()
 
 
 # Members -------------------------------------------------------------------------------
@@ -421,23 +476,32 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .where(Tranche.paid_on.between(period.start, period.end), in_scope)
         .subquery()
     )
-    approved_by_end = select(GrantEvent.grant_id).where(
-        GrantEvent.action == "approved", GrantEvent.at < _next_day(period.end)
+    # Still to pay out at the end of the period: what the open grants approved by then had
+    # not been paid by then. It is what they lack now (the kept grants.paid_vnd, read
+    # through the index on what each lacks, ix_grants_lacking) plus
+    # what was paid to them after the period, so no grant's whole history is summed.
+    open_approved = and_(
+        in_scope,
+        Grant.status.in_((GrantStatus.APPROVED, GrantStatus.DISBURSED)),
+        exists().where(
+            GrantEvent.grant_id == Grant.id,
+            GrantEvent.action == "approved",
+            GrantEvent.at < _next_day(period.end),
+        ),
     )
-    paid_by_end = (
+    lacking = Grant.amount_approved - Grant.paid_vnd
+    lacking_now = (
+        select(func.coalesce(func.sum(lacking), 0))
+        .where(or_(lacking > 0, lacking < 0), open_approved)
+        .scalar_subquery()
+    )
+    paid_after = (
         select(func.coalesce(func.sum(Tranche.amount), 0))
-        .where(Tranche.grant_id == Grant.id, Tranche.paid_on <= period.end)
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .where(Tranche.paid_on > period.end, open_approved)
         .scalar_subquery()
     )
-    remaining = (
-        select(func.coalesce(func.sum(Grant.amount_approved - paid_by_end), 0))
-        .where(
-            in_scope,
-            Grant.status.in_((GrantStatus.APPROVED, GrantStatus.DISBURSED)),
-            Grant.id.in_(approved_by_end),
-        )
-        .scalar_subquery()
-    )
+    remaining = lacking_now + paid_after
     decision = aliased(GrantEvent)
     submitted_before = (
         select(func.max(day_number(GrantEvent.at)))
@@ -604,10 +668,11 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
 # Together ------------------------------------------------------------------------------
 
 
-def compute(scope: Scope, period: Period, today: date) -> dict:
-    """Every figure of every section for one period (six statements)."""
+def compute(scope: Scope, period: Period, today: date, groups: dict | None = None) -> dict:
+    """Every figure of every section for one period (six statements; five when the
+    group figures are given, summed from the drill-down's rows)."""
     return {
-        **group_figures(scope, period, today),
+        **(groups if groups is not None else group_figures(scope, period, today)),
         **member_figures(scope, period),
         **grant_figures(scope, period),
         **outcome_figures(scope, period, today),
@@ -629,10 +694,14 @@ class Report:
         ]
 
 
-def report(scope: Scope, period: Period, today: date) -> Report:
-    """The figures for a period and for the period of the same length before it."""
+def report(scope: Scope, period: Period, today: date, groups: dict | None = None) -> Report:
+    """The figures for a period and for the period of the same length before it; `groups`,
+    when given, are the period's group figures already counted (GroupSums.figures)."""
     return Report(
-        scope, period, compute(scope, period, today), compute(scope, period.previous(), today)
+        scope,
+        period,
+        compute(scope, period, today, groups),
+        compute(scope, period.previous(), today),
     )
 
 

@@ -128,13 +128,13 @@ def overview():
     scope, crumbs = load_scope()
     period, period_error = load_period()
     day = today()
-    report = indicators.report(scope, period, day)
+    kids = charts.children(scope, period, day)
+    report = indicators.report(scope, period, day, groups=charts.total(kids))
     members = []
     if scope.group_id is not None:
         members = group_members(scope, period)
         if members:  # names are shown
             audit.note_read("list", object_type="members", detail="progress")
-    kids = charts.children(scope, period, day)
     return render_template(
         "reports/progress.html",
         scope=scope,

@@ -12,15 +12,16 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, exists, literal, make_url, select, text, union_all
+from sqlalchemy import create_engine, exists, func, literal, make_url, select, text, union_all
 
 from accounts import services as account_services
 from accounts.models import Role
 from app import create_app
 from core.db import db
 from core.schema import upgrade_schema
-from groups.models import Group
+from groups.models import Group, Member
 from groups.services.schedule import get_stale_meeting_due_by
+from groups.services.scope import derived_home_memberships
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -202,6 +203,37 @@ def stale_due_days() -> dict[int, tuple]:
     return {group_id: (kept.get(group_id), due) for group_id, due in stale.items()}
 
 
+def stale_home_groups() -> list[tuple]:
+    """Members whose kept home_group_id is not the group their memberships give:
+    (member id, kept, derived)."""
+    derived = derived_home_memberships()
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Member.id, Member.home_group_id, derived.c.group_id)
+            .outerjoin(derived, derived.c.member_id == Member.id)
+            .where(Member.home_group_id.is_distinct_from(derived.c.group_id))
+        )
+    ]
+
+
+def stale_paid_totals() -> list[tuple]:
+    """Grants whose kept paid_vnd is not the sum of their tranches: (grant id, kept, sum)."""
+    from livelihoods.models import Grant, Tranche
+
+    paid = (
+        select(func.coalesce(func.sum(Tranche.amount), 0))
+        .where(Tranche.grant_id == Grant.id)
+        .scalar_subquery()
+    )
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Grant.id, Grant.paid_vnd, paid).where(Grant.paid_vnd != paid)
+        )
+    ]
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(config_for(migrated))
@@ -214,10 +246,16 @@ def app(migrated):
         stale = stale_tallies()
         # And every writer of meetings and groups keeps each group's meeting_due_by.
         due = stale_due_days()
+        # And the database keeps every member's home group with their memberships.
+        homes = stale_home_groups()
+        # And each grant's paid total with its payments.
+        paid = stale_paid_totals()
         empty_tables()
         db.engine.dispose()
     assert not stale, f"meetings whose tallies differ from their attendance: {stale}"
     assert not due, f"groups whose meeting_due_by is not kept (kept, expected): {due}"
+    assert not homes, f"members whose home group is not kept (id, kept, derived): {homes}"
+    assert not paid, f"grants whose paid total is not kept (id, kept, payments): {paid}"
 
 
 @pytest.fixture

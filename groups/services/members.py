@@ -25,7 +25,7 @@ from groups.models import (
 )
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
-from groups.services.scope import home_memberships, member_in_scope
+from groups.services.scope import member_in_scope
 
 
 def set_name(member: Member, full_name: str) -> None:
@@ -66,13 +66,9 @@ def list_members(
             )
         )
     if province_code:
-        home, group = home_memberships(), aliased(Group)
+        group = aliased(Group)
         stmt = stmt.where(
-            exists().where(
-                home.c.member_id == Member.id,
-                group.id == home.c.group_id,
-                group.province_code == province_code,
-            )
+            exists().where(group.id == Member.home_group_id, group.province_code == province_code)
         )
     if category:
         stmt = stmt.where(Member.category == category)

@@ -5,19 +5,33 @@ current group (their last one, once they left) and that group's current province
 and follow-ups keep no group or province of their own, so moving a group to another
 province, or a member to another group, moves access, due lists and reminders at once,
 in the transaction that records the move; history (memberships, grants, visits) stays
-with the member.
+with the member. The home group is kept on the member by the database, in the statement
+that writes a membership (members.home_group_id, migration 0022); the province is always
+read from the group.
 """
 
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from accounts.models import Role, User
-from groups.models import Group, Membership, group_facilitators
+from groups.models import Group, Member, Membership, group_facilitators
 
 
 def home_memberships():
-    """Each member's home membership as (member_id, group_id): the open one, else the
-    latest by (joined_on, id), as Member.home_membership picks it."""
+    """Each member's home group as (member_id, group_id): the open membership, else the
+    latest by (joined_on, id), as Member.home_membership picks it. Read from the kept
+    `members.home_group_id` (set by the database with every membership write, migration
+    0022); derived_home_memberships() works it out from the memberships."""
+    return (
+        select(Member.id.label("member_id"), Member.home_group_id.label("group_id"))
+        .where(Member.home_group_id.is_not(None))
+        .subquery("home")
+    )
+
+
+def derived_home_memberships():
+    """home_memberships() worked out from every membership (a NOT EXISTS per member): what
+    the kept column must equal, for the tests' check and the migration's backfill."""
     row, later = aliased(Membership), aliased(Membership)
     superseded = exists().where(
         later.member_id == row.member_id,
@@ -30,7 +44,7 @@ def home_memberships():
     return (
         select(row.member_id.label("member_id"), row.group_id.label("group_id"))
         .where(or_(row.left_on.is_(None), ~superseded))
-        .subquery("home")
+        .subquery("derived_home")
     )
 
 
@@ -58,10 +72,10 @@ def member_in_scope(user: User, member_id) -> ColumnElement[bool]:
     if user.role == Role.ADMIN:
         return true()
     if user.role == Role.COORDINATOR:
-        home, group = home_memberships(), aliased(Group)
+        member, group = aliased(Member), aliased(Group)
         return exists().where(
-            home.c.member_id == member_id,
-            group.id == home.c.group_id,
+            member.id == member_id,
+            group.id == member.home_group_id,
             group.province_code.in_(user.province_codes or {-1}),
         )
     if user.role == Role.FACILITATOR:

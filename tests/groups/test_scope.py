@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core.db import db
 from groups.models import Attendance, Group, Meeting, Member, Membership
 from groups.services import members as member_services
@@ -249,3 +249,78 @@ def test_coordinator_cannot_create_a_group_outside_their_provinces(
     assert response.status_code == 200
     assert 'class="error"' in response.get_data(as_text=True)
     assert count(app, Group) == groups_before
+
+
+def home_group(member_id: int):
+    db.session.expire_all()
+    return db.session.scalar(select(Member.home_group_id).where(Member.id == member_id))
+
+
+def test_the_database_keeps_each_members_home_group_whatever_writes_the_membership(
+    app, two_groups
+):
+    """members.home_group_id follows the memberships through plain SQL too (an import, a
+    bulk load, a console): insert, leave, re-open, move the row, delete."""
+    w = two_groups
+    table = Membership.__table__
+    lan = w["lan"].id
+    with app.app_context():
+        assert home_group(lan) == w["mine"].id
+        # She leaves: her last group is still her home.
+        db.session.execute(
+            table.update().where(table.c.member_id == lan).values(left_on=date(2025, 6, 1))
+        )
+        assert home_group(lan) == w["mine"].id
+        # She joins the far group: the open membership decides.
+        db.session.execute(
+            table.insert().values(
+                member_id=lan, group_id=w["far"].id, role="member", joined_on=date(2025, 7, 1)
+            )
+        )
+        assert home_group(lan) == w["far"].id
+        # That row is corrected to the other group.
+        db.session.execute(
+            table.update()
+            .where(table.c.member_id == lan, table.c.group_id == w["far"].id)
+            .values(group_id=w["other"].id)
+        )
+        assert home_group(lan) == w["other"].id
+        # Removed: back to the group she left.
+        db.session.execute(
+            table.delete().where(table.c.member_id == lan, table.c.group_id == w["other"].id)
+        )
+        assert home_group(lan) == w["mine"].id
+        # A row moved to another member sets both members' home groups.
+        hoa = w["hoa"].id
+        db.session.execute(table.update().where(table.c.member_id == lan).values(member_id=hoa))
+        assert home_group(lan) is None
+        assert home_group(hoa) == w["other"].id  # her open membership still decides
+        db.session.rollback()
+        assert home_group(lan) == w["mine"].id
+
+
+def test_a_member_moved_is_seen_by_the_new_provinces_coordinator_in_the_same_request(
+    app, two_groups, make_user
+):
+    """The kept home group is set in the statement that moves the member: the move's own
+    transaction already answers for the new scope, and the old one no longer does."""
+    w = two_groups
+    admin = make_user(Role.ADMIN)
+    hue, nghe_an = make_user(Role.COORDINATOR, provinces=[HUE]), make_user(
+        Role.COORDINATOR, provinces=[NGHE_AN]
+    )
+
+    def sees(user) -> bool:
+        stmt = member_services.visible_members(db.session.get(User, user.id))
+        return w["lan"].id in db.session.scalars(stmt.with_only_columns(Member.id)).all()
+
+    with app.app_context():
+        assert sees(hue) and not sees(nghe_an)
+        member_services.move_member(
+            db.session.get(User, admin.id),
+            db.session.get(Member, w["lan"].id),
+            db.session.get(Group, w["far"].id),
+            on=date(2025, 8, 1),
+        )
+        assert sees(nghe_an) and not sees(hue)
+        db.session.rollback()

@@ -632,3 +632,41 @@ def test_a_visit_recorded_from_the_due_list_leaves_it(app, world, facilitator, d
     response = facilitator.post(f"/follow-ups/{overdue}/visit", data=visit_form())
     assert response.status_code == 302
     assert not listed(facilitator.get("/due").get_data(as_text=True), overdue)
+
+
+def test_the_database_keeps_each_grants_paid_total_whatever_writes_the_payment(app, world):
+    """grants.paid_vnd follows the tranches through plain SQL too (an import, a console):
+    a payment added, corrected, moved to another grant, removed."""
+    from livelihoods.models import Grant, Tranche
+
+    first = make_grant(
+        app, world.mai, drafter=world.facilitator, upto="approved", decider=world.coordinator
+    )
+    second = make_grant(
+        app, world.mai, drafter=world.facilitator, upto="approved", decider=world.coordinator
+    )
+    table = Tranche.__table__
+
+    def paid() -> tuple[int, int]:
+        db.session.expire_all()
+        return tuple(
+            db.session.scalar(select(Grant.paid_vnd).where(Grant.id == g)) for g in (first, second)
+        )
+
+    with app.app_context():
+        assert paid() == (0, 0)
+        row = {"paid_on": today(), "method": "cash", "grant_id": first}
+        db.session.execute(table.insert().values(amount=1_000_000, **row))
+        db.session.execute(table.insert().values(amount=500_000, **row))
+        assert paid() == (1_500_000, 0)
+        db.session.execute(
+            table.update().where(table.c.amount == 500_000).values(amount=700_000)
+        )
+        assert paid() == (1_700_000, 0)
+        db.session.execute(
+            table.update().where(table.c.amount == 700_000).values(grant_id=second)
+        )
+        assert paid() == (1_000_000, 700_000)
+        db.session.execute(table.delete().where(table.c.grant_id == first))
+        assert paid() == (0, 700_000)
+        db.session.rollback()

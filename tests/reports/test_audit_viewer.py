@@ -203,3 +203,29 @@ def test_a_member_page_links_to_that_members_events(client, scene):
     html = client.get(f"/members/{hue_member.id}").get_data(as_text=True)
     link = re.search(r'href="(/audit\?member=[^"]+)"', html).group(1)
     assert hue_member.code in page(client, link[len("/audit") :])
+
+
+def test_a_member_who_left_stays_with_the_coordinator_of_their_last_group(app, client, scene):
+    """The coordinator who may still open the member's page (Member.can_view: the last
+    group's province) still reads their history, events stored with no province too."""
+    users, _hue, _na, hue_member, na_member = scene
+    with app.app_context():
+        member_services.leave_group(
+            NOBODY, db.session.get(Member, hue_member.id), on=date(2025, 6, 2), reason=None
+        )
+        # An event stored with no province or group (as before events kept them).
+        db.session.add(
+            AuditEvent(
+                action="update",
+                object_type="members",
+                object_id=hue_member.id,
+                member_id=hue_member.id,
+            )
+        )
+        db.session.commit()
+    login(client, users["hue"])
+    assert hue_member.code in page(client, "?action=update")
+    other = client.application.test_client()
+    login(other, users["nghe_an"])
+    assert hue_member.code not in page(other, "?action=update")
+    assert na_member.code in page(other, "?action=view")

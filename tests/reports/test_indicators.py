@@ -11,7 +11,7 @@ from core.db import db
 from groups.models import Cadence, Group, GroupStatus
 from groups.services.schedule import expected_dates
 from livelihoods import services
-from livelihoods.models import FollowUp, Grant, Outcome
+from livelihoods.models import FollowUp, Grant, Method, Outcome
 from reports import indicators
 from reports.indicators import Scope
 from reports.periods import Period, PeriodError, from_args
@@ -147,6 +147,37 @@ def test_grants_counted_by_hand(app, world):
     assert national["requested"] == 4
     assert national["days_to_decision"] == pytest.approx(7)  # 2, 4, 10, 10
     assert national["disbursed_vnd"] == 7_000_000
+
+
+@pytest.mark.parametrize("narrow", [{}, {"province": True}, {"group": True}])
+def test_still_to_pay_out_at_a_periods_end_counts_payments_made_after_it(app, world, narrow):
+    """m2: 5,000,000 approved on 6 March, 3,000,000 paid on the 10th, the rest on the 12th;
+    m5: 2,000,000 approved on the 20th, never paid. The same at every width of scope (a
+    wide scope and a narrow one check their members differently)."""
+    with app.app_context():
+        grant = db.session.get(Grant, world.grants["m2"])
+        services.record_tranche(
+            db.session.get(User, world.admin.id),
+            grant,
+            paid_on=date(2025, 3, 12),
+            amount=2_000_000,
+            method=Method.CASH,
+            purchased=None,
+            today=date(2025, 3, 12),
+        )
+        db.session.commit()
+    args = {}
+    if narrow.get("province"):
+        args["province_code"] = HUE
+    if narrow.get("group"):
+        args["group_id"] = world.groups.a.id
+    early = Period("custom", date(2025, 3, 1), date(2025, 3, 8))
+    between = Period("custom", date(2025, 3, 1), date(2025, 3, 11))  # 2,000,000 to pay
+    # m5 left group A on the 25th: A is still her group.
+    expected = {early: 5_000_000, between: 2_000_000, MARCH: 2_000_000}
+    for period, want in expected.items():
+        got = figures(app, world.coordinator, period=period, **args)
+        assert got["remaining_vnd"] == want, period
 
 
 def test_outcomes_and_a_rejected_grant_has_none(app, world):
@@ -317,3 +348,66 @@ def test_section_tables_are_plain_columns_and_rows(app, world):
         assert rows[0][1:] == [3, 0]
         columns, rows = indicators.breakdown_table(report)
         assert sum(r[1] for r in rows[:3]) == 6
+
+
+@pytest.mark.parametrize("narrow", ["province_code", "provinces", "commune_code", "group_id"])
+def test_an_admins_narrowed_scope_counts_only_that_part_of_the_country(app, world, narrow):
+    """The admin's whole country checks no row against a scope; every narrowing (a
+    province, the donor report's set of provinces, a commune, a group) still does: m7's
+    grant, in Nghệ An, is never counted in Huế."""
+    with app.app_context():
+        group = db.session.get(Group, world.groups.a.id)
+        value = {
+            "province_code": HUE,
+            "provinces": (HUE,),
+            "commune_code": group.commune_code,
+            "group_id": group.id,
+        }[narrow]
+    whole = figures(app, world.admin)
+    part = figures(app, world.admin, **{narrow: value})
+    assert whole["disbursed_vnd"] == 7_000_000  # m2's 3,000,000 and m7's 4,000,000
+    assert part["disbursed_vnd"] == 3_000_000
+    assert part["requested"] < whole["requested"]
+
+
+@pytest.mark.parametrize("who", ["admin", "coordinator", "facilitator"])
+def test_the_drill_down_rows_add_up_to_the_scopes_group_figures(app, world, who):
+    """The progress page takes its group figures from the sum of its drill-down rows: that
+    sum is what group_figures counts for the scope, at every level."""
+    from reports import charts
+
+    with app.app_context():
+        user = db.session.get(User, getattr(world, who).id)
+        group = db.session.get(Group, world.groups.a.id)
+        scopes = [Scope(user), Scope(user, group_id=group.id)]
+        if who != "facilitator":
+            scopes += [Scope(user, province_code=HUE), Scope(user, commune_code=group.commune_code)]
+        for scope in scopes:
+            kids = charts.children(scope, MARCH, TODAY)
+            alone = indicators.group_figures(scope, MARCH, TODAY)
+            if scope.group_id is not None:
+                assert kids == [] and charts.total(kids) is None
+            else:
+                assert kids and charts.total(kids) == alone, scope.level
+            assert alone["meetings_held"] > 0, scope.level
+
+
+@pytest.mark.parametrize("kind", ["month", "quarter", "year"])
+def test_groups_behind_in_a_period_not_over_yet_are_those_behind_today(app, world, kind):
+    """A period that includes today counts the groups behind today from the kept
+    meeting_due_by; the rule for a past day, from the meetings, gives the same groups."""
+    from sqlalchemy import func
+
+    from groups.services.schedule import overdue_clause
+
+    with app.app_context():
+        user = db.session.get(User, world.coordinator.id)
+        scope = Scope(user)
+        by_meetings = db.session.scalar(
+            select(func.count())
+            .select_from(Group)
+            .where(Group.id.in_(scope.group_ids()), overdue_clause(TODAY))
+        )
+    got = figures(app, world.coordinator, period=Period.containing(kind, TODAY))
+    assert by_meetings > 0
+    assert got["behind"] == by_meetings
