@@ -411,3 +411,24 @@ def test_groups_behind_in_a_period_not_over_yet_are_those_behind_today(app, worl
     got = figures(app, world.coordinator, period=Period.containing(kind, TODAY))
     assert by_meetings > 0
     assert got["behind"] == by_meetings
+
+
+@pytest.mark.parametrize(
+    "who, narrow, want",
+    [
+        # m2: 5,000,000 approved, 3,000,000 paid; m5: 2,000,000 approved, nothing paid.
+        ("coordinator", {}, (7_000_000, 2, 3_000_000, 4_000_000)),
+        # and m7 in Nghệ An: 4,000,000 approved and paid.
+        ("admin", {}, (11_000_000, 3, 7_000_000, 4_000_000)),
+        ("admin", {"province_code": NGHE_AN}, (4_000_000, 1, 4_000_000, 0)),
+        ("facilitator", {}, (7_000_000, 2, 3_000_000, 4_000_000)),
+    ],
+)
+def test_grant_portfolio_totals_counted_by_hand(app, world, who, narrow, want):
+    from reports.review import portfolio_totals
+
+    with app.app_context():
+        user = db.session.get(User, getattr(world, who).id)
+        got = portfolio_totals(Scope(user, **narrow))
+    assert (got["approved"], got["approved_count"], got["paid"], got["remaining"]) == want
+    assert got["waiting"] == 0
