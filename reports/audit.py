@@ -27,6 +27,7 @@ from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField
 from core.places import list_provinces
 from groups.models import Group, Member
+from groups.services.scope import member_in_scope
 
 bp = Blueprint("audit", __name__)
 
@@ -137,15 +138,11 @@ def visible_events(user: User) -> Select:
     if user.role != Role.COORDINATOR:
         return stmt.where(False)
     codes = user.province_codes or {-1}
-    # Each event on the page is checked on its own (the member's kept home group, then
-    # the group's province): a list of every member of the provinces, built first, grew
-    # with the country.
-    member, group, subject_group = aliased(Member), aliased(Group), aliased(Group)
-    member_here = exists().where(
-        member.id == AuditEvent.member_id,
-        group.id == member.home_group_id,
-        group.province_code.in_(codes),
-    )
+    # Each event on the page is checked on its own (the member's kept home group, the
+    # rule of member_in_scope; the group's province): a list of every member of the
+    # provinces, built first, grew with the country.
+    subject_group = aliased(Group)
+    member_here = member_in_scope(user, AuditEvent.member_id)
     group_here = exists().where(
         subject_group.id == AuditEvent.group_id, subject_group.province_code.in_(codes)
     )

@@ -22,6 +22,7 @@ from core.schema import upgrade_schema
 from groups.models import Group, Member
 from groups.services.schedule import get_stale_meeting_due_by
 from groups.services.scope import derived_home_memberships
+from livelihoods.models import Grant, Tranche
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -219,8 +220,6 @@ def stale_home_groups() -> list[tuple]:
 
 def stale_paid_totals() -> list[tuple]:
     """Grants whose kept paid_vnd is not the sum of their tranches: (grant id, kept, sum)."""
-    from livelihoods.models import Grant, Tranche
-
     paid = (
         select(func.coalesce(func.sum(Tranche.amount), 0))
         .where(Tranche.grant_id == Grant.id)
