@@ -21,7 +21,7 @@ the support package has them.
 
 from dataclasses import astuple, dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, true
@@ -63,6 +63,18 @@ TIMELY_DAYS = 3
 # A follow-up visit is on time when it is made at most this many days after its due day.
 VISIT_GRACE_DAYS = 7
 AGE_BANDS = ((0, 17), (18, 24), (25, 34), (35, 49), (50, 200))
+
+# The aliases of the statements below, made once (see groups.services.scope: an alias
+# builds a proxy of every column of its table on first use, which cost more than some of
+# the statements take to run). Each subquery says what it correlates to, so sharing an
+# alias between statements, or between two tests in one statement, changes nothing.
+_SCOPE_MEMBER = aliased(Member, name="scope_member")
+_SCOPE_GRANT = aliased(Grant, name="scope_grant")
+_FIRST, _OTHER = aliased(Membership, name="first_joined"), aliased(Membership, name="other")
+_LAST, _AFTER = aliased(Membership, name="last_left"), aliased(Membership, name="joined_after")
+_EARLIER = aliased(GrantEvent, name="earlier")
+_DECISION = aliased(GrantEvent, name="decision")
+_PAID_IN_PERIOD = aliased(Tranche, name="paid_in_period")
 
 
 # Scope ---------------------------------------------------------------------------------
@@ -135,9 +147,14 @@ class Scope:
             return true()
         if not self.wide:
             return member_id.in_(self.member_ids())
-        member = aliased(Member)
-        return exists().where(
-            member.id == checked_only(member_id), member.home_group_id.in_(self.group_ids())
+        member = _SCOPE_MEMBER
+        return (
+            exists()
+            .where(
+                member.id == checked_only(member_id),
+                member.home_group_id.in_(self.group_ids()),
+            )
+            .correlate_except(member)
         )
 
     def has_grant(self, grant_id) -> ColumnElement[bool]:
@@ -146,11 +163,15 @@ class Scope:
             return true()
         if not self.wide:
             return grant_id.in_(self.grant_ids())
-        grant, member = aliased(Grant), aliased(Member)
-        return exists().where(
-            grant.id == checked_only(grant_id),
-            member.id == grant.member_id,
-            member.home_group_id.in_(self.group_ids()),
+        grant, member = _SCOPE_GRANT, _SCOPE_MEMBER
+        return (
+            exists()
+            .where(
+                grant.id == checked_only(grant_id),
+                member.id == grant.member_id,
+                member.home_group_id.in_(self.group_ids()),
+            )
+            .correlate_except(grant, member)
         )
 
     @property
@@ -174,11 +195,16 @@ class Scope:
 # Groups --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def expected_meetings(period: Period, today: date):
     """SQL over `groups`: the meeting days the group's schedule sets in the period (from
     its founding day, up to today and, for a closed group, up to the day before it
     closed), as groups.services.groups.expected_dates counts them; 0 for a paused group
-    (the days a group was paused are not kept: its status now decides)."""
+    (the days a group was paused are not kept: its status now decides).
+
+    Kept for each (period, today) it was asked for: it names the meeting days of every
+    month and weekday, and building it took longer than the statement that reads it. An
+    SQL expression is never changed once made, so one serves every statement."""
     end = min(period.end, today)
     if end < period.start:
         return literal(0)
@@ -394,28 +420,32 @@ def member_figures(scope: Scope, period: Period) -> dict:
         by_gender[gender] += n
         by_age[age] += n
 
-    first, other = aliased(Membership), aliased(Membership)
+    first, other = _FIRST, _OTHER
     joined = (
         select(func.count(func.distinct(first.member_id)))
         .where(
             first.group_id.in_(scope.group_ids()),
             first.joined_on.between(period.start, period.end),
-            ~exists().where(other.member_id == first.member_id, other.joined_on < first.joined_on),
+            ~exists()
+            .where(other.member_id == first.member_id, other.joined_on < first.joined_on)
+            .correlate_except(other),
         )
         .scalar_subquery()
     )
-    last, after = aliased(Membership), aliased(Membership)
+    last, after = _LAST, _AFTER
     left = (
         select(func.count(func.distinct(last.member_id)))
         .where(
             last.group_id.in_(scope.group_ids()),
             last.left_on.between(period.start, period.end),
-            ~exists().where(
+            ~exists()
+            .where(
                 after.member_id == last.member_id,
                 after.id != last.id,
                 after.joined_on <= last.left_on,
                 or_(after.left_on.is_(None), after.left_on > last.left_on),
-            ),
+            )
+            .correlate_except(after),
         )
         .scalar_subquery()
     )
@@ -445,13 +475,15 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     """Applications submitted, approved, not approved; payments; still to pay out;
     median days to a decision and to the first payment: one statement."""
     in_scope = scope.has_member(Grant.member_id)
-    earlier = aliased(GrantEvent)
+    earlier = _EARLIER
     first_submitted = _events("submitted", period, scope).where(
-        ~exists().where(
+        ~exists()
+        .where(
             earlier.grant_id == GrantEvent.grant_id,
             earlier.action == "submitted",
             earlier.at < GrantEvent.at,
         )
+        .correlate_except(earlier)
     )
 
     def count_and_sum(ids, amount):
@@ -504,7 +536,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .scalar_subquery()
     )
     remaining = lacking_now + paid_after
-    decision = aliased(GrantEvent)
+    decision = _DECISION
     submitted_before = (
         select(func.max(day_number(GrantEvent.at)))
         .where(
@@ -523,7 +555,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     )
     # The first payment of the grants paid in the period (a first payment in the period is
     # one of theirs), in scope.
-    paid_in_period = aliased(Tranche)
+    paid_in_period = _PAID_IN_PERIOD
     first_paid = (
         select(Tranche.grant_id, func.min(Tranche.paid_on).label("paid_on"))
         .where(

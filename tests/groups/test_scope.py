@@ -9,6 +9,7 @@ from accounts.models import Role, User
 from core.db import db
 from groups.models import Attendance, Group, Meeting, Member, Membership
 from groups.services import members as member_services
+from groups.services import scope
 from tests.conftest import HUE, NGHE_AN, login
 from tests.groups.helpers import NOBODY, count, meeting_data, results
 
@@ -324,3 +325,31 @@ def test_a_member_moved_is_seen_by_the_new_provinces_coordinator_in_the_same_req
         )
         assert sees(nghe_an) and not sees(hue)
         db.session.rollback()
+
+
+def test_the_shared_scope_aliases_keep_their_own_rows_wherever_they_are_nested(
+    app, make_user, two_groups
+):
+    """member_in_scope and facilitated_members reuse one alias per table (building a new
+    one per call was most of a page's statement-building time). Nested in a statement that
+    reads from that very alias, each still reads its own rows instead of binding to the
+    outer one: the outer row is Mai (Nghệ An), the test asks about Lan (Huế)."""
+    w = two_groups
+    hue = make_user(Role.COORDINATOR, provinces=[HUE])
+    nghe_an = make_user(Role.COORDINATOR, provinces=[NGHE_AN])
+    outer, current = scope._MEMBER, scope._CURRENT
+
+    def finds(user, about: int, *, outer_row: int) -> bool:
+        test = scope.member_in_scope(db.session.get(User, user.id), about)
+        stmt = select(outer.id).where(outer.id == outer_row, test)
+        return db.session.scalar(stmt) is not None
+
+    with app.app_context():
+        lan, mai = w["lan"].id, w["mai"].id
+        assert finds(hue, lan, outer_row=mai) and finds(w["facilitator"], lan, outer_row=mai)
+        assert not finds(nghe_an, lan, outer_row=mai)  # Lan is not Nghệ An's
+        assert finds(nghe_an, mai, outer_row=lan) and not finds(hue, mai, outer_row=lan)
+        facilitator = db.session.get(User, w["facilitator"].id)
+        theirs = current.member_id.in_(scope.facilitated_members(facilitator))
+        stmt = select(current.member_id).where(theirs)
+        assert db.session.scalars(stmt).all() == [lan]  # not Hoa of the other group
