@@ -29,6 +29,10 @@ from core.places import list_provinces
 from groups.models import Group, Member
 from groups.services.scope import member_in_scope
 
+# Made once: an alias builds a proxy of every column of its table on first use (see
+# groups.services.scope); the test that reads it never correlates to it.
+_SUBJECT_GROUP = aliased(Group, name="subject_group")
+
 bp = Blueprint("audit", __name__)
 
 ACTIONS = {
@@ -141,10 +145,12 @@ def visible_events(user: User) -> Select:
     # Each event on the page is checked on its own (the member's kept home group, the
     # rule of member_in_scope; the group's province): a list of every member of the
     # provinces, built first, grew with the country.
-    subject_group = aliased(Group)
+    subject_group = _SUBJECT_GROUP
     member_here = member_in_scope(user, AuditEvent.member_id)
-    group_here = exists().where(
-        subject_group.id == AuditEvent.group_id, subject_group.province_code.in_(codes)
+    group_here = (
+        exists()
+        .where(subject_group.id == AuditEvent.group_id, subject_group.province_code.in_(codes))
+        .correlate_except(subject_group)
     )
     return stmt.where(or_(AuditEvent.province_code.in_(codes), member_here, group_here))
 
