@@ -215,7 +215,7 @@ class Member(db.Model):
     # in the statement that writes a membership (migration 0022), never by this code.
     # Deferred and fetched: a loaded member does not keep a copy a move makes stale.
     home_group_id: Mapped[int | None] = mapped_column(
-        index=True, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+        deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
 
     memberships: Mapped[list["Membership"]] = relationship(
@@ -229,6 +229,9 @@ class Member(db.Model):
     __table_args__ = (
         # Member lists page in name order; the id breaks ties.
         Index("ix_members_sort_key_id", "sort_key", "id"),
+        # A coordinator's scope: the members of some groups, read from the index alone on
+        # PostgreSQL (id carried; SQLite's indexes carry the rowid, which is id).
+        Index("ix_members_home_group_id", "home_group_id", postgresql_include=["id"]),
         # Search finds a part of a name: a trigram index on PostgreSQL answers
         # `LIKE '%…%'` without reading every member (SQLite keeps a plain index).
         Index(

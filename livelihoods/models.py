@@ -95,6 +95,12 @@ class Grant(db.Model):
     paid_vnd: Mapped[int] = mapped_column(
         deferred=True, server_default=text("0"), server_onupdate=FetchedValue()
     )
+    # The day of its earliest tranche, for SQL: kept by triggers on `tranches` the same way
+    # (migration 0025); the progress pages' days from approval to first payment. In
+    # Python, Grant.first_paid_on.
+    first_tranche_on: Mapped[date | None] = mapped_column(
+        deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     member: Mapped[Member] = relationship()
 
@@ -104,6 +110,7 @@ class Grant(db.Model):
         # What a grant lacks of its approved amount: the progress pages' "still to pay
         # out" reads the few grants where it is not 0.
         Index("ix_grants_lacking", text("(amount_approved - paid_vnd)")),
+        Index("ix_grants_first_tranche_on", "first_tranche_on"),
     )
     tranches: Mapped[list["Tranche"]] = relationship(
         back_populates="grant", order_by="Tranche.paid_on, Tranche.id"

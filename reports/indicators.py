@@ -74,7 +74,6 @@ _FIRST, _OTHER = aliased(Membership, name="first_joined"), aliased(Membership, n
 _LAST, _AFTER = aliased(Membership, name="last_left"), aliased(Membership, name="joined_after")
 _EARLIER = aliased(GrantEvent, name="earlier")
 _DECISION = aliased(GrantEvent, name="decision")
-_PAID_IN_PERIOD = aliased(Tranche, name="paid_in_period")
 
 
 # Scope ---------------------------------------------------------------------------------
@@ -553,30 +552,18 @@ def grant_figures(scope: Scope, period: Period) -> dict:
             scope.has_grant(decision.grant_id),
         )
     )
-    # The first payment of the grants paid in the period (a first payment in the period is
-    # one of theirs), in scope.
-    paid_in_period = _PAID_IN_PERIOD
-    first_paid = (
-        select(Tranche.grant_id, func.min(Tranche.paid_on).label("paid_on"))
-        .where(
-            Tranche.grant_id.in_(
-                select(paid_in_period.grant_id).where(
-                    paid_in_period.paid_on.between(period.start, period.end)
-                )
-            ),
-            scope.has_grant(Tranche.grant_id),
-        )
-        .group_by(Tranche.grant_id)
-        .subquery()
-    )
+    # The grants first paid in the period: their first payment day is kept on the grant
+    # (grants.first_tranche_on, by triggers on `tranches`, migration 0025), a range of its
+    # index, instead of every payment of every grant paid in the period grouped.
     approval = (
         select(func.min(day_number(GrantEvent.at)))
-        .where(GrantEvent.grant_id == first_paid.c.grant_id, GrantEvent.action == "approved")
+        .where(GrantEvent.grant_id == Grant.id, GrantEvent.action == "approved")
         .scalar_subquery()
     )
     to_payment = median_of(
-        select(day_number(first_paid.c.paid_on) - approval).where(
-            first_paid.c.paid_on.between(period.start, period.end),
+        select(day_number(Grant.first_tranche_on) - approval).where(
+            Grant.first_tranche_on.between(period.start, period.end),
+            scope.has_member(Grant.member_id),
         )
     )
     row = db.session.execute(

@@ -233,6 +233,19 @@ def stale_paid_totals() -> list[tuple]:
     ]
 
 
+def stale_first_payments() -> list[tuple]:
+    """Grants whose kept first_tranche_on is not their earliest tranche's day: (id, kept, day)."""
+    first = select(func.min(Tranche.paid_on)).where(Tranche.grant_id == Grant.id).scalar_subquery()
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Grant.id, Grant.first_tranche_on, first).where(
+                Grant.first_tranche_on.is_distinct_from(first)
+            )
+        )
+    ]
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(config_for(migrated))
@@ -249,12 +262,15 @@ def app(migrated):
         homes = stale_home_groups()
         # And each grant's paid total with its payments.
         paid = stale_paid_totals()
+        # And its first payment day.
+        first_paid = stale_first_payments()
         empty_tables()
         db.engine.dispose()
     assert not stale, f"meetings whose tallies differ from their attendance: {stale}"
     assert not due, f"groups whose meeting_due_by is not kept (kept, expected): {due}"
     assert not homes, f"members whose home group is not kept (id, kept, derived): {homes}"
     assert not paid, f"grants whose paid total is not kept (id, kept, payments): {paid}"
+    assert not first_paid, f"grants whose first payment is not kept (id, kept, day): {first_paid}"
 
 
 @pytest.fixture

@@ -635,8 +635,8 @@ def test_a_visit_recorded_from_the_due_list_leaves_it(app, world, facilitator, d
 
 
 def test_the_database_keeps_each_grants_paid_total_whatever_writes_the_payment(app, world):
-    """grants.paid_vnd follows the tranches through plain SQL too (an import, a console):
-    a payment added, corrected, moved to another grant, removed."""
+    """grants.paid_vnd and first_tranche_on follow the tranches through plain SQL too (an
+    import, a console): a payment added, corrected, moved to another grant, removed."""
     from livelihoods.models import Grant, Tranche
 
     first = make_grant(
@@ -646,27 +646,34 @@ def test_the_database_keeps_each_grants_paid_total_whatever_writes_the_payment(a
         app, world.mai, drafter=world.facilitator, upto="approved", decider=world.coordinator
     )
     table = Tranche.__table__
+    day = today()
+    earlier = day - timedelta(days=10)
 
-    def paid() -> tuple[int, int]:
+    def kept(column) -> tuple:
         db.session.expire_all()
-        return tuple(
-            db.session.scalar(select(Grant.paid_vnd).where(Grant.id == g)) for g in (first, second)
-        )
+        grants = (first, second)
+        return tuple(db.session.scalar(select(column).where(Grant.id == g)) for g in grants)
+
+    def paid() -> tuple:
+        return kept(Grant.paid_vnd)
+
+    def first_paid() -> tuple:
+        return kept(Grant.first_tranche_on)
 
     with app.app_context():
-        assert paid() == (0, 0)
-        row = {"paid_on": today(), "method": "cash", "grant_id": first}
-        db.session.execute(table.insert().values(amount=1_000_000, **row))
-        db.session.execute(table.insert().values(amount=500_000, **row))
-        assert paid() == (1_500_000, 0)
+        assert paid() == (0, 0) and first_paid() == (None, None)
+        row = {"method": "cash", "grant_id": first}
+        db.session.execute(table.insert().values(amount=1_000_000, paid_on=day, **row))
+        db.session.execute(table.insert().values(amount=500_000, paid_on=day, **row))
+        assert paid() == (1_500_000, 0) and first_paid() == (day, None)
         db.session.execute(
-            table.update().where(table.c.amount == 500_000).values(amount=700_000)
+            table.update().where(table.c.amount == 500_000).values(amount=700_000, paid_on=earlier)
         )
-        assert paid() == (1_700_000, 0)
+        assert paid() == (1_700_000, 0) and first_paid() == (earlier, None)
         db.session.execute(
             table.update().where(table.c.amount == 700_000).values(grant_id=second)
         )
-        assert paid() == (1_000_000, 700_000)
+        assert paid() == (1_000_000, 700_000) and first_paid() == (day, earlier)
         db.session.execute(table.delete().where(table.c.grant_id == first))
-        assert paid() == (0, 700_000)
+        assert paid() == (0, 700_000) and first_paid() == (None, earlier)
         db.session.rollback()
