@@ -259,3 +259,49 @@ def test_two_people_moving_the_same_member_at_once_leave_one_open_membership(
             )
         ).all()
     assert open_rows == [target.id]
+
+
+def test_two_payments_of_one_grant_corrected_at_once_keep_its_first_payment_day(
+    app, make_user, make_group, make_member
+):
+    """grants.first_tranche_on is worked out again from the grant's payments when one is
+    corrected. Two corrections of two payments of one grant at once: the second waits for
+    the first and must then count it, or the kept day would be the first payment's old
+    one (on PostgreSQL the trigger locks the grant before it reads the payments)."""
+    from livelihoods.models import Grant, Tranche
+
+    world = build_world(make_user, make_group, make_member)
+    grant_id = make_grant(
+        app, world.mai, drafter=world.facilitator, upto="approved", decider=world.coordinator
+    )
+    day, table = today(), Tranche.__table__
+    with app.app_context():
+        engine = db.engine
+    with engine.begin() as connection:
+        row = {"grant_id": grant_id, "method": "cash", "amount": 1_000_000}
+        early, late = (
+            connection.execute(table.insert().values(paid_on=on, **row)).inserted_primary_key[0]
+            for on in (day - timedelta(days=20), day - timedelta(days=10))
+        )
+    corrected = threading.Event()
+
+    def first():
+        with engine.begin() as connection:
+            connection.execute(
+                table.update().where(table.c.id == early).values(paid_on=day - timedelta(days=2))
+            )
+            corrected.set()
+            threading.Event().wait(PAUSE)  # the second correction waits on this one
+
+    def second():
+        corrected.wait(timeout=10)
+        with engine.begin() as connection:
+            connection.execute(
+                table.update().where(table.c.id == late).values(paid_on=day - timedelta(days=1))
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(first), pool.submit(second)]:
+            done.result()
+    kept = scalar(app, select(Grant.first_tranche_on).where(Grant.id == grant_id))
+    assert kept == day - timedelta(days=2)

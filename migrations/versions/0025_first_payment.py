@@ -8,10 +8,12 @@ coordinator's grant figures). Kept, those grants are a range of an index. Trigge
 check after every test that it is each grant's earliest payment. A later migration that
 rebuilds `tranches` with batch_alter_table on SQLite must create the triggers again.
 
-On PostgreSQL the trigger locks the grant before it reads the payments: a statement in a
-function sees what was committed when it began, so two people correcting two payments of
-one grant at once would otherwise each miss the other's (paid_vnd, 0023, adds and takes
-away, which needs no lock).
+On PostgreSQL the trigger locks the grant before it reads the payments, so the statement
+that reads them begins after any other writer of that grant's payments has committed
+(tests/test_races.py races two corrections of one grant). Without the lock the same race
+also came out right here, through PostgreSQL's recheck of the row it waited for; the lock
+keeps that from depending on when the subquery is evaluated. paid_vnd (0023) adds and
+takes away, and needs none.
 
 ix_members_home_group_id on PostgreSQL carries members.id (INCLUDE): a coordinator's
 scope test reads the members of their provinces' groups from the index alone instead

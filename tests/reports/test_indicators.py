@@ -4,7 +4,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 
 from accounts.models import User
 from core.db import db
@@ -432,3 +432,29 @@ def test_grant_portfolio_totals_counted_by_hand(app, world, who, narrow, want):
         got = portfolio_totals(Scope(user, **narrow))
     assert (got["approved"], got["approved_count"], got["paid"], got["remaining"]) == want
     assert got["waiting"] == 0
+
+
+def test_the_scope_tests_shared_aliases_keep_their_own_rows_wherever_they_are_nested(app, world):
+    """Scope.has_member and has_grant reuse one alias of members and grants (a new one
+    per call was most of a page's statement-building time). Nested in a statement that
+    reads from those very aliases, a test still checks the row it is given, not the outer
+    one: m7 is Nghệ An's, m2 Huế's."""
+    m2, m7 = world.members.m2.id, world.members.m7.id
+    with app.app_context():
+        hue = Scope(db.session.get(User, world.coordinator.id))
+        assert hue.wide and not hue.whole_country
+        member, grant = indicators._SCOPE_MEMBER, indicators._SCOPE_GRANT
+
+        def member_test(about: int, outer: int) -> bool:
+            stmt = select(member.id).where(member.id == outer, hue.has_member(literal(about)))
+            return db.session.scalar(stmt) is not None
+
+        assert member_test(m2, outer=m7) and not member_test(m7, outer=m2)
+        m7_grant = world.grants["m7"]
+        hue_grant = next(g for key, g in world.grants.items() if key != "m7")
+
+        def grant_test(about: int, outer: int) -> bool:
+            stmt = select(grant.id).where(grant.id == outer, hue.has_grant(literal(about)))
+            return db.session.scalar(stmt) is not None
+
+        assert grant_test(hue_grant, outer=m7_grant) and not grant_test(m7_grant, outer=hue_grant)
