@@ -68,8 +68,8 @@ AGE_BANDS = ((0, 17), (18, 24), (25, 34), (35, 49), (50, 200))
 # builds a proxy of every column of its table on first use, which cost more than some of
 # the statements take to run). Each subquery says what it correlates to, so sharing an
 # alias between statements, or between two tests in one statement, changes nothing.
-_SCOPE_MEMBER = aliased(Member, name="scope_member")
-_SCOPE_GRANT = aliased(Grant, name="scope_grant")
+_SCOPE_MEMBER = aliased(Member, name="figure_member")
+_SCOPE_GRANT = aliased(Grant, name="figure_grant")
 _FIRST, _OTHER = aliased(Membership, name="first_joined"), aliased(Membership, name="other")
 _LAST, _AFTER = aliased(Membership, name="last_left"), aliased(Membership, name="joined_after")
 _EARLIER = aliased(GrantEvent, name="earlier")
