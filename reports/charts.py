@@ -43,7 +43,7 @@ def attendance_by_month(
         )
         .where(
             Meeting.held_on.between(first, period.end),
-            Meeting.group_id.in_(scope.group_ids()),
+            scope.has_group(Meeting.group_id),
         )
         .group_by(year, month)
     ).all()

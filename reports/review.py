@@ -80,7 +80,7 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
         .where(
             FollowUp.due_on.between(period.start, period.end),
             FollowUp.status != FollowUpStatus.CANCELLED,
-            home.c.group_id.in_(scope.group_ids()),
+            scope.has_group(home.c.group_id),
         )
         .group_by(home.c.group_id)
         .subquery()
@@ -100,7 +100,7 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
             FollowUp.months_after.in_(OUTCOME_MONTHS),
             Visit.business_status.is_not(None),
             Visit.visited_on.between(period.start, period.end),
-            home.c.group_id.in_(scope.group_ids()),
+            scope.has_group(home.c.group_id),
         )
         .group_by(home.c.group_id)
         .subquery()

@@ -368,6 +368,19 @@ def test_an_admins_narrowed_scope_counts_only_that_part_of_the_country(app, worl
     assert whole["disbursed_vnd"] == 7_000_000  # m2's 3,000,000 and m7's 4,000,000
     assert part["disbursed_vnd"] == 3_000_000
     assert part["requested"] < whole["requested"]
+    # Groups, members and the attendance chart narrow too (Scope.has_group): Nhóm D's
+    # meeting and m7 are Nghệ An's.
+    assert part["meetings_held"] < whole["meetings_held"]
+    assert part["active_members"] < whole["active_members"]
+    from reports import charts
+
+    with app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        marks = [
+            sum(m for _d, _p, m in charts.attendance_by_month(Scope(admin, **n), MARCH))
+            for n in ({}, {narrow: value})
+        ]
+    assert marks[1] < marks[0]
 
 
 @pytest.mark.parametrize("who", ["admin", "coordinator", "facilitator"])
