@@ -13,8 +13,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, or_, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -26,12 +25,8 @@ from core.db import db
 from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField
 from core.places import list_provinces
-from groups.models import Group, Member
-from groups.services.scope import member_in_scope
-
-# Made once: an alias builds a proxy of every column of its table on first use (see
-# groups.services.scope); the test that reads it never correlates to it.
-_SUBJECT_GROUP = aliased(Group, name="subject_group")
+from groups.models import Member
+from groups.services.scope import group_in_provinces, member_in_scope
 
 bp = Blueprint("audit", __name__)
 
@@ -145,13 +140,8 @@ def visible_events(user: User) -> Select:
     # Each event on the page is checked on its own (the member's kept home group, the
     # rule of member_in_scope; the group's province): a list of every member of the
     # provinces, built first, grew with the country.
-    subject_group = _SUBJECT_GROUP
     member_here = member_in_scope(user, AuditEvent.member_id)
-    group_here = (
-        exists()
-        .where(subject_group.id == AuditEvent.group_id, subject_group.province_code.in_(codes))
-        .correlate_except(subject_group)
-    )
+    group_here = group_in_provinces(AuditEvent.group_id, codes)
     return stmt.where(or_(AuditEvent.province_code.in_(codes), member_here, group_here))
 
 

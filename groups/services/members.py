@@ -4,7 +4,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from accounts.models import User
 from accounts.services import revoke_sessions
@@ -25,11 +25,7 @@ from groups.models import (
 )
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
-from groups.services.scope import member_in_scope
-
-# Made once: an alias builds a proxy of every column of its table on first use (see
-# groups.services.scope); the test that reads it never correlates to it.
-_HOME_GROUP = aliased(Group, name="home_group")
+from groups.services.scope import group_in_provinces, member_in_scope
 
 
 def set_name(member: Member, full_name: str) -> None:
@@ -70,12 +66,7 @@ def list_members(
             )
         )
     if province_code:
-        group = _HOME_GROUP
-        stmt = stmt.where(
-            exists()
-            .where(group.id == Member.home_group_id, group.province_code == province_code)
-            .correlate_except(group)
-        )
+        stmt = stmt.where(group_in_provinces(Member.home_group_id, [province_code]))
     if category:
         stmt = stmt.where(Member.category == category)
     current = and_(Membership.member_id == Member.id, Membership.left_on.is_(None))

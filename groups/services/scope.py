@@ -78,6 +78,17 @@ def facilitated_members(user: User):
     )
 
 
+def group_in_provinces(group_id, codes) -> ColumnElement[bool]:
+    """SQL: the group whose id is `group_id` (a column) is now in one of the provinces
+    `codes`: a member's home group (the member list's province filter) or an event's group
+    (the audit viewer)."""
+    return (
+        exists()
+        .where(_GROUP.id == group_id, _GROUP.province_code.in_(codes))
+        .correlate_except(_GROUP)
+    )
+
+
 def member_in_scope(user: User, member_id) -> ColumnElement[bool]:
     """SQL: `user` may see the member whose id is `member_id` (a column or value)."""
     if user.role == Role.ADMIN:
