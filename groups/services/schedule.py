@@ -166,27 +166,34 @@ def refresh_meeting_due_by(group_ids=None) -> int:
     return len(changed)
 
 
-def overdue_clause(today: date) -> ColumnElement[bool]:
+def overdue_clause(day: date) -> ColumnElement[bool]:
     """`is_overdue` as SQL over `groups` as of any day, a past one too (reports' periods,
     where the kept `meeting_due_by` does not apply). For today, use `due_by_passed`.
 
-    A group is overdue when it is active and its last regular meeting (or, before the
-    first, its founding day) lies before `today - (cadence + grace)`; the index on
-    meetings (group_id, held_on) answers the NOT EXISTS per group.
+    A group is overdue on `day` when it was active then and its last regular meeting held
+    by that day (or, before the first, its founding day) lies before `day - (cadence +
+    grace)`; the index on meetings (group_id, held_on) answers each EXISTS per group.
+    Nothing after `day` counts: a meeting held later did not end the wait that day, and a
+    group closed later was still open (whether it was paused then is not kept: its status
+    now decides, as for the other figures of a period).
     """
     cutoff = case(
         *[
-            (Group.cadence == cadence, literal(today - timedelta(days=days) - OVERDUE_GRACE))
+            (Group.cadence == cadence, literal(day - timedelta(days=days) - OVERDUE_GRACE))
             for cadence, days in STEP.items()
         ],
-        else_=literal(today - timedelta(days=31) - OVERDUE_GRACE),
+        else_=literal(day - timedelta(days=31) - OVERDUE_GRACE),
     )
-    any_meeting = select(Meeting.id).where(
-        Meeting.group_id == Group.id, Meeting.kind == MeetingKind.REGULAR
+    held_by_then = select(Meeting.id).where(
+        Meeting.group_id == Group.id, Meeting.kind == MeetingKind.REGULAR, Meeting.held_on <= day
     )
-    recent = any_meeting.where(Meeting.held_on >= cutoff)
-    return and_(
+    recent = held_by_then.where(Meeting.held_on >= cutoff)
+    open_then = or_(
         Group.status == GroupStatus.ACTIVE,
+        and_(Group.status == GroupStatus.CLOSED, Group.closed_on > day),
+    )
+    return and_(
+        open_then,
         ~recent.exists(),
-        or_(any_meeting.exists(), Group.founded_on < cutoff),
+        or_(held_by_then.exists(), Group.founded_on < cutoff),
     )

@@ -219,9 +219,50 @@ def test_overdue_in_sql_agrees_with_is_overdue_for_every_cadence_status_and_day(
         for offset in range(0, 80, 1):
             day = date(2025, 2, 10) + timedelta(days=offset)
             in_sql = set(db.session.scalars(select(Group.id).where(overdue_clause(day))))
-            in_python = {gid for gid, last in made if is_overdue(groups[gid], last, day)}
+            # As of `day`: a meeting held after it does not count.
+            in_python = {
+                gid
+                for gid, last in made
+                if is_overdue(groups[gid], last if last and last <= day else None, day)
+            }
             assert in_sql == in_python, day
         assert in_python  # the range reaches days when some groups are overdue
+
+
+def test_overdue_on_a_past_day_reads_nothing_after_it(app, make_group, make_meeting):
+    """A report of a past period asks who was behind on its last day: a meeting held
+    later did not end that wait, and a group closed later was still open then."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from groups.services.schedule import overdue_clause
+
+    day = date(2025, 6, 30)
+    founded = date(2025, 1, 6)
+    met_later = make_group(founded_on=founded, name="Họp lại sau")
+    make_meeting(met_later, date(2025, 3, 3))
+    make_meeting(met_later, day + timedelta(days=2))
+    closed_later = make_group(founded_on=founded, name="Giải thể sau")
+    closed_before = make_group(founded_on=founded, name="Giải thể trước")
+    for group, closed_on in ((closed_later, day + timedelta(days=10)), (closed_before, day)):
+        with app.app_context():
+            db.session.execute(
+                update(Group)
+                .where(Group.id == group.id)
+                .values(status=GroupStatus.CLOSED, closed_on=closed_on, meeting_due_by=None)
+            )
+            db.session.commit()
+    on_time = make_group(founded_on=founded, name="Họp đều")
+    make_meeting(on_time, day - timedelta(days=2))
+    with app.app_context():
+        behind = set(db.session.scalars(select(Group.id).where(overdue_clause(day))))
+        assert behind == {met_later.id, closed_later.id}
+        # Two days later the wait of the group that met again is over.
+        later = set(
+            db.session.scalars(select(Group.id).where(overdue_clause(day + timedelta(days=2))))
+        )
+        assert met_later.id not in later and closed_later.id in later
 
 
 def test_groups_list_filters_overdue_groups(client, login_as, make_group, make_meeting):
