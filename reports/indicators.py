@@ -515,20 +515,28 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .where(Tranche.paid_on.between(period.start, period.end), in_scope)
         .subquery()
     )
-    # Still to pay out at the end of the period: what the open grants approved by then had
-    # not been paid by then. It is what they lack now (the kept grants.paid_vnd, read
-    # through the index on what each lacks, ix_grants_lacking) plus
-    # what was paid to them after the period, so no grant's whole history is summed.
+    # Still to pay out at the end of the period: what the grants approved and not closed
+    # by then had not been paid by then. It is what they lack now (the kept
+    # grants.paid_vnd, read through the index on what each lacks, ix_grants_lacking) plus
+    # what was paid to them after the period, so no grant's whole history is summed. A
+    # grant closed after the period was still open at its end.
+    def by_then(action: str):
+        return exists().where(
+            GrantEvent.grant_id == Grant.id,
+            GrantEvent.action == action,
+            GrantEvent.at < _next_day(period.end),
+        )
+
+    # A test on the few rows found, not a start: through ix_grants_status SQLite read
+    # every paid-out grant of the country.
+    status = checked_only(Grant.status)
     open_approved = and_(
         in_scope,
-        # A test on the few rows found, not a start: through ix_grants_status SQLite read
-        # every paid-out grant of the country.
-        checked_only(Grant.status).in_((GrantStatus.APPROVED, GrantStatus.DISBURSED)),
-        exists().where(
-            GrantEvent.grant_id == Grant.id,
-            GrantEvent.action == "approved",
-            GrantEvent.at < _next_day(period.end),
+        or_(
+            status.in_((GrantStatus.APPROVED, GrantStatus.DISBURSED)),
+            and_(status == GrantStatus.CLOSED, ~by_then("closed")),
         ),
+        by_then("approved"),
     )
     lacking = Grant.amount_approved - Grant.paid_vnd
     lacking_now = (
