@@ -624,9 +624,10 @@ def _round(value):
 # Outcomes ------------------------------------------------------------------------------
 
 
-def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
+def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True) -> dict:
     """Business status at 3, 6 and 12 months, median income at 6 months, visits due and
-    made on time, visits overdue today: two statements."""
+    made on time, visits overdue today (None when not `of_today`: a figure of today has
+    no period before, definitions.Figure.comparable): two statements."""
     in_scope = scope.has_member(FollowUp.member_id)
     statuses = db.session.execute(
         select(FollowUp.months_after, Visit.business_status, func.count())
@@ -681,6 +682,8 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
         select(func.count())
         .where(in_scope, FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
         .scalar_subquery()
+        if of_today
+        else literal(None)
     )
     due_n, on_time_n, income_v, planned_v, overdue_n = db.session.execute(
         select(visits.c[0], visits.c[1], income, planned, overdue)
@@ -696,7 +699,7 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
         planned_income_6=None if planned_v is None else int(round(float(planned_v))),
         visits_due=int(due_n),
         visits_on_time=ratio(int(on_time_n), int(due_n)),
-        overdue_now=int(overdue_n),
+        overdue_now=None if overdue_n is None else int(overdue_n),
         by_months=by_months,
     )
     return out
@@ -705,14 +708,17 @@ def outcome_figures(scope: Scope, period: Period, today: date) -> dict:
 # Together ------------------------------------------------------------------------------
 
 
-def compute(scope: Scope, period: Period, today: date, groups: dict | None = None) -> dict:
+def compute(
+    scope: Scope, period: Period, today: date, groups: dict | None = None, *, of_today=True
+) -> dict:
     """Every figure of every section for one period (six statements; five when the
-    group figures are given, summed from the drill-down's rows)."""
+    group figures are given, summed from the drill-down's rows). Without `of_today`, the
+    figures of today (not comparable) are None: the period before does not count them."""
     return {
         **(groups if groups is not None else group_figures(scope, period, today)),
         **member_figures(scope, period),
         **grant_figures(scope, period),
-        **outcome_figures(scope, period, today),
+        **outcome_figures(scope, period, today, of_today=of_today),
     }
 
 
@@ -738,7 +744,7 @@ def report(scope: Scope, period: Period, today: date, groups: dict | None = None
         scope,
         period,
         compute(scope, period, today, groups),
-        compute(scope, period.previous(), today),
+        compute(scope, period.previous(), today, of_today=False),
     )
 
 

@@ -116,6 +116,9 @@ def test_the_period_before_is_counted_the_same_way(app, world):
         (f.key, (now, before)) for f, now, before in report.section_rows(indicators.SECTIONS[3])
     )
     assert rows["overdue_now"][1] is None  # a figure of today has no period before
+    # ... and is not counted for it either.
+    assert report.previous["overdue_now"] is None
+    assert report.current["overdue_now"] == rows["overdue_now"][0] >= 0
 
 
 def test_members_counted_once_when_they_moved(app, world):
