@@ -14,6 +14,8 @@ from livelihoods import services
 from livelihoods.models import FollowUp, Grant, Method, Outcome
 from reports import indicators
 from reports.indicators import Scope
+from reports.indicators import scope as scope_module
+from reports.indicators.members import _age_band
 from reports.periods import Period, PeriodError, from_args
 from tests.conftest import HUE, NGHE_AN
 from tests.reports import world as world_module
@@ -307,7 +309,7 @@ def test_age_bands_follow_the_year_of_the_period(app):
         from sqlalchemy import literal
 
         got = [
-            db.session.scalar(select(indicators._age_band(literal(y), 2025)))
+            db.session.scalar(select(_age_band(literal(y), 2025)))
             for y in (2008, 2007, 2001, 2000, 1991, 1990, 1976, 1975)
         ]
     assert got == [0, 1, 1, 2, 2, 3, 3, 4]
@@ -484,7 +486,7 @@ def test_the_scope_tests_shared_aliases_keep_their_own_rows_wherever_they_are_ne
     with app.app_context():
         hue = Scope(db.session.get(User, world.coordinator.id))
         assert hue.wide and not hue.whole_country
-        member, grant = indicators._SCOPE_MEMBER, indicators._SCOPE_GRANT
+        member, grant = scope_module._SCOPE_MEMBER, scope_module._SCOPE_GRANT
 
         def member_test(about: int, outer: int) -> bool:
             stmt = select(member.id).where(member.id == outer, hue.has_member(literal(about)))

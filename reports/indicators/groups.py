@@ -1,0 +1,216 @@
+"""The groups section: groups active, meetings expected and held, on time, attendance,
+groups behind; also the per-group rows the drill-down, scorecard and charts read."""
+
+from dataclasses import astuple, dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from core.db import db
+from groups.models import (
+    Cadence,
+    Group,
+    GroupStatus,
+    Meeting,
+    MeetingKind,
+)
+from groups.services.schedule import due_by_passed, overdue_clause
+from reports.indicators.scope import Scope
+from reports.periods import Period
+from reports.sql import day_number, days, ratio
+
+# A meeting is recorded on time when it is saved at most this many days after it was held.
+TIMELY_DAYS = 3
+
+
+@lru_cache(maxsize=64)
+def expected_meetings(period: Period, today: date):
+    """SQL over `groups`: the meeting days the group's schedule sets in the period (from
+    its founding day, up to today and, for a closed group, up to the day before it
+    closed), as groups.services.groups.expected_dates counts them; 0 for a paused group
+    (the days a group was paused are not kept: its status now decides).
+
+    Kept for each (period, today) it was asked for: it names the meeting days of every
+    month and weekday, and building it took longer than the statement that reads it. An
+    SQL expression is never changed once made, so one serves every statement."""
+    end = min(period.end, today)
+    if end < period.start:
+        return literal(0)
+    start_n, end_n = days(period.start), days(end)
+    founded = day_number(Group.founded_on)
+    closed = day_number(Group.closed_on)
+    last_n = case(
+        (and_(Group.closed_on.is_not(None), closed - 1 < end_n), closed - 1), else_=literal(end_n)
+    )
+    # The first meeting weekday on or after the founding day (1970-01-01 was a Thursday).
+    anchor = founded + ((Group.meeting_weekday - (founded + 3) % 7) + 7) % 7
+
+    def every(step: int):
+        begin = case((founded > start_n, founded), else_=literal(start_n))
+        gap = begin - anchor
+        first = case((gap <= 0, anchor), else_=anchor + ((gap + step - 1) // step) * step)
+        return case((first <= last_n, (last_n - first) // step + 1), else_=0)
+
+    # Monthly: the first such weekday of each month; a short list per weekday.
+    firsts: dict[int, list[int]] = {w: [] for w in range(7)}
+    for month in period.months():
+        for w in range(7):
+            day = month + timedelta(days=(w - month.weekday()) % 7)
+            if period.start <= day <= end:
+                firsts[w].append(days(day))
+    monthly = case(
+        *[
+            (
+                Group.meeting_weekday == w,
+                sum(
+                    (
+                        case(
+                            (and_(founded <= n, or_(Group.closed_on.is_(None), closed > n)), 1),
+                            else_=0,
+                        )
+                        for n in ns
+                    ),
+                    literal(0),
+                ),
+            )
+            for w, ns in firsts.items()
+        ],
+        else_=0,
+    )
+    return case(
+        (Group.status == GroupStatus.PAUSED, 0),
+        (and_(Group.status == GroupStatus.CLOSED, Group.closed_on.is_(None)), 0),
+        (Group.cadence == Cadence.WEEKLY, every(7)),
+        (Group.cadence == Cadence.FORTNIGHTLY, every(14)),
+        else_=monthly,
+    )
+
+
+def group_rows(scope: Scope, period: Period, today: date):
+    """A subquery, one row per group in scope: id, expected, held, held_on_time,
+    present, marks, behind (1/0). The groups section, the scorecard and the group
+    comparison all read it."""
+    regular = Meeting.kind == MeetingKind.REGULAR
+    timely = day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS
+    # One pass over the period's meetings: regular ones held and recorded on time, and
+    # every meeting's tallies of its attendance marks (present_count, marked_count).
+    meetings = (
+        select(
+            Meeting.group_id,
+            func.sum(case((regular, 1), else_=0)).label("held"),
+            func.sum(case((and_(regular, timely), 1), else_=0)).label("on_time"),
+            func.sum(Meeting.present_count).label("present"),
+            func.sum(Meeting.marked_count).label("marks"),
+        )
+        .where(
+            Meeting.held_on.between(period.start, period.end),
+            scope.has_group(Meeting.group_id),
+        )
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
+    # Behind at the period's end; for a period not over yet, today, which the kept
+    # meeting_due_by answers without reading each group's meetings.
+    behind = due_by_passed(today) if period.end >= today else overdue_clause(period.end)
+    return (
+        select(
+            Group.id.label("group_id"),
+            Group.status.label("status"),
+            Group.founded_on.label("founded_on"),
+            Group.closed_on.label("closed_on"),
+            expected_meetings(period, today).label("expected"),
+            func.coalesce(meetings.c.held, 0).label("held"),
+            func.coalesce(meetings.c.on_time, 0).label("on_time"),
+            func.coalesce(meetings.c.present, 0).label("present"),
+            func.coalesce(meetings.c.marks, 0).label("marks"),
+            case((behind, 1), else_=0).label("behind"),
+        )
+        .outerjoin(meetings, meetings.c.group_id == Group.id)
+        .where(scope.has_group(Group.id))
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    """The meeting figures of some groups, as sums: what group_figures and the drill-down
+    rows are made of."""
+
+    groups: int = 0
+    active: int = 0
+    expected: int = 0
+    held: int = 0
+    capped: int = 0  # held, counting no group beyond what it was expected to hold
+    on_time: int = 0
+    present: int = 0
+    marks: int = 0
+    behind: int = 0
+
+    def __add__(self, other: "GroupSums") -> "GroupSums":
+        return GroupSums(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def completeness(self):
+        return ratio(self.capped, self.expected)
+
+    @property
+    def attendance(self):
+        return ratio(self.present, self.marks)
+
+    def figures(self) -> dict:
+        return {
+            "active_groups": self.active,
+            "meetings_expected": self.expected,
+            "meetings_held": self.held,
+            "completeness": self.completeness,
+            "timeliness": ratio(self.on_time, self.held),
+            "attendance": self.attendance,
+            "behind": self.behind,
+        }
+
+
+def group_sums(scope: Scope, period: Period, today: date, by=None) -> list[tuple]:
+    """(key, GroupSums) of the groups in scope, one row per value of `by` (a column of
+    `groups`, such as Group.province_code), or one row (key None) without: one statement.
+    Active groups are those active now, or closed after the period began."""
+    rows = group_rows(scope, period, today)
+    capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
+    active = and_(
+        rows.c.founded_on <= period.end,
+        or_(
+            rows.c.status == GroupStatus.ACTIVE,
+            and_(rows.c.status == GroupStatus.CLOSED, rows.c.closed_on > period.start),
+        ),
+    )
+    sums = [
+        func.count(),
+        func.sum(case((active, 1), else_=0)),
+        func.sum(rows.c.expected),
+        func.sum(rows.c.held),
+        func.sum(capped),
+        func.sum(rows.c.on_time),
+        func.sum(rows.c.present),
+        func.sum(rows.c.marks),
+        func.sum(rows.c.behind),
+    ]
+    if by is None:
+        stmt = select(literal(None), *sums).select_from(rows)
+    else:
+        stmt = (
+            select(by, *sums)
+            .select_from(rows)
+            .join(Group, Group.id == rows.c.group_id)
+            .group_by(by)
+        )
+    return [
+        (row[0], GroupSums(*(int(v or 0) for v in row[1:])))
+        for row in db.session.execute(stmt)
+        if row[1]  # no group at all: no row
+    ]
+
+
+def group_figures(scope: Scope, period: Period, today: date) -> dict:
+    """Active groups, meetings expected and held, completeness, timeliness, attendance,
+    groups behind: one statement."""
+    return sum((s for _key, s in group_sums(scope, period, today)), GroupSums()).figures()

@@ -1,0 +1,104 @@
+"""The outcomes section: business status at 3, 6 and 12 months, income at 6 months,
+follow-up visits on time and overdue."""
+
+from datetime import date
+
+from sqlalchemy import and_, case, func, literal, select
+
+from core.db import db
+from livelihoods.models import (
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    Outcome,
+    Visit,
+)
+from reports.definitions import OUTCOME_MONTHS
+from reports.indicators.scope import Scope
+from reports.periods import Period
+from reports.sql import day_number, median_of, ratio
+
+# A follow-up visit is on time when it is made at most this many days after its due day.
+VISIT_GRACE_DAYS = 7
+
+
+def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True) -> dict:
+    """Business status at 3, 6 and 12 months, median income at 6 months, visits due and
+    made on time, visits overdue today (None when not `of_today`: a figure of today has
+    no period before, definitions.Figure.comparable): two statements."""
+    in_scope = scope.has_member(FollowUp.member_id)
+    statuses = db.session.execute(
+        select(FollowUp.months_after, Visit.business_status, func.count())
+        .join(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(
+            in_scope,
+            FollowUp.kind == FollowUpKind.GRANT_CHECK,
+            FollowUp.months_after.in_(OUTCOME_MONTHS),
+            Visit.business_status.is_not(None),
+            Visit.visited_on.between(period.start, period.end),
+        )
+        .group_by(FollowUp.months_after, Visit.business_status)
+    ).all()
+    by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
+    for months, status, n in statuses:
+        by_months[months][status] += n
+    six_months = (
+        in_scope,
+        FollowUp.kind == FollowUpKind.GRANT_CHECK,
+        FollowUp.months_after == 6,
+        Visit.visited_on.between(period.start, period.end),
+    )
+    income = median_of(
+        select(Visit.monthly_income)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .where(*six_months)
+    )
+    planned = median_of(
+        select(Grant.planned_income)
+        .select_from(Visit)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .join(Grant, Grant.id == FollowUp.grant_id)
+        .where(*six_months, Grant.planned_income.is_not(None))
+    )
+    due = and_(
+        in_scope,
+        FollowUp.due_on.between(period.start, period.end),
+        FollowUp.status != FollowUpStatus.CANCELLED,
+    )
+    on_time = and_(
+        FollowUp.status == FollowUpStatus.DONE,
+        day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
+    )
+    visits = (
+        select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+        .select_from(FollowUp)
+        .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
+        .where(due)
+        .subquery()
+    )
+    overdue = (
+        select(func.count())
+        .where(in_scope, FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < today)
+        .scalar_subquery()
+        if of_today
+        else literal(None)
+    )
+    due_n, on_time_n, income_v, planned_v, overdue_n = db.session.execute(
+        select(visits.c[0], visits.c[1], income, planned, overdue)
+    ).one()
+    out = {
+        f"running_{m}": ratio(
+            counts[Outcome.OPERATING] + counts[Outcome.STRUGGLING], sum(counts.values())
+        )
+        for m, counts in by_months.items()
+    }
+    out.update(
+        income_6=None if income_v is None else int(round(float(income_v))),
+        planned_income_6=None if planned_v is None else int(round(float(planned_v))),
+        visits_due=int(due_n),
+        visits_on_time=ratio(int(on_time_n), int(due_n)),
+        overdue_now=None if overdue_n is None else int(overdue_n),
+        by_months=by_months,
+    )
+    return out
