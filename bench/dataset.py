@@ -5,9 +5,10 @@
 
 Scale 1.0 is a national roll-out: 3,000 groups in the 34 provinces, 15 members each (45,000),
 the latest 75 meetings on each group's schedule (about 184,000 meetings, 2.76 M attendance
-rows), 21,200 grants in every state and 80,000 follow-ups. It is built with
-`bench.sweep.Builder` (the same bulk inserts the job bench uses), plus the grant states a
-coordinator decides on, and these logins, all with the password `demo-tuluc`:
+rows), 21,200 grants in every state and 80,000 follow-ups, about 49,000 screenings and
+11,000 referrals (bench.dataset_support). It is built with `bench.sweep.Builder` (the same
+bulk inserts the job bench uses), plus the grant states a coordinator decides on, and these
+logins, all with the password `demo-tuluc`:
 
 - `admin`;
 - `coordinator`: 3 provinces, about 10 % of the groups;
@@ -32,6 +33,7 @@ from sqlalchemy import func, select, text, update
 from accounts import services as account_services
 from accounts.models import Role, User
 from app import create_app
+from bench.dataset_support import add_support
 from bench.requests import bench_config, check_local, reset_postgres
 from bench.sweep import LARGE, Builder, execute_many, utc
 from core.clock import today as today_in_vietnam
@@ -89,6 +91,7 @@ class NationalBuilder(Builder):
         self._settle()
         self._logins()
         self._leavers()
+        add_support(self)
         self._settle()
         self._analyze()
 

@@ -222,7 +222,9 @@ class Scope:
             other = db.session.scalar(
                 select(User.id).where(User.role == Role.FACILITATOR).order_by(User.id).limit(1)
             )
+            support = _support_candidates(user, members)
             return {
+                **support,
                 "group_id": [group],
                 "member_id": members,
                 "meeting_id": [meeting] if meeting else [],
@@ -231,6 +233,67 @@ class Scope:
                 "tranche_id": [tranche] if tranche else [],
                 "user_id": [other] if other else [],
             }
+
+
+def _support_candidates(user, members: list[int]) -> dict[str, list[int]]:
+    """Screenings (one being filled in, one complete), referrals (open, closed) and a
+    provider in the login's scope; for each of `members`, a consent it may withdraw
+    (the list lines up with `members`, as a rule with both ids takes them in pairs)."""
+    from groups.models import Consent, Member
+    from groups.services import groups as group_services
+    from support.models import Referral, ReferralStatus, Screening, ScreeningStatus, ServiceProvider
+
+    in_scope = Member.home_group_id.in_(
+        group_services.visible_groups(user).with_only_columns(Group.id)
+    )
+
+    def first(model, *where):
+        return db.session.scalar(
+            select(model.id)
+            .join(Member, Member.id == model.member_id)
+            .where(in_scope, *where)
+            .order_by(model.id)
+            .limit(1)
+        )
+
+    screenings = [
+        first(Screening, Screening.status == status)
+        for status in (ScreeningStatus.DRAFT, ScreeningStatus.COMPLETE)
+    ]
+    referrals = [
+        first(Referral, Referral.referred_by_id == user.id),  # its letter is theirs to print
+        *(
+            first(Referral, Referral.status == status)
+            for status in (ReferralStatus.REFERRED, ReferralStatus.SERVICE_RECEIVED)
+        ),
+    ]
+    provider = db.session.scalar(
+        select(ServiceProvider.id)
+        .where(
+            ServiceProvider.province_code.in_(
+                group_services.visible_groups(user).with_only_columns(Group.province_code)
+            )
+        )
+        .order_by(ServiceProvider.id)
+        .limit(1)
+    )
+    consents = [
+        db.session.scalar(
+            select(Consent.id)
+            .where(Consent.member_id == m, Consent.withdrawn_on.is_(None))
+            .order_by(Consent.id)
+            .limit(1)
+        )
+        for m in members
+    ]
+    screenings = [s for s in screenings if s is not None]
+    return {
+        "screening_id": screenings,
+        "page": [1] * len(screenings),
+        "referral_id": [r for r in referrals if r is not None],
+        "provider_id": [provider] if provider else [],
+        "consent_id": consents if all(consents) else [],
+    }
 
 
 def get_rules(app) -> list:

@@ -20,7 +20,9 @@ from core.errors import DomainError
 from core.parse import parse_int
 from core.places import list_provinces
 from core.saving import saving
-from groups.models import Consent
+from core.urls import paginate
+from groups.models import Consent, Group
+from groups.services.groups import visible_groups
 from groups.views.common import load_member
 from support import forms, scoring, services
 from support import jobs as _jobs  # noqa: F401 - registers the notification texts
@@ -350,20 +352,44 @@ def _provinces_for(user):
 
 @bp.get("/providers")
 def list_providers():
+    """The directory, a page at a time: the user's own provinces unless they choose one
+    or "all" (a coordinator's, or those of a facilitator's groups; an admin's default is
+    every province). Nothing is cut: the whole country's directory pages like any list."""
     _refuse_members()
     require(current_user.role in STAFF)
-    province = parse_int(request.args.get("province", ""))
+    choice = request.args.get("province", "")
+    mine = _home_provinces(current_user)
+    province = parse_int(choice)
     stmt = select(ServiceProvider).order_by(
-        ServiceProvider.province_code, ServiceProvider.kind, ServiceProvider.name
+        ServiceProvider.province_code,
+        ServiceProvider.kind,
+        ServiceProvider.name,
+        ServiceProvider.id,
     )
     if province:
         stmt = stmt.where(ServiceProvider.province_code == province)
+    elif choice != "all" and mine is not None:
+        stmt = stmt.where(ServiceProvider.province_code.in_(mine or [-1]))
     return render_template(
         "support/providers.html",
-        providers=db.session.scalars(stmt.limit(500)).all(),
+        page=paginate(stmt),
         provinces=list_provinces(),
         province=province,
+        everywhere=choice == "all" or mine is None,
+        has_home=mine is not None,
         can_add=current_user.role in MANAGERS,
+    )
+
+
+def _home_provinces(user) -> set[int] | None:
+    """The provinces a user works in: a coordinator's, those of a facilitator's groups;
+    None for an admin (the whole country)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.COORDINATOR:
+        return user.province_codes
+    return set(
+        db.session.scalars(visible_groups(user).with_only_columns(Group.province_code).distinct())
     )
 
 

@@ -204,3 +204,54 @@ def test_the_member_page_links_to_screening_and_services(app, client, support_wo
     login(client, users["facilitator"])
     page = client.get(f"/members/{ids['member']}").text
     assert f'href="/members/{ids["member"]}/support"' in page
+
+
+def test_the_directory_starts_in_the_users_provinces_and_pages_the_rest(
+    app, client, support_world
+):
+    """Nothing is cut (the list was LIMIT 500): every provider is on some page. A
+    coordinator and a facilitator start in their provinces (Huế here), an admin in the
+    whole country; "all" and a province are a choice away, and a bad choice is ignored."""
+    from tests.support.helpers import add_provider
+
+    users, _ids = support_world
+    with app.app_context():
+        for i in range(30):
+            add_provider(46, f"Điểm hỗ trợ số {i:02d}")
+        db.session.commit()
+        names = {
+            province: set(
+                db.session.scalars(
+                    select(ServiceProvider.name).where(ServiceProvider.province_code == province)
+                )
+            )
+            for province in (46, NGHE_AN)
+        }
+
+    def listed(client, query=""):
+        seen, number = [], 1
+        while True:
+            page = client.get(f"/providers?{query}&page={number}")
+            assert page.status_code == 200
+            html = page.get_data(as_text=True)
+            seen += [n for n in names[46] | names[NGHE_AN] if f"<strong>{n}</strong>" in html]
+            pager = html.split('class="pager"')[-1] if 'class="pager"' in html else ""
+            if f"page={number + 1}" not in pager:
+                return seen
+            number += 1
+            assert number < 10
+
+    everyone = sorted(names[46] | names[NGHE_AN])
+    for role in ("coordinator", "facilitator"):
+        client = app.test_client()
+        login(client, users[role])
+        mine = listed(client)
+        assert sorted(mine) == sorted(names[46]), role  # every Huế provider, once
+        assert sorted(listed(client, "province=all")) == everyone, role
+        assert set(listed(client, f"province={NGHE_AN}")) == names[NGHE_AN], role
+        assert sorted(listed(client, "province=abc")) == sorted(mine), role
+    client = app.test_client()
+    login(client, users["admin"])
+    assert sorted(listed(client)) == everyone
+    first = client.get("/providers").get_data(as_text=True)
+    assert "Trang 1/2" in first or "Page 1 of 2" in first
