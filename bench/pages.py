@@ -43,6 +43,7 @@ from core.db import db
 from groups.models import Group, Meeting, Membership
 from groups.services.scope import member_in_scope
 from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Tranche, Visit
+from support.models import Referral, Screening
 
 ROLES = ("admin", "coordinator", "coordinator-region", "facilitator", "member")
 STAFF_TARGET = {"facilitator": 5.0, "member": 5.0}  # × healthz; others 10
@@ -176,12 +177,18 @@ class Scope:
                 return {}
             # Members with a visit first: the same shape of profile at both scales (a
             # profile with visits loads their follow-ups and visitors, two statements).
+            # Likewise a screening and a referral (their lists load the provider and the
+            # questionnaire once each, whatever their number).
             visited = exists().where(Visit.member_id == Membership.member_id)
+            screened = exists().where(Screening.member_id == Membership.member_id)
+            referred = exists().where(Referral.member_id == Membership.member_id)
             members = list(
                 db.session.scalars(
                     select(Membership.member_id)
                     .where(Membership.group_id == group, Membership.left_on.is_(None))
-                    .order_by(visited.desc(), Membership.member_id)
+                    .order_by(
+                        visited.desc(), screened.desc(), referred.desc(), Membership.member_id
+                    )
                     .limit(3)
                 )
             )
