@@ -190,7 +190,7 @@ class Screening(db.Model):
     # Access follows the member (Member.can_view): no group or province kept here.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
-    screened_on: Mapped[date]
+    screened_on: Mapped[date] = mapped_column(index=True)  # a period's (reports)
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[ScreeningStatus] = mapped_column(enum_column(ScreeningStatus))
     # Set on completion by support/scoring.py, from the answers and the version's weights.
@@ -364,7 +364,7 @@ class Referral(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("service_providers.id"), index=True)
     service: Mapped[SupportType] = mapped_column(enum_column(SupportType))
     reason: Mapped[str] = mapped_column(Text)  # a note: managers only
-    referred_on: Mapped[date]
+    referred_on: Mapped[date] = mapped_column(index=True)  # a period's (reports)
     expected_on: Mapped[date]
     # The consent to share with this provider that was active when the referral was made.
     consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
