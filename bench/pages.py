@@ -42,7 +42,15 @@ from bench.sweep import StatementLog
 from core.db import db
 from groups.models import Group, Meeting, Membership
 from groups.services.scope import member_in_scope
-from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Tranche, Visit
+from livelihoods.models import (
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grant,
+    GrantStatus,
+    Tranche,
+    Visit,
+)
 from support.models import Referral, Screening
 
 ROLES = ("admin", "coordinator", "coordinator-region", "facilitator", "member")
@@ -300,6 +308,7 @@ def _support_candidates(user, members: list[int]) -> dict[str, list[int]]:
         "referral_id": [r for r in referrals if r is not None],
         "provider_id": [provider] if provider else [],
         "consent_id": consents if all(consents) else [],
+        "kind": ["members", "attendance"],  # an import template every staff role may take
     }
 
 
@@ -326,8 +335,11 @@ def last_page(html: str) -> int | str | None:
 
 
 class Bench:
-    def __init__(self, app, runs: int, warmup: int, only: str | None = None):
+    def __init__(
+        self, app, runs: int, warmup: int, only: str | None = None, day: date | None = None
+    ):
         self.app, self.runs, self.warmup, self.only = app, runs, warmup, only
+        self.day = day or date(2026, 11, 30)
         with app.app_context():
             self.log = StatementLog(db.engine)
 
@@ -385,8 +397,10 @@ class Bench:
                 continue
             # The first combination of candidates that the role may open.
             found = None
-            for combo in zip(*[c for c in choices], strict=False) if len(args) > 1 else (
-                (c,) for c in choices[0]
+            for combo in (
+                zip(*[c for c in choices], strict=False)
+                if len(args) > 1
+                else ((c,) for c in choices[0])
             ):
                 url = rule.rule
                 for a, v in zip(args, combo, strict=True):
@@ -395,7 +409,8 @@ class Bench:
                     found = url
                     break
             out.append((f"GET {rule.rule}", found))
-        # List variants.
+        # List variants, and the month's attendance register of a group (the page to
+        # print; the files of /exports stream, measured by bench.exports).
         for base, extra in (
             ("/members", "q=nguyen"),
             ("/groups", "q=nhom"),
@@ -404,6 +419,11 @@ class Bench:
             if not self.wanted(base):
                 continue
             out.append((f"GET {base}?{extra}", f"{base}?{extra}"))
+        if self.wanted("/exports/register") and ids.get("group_id"):
+            query = f"group={ids['group_id'][0]}&month={self.day:%Y-%m}"
+            out.append(
+                ("GET /exports/register?group=<id>&month=<month>", f"/exports/register?{query}")
+            )
         for base in ("/members", "/groups", "/grants", "/admin/users", "/due", "/inbox"):
             if not self.wanted(base):
                 continue
@@ -498,6 +518,7 @@ class Bench:
                     db.session.scalars(
                         select(FollowUp.id)
                         .where(
+                            FollowUp.kind == FollowUpKind.GRANT_CHECK,  # a referral's is not
                             FollowUp.status == FollowUpStatus.SCHEDULED,
                             FollowUp.due_on <= day,
                             member_in_scope(user, FollowUp.member_id),
@@ -513,9 +534,7 @@ class Bench:
                 db.session.scalars(select(Meeting.held_on).where(Meeting.group_id == group))
             )
             db.session.commit()
-        free_days = (
-            d for d in (day - timedelta(days=n) for n in range(1, 365)) if d not in taken
-        )
+        free_days = (d for d in (day - timedelta(days=n) for n in range(1, 365)) if d not in taken)
 
         def meeting():
             url = f"/groups/{group}/meetings/new"
@@ -665,7 +684,7 @@ def measure_scale(
 ):
     # Admins and coordinators must enrol a second factor first: skipped, as in bench.login.
     app = create_app({**bench_config(url, instance), "LOG_LEVEL": "ERROR", "TWO_FACTOR_SKIP": True})
-    bench = Bench(app, runs, warmup, only)
+    bench = Bench(app, runs, warmup, only, day)
     code = member_code(url)
     clients = {role: bench.log_in(role, code) for role in ROLES}
     label = f"{scale:g}"

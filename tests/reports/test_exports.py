@@ -465,3 +465,33 @@ def member_codes(app, user, name):
     url = f"/exports/table?table={name}&format=csv&from=2025-01-01&to=2030-12-31"
     _c, response = get_as(app, user, url)
     return {row[1] if name == "grants" else row[0] for row in csv_rows(response)[1:]}
+
+
+def test_register_lists_who_was_in_the_group_that_month_or_has_a_mark_there(app, scene):
+    """Two lists make the register's rows: the group's members that month, and whoever
+    was marked at its meetings (a member of another group who came)."""
+    from groups.models import Attendance, AttendanceStatus, Meeting, Membership
+    from reports.register import build_register
+
+    _users, hue, _na, (mai, lan, nam) = scene
+    with app.app_context():
+        db.session.execute(
+            update(Membership)
+            .where(Membership.member_id == mai.id)
+            .values(left_on=date(2025, 2, 20), left_reason="Đi làm ăn xa")
+        )
+        meeting = db.session.scalar(
+            select(Meeting).where(Meeting.group_id == hue.id, Meeting.held_on == MARCH)
+        )
+        db.session.add(
+            Attendance(meeting_id=meeting.id, member_id=nam.id, status=AttendanceStatus.PRESENT)
+        )
+        meeting.present_count += 1  # the meeting's tallies, kept with its marks
+        meeting.marked_count += 1
+        db.session.commit()
+        group = db.session.get(Group, hue.id)
+        march = [line[1] for line in build_register(group, MARCH).lines]
+        april = [line[1] for line in build_register(group, date(2025, 4, 1)).lines]
+    # Mai left in February but was marked in March; Nam came from Nghệ An once.
+    assert sorted(march) == sorted([mai.code, lan.code, nam.code])
+    assert april == [lan.code]
