@@ -40,7 +40,8 @@ from bench import dataset
 from bench.requests import bench_config
 from bench.sweep import StatementLog
 from core.db import db
-from groups.models import Group, Meeting, Membership
+from groups.models import Consent, Group, Meeting, Member, Membership
+from groups.services import groups as group_services
 from groups.services.scope import member_in_scope
 from livelihoods.models import (
     FollowUp,
@@ -51,7 +52,13 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
-from support.models import Referral, Screening
+from support.models import (
+    Referral,
+    ReferralStatus,
+    Screening,
+    ScreeningStatus,
+    ServiceProvider,
+)
 
 ROLES = ("admin", "coordinator", "coordinator-region", "facilitator", "member")
 STAFF_TARGET = {"facilitator": 5.0, "member": 5.0}  # × healthz; others 10
@@ -173,7 +180,6 @@ class Scope:
         self.client = client
 
     def candidates(self, app, user) -> dict[str, list[int]]:
-        from groups.services import groups as group_services
 
         with app.app_context():
             user = db.session.merge(user)
@@ -254,10 +260,6 @@ def _support_candidates(user, members: list[int]) -> dict[str, list[int]]:
     """Screenings (one being filled in, one complete), referrals (open, closed) and a
     provider in the login's scope; for each of `members`, a consent it may withdraw
     (the list lines up with `members`, as a rule with both ids takes them in pairs)."""
-    from groups.models import Consent, Member
-    from groups.services import groups as group_services
-    from support.models import Referral, ReferralStatus, Screening, ScreeningStatus, ServiceProvider
-
     in_scope = Member.home_group_id.in_(
         group_services.visible_groups(user).with_only_columns(Group.id)
     )
@@ -478,8 +480,6 @@ class Bench:
         with self.app.app_context():
             fac_user = db.session.scalar(select_user("facilitator"))
             coord_user = db.session.scalar(select_user("coordinator"))
-            from groups.services import groups as group_services
-
             group = db.session.scalar(
                 group_services.visible_groups(fac_user).with_only_columns(Group.id).limit(1)
             )
