@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from accounts.models import User
+from accounts.models import Role, User
 from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
@@ -207,7 +207,7 @@ def test_the_member_page_links_to_screening_and_services(app, client, support_wo
 
 
 def test_the_directory_starts_in_the_users_provinces_and_pages_the_rest(
-    app, client, support_world
+    app, client, support_world, make_user
 ):
     """Nothing is cut (the list was LIMIT 500): every provider is on some page. A
     coordinator and a facilitator start in their provinces (Huế here), an admin in the
@@ -255,3 +255,10 @@ def test_the_directory_starts_in_the_users_provinces_and_pages_the_rest(
     assert sorted(listed(client)) == everyone
     first = client.get("/providers").get_data(as_text=True)
     assert "Trang 1/2" in first or "Page 1 of 2" in first
+    # An empty list says why, and where the others are.
+    none_here = client.get("/providers?province=1").get_data(as_text=True)
+    assert "Tỉnh/thành phố này chưa có nơi cung cấp dịch vụ nào." in none_here
+    client = app.test_client()
+    login(client, make_user(Role.COORDINATOR, provinces=(1,), username="coord.hanoi"))
+    none_mine = client.get("/providers").get_data(as_text=True)
+    assert "Chọn “Tất cả tỉnh/thành phố” để xem các nơi khác." in none_mine
