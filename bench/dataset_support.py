@@ -105,39 +105,13 @@ def _screenings(builder, version_id: int, questions, founded, members, drafted) 
         again = first + timedelta(days=rng.randint(120, 240))
         if rng.random() < RESCREENED / SCREENED and again <= day:
             days.append(again)
+        row = dict(member_id=member_id, version_id=version_id, screened_by_id=facilitator)
         for on in days:
             picked = [(q, rng.choice(q.options)) for q in questions]
-            result = scoring.score(picked)
-            rows.append(
-                dict(
-                    member_id=member_id,
-                    version_id=version_id,
-                    screened_on=on,
-                    screened_by_id=facilitator,
-                    status=ScreeningStatus.COMPLETE,
-                    economic=result.scores[Dimension.ECONOMIC],
-                    social=result.scores[Dimension.SOCIAL],
-                    psychosocial=result.scores[Dimension.PSYCHOSOCIAL],
-                    suggested=",".join(t.value for t in result.suggested) or None,
-                    completed_at=utc(on),
-                )
-            )
+            rows.append({**row, **_scored(picked, on)})
             answers.append(picked)
         if member_id in drafted or rng.random() < DRAFTS / SCREENED:  # started, not finished
-            rows.append(
-                dict(
-                    member_id=member_id,
-                    version_id=version_id,
-                    screened_on=day,
-                    screened_by_id=facilitator,
-                    status=ScreeningStatus.DRAFT,
-                    economic=None,
-                    social=None,
-                    psychosocial=None,
-                    suggested=None,
-                    completed_at=None,
-                )
-            )
+            rows.append({**row, **_scored(None, day)})
             answers.append([(q, rng.choice(q.options)) for q in questions[:3]])
     execute_many(Screening, rows)
     ids = db.session.scalars(select(Screening.id).order_by(Screening.id)).all()
@@ -150,6 +124,31 @@ def _screenings(builder, version_id: int, questions, founded, members, drafted) 
         ],
     )
     builder.summary["screenings"] = len(rows)
+
+
+def _scored(picked, on: date) -> dict:
+    """A screening's status and scores: complete and scored by support.scoring from the
+    answers `picked`, or (None) still being filled in."""
+    if picked is None:
+        return dict(
+            screened_on=on,
+            status=ScreeningStatus.DRAFT,
+            economic=None,
+            social=None,
+            psychosocial=None,
+            suggested=None,
+            completed_at=None,
+        )
+    result = scoring.score(picked)
+    return dict(
+        screened_on=on,
+        status=ScreeningStatus.COMPLETE,
+        economic=result.scores[Dimension.ECONOMIC],
+        social=result.scores[Dimension.SOCIAL],
+        psychosocial=result.scores[Dimension.PSYCHOSOCIAL],
+        suggested=",".join(t.value for t in result.suggested) or None,
+        completed_at=utc(on),
+    )
 
 
 def _providers(builder) -> dict[int, list[tuple[int, str, ProviderType]]]:
