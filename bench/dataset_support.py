@@ -11,7 +11,7 @@ overdue referrals get their follow-ups from the daily job itself
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.sweep import execute_many, utc
 from core.db import db
@@ -113,8 +113,11 @@ def _screenings(builder, version_id: int, questions, founded, members, drafted) 
         if member_id in drafted or rng.random() < DRAFTS / SCREENED:  # started, not finished
             rows.append({**row, **_scored(None, day)})
             answers.append([(q, rng.choice(q.options)) for q in questions[:3]])
+    before = db.session.scalar(select(func.max(Screening.id))) or 0
     execute_many(Screening, rows)
-    ids = db.session.scalars(select(Screening.id).order_by(Screening.id)).all()
+    ids = db.session.scalars(
+        select(Screening.id).where(Screening.id > before).order_by(Screening.id)
+    ).all()
     execute_many(
         ScreeningAnswer,
         [
@@ -240,8 +243,11 @@ def _referrals(builder, providers, founded, members, showcase) -> None:
         if closed_on is not None:
             timeline.append((closed_on, timeline[-1][2], status))
         steps.append((facilitator, timeline))
+    before = db.session.scalar(select(func.max(Referral.id))) or 0
     execute_many(Referral, rows)
-    ids = db.session.scalars(select(Referral.id).order_by(Referral.id)).all()
+    ids = db.session.scalars(
+        select(Referral.id).where(Referral.id > before).order_by(Referral.id)
+    ).all()
     execute_many(
         ReferralEvent,
         [

@@ -23,7 +23,7 @@ from core.saving import saving
 from core.urls import paginate
 from groups.models import Consent, Group
 from groups.services.groups import visible_groups
-from groups.views.common import load_member
+from groups.views.common import load_member, provinces_for
 from support import forms, scoring, services
 from support import jobs as _jobs  # noqa: F401 - registers the notification texts
 from support.models import (
@@ -344,12 +344,6 @@ def referral_letter(referral_id: int):
 # Provider directory ------------------------------------------------------------------
 
 
-def _provinces_for(user):
-    if user.role == Role.ADMIN:
-        return list_provinces()
-    return [p for p in list_provinces() if p.code in user.province_codes]
-
-
 @bp.get("/providers")
 def list_providers():
     """The directory, a page at a time: the user's own provinces unless they choose one
@@ -395,7 +389,7 @@ def _home_provinces(user) -> set[int] | None:
 
 def _provider_form(provider: ServiceProvider | None):
     form = forms.ProviderForm(obj=provider)
-    form.province_code.choices = [(str(p.code), p.short_name) for p in _provinces_for(current_user)]
+    form.province_code.choices = [(str(p.code), p.short_name) for p in provinces_for(current_user)]
     if is_first_view() and provider is not None:
         form.kind.data = provider.kind.value
         form.province_code.data = str(provider.province_code)

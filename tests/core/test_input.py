@@ -66,7 +66,7 @@ def test_any_page_number_gives_a_page_of_every_list(app, make_user):
     admin = make_user(Role.ADMIN)
     client = app.test_client()
     login(client, admin)
-    for path in ["/members", "/groups", "/grants", "/admin/users", "/inbox"]:
+    for path in ["/members", "/groups", "/grants", "/admin/users", "/inbox", "/providers"]:
         for page in [str(2**63), str(2**64), "9223372036854775807", "²", "-1", "0", "1e20"]:
             assert client.get(f"{path}?page={page}").status_code == 200, (path, page)
 
