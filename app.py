@@ -16,6 +16,7 @@ from core.logs import configure_logging
 from core.scheduler import scheduler_cli
 from core.schema import check_schema_current
 from core.security import set_security_headers
+from core.submissions import remember_answer
 from core.views import register_error_handlers
 
 migrate = Migrate()
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     enforce_login(app)
     app.after_request(set_security_headers)
+    app.after_request(remember_answer)
     register_error_handlers(app)
 
     # Serving (gunicorn, `flask run`) needs the schema at head; `flask db upgrade`,

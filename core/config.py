@@ -66,6 +66,19 @@ DEFAULTS = {
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "MAIL_FROM": "tuluc@localhost",
+    # The programme's office, printed on referral letters so a provider can reply
+    # (TULUC_OFFICE_NAME, TULUC_OFFICE_ADDRESS, TULUC_OFFICE_PHONE).
+    "OFFICE_NAME": None,
+    "OFFICE_ADDRESS": None,
+    "OFFICE_PHONE": None,
+}
+
+
+# The demo's office, so its referral letters show what a real one carries.
+DEMO_OFFICE = {
+    "OFFICE_NAME": "Ban điều phối chương trình Tự Lực (bản thử)",
+    "OFFICE_ADDRESS": "12 Lê Lợi, phường Thuận Hóa, thành phố Huế",
+    "OFFICE_PHONE": "02343822555",
 }
 
 
@@ -94,6 +107,8 @@ def load_config(app, override: dict | None) -> None:
             app.config["TWO_FACTOR_SKIP"] = True
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        for name, value in DEMO_OFFICE.items():
+            app.config[name] = app.config[name] or value
     if app.config["ENV"] == "production" and app.config["TWO_FACTOR_SKIP"]:
         raise SystemExit(
             "TWO_FACTOR_SKIP is only for the demo: in production administrators and "

@@ -5,13 +5,14 @@ from flask_babel import LazyString, format_decimal, get_translations, lazy_ngett
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import HiddenInput
 
 from core import drafts
 from core.security import clean_text
+from core.submissions import new_key
 
 
 def strip_text(value):
@@ -31,6 +32,15 @@ class CatalogTranslations:
 
 
 class Form(FlaskForm):
+    # Drawn with the form, sent back with it: the same form sent twice saves once
+    # (core.submissions). Forms that only read (csrf off, sent by GET) do without.
+    submission = HiddenField(default=new_key)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.meta.csrf:
+            del self.submission
+
     class Meta:
         def get_translations(self, form):
             return CatalogTranslations()

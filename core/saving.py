@@ -17,13 +17,14 @@ import contextlib
 import logging
 import re
 
-from flask import flash
+from flask import flash, g
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
+from core import submissions
 from core.db import db
 from core.errors import Conflict, DomainError
 
@@ -86,6 +87,9 @@ class saving:
         self.ok, self.status, self.error = False, 200, None
 
     def __enter__(self):
+        key = submissions.sent_key()
+        if key and not submissions.claim(key):
+            submissions.answer_again(key)  # sent before: answered as then, nothing saved
         return self
 
     def __exit__(self, _kind, error, _traceback) -> bool:
@@ -97,6 +101,7 @@ class saving:
             else:
                 self.ok = True
                 return False
+        g.pop("submission_key", None)  # nothing saved: the key is free again
         if not isinstance(error, DomainError | IntegrityError | StaleDataError):
             return False
         db.session.rollback()

@@ -47,4 +47,5 @@ def init_app(app) -> None:
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True
+            response.cache_control.no_cache = None  # it would cancel the year (usability F11)
         return response

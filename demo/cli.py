@@ -58,7 +58,7 @@ def demo_command(host: str, port: int, threads: int, no_serve: bool) -> None:
     refresh_statistics()
     click.echo("Demo data: " + ", ".join(f"{n} {what} created" for what, n in created.items()))
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-    for username, full_name, role, _provinces in DEMO_USERS:
+    for username, full_name, role, _provinces, _phone in DEMO_USERS:
         click.echo(f"  {username:<14} {role.value:<12} {full_name}")
     click.echo(f"\nMember login (/login/member): code {member_code}, PIN {DEMO_PIN}")
     if no_serve:

@@ -46,13 +46,13 @@ SEED_PROVINCES = {
 }
 
 DEMO_USERS = [
-    # username, full name, role, provinces
-    ("admin", "Trần Quốc Bảo", Role.ADMIN, ()),
-    ("coordinator", "Lê Thị Thu Hà", Role.COORDINATOR, (46, 44, 42, 40)),
-    ("coordinator2", "Phạm Minh Tuấn", Role.COORDINATOR, (80, 24)),
-    ("facilitator", "Nguyễn Thị Lan", Role.FACILITATOR, ()),
-    ("facilitator2", "Hồ Văn Dũng", Role.FACILITATOR, ()),
-    ("facilitator3", "Đặng Thị Mai", Role.FACILITATOR, ()),
+    # username, full name, role, provinces, work phone (members and offices call it)
+    ("admin", "Trần Quốc Bảo", Role.ADMIN, (), None),
+    ("coordinator", "Lê Thị Thu Hà", Role.COORDINATOR, (46, 44, 42, 40), "0912418305"),
+    ("coordinator2", "Phạm Minh Tuấn", Role.COORDINATOR, (80, 24), "0983226147"),
+    ("facilitator", "Nguyễn Thị Lan", Role.FACILITATOR, (), "0915372846"),
+    ("facilitator2", "Hồ Văn Dũng", Role.FACILITATOR, (), "0868154920"),
+    ("facilitator3", "Đặng Thị Mai", Role.FACILITATOR, (), "0979603518"),
 ]
 
 # Which facilitator runs the groups of which province.
@@ -151,9 +151,9 @@ TOPICS = [
 
 def seed_users() -> int:
     created = 0
-    for username, full_name, role, provinces in DEMO_USERS:
+    for username, full_name, role, provinces, phone in DEMO_USERS:
         if accounts.get_user_by_username(username) is None:
-            accounts.create_user(
+            user = accounts.create_user(
                 None,
                 username=username,
                 full_name=full_name,
@@ -161,6 +161,7 @@ def seed_users() -> int:
                 password=DEMO_PASSWORD,
                 province_codes=provinces,
             )
+            user.phone = phone
             created += 1
     return created
 

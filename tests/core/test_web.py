@@ -28,6 +28,7 @@ def test_the_stylesheet_url_changes_with_its_content_and_is_cached_for_a_year(cl
     assert response.status_code == 200
     cache = response.headers["Cache-Control"]
     assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+    assert "no-cache" not in cache  # it would cancel the year: every page revalidated
     response.close()
     # Without the version the browser must ask again (no year-long cache on a stale URL).
     bare = client.get("/static/app.css")

@@ -125,11 +125,18 @@ def test_facilitator_walk(walker, live_server, markup, people, locale):
     assert "Nhóm Thôn Đông" in record.first.inner_text()
     # Compact header: the bar and one row of links, every link at least 44 px tall.
     assert page.locator("header.top").bounding_box()["height"] <= 100
-    targets = page.locator("header nav a, header summary, footer button").all()
+    targets = page.locator("header nav > a, header summary, footer button").all()
     page.click("header details.account summary")
     targets += page.locator("header details.account .menu a, header details.account button").all()
-    for target in targets:
-        assert target.bounding_box()["height"] >= 44, target.inner_text()
+    # The rest of the menu is under "More", one tap away, never cut off at 360 px.
+    page.click("header details.account summary")  # closed again
+    page.click("header details.more summary")
+    more = page.locator("header details.more .menu a").all()
+    assert more, "the menu's other links"
+    for target in targets + more:
+        box = target.bounding_box()
+        assert box["height"] >= 44, target.inner_text()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, target.inner_text()
     group, mai = people["group"], people["mai"]
     for path, name in [
         (f"/groups/{group.id}", "group"),

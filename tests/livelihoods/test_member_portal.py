@@ -7,7 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import select
 
 from accounts.models import AuthSession, Role, User
@@ -317,6 +317,9 @@ def test_member_home_without_a_facilitator_phone_shows_no_number(app, world, fac
     page = content(phone.get("/").get_data(as_text=True))
     assert "Lê Thị Thu" in page
     assert "tel:" not in page
+    # No "call" without a number to tap: where to find help instead (usability F8).
+    assert localized(app, "vi", lazy_gettext("When you need to, call:")) not in page
+    assert localized(app, "vi", lazy_gettext("Ask at your group's next meeting.")) in page
 
 
 @pytest.mark.parametrize("upto", ["draft", "submitted", "approved", "rejected", "returned"])

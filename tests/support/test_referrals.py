@@ -176,6 +176,25 @@ def test_the_letter_carries_what_the_provider_needs_and_nothing_else(app, client
     assert "@page" in (Path(app.static_folder) / "app.css").read_text()
 
 
+def test_the_letter_says_who_sent_it_and_how_to_reply(app, client, support_world):
+    """A provider can answer: the referrer's phone and the programme's office (usability F5)."""
+    users, ids = support_world
+    with app.app_context():
+        referrer = db.session.get(Referral, ids["referral"]).referred_by
+        referrer.phone = "0912418305"
+        db.session.commit()
+    app.config.update(
+        OFFICE_NAME="Ban điều phối tỉnh", OFFICE_ADDRESS="12 Lê Lợi", OFFICE_PHONE="02343822555"
+    )
+    login(client, users["coordinator"])
+    text = client.get(f"/referrals/{ids['referral']}/letter").text
+    assert 'href="tel:0912418305"' in text and 'href="tel:02343822555"' in text
+    assert "Ban điều phối tỉnh" in text and "12 Lê Lợi" in text
+    app.config.update(OFFICE_NAME=None, OFFICE_PHONE=None)
+    text = client.get(f"/referrals/{ids['referral']}/letter").text
+    assert "Ban điều phối tỉnh" not in text and "tel:02343822555" not in text
+
+
 def test_facilitator_sees_status_but_not_the_reason(app, client, support_world):
     users, ids = support_world
     login(client, users["facilitator"])
