@@ -11,6 +11,8 @@ import struct
 import zipfile
 from xml.sax.saxutils import escape
 
+from imports.reader_process import column_name
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _TYPES = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'  # noqa: E501
@@ -65,6 +67,16 @@ def workbook(rows, *, dimension="A1", shared=None, prolog="", extra=()) -> bytes
         for name, text in extra:
             book.writestr(name, text)
     return out.getvalue()
+
+
+def strings_workbook(rows: list[list[str]]) -> bytes:
+    """An .xlsx of these rows, every cell an inline string."""
+    return workbook(
+        f'<row r="{r}">'
+        + "".join(text_cell(f"{column_name(c)}{r}", v) for c, v in enumerate(row, 1))
+        + "</row>"
+        for r, row in enumerate(rows, 1)
+    )
 
 
 def register(count: int = 3) -> bytes:
