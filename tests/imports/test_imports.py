@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -561,3 +561,16 @@ def test_annotated_copy_writes_no_cell_excel_would_run(app, client, coordinator,
             assert plain_number or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
         assert line[len(MEMBERS[0])] == "'" + FORMULAS[0]
     assert written[0][len(MEMBERS[0]) + 2] == "'-2+3"
+
+
+def test_upload_times_are_shown_in_viet_nam_time(app, client, coordinator):
+    """F9: uploaded at 03:30 on 07/12 in Viet Nam (20:30 on 06/12 UTC) reads 07/12."""
+    batch = checked(client, app, to_csv(MEMBERS))
+    with app.app_context():
+        stored = db.session.get(ImportBatch, batch.id)
+        stored.created_at = datetime(2026, 12, 6, 20, 30, tzinfo=UTC)
+        db.session.commit()
+    for page in ("/imports", f"/imports/{batch.id}"):
+        text = client.get(page).get_data(as_text=True)
+        assert "03:30, 07/12/2026" in text, page
+        assert "06/12/2026" not in text, page
