@@ -102,7 +102,8 @@ def _within(row: int, column: int) -> None:
         raise Refused("too_many_rows")
 
 
-def check_zip(data: bytes) -> None:
+def check_zip(data: bytes) -> str:
+    """Refuse what is not an .xlsx a register fits in; the name of the sheet to read."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         entries = book.infolist()
@@ -110,9 +111,12 @@ def check_zip(data: bytes) -> None:
         raise Refused("unreadable") from error
     if len(entries) > ZIP_ENTRIES:
         raise Refused("unreadable")
-    names = {e.filename for e in entries}
-    # calamine would read these as .xlsb or .ods, which nothing below checks.
-    if "xl/workbook.xml" not in names or names & {"xl/workbook.bin", "content.xml"}:
+    names = {e.filename.lower() for e in entries}
+    # Two parts of one name (in any case) could be read in place of the one checked, and
+    # calamine would read a zip with these as .xlsb or .ods, which nothing below checks.
+    if len(names) < len(entries) or "xl/workbook.xml" not in names:
+        raise Refused("unreadable")
+    if names & {"xl/workbook.bin", "content.xml"}:
         raise Refused("unreadable")
     total = 0
     for entry in entries:
@@ -121,7 +125,7 @@ def check_zip(data: bytes) -> None:
             raise Refused("unpacks_too_large")
         if entry.file_size > 1024 * 1024 and entry.file_size > ZIP_RATIO * entry.compress_size:
             raise Refused("unpacks_too_large")
-    sheet = _first_sheet(book)
+    sheet, name = _first_sheet(book)
     try:
         for entry in entries:
             with book.open(entry) as part:
@@ -131,6 +135,7 @@ def check_zip(data: bytes) -> None:
                     _drain(part)
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as error:
         raise Refused("unreadable") from error
+    return name
 
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
@@ -174,13 +179,14 @@ def _parse_part(book: zipfile.ZipFile, name: str, start) -> None:
         raise Refused("unreadable") from error
 
 
-def _first_sheet(book: zipfile.ZipFile) -> str:
-    """The part name of the workbook's first sheet, the one calamine's index 0 reads."""
+def _first_sheet(book: zipfile.ZipFile) -> tuple[str, str]:
+    """The part and the name of the workbook's first sheet (calamine reads it by name)."""
     first: list[str] = []
 
     def on_sheet(name, attrs):
         if _local(name) == "sheet" and not first:
-            first.extend(v for k, v in attrs.items() if _local(k) == "id" and k != "sheetId")
+            ids = [v for k, v in attrs.items() if _local(k) == "id"]
+            first.extend([ids[0] if len(ids) == 1 else "", attrs.get("name", "")])
 
     _parse_part(book, "xl/workbook.xml", on_sheet)
     if not first:
@@ -189,6 +195,8 @@ def _first_sheet(book: zipfile.ZipFile) -> str:
 
     def on_relation(name, attrs):
         if _local(name) == "Relationship":
+            if attrs.get("Id", "") in targets:  # which one would calamine follow?
+                raise Refused("unreadable")
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
     _parse_part(book, "xl/_rels/workbook.xml.rels", on_relation)
@@ -200,9 +208,9 @@ def _first_sheet(book: zipfile.ZipFile) -> str:
         elif piece not in ("", "."):
             parts.append(piece)
     path = "/".join(parts)
-    if path not in book.namelist():
+    if path not in book.namelist() or not first[1]:
         raise Refused("unreadable")
-    return path
+    return path, first[1]
 
 
 def _above(number: int) -> str:
@@ -240,6 +248,8 @@ _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*["']([^"
 def _scan_sheet(raw: bytes) -> None:
     """Refuse a sheet whose dimension or any cell holding a value lies outside a register."""
     if _DOCTYPE.search(raw):  # a spreadsheet part never has one; entities would expand
+        raise Refused("unreadable")
+    if b"\0" in raw:  # UTF-16 or -32, which the patterns below would not see: not Excel's
         raise Refused("unreadable")
     if dimension := _DIMENSION.search(raw):
         _dimension(dimension[1].decode("ascii", "replace"))
@@ -282,14 +292,15 @@ def _scan_exactly(raw: bytes) -> None:
 # Reading -------------------------------------------------------------------------
 
 
-def read_workbook(data: bytes) -> list[list]:
+def read_workbook(data: bytes, name: str | None = None) -> list[list]:
+    """The sheet of this name (the one checked), or the first one of an .xls."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise Refused("no_sheet")
-        sheet = workbook.get_sheet_by_index(0)
+        sheet = workbook.get_sheet_by_index(0) if name is None else workbook.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 2)
     except Refused:
         raise
@@ -391,9 +402,10 @@ def _encode(value):
 def read(kind: str, data: bytes) -> dict:
     """The register in `data` ("xlsx", "xls" or "csv") as the JSON-ready answer."""
     try:
-        if kind == "xlsx":
-            check_zip(data)
-        grid = read_csv(data) if kind == "csv" else read_workbook(data)
+        if kind == "csv":
+            grid = read_csv(data)
+        else:
+            grid = read_workbook(data, check_zip(data) if kind == "xlsx" else None)
         headers, rows = to_table(grid)
     except Refused as refused:
         return {"refused": refused.code, "args": refused.args_}

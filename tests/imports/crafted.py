@@ -172,3 +172,49 @@ def csv_wide_row(columns: int = 1_000_000) -> bytes:
 
 def csv_rows(count: int) -> bytes:
     return ("Họ và tên,Năm sinh,Nhóm\n" + "Lê Thị Hồng,1985,A\n" * count).encode()
+
+
+def rewritten(data: bytes, change) -> bytes:
+    """The zip with each part passed through change(name, bytes) -> [(name, bytes), ...]."""
+    out = io.BytesIO()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for entry in source.infolist():
+            for name, content in change(entry.filename, source.read(entry)):
+                book.writestr(name, content)
+    return out.getvalue()
+
+
+def twin_sheet() -> bytes:
+    """A second sheet part named like the first in capitals, holding a far cell."""
+    far = b'<row r="9"><c r="XFD9"><v>1</v></c></row></sheetData>'
+
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            return [(name, content), (name.upper(), content.replace(b"</sheetData>", far))]
+        return [(name, content)]
+
+    return rewritten(far_cell("C5"), change)
+
+
+def utf16_sheet() -> bytes:
+    """The far-cell sheet written in UTF-16, which byte patterns do not see."""
+
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            text = content.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+            return [(name, text.encode("utf-16"))]
+        return [(name, content)]
+
+    return rewritten(far_cell(), change)
+
+
+def repeated_string(megabytes: int = 2, cells: int = 1000) -> bytes:
+    """One shared string of `megabytes` MB that does not compress, in `cells` cells: every
+    cell a copy once read, more than the reader's memory."""
+    letters = "".join(random.Random(9).choices(string.ascii_letters, k=megabytes * 2**20))
+    shared = [f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}"><si><t>', letters]
+    shared.append("</t></si></sst>")
+    rows = [header_row()]
+    rows += [f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(2, cells + 2)]
+    return workbook(rows, shared=shared)

@@ -92,6 +92,10 @@ HOSTILE = {
     "huge-shared-string": (lambda: crafted.big_shared_string(100), TOO_LARGE),
     "headers-understate-sizes": (lambda: crafted.understated(crafted.many_rows(3000)), UNREADABLE),
     "many-rows": (lambda: crafted.many_rows(25_000), ROWS),
+    # One 2 MB string in 1,000 cells: 2 GB once read, past the child's memory; it dies.
+    "repeated-shared-string": (crafted.repeated_string, UNREADABLE),
+    "twin-sheet-in-capitals": (crafted.twin_sheet, UNREADABLE),
+    "utf16-sheet": (crafted.utf16_sheet, UNREADABLE),
     "entities": (crafted.with_doctype, UNREADABLE),
     "xlsb-inside": (crafted.xlsb_inside, UNREADABLE),
 }
