@@ -111,7 +111,12 @@ def _read_apart(kind: str, data: bytes) -> dict:
     """The child's answer; a child killed, stopped or out of memory is "could not be read"."""
     try:
         done = subprocess.run(  # noqa: S603 - our own script, by absolute path, no shell
-            _command(kind), input=data, capture_output=True, timeout=READ_SECONDS, check=False
+            _command(kind),
+            input=data,
+            capture_output=True,
+            timeout=READ_SECONDS,
+            check=False,
+            env={},  # none of the web process's settings (SECRET_KEY, DATABASE_URL)
         )
     except subprocess.TimeoutExpired as error:
         log.warning("upload reader stopped after %s s (%s)", READ_SECONDS, kind)

@@ -181,7 +181,19 @@ def test_a_reader_that_dies_costs_only_its_process(app, monkeypatch, setting, va
     assert resident_mb() - before < 50
 
 
-def test_the_child_runs_isolated_under_its_limits():
+def test_the_child_runs_isolated_under_its_limits(app, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "canary-secret")
+    seen = {}
+    real_run = readers.subprocess.run
+
+    def run(*args, **kwargs):
+        seen.update(kwargs)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(readers.subprocess, "run", run)
+    with app.test_request_context():
+        assert readers.read_table("so.csv", crafted.csv_rows(2)).rows[0][0] == "Lê Thị Hồng"
+    assert seen["env"] == {} and seen["timeout"] == readers.READ_SECONDS
     command = readers._command("csv")
     assert command[:3] == [sys.executable, "-I", readers._CHILD]
     assert int(command[4]) == reader_process.MEMORY_BYTES
