@@ -23,14 +23,18 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
-from imports import reader_process
-from imports.reader_process import MAX_COLUMNS, MAX_ROWS, Refused
+from imports import reader_process, upload_limits
+from imports.upload_limits import MAX_COLUMNS, MAX_ROWS, Refused
 
 MAX_BYTES = 5 * 1024 * 1024
 READ_SECONDS = 15  # wall time of the child; gunicorn's worker timeout is 30 s
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CHILD = str(Path(reader_process.__file__).resolve())
+# The folder that holds the `imports` package (the checkout, or site-packages).
+_ROOT = str(Path(reader_process.__file__).resolve().parent.parent)
+_CHILD = (
+    f"import sys; sys.path.insert(0, {_ROOT!r}); from imports.reader_process import main; main()"
+)
 log = logging.getLogger(__name__)
 
 __all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "Table", "UnreadableFile", "read_table"]
@@ -100,10 +104,11 @@ def _command(kind: str) -> list[str]:
     return [
         sys.executable,
         "-I",  # neither the environment's PYTHON* nor the current directory
+        "-c",
         _CHILD,
         kind,
-        str(reader_process.MEMORY_BYTES),
-        str(reader_process.CPU_SECONDS),
+        str(upload_limits.MEMORY_BYTES),
+        str(upload_limits.CPU_SECONDS),
     ]
 
 

@@ -11,7 +11,7 @@ import struct
 import zipfile
 from xml.sax.saxutils import escape
 
-from imports.reader_process import column_name
+from imports.xlsx_check import column_name
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"

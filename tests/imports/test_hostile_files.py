@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from core.db import db
-from imports import reader_process, readers
+from imports import readers, upload_limits
 from imports.models import ImportBatch, ImportRow
 from tests.conftest import HUE
 from tests.imports import crafted
@@ -145,8 +145,8 @@ def test_a_long_cell_is_cut_and_still_an_error(app, client, coordinator, data, f
     assert ["too_long", "full_name"] in batch.summary_dict["rows"]["2"]
     with app.app_context():
         stored = db.session.scalar(select(ImportRow.cells).where(ImportRow.batch_id == batch.id))
-    assert len(stored) < 2 * reader_process.MAX_CELL_CHARS
-    assert len(json.loads(stored)[0]) == reader_process.MAX_CELL_CHARS
+    assert len(stored) < 2 * upload_limits.MAX_CELL_CHARS
+    assert len(json.loads(stored)[0]) == upload_limits.MAX_CELL_CHARS
 
 
 def test_csv_rows_and_columns_are_capped(app, client, coordinator):
@@ -171,7 +171,7 @@ def test_csv_rows_and_columns_are_capped(app, client, coordinator):
 )
 def test_a_reader_that_dies_costs_only_its_process(app, monkeypatch, setting, value, data):
     if setting == "MEMORY_BYTES":
-        monkeypatch.setattr(reader_process, setting, value)
+        monkeypatch.setattr(upload_limits, setting, value)
     elif setting:
         monkeypatch.setattr(readers, setting, value)
     before = resident_mb()
@@ -195,6 +195,6 @@ def test_the_child_runs_isolated_under_its_limits(app, monkeypatch):
         assert readers.read_table("so.csv", crafted.csv_rows(2)).rows[0][0] == "Lê Thị Hồng"
     assert seen["env"] == {} and seen["timeout"] == readers.READ_SECONDS
     command = readers._command("csv")
-    assert command[:3] == [sys.executable, "-I", readers._CHILD]
-    assert int(command[4]) == reader_process.MEMORY_BYTES
-    assert reader_process.MEMORY_BYTES <= 1024**3 and readers.READ_SECONDS <= 20
+    assert command[:4] == [sys.executable, "-I", "-c", readers._CHILD]
+    assert int(command[5]) == upload_limits.MEMORY_BYTES
+    assert upload_limits.MEMORY_BYTES <= 1024**3 and readers.READ_SECONDS <= 20
