@@ -135,10 +135,10 @@ def main() -> int:
     from accounts.models import Role
     from app import create_app
     from core.db import db
-    from core.places_legacy import resolve_old_address
     from core.schema import upgrade_schema
     from groups.models import Group, Member, Membership
     from imports.columns import Kind
+    from imports.places_legacy import resolve_old_address
     from imports.services import batches, checks, writes
     from tests.conftest import empty_tables
 

@@ -41,9 +41,12 @@ def _pattern(patterns: dict[str, str]) -> tuple[str, object]:
 
 
 def format_day(value: date | None) -> str:
-    """A calendar date the way people write it: 05/12/2026 in Vietnamese, 5 Dec 2026."""
+    """A calendar date the way people write it: 05/12/2026 in Vietnamese, 5 Dec 2026.
+    A timestamp (UTC) gives its day in Viet Nam, not in UTC."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
     pattern, locale = _pattern(DATE_PATTERNS)
     return format_date(value, pattern, locale=locale)
 

@@ -5,26 +5,64 @@ fraction of a second, and the old binary .xls that older Vietnamese offices stil
 CSV files come in UTF-8, with or without the byte-order mark Excel writes, or in
 Windows-1258, the code page of older Vietnamese Excel; Windows-1258 writes tones as
 combining marks, so every text is normalised to NFC.
+
+An upload is untrusted, so it is read in a child process with a memory, CPU and wall-time
+limit (imports/reader_process.py, which also checks a zip before reading it and caps
+cells, rows and text): a file that aborts or blows up the parser costs that process, and
+the person gets "could not be read"; the web process keeps its memory.
 """
 
-import csv
-import io
-import re
-import unicodedata
+import json
+import logging
+import subprocess
+import sys
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
+from imports import reader_process, upload_limits
+from imports.upload_limits import MAX_COLUMNS, MAX_ROWS, Refused
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_COLUMNS = 60
+READ_SECONDS = 15  # wall time of the child; gunicorn's worker timeout is 30 s
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The folder that holds the `imports` package (the checkout, or site-packages).
+_ROOT = str(Path(reader_process.__file__).resolve().parent.parent)
+_CHILD = (
+    f"import sys; sys.path.insert(0, {_ROOT!r}); from imports.reader_process import main; main()"
+)
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "Table", "UnreadableFile", "read_table"]
 
 Cell = str | int | float | date | datetime | bool | None
+
+_UNREADABLE = _l("The file could not be read as a spreadsheet. Save it again in Excel and retry.")
+MESSAGES = {
+    "unreadable": _UNREADABLE,
+    "empty": _l("The file is empty."),
+    "no_sheet": _l("The file has no sheet."),
+    "encoding": _l("The file's characters could not be read. Save it as CSV UTF-8 in Excel."),
+    "csv_malformed": _l("The CSV file is malformed."),
+    "no_header": _l("The first row must hold the column names."),
+    "too_many_columns": _l("The file has too many columns (at most 60)."),
+    "too_many_rows": _l("The file has more than 20,000 rows. Split it into smaller files."),
+    "no_rows": _l("The file has column names but no rows."),
+    "unpacks_too_large": _l(
+        "The spreadsheet unpacks to more than a register holds. Save it again in Excel "
+        "without pictures or extra sheets, or split it into smaller files."
+    ),
+    "far_cell": _l(
+        "The sheet has something in cell %(cell)s, far outside a register (at most 20,000 "
+        "rows and 256 columns). Delete the rows and columns below and right of your list "
+        "and upload again."
+    ),
+    "too_much_text": _l("The file holds more text than a register. Split it into smaller files."),
+}
 
 
 class UnreadableFile(DomainError):
@@ -50,105 +88,65 @@ def read_table(filename: str, data: bytes) -> Table:
     if data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC):
         if extension not in ("xlsx", "xls", "xlsm"):
             raise UnreadableFile(_l("Send an .xlsx, .xls or .csv file."))
-        grid = _read_workbook(data)
+        kind = "xlsx" if data.startswith(_XLSX_MAGIC) else "xls"
     elif extension == "csv":
-        grid = _read_csv(data)
+        kind = "csv"
     else:
         raise UnreadableFile(_l("Send an .xlsx, .xls or .csv file."))
-    return _to_table(grid)
+    answer = _read_apart(kind, data)
+    if "refused" in answer:
+        message = MESSAGES.get(answer["refused"], _UNREADABLE)
+        raise UnreadableFile(message % answer["args"] if answer["args"] else message)
+    return Table(answer["headers"], [[_decoded(c) for c in row] for row in answer["rows"]])
 
 
-def _read_workbook(data: bytes) -> list[list[Cell]]:
-    from python_calamine import CalamineWorkbook
+def _command(kind: str) -> list[str]:
+    return [
+        sys.executable,
+        "-I",  # neither the environment's PYTHON* nor the current directory
+        "-c",
+        _CHILD,
+        kind,
+        str(upload_limits.MEMORY_BYTES),
+        str(upload_limits.CPU_SECONDS),
+    ]
 
+
+def _read_apart(kind: str, data: bytes) -> dict:
+    """The child's answer; a child killed, stopped or out of memory is "could not be read"."""
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if not workbook.sheet_names:
-            raise UnreadableFile(_l("The file has no sheet."))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 2)
-    except UnreadableFile:
-        raise
-    except Exception as error:  # calamine raises its own types for every broken file
-        raise UnreadableFile(
-            _l("The file could not be read as a spreadsheet. Save it again in Excel and retry.")
-        ) from error
-    return [[_clean(cell) for cell in row] for row in rows]
+        done = subprocess.run(  # noqa: S603 - our own script, by absolute path, no shell
+            _command(kind),
+            input=data,
+            capture_output=True,
+            timeout=READ_SECONDS,
+            check=False,
+            env={},  # none of the web process's settings (SECRET_KEY, DATABASE_URL)
+        )
+    except subprocess.TimeoutExpired as error:
+        log.warning("upload reader stopped after %s s (%s)", READ_SECONDS, kind)
+        raise UnreadableFile(_UNREADABLE) from error
+    if done.returncode != 0:
+        # Only the code: the child's messages could quote the file's personal data.
+        log.warning("upload reader ended with %s (%s)", done.returncode, kind)
+        raise UnreadableFile(_UNREADABLE)
+    try:
+        return json.loads(done.stdout)
+    except ValueError as error:
+        raise UnreadableFile(_UNREADABLE) from error
+
+
+def _decoded(cell) -> Cell:
+    if isinstance(cell, dict):
+        if "t" in cell:
+            return datetime.fromisoformat(cell["t"])
+        return date.fromisoformat(cell["d"])
+    return cell
 
 
 def decode(data: bytes) -> str:
     """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1258; NFC."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1258")
-        except UnicodeDecodeError as error:
-            raise UnreadableFile(
-                _l("The file's characters could not be read. Save it as CSV UTF-8 in Excel.")
-            ) from error
-    return unicodedata.normalize("NFC", text)
-
-
-def _read_csv(data: bytes) -> list[list[Cell]]:
-    text = decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = []
-        for row in reader:
-            rows.append([_clean(cell) for cell in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except csv.Error as error:
-        raise UnreadableFile(_l("The CSV file is malformed.")) from error
-    return rows
-
-
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-
-
-def _clean(cell) -> Cell:
-    """Text without NUL and control characters (PostgreSQL refuses NUL), NFC, trimmed."""
-    if isinstance(cell, str):
-        if _HAS_CONTROL.search(cell):
-            cell = cell.translate(_CONTROL)
-        text = unicodedata.normalize("NFC", cell).strip()
-        return text or None
-    if isinstance(cell, time | timedelta):
-        return None  # a time of day is no date, year or phone in a register
-    if isinstance(cell, float) and cell != cell:  # NaN
-        return None
-    return cell
-
-
-def _to_table(grid: list[list[Cell]]) -> Table:
-    # Blank rows above the header (a title line left empty) are skipped.
-    while grid and all(c is None for c in grid[0]):
-        grid.pop(0)
-    if not grid:
-        raise UnreadableFile(_l("The file is empty."))
-    header = grid[0]
-    width = len(header)
-    while width and header[width - 1] is None:
-        width -= 1
-    if width == 0:
-        raise UnreadableFile(_l("The first row must hold the column names."))
-    if width > MAX_COLUMNS:
-        raise UnreadableFile(_l("The file has too many columns (at most 60)."))
-    headers = [str(h) if h is not None else "" for h in header[:width]]
-    rows = []
-    for row in grid[1:]:
-        row = list(row[:width]) + [None] * (width - len(row))
-        rows.append(row)
-    while rows and all(c is None for c in rows[-1]):
-        rows.pop()
-    if len(rows) > MAX_ROWS:
-        raise UnreadableFile(_l("The file has more than 20,000 rows. Split it into smaller files."))
-    if not any(any(c is not None for c in row) for row in rows):
-        raise UnreadableFile(_l("The file has column names but no rows."))
-    return Table(headers, rows)
+        return reader_process.decode(data)
+    except Refused as error:
+        raise UnreadableFile(MESSAGES["encoding"]) from error

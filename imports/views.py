@@ -201,12 +201,14 @@ def annotated(batch_id: int):
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*batch.header_list, _("Errors"), _("Warnings")])
+    # Every cell written back, the uploaded header row included, is text Excel will not run.
+    writer.writerow([_safe_cell(h) for h in (*batch.header_list, _("Errors"), _("Warnings"))])
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
     problems = batch.summary_dict.get("rows", {})
     for row in rows:
         errors, warnings = vocabulary.describe_problems(problems.get(str(row.number), []), labels)
-        writer.writerow([*(_safe_cell(c) for c in batches.row_texts(row.cells)), errors, warnings])
+        cells = (*batches.row_texts(row.cells), errors, warnings)
+        writer.writerow([_safe_cell(c) for c in cells])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")
 

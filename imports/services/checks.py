@@ -11,7 +11,6 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from core.db import db
 from core.places import Commune
-from core.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
 from core.text import fold
 from groups.models import (
     Attendance,
@@ -30,6 +29,7 @@ from groups.models import (
 from imports import cells
 from imports.columns import Kind, header_key, missing_required
 from imports.models import ImportBatch, ImportRow
+from imports.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
 from imports.services.batches import decode_cell
 from imports.services.vocabulary import (
     CATEGORIES_WORDS,

@@ -92,6 +92,9 @@ def test_money_dates_and_times_are_formatted_by_locale(app):
             # 01:30 UTC is 08:30 in Hà Nội
             assert format_moment(datetime(2026, 11, 29, 1, 30, tzinfo=UTC)) == "08:30, 29/11/2026"
             assert format_moment(datetime(2026, 12, 4, 20, 0, tzinfo=UTC)) == "03:00, 05/12/2026"
+            # a timestamp given as a day is the day in Viet Nam (issue 27, F9)
+            assert format_day(datetime(2026, 12, 6, 20, 30, tzinfo=UTC)) == "07/12/2026"
+            assert format_day(datetime(2026, 12, 6, 16, 59)) == "06/12/2026"  # naive: UTC
         with force_locale("en"):
             assert format_vnd(1_500_000) == "₫1,500,000"
             # day first in English too, with the month named: never 12/1/2026

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from core.db import db
 from groups.models import Attendance, Group, Meeting, Member
 from imports.models import BatchStatus, ImportBatch, ImportMapping, ImportRow
 from tests.conftest import HUE, NGHE_AN, login
+from tests.imports import crafted
 from tests.imports.test_readers import cp1258, xlsx
 
 HA_TINH = 42
@@ -529,3 +530,47 @@ def test_import_links_on_groups_and_members_pages_for_staff(app, client, coordin
 def test_members_cannot_import(app, client, login_as):
     login_as(Role.MEMBER)
     assert client.get("/imports").status_code in (403, 404)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","hdr")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_annotated_copy_writes_no_cell_excel_would_run(app, client, coordinator, fmt):
+    """S8: every cell written back, the uploaded header row included, is neutralised."""
+    header = [*MEMBERS[0], *FORMULAS]
+    rows = [header, *(row + FORMULAS for row in MEMBERS[1:3])]
+    if fmt == "csv":
+        batch = checked(client, app, to_csv(rows))
+    else:  # every cell a string, as typed text (xlsxwriter's write() would store formulas)
+        batch = checked(client, app, crafted.strings_workbook(rows), filename="so.xlsx")
+    text = client.get(f"/imports/{batch.id}/annotated").get_data(as_text=True).lstrip("\ufeff")
+    written = list(csv.reader(io.StringIO(text)))
+    assert len(written) == 3 and len(written[0]) == len(header) + 2
+    for line in written:
+        for cell in line:
+            plain_number = re.fullmatch(r"[+-]?[0-9.]+", cell)
+            assert plain_number or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert line[len(MEMBERS[0])] == "'" + FORMULAS[0]
+    assert written[0][len(MEMBERS[0]) + 2] == "'-2+3"
+
+
+def test_upload_times_are_shown_in_viet_nam_time(app, client, coordinator):
+    """F9: uploaded at 03:30 on 07/12 in Viet Nam (20:30 on 06/12 UTC) reads 07/12."""
+    batch = checked(client, app, to_csv(MEMBERS))
+    with app.app_context():
+        stored = db.session.get(ImportBatch, batch.id)
+        stored.created_at = datetime(2026, 12, 6, 20, 30, tzinfo=UTC)
+        db.session.commit()
+    for page in ("/imports", f"/imports/{batch.id}"):
+        text = client.get(page).get_data(as_text=True)
+        assert "03:30, 07/12/2026" in text, page
+        assert "06/12/2026" not in text, page

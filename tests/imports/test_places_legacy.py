@@ -5,8 +5,8 @@ from vietnam_provinces.legacy import District as LegacyDistrict
 from vietnam_provinces.legacy import Province as LegacyProvince
 from vietnam_provinces.legacy import Ward as LegacyWard
 
-from core.places_legacy import Outcome, Reason, resolve_old_address
 from core.text import fold
+from imports.places_legacy import Outcome, Reason, resolve_old_address
 
 RESOLVED, SPLIT, UNKNOWN = Outcome.RESOLVED, Outcome.SPLIT, Outcome.UNKNOWN
 
