@@ -1,10 +1,12 @@
 """Amounts of đồng as people type them, read in one place.
 
 Accepted: 5000000, 5.000.000, 5,000,000, 5 000 000, 5.000.000đ, 5.000.000 ₫, 5 triệu,
-5,5 triệu, 5.5tr, 500k, 500 nghìn, 1 tỷ. Dots, commas and spaces between groups of three
-digits are thousands separators; with a unit word, one separator followed by one or two
-digits is the decimal point ("5,5 triệu" = 5.500.000). Anything else is refused with one
-message, before any arithmetic on it: 400 digits never reach int() or a validator.
+5,5 triệu, 5.5tr, 500k, 500 nghìn, 1 tỷ, and the spoken shorthand 1tr5 (1.500.000), 2tr250
+(2.250.000), 1 triệu 2 (1.200.000), 5k5 (5.500): digits after the unit are its next places.
+Dots, commas and spaces between groups of three digits are thousands separators; with a
+unit word, one separator followed by one or two digits is the decimal point ("5,5 triệu" =
+5.500.000). Anything else is refused with one message, before any arithmetic on it: 400
+digits never reach int() or a validator.
 """
 
 import re
@@ -29,6 +31,9 @@ _NUMBER_AND_UNIT = re.compile(r"([0-9][0-9., ]*?)\s*([^\W\d_]*)")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:([., ])[0-9]{3})(?:\1[0-9]{3})*")
 _DECIMAL = re.compile(r"([0-9]{1,12})[.,]([0-9]{1,2})")
 _MAX_CHARS = 40
+# "1tr5", "2 triệu 250": a whole number, a unit, then up to three digits of the unit's
+# fraction, as people say amounts aloud.
+_SPOKEN = re.compile(r"([0-9]{1,12})\s*([^\W\d_]+)\s*([0-9]{1,3})")
 
 
 class AmountError(ValueError):
@@ -47,6 +52,15 @@ def parse_vnd(text: str) -> int:
     if not value or len(value) > _MAX_CHARS:
         raise AmountError(UNREADABLE)
     value = _CURRENCY.sub("", value).strip()
+    spoken = _SPOKEN.fullmatch(value)
+    if spoken and spoken.group(2) in _UNITS:
+        whole, unit, places = spoken.groups()
+        amount = (Decimal(whole) + Decimal(places) / 10 ** len(places)) * _UNITS[unit]
+        if amount != amount.to_integral_value():
+            raise AmountError(UNREADABLE)
+        if amount > 10**15:
+            raise AmountError(TOO_LARGE)
+        return int(amount)
     found = _NUMBER_AND_UNIT.fullmatch(value)
     if not found or (found.group(2) and found.group(2) not in _UNITS):
         raise AmountError(UNREADABLE)

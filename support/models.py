@@ -316,6 +316,15 @@ class ServiceProvider(db.Model):
         """Admins; coordinators of the provider's province."""
         return user.role in MANAGERS and user.covers_province(self.province_code)
 
+    @property
+    def name_with_kind(self) -> str:
+        """The name, and the type after it only when the name does not already say it:
+        "Văn phòng hỗ trợ dịch vụ một điểm đến Hà Nội", not "… (Văn phòng hỗ trợ một
+        điểm đến)" (usability F9f). All but one word of the type in the name is enough."""
+        label = str(self.kind.label)
+        missing = set(label.casefold().split()) - set(self.name.casefold().split())
+        return self.name if len(missing) <= 1 else f"{self.name} ({label})"
+
 
 class ReferralStatus(StrEnum):
     REFERRED = "referred"

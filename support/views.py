@@ -212,7 +212,7 @@ def show_screening(screening_id: int):
 
 def _provider_choices(member) -> list[tuple[str, str]]:
     return [("", _("Choose…"))] + [
-        (str(p.id), f"{p.name} ({p.kind.label})") for p in services.providers_for(member)
+        (str(p.id), p.name_with_kind) for p in services.providers_for(member)
     ]
 
 

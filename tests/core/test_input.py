@@ -117,6 +117,15 @@ def test_unicode_digits_in_filters_are_ignored(app, make_user, query):
         ("500k", 500_000),
         ("500 nghìn", 500_000),
         ("1 tỷ", 1_000_000_000),
+        # Spoken shorthand (usability F9h): the digits after the unit are its next places.
+        ("1tr5", 1_500_000),
+        ("5tr5", 5_500_000),
+        ("1tr25", 1_250_000),
+        ("2tr250", 2_250_000),
+        ("1 triệu 2", 1_200_000),
+        ("1TR5", 1_500_000),
+        ("5k5", 5_500),
+        ("1tr", 1_000_000),
     ],
 )
 def test_amounts_are_read_as_people_type_them(typed, amount):
@@ -125,7 +134,10 @@ def test_amounts_are_read_as_people_type_them(typed, amount):
 
 @pytest.mark.parametrize(
     "typed",
-    ["1,5", "5.00.000", "-5", "²", "5 con lợn", "1e6", "5tr5", "1" * 400, "1,2345 triệu", "nan"],
+    [
+        "1,5", "5.00.000", "-5", "²", "5 con lợn", "1e6", "1tr5555", "5tr5k", "tr5",
+        "1" * 400, "1,2345 triệu", "nan", "5 con 5",
+    ],
 )
 def test_text_that_is_not_an_amount_is_refused(typed):
     with pytest.raises(AmountError):

@@ -277,3 +277,20 @@ def test_groups_list_filters_overdue_groups(client, login_as, make_group, make_m
     assert "Nhóm Lâu Không Họp" in page and "Nhóm Vừa Họp" not in page
     page = client.get("/groups").get_data(as_text=True)
     assert "Nhóm Lâu Không Họp" in page and "Nhóm Vừa Họp" in page
+
+
+def test_an_overdue_group_says_since_when_beside_its_next_meeting(
+    client, login_as, make_group, make_meeting
+):
+    """"Next meeting 09/12 · overdue" alone reads as a contradiction: the page says why
+    (usability F9d), from the last regular meeting or, before any, the founding day."""
+    login_as(Role.ADMIN)
+    use_english(client)
+    never = make_group(name="Nhóm Chưa Họp", founded_on=date(2025, 1, 6))
+    met = make_group(name="Nhóm Họp Lâu Rồi", founded_on=date(2025, 1, 6))
+    make_meeting(met, date(2025, 3, 3))
+    page = client.get(f"/groups/{never.id}").get_data(as_text=True)
+    assert "Meeting overdue" in page
+    assert "No meeting yet since the group started on 6 Jan 2025." in page
+    page = client.get(f"/groups/{met.id}").get_data(as_text=True)
+    assert "No regular meeting since 3 Mar 2025." in page

@@ -111,3 +111,13 @@ def test_coordinator_home_counts_stop_at_the_cap(
     home = client.get("/").get_data(as_text=True)
     late = re.search(r"<strong>([^<]+)</strong> <a href=\"/due\">", home).group(1)
     assert late == expected
+
+
+def test_coordinator_home_sends_the_grants_waiting_to_the_decision_queue(client, login_as):
+    """The count of grants waiting opens the queue with attendance and earlier grants
+    beside each application, not the plain list (usability F9c)."""
+    login_as(Role.COORDINATOR, provinces=(HUE,))
+    home = client.get("/").get_data(as_text=True)
+    waiting = re.search(r'<a href="([^"]+)">[^<]*(?:chờ bạn duyệt|waiting for your decision)', home)
+    assert waiting.group(1) == "/progress/grants"
+    assert client.get(waiting.group(1)).status_code == 200

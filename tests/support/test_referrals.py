@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
@@ -232,3 +233,29 @@ def test_a_double_tapped_referral_is_made_once(app, client, support_world):
     assert second.status_code == 409
     assert "already has an open referral" in second.text
     assert count(app) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "shown"),
+    [
+        # The type's words are in the name (one may differ): the name alone.
+        (
+            "Văn phòng hỗ trợ dịch vụ một điểm đến Hà Nội",
+            "osso",
+            "Văn phòng hỗ trợ dịch vụ một điểm đến Hà Nội",
+        ),
+        ("Cơ sở y tế Phong Điền", "health", "Cơ sở y tế Phong Điền"),
+        # A name that does not say what the office is: the type after it.
+        ("Hội Phụ nữ tỉnh", "legal", "Hội Phụ nữ tỉnh (Trung tâm trợ giúp pháp lý)"),
+    ],
+)
+def test_a_provider_is_named_with_its_type_only_when_the_name_does_not_say_it(
+    app, name, kind, shown
+):
+    from flask_babel import force_locale
+
+    from support.models import ProviderType, ServiceProvider
+
+    with app.test_request_context(), force_locale("vi"):
+        provider = ServiceProvider(name=name, kind=ProviderType(kind))
+        assert provider.name_with_kind == shown
