@@ -72,7 +72,7 @@ def test_members_csv_has_vietnamese_headers_and_codes_only(app, scene):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="members_') and ".csv" in disposition
     rows = csv_rows(response)
-    assert rows[0][:5] == ["Mã thành viên", "Mã nhóm", "Tỉnh/thành phố", "Xã/phường", "Đối tượng"]
+    assert rows[0][:5] == ["Mã thành viên", "Mã nhóm", "Tỉnh/thành phố", "Xã/phường", "Diện"]
     assert {r[0] for r in rows[1:]} == {mai.code, lan.code}  # not Nghệ An's member
     assert all(r[1] == hue.code for r in rows[1:])
     assert rows[1][4] == "Diện 2"  # the neutral label, never the wording
