@@ -28,6 +28,7 @@ from core.parse import WholeNumberField
 from core.places import list_provinces
 from groups.models import Member
 from groups.services.scope import group_in_provinces, member_in_scope
+from reports.audit_details import describe
 
 bp = Blueprint("audit", __name__)
 
@@ -210,4 +211,5 @@ def list_events_page():
         provinces={p.code: p.name for p in list_provinces()},
         actions=ACTIONS,
         record_types=RECORD_TYPES,
+        describe=describe,
     )
