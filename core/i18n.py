@@ -73,6 +73,12 @@ def format_vnd(amount: int | None) -> str:
     return format_currency(amount, "VND")
 
 
+def pgettext_noop(context: str, text: str) -> str:
+    """Marks `text` as a catalog message in `context` (`make extract` finds it) and returns
+    it untranslated: for text kept as data and translated where it is shown."""
+    return text
+
+
 def format_fixed(value: float | None, digits: int = 2, sign: bool = False) -> str:
     """A decimal with a fixed number of digits in the user's language: 0,47 in Vietnamese,
     0.47 in English; with sign=True a change reads +0,10 or -0,05. Never printf or str():
