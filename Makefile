@@ -35,7 +35,7 @@ lint: $(STAMP)
 # After changing user-visible strings: refresh the template and the catalogs, then translate.
 # A keyword without its argument spec (`-k ngettext`) would replace Babel's `ngettext:1,2`
 # and extract plurals as singular messages; tests/test_catalog.py reads this line.
-KEYWORDS := -k _l -k ngettext:1,2 -k lazy_ngettext:1,2 -k ngettext_noop:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2
+KEYWORDS := -k _l -k ngettext:1,2 -k lazy_ngettext:1,2 -k ngettext_noop:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2 -k pgettext_noop:1c,2
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F pyproject.toml $(KEYWORDS) \
 	  --sort-by-file --no-wrap -o translations/messages.pot .

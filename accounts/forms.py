@@ -1,6 +1,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     EmailField,
     PasswordField,
@@ -187,7 +188,7 @@ class TwoFactorCodeForm(Form):
     """The second step of signing in: a code from the app, or a recovery code."""
 
     code = StringField(
-        _l("Code"),
+        lazy_pgettext("two-factor", "Code"),
         validators=[DataRequired(message=_l("Enter the code.")), Length(max=40)],
         description=_l(
             "The 6 digits your authenticator app shows now, or one of your recovery codes."

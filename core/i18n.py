@@ -76,6 +76,24 @@ def format_vnd(amount: int | None) -> str:
     return format_currency(amount, "VND")
 
 
+def pgettext_noop(context: str, text: str) -> str:
+    """Marks `text` as a catalog message in `context` (`make extract` finds it) and returns
+    it untranslated: for text kept as data and translated where it is shown."""
+    return text
+
+
+def format_fixed(value: float | None, digits: int = 2, sign: bool = False) -> str:
+    """A decimal with a fixed number of digits in the user's language: 0,47 in Vietnamese,
+    0.47 in English; with sign=True a change reads +0,10 or -0,05. Never printf or str():
+    those write a decimal point, which Vietnamese reads as a thousands separator."""
+    if value is None:
+        return ""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    if sign:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, format=pattern)
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -85,5 +103,6 @@ def init_app(app) -> None:
         moment=format_moment,
         vnd=format_vnd,
         number=format_decimal,
+        fixed=format_fixed,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -19,6 +19,7 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
+from core.downloads import attachment, file_name
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
@@ -96,7 +97,7 @@ def template(kind: str):
         abort(404)
     out = io.StringIO()
     csv.writer(out).writerow([f.header for f in FIELDS[found]])
-    return _csv_response(out.getvalue(), f"mau-{found.value}.csv")
+    return _csv_response(out.getvalue(), file_name("template", found.value, ext="csv"))
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -105,7 +106,7 @@ def _csv_response(text: str, filename: str) -> Response:
         "\ufeff" + text,
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(filename),
             "Cache-Control": "no-store",
         },
     )
@@ -210,7 +211,7 @@ def annotated(batch_id: int):
         cells = (*batches.row_texts(row.cells), errors, warnings)
         writer.writerow([_safe_cell(c) for c in cells])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
-    return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")
+    return _csv_response(out.getvalue(), file_name("check", batch.id, ext="csv"))
 
 
 def _safe_cell(value: str) -> str:

@@ -26,7 +26,7 @@ class Activity(StrEnum):
             Activity.CROPS: _l("Crops"),
             Activity.SMALL_TRADE: _l("Small trade"),
             Activity.TAILORING: _l("Tailoring"),
-            Activity.SERVICES: _l("Services"),
+            Activity.SERVICES: lazy_pgettext("livelihood activity", "Services"),
             Activity.OTHER: _l("Other"),
         }[self]
 

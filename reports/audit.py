@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from wtforms import DateField, SelectField, StringField
@@ -27,6 +28,7 @@ from core.parse import WholeNumberField
 from core.places import list_provinces
 from groups.models import Member
 from groups.services.scope import group_in_provinces, member_in_scope
+from reports.audit_details import describe
 
 bp = Blueprint("audit", __name__)
 
@@ -104,8 +106,8 @@ class AuditFilterForm(Form):
         ],
     )
     action = SelectField(_l("Action"), validators=[Optional()])
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(lazy_pgettext("date range", "From"), validators=[Optional()])
+    end = DateField(lazy_pgettext("date range", "To"), validators=[Optional()])
     # ASCII digits within an id's range (core.parse): a longer number is a form error,
     # never an OverflowError in NumberRange.
     before = WholeNumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -209,4 +211,5 @@ def list_events_page():
         provinces={p.code: p.name for p in list_provinces()},
         actions=ACTIONS,
         record_types=RECORD_TYPES,
+        describe=describe,
     )

@@ -23,8 +23,8 @@ indicator tables of the progress pages): give it columns and an iterator of rows
   counts are numbers with a thousands format. Text is always written as text, never as a
   formula or link. Past a sheet's 1,048,576 rows the table continues on a new sheet
   under the same header.
-- File names are ASCII and say what kind of table it is and when, never whose data or
-  what the programme is about (see `safe_name`).
+- File names say what kind of table it is and when, in the user's language with an ASCII
+  fallback (core.downloads), never whose data or what the programme is about (`safe_name`).
 """
 
 import csv
@@ -42,6 +42,7 @@ from flask import Response, abort
 from flask_babel import get_locale
 
 from core.clock import VIETNAM, today
+from core.downloads import attachment, file_name
 
 
 class Kind(StrEnum):
@@ -257,7 +258,8 @@ def table_file(
     except BaseException:
         file.close()
         raise
-    filename = f"{safe_name(stem, today().isoformat())}.{fmt}"
+    # The words of the name in the user's language (core.downloads), the rest as given.
+    filename = file_name(*safe_name(stem, today().isoformat()).split("_"), ext=fmt)
     if size <= IN_ONE_PIECE:
         # Small files go out in one piece and the temporary file is closed at once.
         with file:
@@ -267,7 +269,7 @@ def table_file(
         response = Response(_chunks(file), mimetype=MIMETYPES[fmt], direct_passthrough=True)
         response.call_on_close(file.close)
     response.content_length = size
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     return TableFile(count, response)
 
 

@@ -12,7 +12,7 @@ support/services.py. Three levels:
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,9 +26,14 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def _in_language(en: str, vi: str) -> str:
-    """The Vietnamese text unless the reader chose English."""
+    """A questionnaire text in the reader's language: the English is a catalog message in
+    the context "screening" (support/questionnaire.py), so the catalog's wording is shown;
+    the Vietnamese stored with the version when the catalog has none."""
     locale = get_locale()
-    return en if locale is not None and locale.language == "en" else vi
+    if locale is not None and locale.language == "en":
+        return en
+    translated = pgettext("screening", en)
+    return translated if translated != en else vi
 
 
 class Dimension(StrEnum):

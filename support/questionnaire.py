@@ -1,5 +1,7 @@
 """The screening questionnaire's versions as data, and how one is put in the database.
 
+The texts are catalog messages (context "screening"), translated like every other string.
+
 A version is installed once (`install`) and never edited afterwards: screenings keep the
 version they were given under. To change a question, add a version with a new number and
 retire the old one (`retire`). Values: 0 = most in need … 100 = doing well (see
@@ -8,9 +10,11 @@ support/scoring.py); `suggests` names a SupportType value.
 
 from datetime import date
 
+from flask_babel import force_locale, pgettext
 from sqlalchemy import select
 
 from core.db import db
+from core.i18n import pgettext_noop
 from support.models import (
     AnswerOption,
     Dimension,
@@ -21,152 +25,143 @@ from support.models import (
 )
 
 E, S, P = Dimension.ECONOMIC, Dimension.SOCIAL, Dimension.PSYCHOSOCIAL
+# Every text below is an English message of the catalog in this context: `make extract`
+# finds it, translations/vi gives its Vietnamese, and the pages show it through
+# support.models (the stored text_vi is the Vietnamese the version was installed with).
+CONTEXT = "screening"
 
 
-def _q(code, dimension, weight, en, vi, options):
-    return {"code": code, "dimension": dimension, "weight": weight, "en": en, "vi": vi,
+def _q(code, dimension, weight, text, options):
+    return {"code": code, "dimension": dimension, "weight": weight, "text": text,
             "options": options}  # fmt: skip
 
 
 FOUR_STEPS = (
-    ("Not at all", "Hoàn toàn không", 0),
-    ("A little", "Một chút", 33),
-    ("Mostly", "Phần lớn", 67),
-    ("Fully", "Hoàn toàn", 100),
+    (pgettext_noop("screening", "Not at all"), 0),
+    (pgettext_noop("screening", "A little"), 33),
+    (pgettext_noop("screening", "Mostly"), 67),
+    (pgettext_noop("screening", "Fully"), 100),
 )
 
 V1 = {
     "number": 1,
-    "en": "Needs screening",
-    "vi": "Sàng lọc nhu cầu",
+    "text": pgettext_noop("screening", "Needs screening"),
     "sections": [
         {
-            "en": "Income and housing",
-            "vi": "Thu nhập và chỗ ở",
+            "text": pgettext_noop("screening", "Income and housing"),
             "questions": [
                 _q(
                     "income",
                     E,
                     2,
-                    "Does the household have a regular income?",
-                    "Gia đình có thu nhập đều đặn không?",
+                    pgettext_noop("screening", "Does the household have a regular income?"),
                     [
-                        ("No income", "Không có thu nhập", 0, "livelihood"),
-                        ("Irregular, not enough", "Thất thường, không đủ sống", 40, "livelihood"),
-                        ("Regular but tight", "Đều nhưng eo hẹp", 70, None),
-                        ("Enough to live on", "Đủ sống", 100, None),
+                        (pgettext_noop("screening", "No income"), 0, "livelihood"),
+                        (pgettext_noop("screening", "Irregular, not enough"), 40, "livelihood"),
+                        (pgettext_noop("screening", "Regular but tight"), 70, None),
+                        (pgettext_noop("screening", "Enough to live on"), 100, None),
                     ],
                 ),
                 _q(
                     "housing",
                     E,
                     1,
-                    "Where does the person live now?",
-                    "Hiện nay người này ở đâu?",
+                    pgettext_noop("screening", "Where does the person live now?"),
                     [
-                        ("No safe place", "Không có chỗ ở an toàn", 0, "shelter"),
-                        ("Temporarily with others", "Ở nhờ tạm", 40, None),
-                        ("Rented or family home", "Nhà thuê hoặc nhà gia đình", 80, None),
-                        ("Own home", "Nhà riêng", 100, None),
+                        (pgettext_noop("screening", "No safe place"), 0, "shelter"),
+                        (pgettext_noop("screening", "Temporarily with others"), 40, None),
+                        (pgettext_noop("screening", "Rented or family home"), 80, None),
+                        (pgettext_noop("screening", "Own home"), 100, None),
                     ],
                 ),
                 _q(
                     "skills",
                     E,
                     1,
-                    "Would they like training for work?",
-                    "Có muốn học nghề để đi làm không?",
+                    pgettext_noop("screening", "Would they like training for work?"),
                     [
-                        ("Yes, as soon as possible", "Có, càng sớm càng tốt", 30, "vocational"),
-                        ("Maybe later", "Có thể sau này", 70, None),
-                        ("No, already working", "Không, đã có việc", 100, None),
+                        (pgettext_noop("screening", "Yes, as soon as possible"), 30, "vocational"),
+                        (pgettext_noop("screening", "Maybe later"), 70, None),
+                        (pgettext_noop("screening", "No, already working"), 100, None),
                     ],
                 ),
             ],
         },
         {
-            "en": "Health and safety",
-            "vi": "Sức khỏe và an toàn",
+            "text": pgettext_noop("screening", "Health and safety"),
             "questions": [
                 _q(
                     "health",
                     P,
                     1,
-                    "How is their health?",
-                    "Sức khỏe hiện nay thế nào?",
+                    pgettext_noop("screening", "How is their health?"),
                     [
-                        ("Ill and without care", "Đang ốm, chưa được chữa", 0, "health"),
-                        ("Some problems", "Có vấn đề", 50, "health"),
-                        ("Good", "Tốt", 100, None),
+                        (pgettext_noop("screening", "Ill and without care"), 0, "health"),
+                        (pgettext_noop("screening", "Some problems"), 50, "health"),
+                        (pgettext_noop("screening", "Good"), 100, None),
                     ],
                 ),
                 _q(
                     "safety",
                     P,
                     2,
-                    "Do they feel safe where they live?",
-                    "Có thấy an toàn ở nơi đang sống không?",
-                    [(en, vi, v, "shelter" if v == 0 else None) for en, vi, v in FOUR_STEPS],
+                    pgettext_noop("screening", "Do they feel safe where they live?"),
+                    [(t, v, "shelter" if v == 0 else None) for t, v in FOUR_STEPS],
                 ),
             ],
         },
         {
-            "en": "Papers and legal matters",
-            "vi": "Giấy tờ và pháp lý",
+            "text": pgettext_noop("screening", "Papers and legal matters"),
             "questions": [
                 _q(
                     "documents",
                     S,
                     1,
-                    "Do they have an ID card and household registration?",
-                    "Có căn cước và đăng ký cư trú không?",
+                    pgettext_noop(
+                        "screening", "Do they have an ID card and household registration?"
+                    ),
                     [
-                        ("Neither", "Không có gì", 0, "documents"),
-                        ("One of them", "Có một loại", 50, "documents"),
-                        ("Both", "Có đủ", 100, None),
+                        (pgettext_noop("screening", "Neither"), 0, "documents"),
+                        (pgettext_noop("screening", "One of them"), 50, "documents"),
+                        (pgettext_noop("screening", "Both"), 100, None),
                     ],
                 ),
                 _q(
                     "legal",
                     S,
                     1,
-                    "Is there a legal matter they need help with?",
-                    "Có việc pháp lý cần giúp không?",
+                    pgettext_noop("screening", "Is there a legal matter they need help with?"),
                     [
-                        ("Yes, urgent", "Có, gấp", 0, "legal"),
-                        ("Yes, not urgent", "Có, chưa gấp", 50, "legal"),
-                        ("No", "Không", 100, None),
+                        (pgettext_noop("screening", "Yes, urgent"), 0, "legal"),
+                        (pgettext_noop("screening", "Yes, not urgent"), 50, "legal"),
+                        (pgettext_noop("screening", "No"), 100, None),
                     ],
                 ),
             ],
         },
         {
-            "en": "Family, community and wellbeing",
-            "vi": "Gia đình, cộng đồng và tinh thần",
+            "text": pgettext_noop("screening", "Family, community and wellbeing"),
             "questions": [
                 _q(
                     "family",
                     S,
                     2,
-                    "Does their family support them?",
-                    "Gia đình có ủng hộ không?",
-                    [(en, vi, v, None) for en, vi, v in FOUR_STEPS],
+                    pgettext_noop("screening", "Does their family support them?"),
+                    [(t, v, None) for t, v in FOUR_STEPS],
                 ),
                 _q(
                     "community",
                     S,
                     1,
-                    "Do they take part in community life?",
-                    "Có tham gia sinh hoạt cộng đồng không?",
-                    [(en, vi, v, None) for en, vi, v in FOUR_STEPS],
+                    pgettext_noop("screening", "Do they take part in community life?"),
+                    [(t, v, None) for t, v in FOUR_STEPS],
                 ),
                 _q(
                     "mood",
                     P,
                     2,
-                    "In the last two weeks, have they felt hopeful?",
-                    "Hai tuần qua có thấy vui và có hy vọng không?",
-                    [(en, vi, v, "psychosocial" if v < 50 else None) for en, vi, v in FOUR_STEPS],
+                    pgettext_noop("screening", "In the last two weeks, have they felt hopeful?"),
+                    [(t, v, "psychosocial" if v < 50 else None) for t, v in FOUR_STEPS],
                 ),
             ],
         },
@@ -176,16 +171,20 @@ V1 = {
 # The first draft, kept retired so that the demo shows what a retired version looks like.
 V0 = {
     "number": 0,
-    "en": "Intake questions (pilot)",
-    "vi": "Câu hỏi tiếp nhận (thí điểm)",
+    "text": pgettext_noop("screening", "Intake questions (pilot)"),
     "sections": [
         {
-            "en": "Situation",
-            "vi": "Hoàn cảnh",
+            "text": pgettext_noop("screening", "Situation"),
             "questions": [V1["sections"][0]["questions"][0], V1["sections"][3]["questions"][2]],
         }
     ],
 }
+
+
+def _vietnamese(text: str) -> str:
+    """The catalog's Vietnamese of a questionnaire text, kept with the version as installed."""
+    with force_locale("vi"):
+        return pgettext(CONTEXT, text)
 
 
 def install(definition: dict, *, retired_on: date | None = None) -> QuestionnaireVersion:
@@ -197,27 +196,29 @@ def install(definition: dict, *, retired_on: date | None = None) -> Questionnair
         return existing
     version = QuestionnaireVersion(
         number=definition["number"],
-        title_en=definition["en"],
-        title_vi=definition["vi"],
+        title_en=definition["text"],
+        title_vi=_vietnamese(definition["text"]),
         retired_on=retired_on,
     )
     for s_pos, s in enumerate(definition["sections"], start=1):
-        section = QuestionnaireSection(position=s_pos, title_en=s["en"], title_vi=s["vi"])
+        section = QuestionnaireSection(
+            position=s_pos, title_en=s["text"], title_vi=_vietnamese(s["text"])
+        )
         for q_pos, q in enumerate(s["questions"], start=1):
             question = Question(
                 position=q_pos,
                 code=q["code"],
-                text_en=q["en"],
-                text_vi=q["vi"],
+                text_en=q["text"],
+                text_vi=_vietnamese(q["text"]),
                 dimension=q["dimension"],
                 weight=q["weight"],
             )
-            for o_pos, (en, vi, value, suggests) in enumerate(q["options"], start=1):
+            for o_pos, (text, value, suggests) in enumerate(q["options"], start=1):
                 question.options.append(
                     AnswerOption(
                         position=o_pos,
-                        text_en=en,
-                        text_vi=vi,
+                        text_en=text,
+                        text_vi=_vietnamese(text),
                         value=value,
                         suggests=SupportType(suggests) if suggests else None,
                     )

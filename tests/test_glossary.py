@@ -3,6 +3,8 @@
 import os
 import re
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.test_catalog import VI, load
 
@@ -95,3 +97,35 @@ def test_a_forbidden_variant_would_be_caught(monkeypatch):
     except AssertionError:
         return
     raise AssertionError("the glossary test let a forbidden variant through")
+
+
+@pytest.mark.parametrize(
+    "english, vietnamese",
+    [
+        ("Referral letter", "Giấy chuyển tuyến"),
+        ("Referrals", "Lượt chuyển tuyến"),
+        ("Service providers", "Nơi cung cấp dịch vụ"),
+        ("Provider", "Nơi nhận"),
+        ("Groups behind on meetings", "Nhóm chậm sinh hoạt"),
+        ("See all %(num)s groups overdue for a meeting", "Xem cả %(num)s nhóm quá hạn sinh hoạt"),
+        ("Why do you need them?", "Vì sao anh/chị cần?"),
+        ("Paused", "Tạm dừng"),
+    ],
+)
+def test_each_variant_the_language_review_found_would_be_caught(monkeypatch, english, vietnamese):
+    """The review of d64d4a7 found these in the catalog: each one fails the glossary now."""
+    import tests.test_glossary as me
+
+    monkeypatch.setattr(me, "translations", lambda: [("", english, vietnamese)])
+    with pytest.raises(AssertionError):
+        test_no_forbidden_variant_appears_in_the_vietnamese_catalog()
+
+
+def test_a_listed_message_without_its_term_would_be_caught(monkeypatch):
+    import tests.test_glossary as me
+
+    real = translations()
+    swapped = [(c, e, "Giới thiệu" if e == "Referrals" else v) for c, e, v in real]
+    monkeypatch.setattr(me, "translations", lambda: swapped)
+    with pytest.raises(AssertionError):
+        test_each_listed_message_uses_the_glossary_term()

@@ -41,6 +41,9 @@ COMMON_ENGLISH = {
 WORD = re.compile(r"[A-Za-z]+")
 # A date with a one-digit day or month: 1/12/2026, 5/1/2026.
 SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+# A decimal point with one or two digits after it ("0.47", "12.5"): Vietnamese writes
+# "0,47"; a point only groups thousands ("1.500.000"), three digits at a time.
+DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])")
 
 
 def catalog_words() -> tuple[set[str], set[str]]:
@@ -204,7 +207,7 @@ def test_every_vietnamese_page_has_no_english_and_writes_dates_dd_mm_yyyy(app, p
     pages = crawl(browser, "/" if role != "anonymous" else "/login")
     assert len(pages) >= {"anonymous": 2, "member": 1}.get(role, 12), sorted(pages)
     data = data_words(app)
-    english, short_dates = {}, {}
+    english, short_dates, points = {}, {}, {}
     for url, page in pages.items():
         assert '<html lang="vi">' in page, url
         text = visible_text(page[: page.find("<footer")] if "<footer" in page else page)
@@ -216,5 +219,8 @@ def test_every_vietnamese_page_has_no_english_and_writes_dates_dd_mm_yyyy(app, p
             if len(m.group(1)) < 2 or len(m.group(2)) < 2
         ]:
             short_dates[url] = dates
+        if found := DECIMAL_POINT.findall(text):
+            points[url] = found
     assert english == {}
     assert short_dates == {}
+    assert points == {}

@@ -58,7 +58,7 @@ def test_coordinator_anonymises_a_member_and_reads_the_audit_log_on_a_phone(
 
     phone.click('nav a[href="/audit"]')
     phone.wait_for_url("**/audit")
-    assert phone.locator("h1").inner_text() == "Nhật ký truy cập"
+    assert phone.locator("h1").inner_text() == "Nhật ký hoạt động"
     assert_fits_phone(phone)
     phone.fill("#member", member.code)
     phone.select_option("#action", "anonymise")

@@ -33,7 +33,7 @@ def test_a_new_member_without_a_category_is_refused_and_nothing_is_written(
         f"/groups/{facilitator_group.group.id}/members/new", data=member_data(category="")
     )
     assert response.status_code == 200
-    assert "Hãy chọn diện đối tượng." in response.get_data(as_text=True)
+    assert "Hãy chọn diện." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Member)).all() == []
 

@@ -113,7 +113,7 @@ def test_response_streams_a_file_with_a_neutral_name(app):
         response = exports.table_response("csv", "members", COLUMNS, iter(ROWS))
         body = b"".join(response.response)
         response.close()
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="members_')
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="thanh-vien_')
     assert response.content_length == len(body)
     assert body.startswith(b"\xef\xbb\xbf")
 

@@ -70,9 +70,9 @@ def test_members_csv_has_vietnamese_headers_and_codes_only(app, scene):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="members_') and ".csv" in disposition
+    assert disposition.startswith('attachment; filename="thanh-vien_') and ".csv" in disposition
     rows = csv_rows(response)
-    assert rows[0][:5] == ["Mã thành viên", "Mã nhóm", "Tỉnh/thành phố", "Xã/phường", "Đối tượng"]
+    assert rows[0][:5] == ["Mã thành viên", "Mã nhóm", "Tỉnh/thành phố", "Xã/phường", "Diện"]
     assert {r[0] for r in rows[1:]} == {mai.code, lan.code}  # not Nghệ An's member
     assert all(r[1] == hue.code for r in rows[1:])
     assert rows[1][4] == "Diện 2"  # the neutral label, never the wording
@@ -206,7 +206,7 @@ def test_register_is_members_by_meetings_like_the_paper_one(app, scene):
     assert by_code[mai.code][2:] == ("x", "x", 2, 0, 0)
     assert by_code[lan.code][2:] == ("V", "P", 0, 1, 1)
     assert response.headers["Content-Disposition"].startswith(
-        f'attachment; filename="register_{hue.code}_2025-03_'
+        f'attachment; filename="so-diem-danh_{hue.code}_2025-03_'
     )
 
 

@@ -257,8 +257,8 @@ def test_the_directory_starts_in_the_users_provinces_and_pages_the_rest(
     assert "Trang 1/2" in first or "Page 1 of 2" in first
     # An empty list says why, and where the others are.
     none_here = client.get("/providers?province=1").get_data(as_text=True)
-    assert "Tỉnh/thành phố này chưa có nơi cung cấp dịch vụ nào." in none_here
+    assert "Tỉnh/thành phố này chưa có đơn vị cung cấp dịch vụ nào." in none_here
     client = app.test_client()
     login(client, make_user(Role.COORDINATOR, provinces=(1,), username="coord.hanoi"))
     none_mine = client.get("/providers").get_data(as_text=True)
-    assert "Chọn “Tất cả tỉnh/thành phố” để xem các nơi khác." in none_mine
+    assert "Chọn “Tất cả tỉnh/thành phố” để xem các đơn vị khác." in none_mine

@@ -145,18 +145,18 @@ def test_the_progress_page_shows_them_to_managers_of_the_province_only(app, supp
         client = app.test_client()
         login(client, users[role])
         page = client.get("/progress" + month).get_data(as_text=True)
-        if "Sàng lọc và chuyển tuyến" not in page:
+        if "Sàng lọc và chuyển gửi" not in page:
             return None
-        return page.split("Sàng lọc và chuyển tuyến", 1)[1].split("</section>", 1)[0]
+        return page.split("Sàng lọc và chuyển gửi", 1)[1].split("</section>", 1)[0]
 
     huế = card("coordinator")
     assert huế is not None
-    made = huế.split("Số lượt chuyển tuyến", 1)[1].split("</tr>", 1)[0]
+    made = huế.split("Số lần chuyển gửi", 1)[1].split("</tr>", 1)[0]
     assert "<td>1</td>" in made
     screened = huế.split("Số lượt sàng lọc", 1)[1].split("</tr>", 1)[0]
     assert "<td>1</td>" in screened
     nghệ_an = card("other_coordinator")
     assert nghệ_an is not None
-    assert "<td>0</td>" in nghệ_an.split("Số lượt chuyển tuyến", 1)[1].split("</tr>", 1)[0]
+    assert "<td>0</td>" in nghệ_an.split("Số lần chuyển gửi", 1)[1].split("</tr>", 1)[0]
     assert card("facilitator") is None
     assert card("admin") is not None

@@ -171,6 +171,10 @@ def test_the_letter_carries_what_the_provider_needs_and_nothing_else(app, client
     text = letter.text
     assert "Trần Thị Mai" in text and "Cần khám sức khỏe tổng quát" in text
     assert "Văn phòng một cửa" in text and "1990" in text
+    # Addressed to the provider, not "Until the date" (W1: "To" has a context per meaning).
+    client.post("/language", data={"locale": "vi"})
+    text = client.get(f"/referrals/{ids['referral']}/letter").text
+    assert "Kính gửi" in text and "Đến ngày" not in text
     # Never the category, the group, or the screening.
     for word in ("Category", "Vulnerable migrant", "Nhóm Thôn Đông", "Score"):
         assert word not in text

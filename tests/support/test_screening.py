@@ -1,5 +1,6 @@
 """Entering a screening on a phone: one page per section, a draft kept, bad input refused."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -205,3 +206,23 @@ def test_questions_are_shown_in_the_readers_language(app, client, support_world)
     assert en in client.get(f"/screenings/{new.id}/pages/1").text
     client.post("/language", data={"locale": "vi"})
     assert vi in client.get(f"/screenings/{new.id}/pages/1").text
+
+
+def test_scores_and_changes_are_written_with_a_decimal_comma_in_vietnamese(
+    app, client, support_world
+):
+    """ "0,47", not "0.47": a point is the thousands separator in Vietnamese."""
+    users, ids = support_world
+    login(client, users["facilitator"])
+    start(client, ids["member"])
+    new = screenings(app, ids["member"])[-1]
+    fill(client, new.id, version_sections(app), pick=3)
+    client.post(f"/screenings/{new.id}/finish", data={})
+    client.post("/logout", data={})
+    plain_login(client, users["coordinator"])
+    client.post("/language", data={"locale": "vi"})
+    page = client.get(f"/screenings/{new.id}").text
+    table = page.split("<table", 1)[1].split("</table>", 1)[0]
+    assert re.search(r"<td>\d,\d\d</td>", table)  # a score
+    assert re.search(r"<td>\+\d,\d\d ▲</td>", table)  # a change since the last screening
+    assert not re.search(r"\d\.\d", table)
