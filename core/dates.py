@@ -7,7 +7,7 @@ mistake; accepted, it would schedule visits in year 1 and send reminders for the
 import re
 from datetime import date, timedelta
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 from wtforms import DateField
 
@@ -66,23 +66,32 @@ class DayField(DateField):
             )
 
 
-def period_args(default_days: int = 90) -> tuple[date, date]:
+def period_args(default_days: int = 90, *, on_page: bool = False) -> tuple[date, date]:
     """The period of ?from=&to= (by default the last 90 days), clamped to a window.
 
-    Malformed dates or a start after the end answer 400. The period is then kept
-    between the programme's start and a year ahead, and to at most MAX_PERIOD_DAYS
-    (ending on `to`): a range such as 0001-01-01..9999-12-31 costs no more than that.
+    Malformed dates or a start after the end answer 400 — or, `on_page` (a page that
+    shows its period form), give the default period and put the message in
+    `g.period_error` for the page to show beside its fields (usability B9): a full-page
+    400 left no way back to them. The period is then kept between the programme's start
+    and a year ahead, and to at most MAX_PERIOD_DAYS (ending on `to`): a range such as
+    0001-01-01..9999-12-31 costs no more than that.
     """
     end = today()
     start = end - timedelta(days=default_days - 1)
+    default = (start, end)
+    problem = None
     for name in ("from", "to"):
         raw = request.args.get(name, "")
         if raw and parse_day(raw) is None:
-            abort(400, description=_("Enter dates as year-month-day, for example 2026-11-29."))
-    start = parse_day(request.args.get("from", "")) or start
-    end = parse_day(request.args.get("to", "")) or end
-    if start > end:
-        abort(400, description=_("The start of the period is after its end."))
-    end = max(min(end, today() + timedelta(days=PLAN_DAYS)), first_day())
-    start = max(start, first_day(), end - timedelta(days=current_app.config["MAX_PERIOD_DAYS"]))
+            problem = _("Enter dates as year-month-day, for example 2026-11-29.")
+    if problem is None:
+        start = parse_day(request.args.get("from", "")) or start
+        end = parse_day(request.args.get("to", "")) or end
+        if start > end:
+            problem = _("The start of the period is after its end.")
+    if problem is not None:
+        if not on_page:
+            abort(400, description=problem)
+        g.period_error = problem
+        start, end = default
     return min(start, end), end

@@ -154,6 +154,8 @@ class NewMemberForm(MemberForm):
         _l("Consent given when joining"), choices=enum_choices(ConsentPurpose)
     )
     provider = optional_text(160, _l("Service provider (for sharing)"))
+    # Asked only when someone of the same name and birth year is already in the group.
+    different_person = BooleanField(_l("This is a different person with the same name"))
 
     def validate_consents(self, field):
         # Here, not on provider: an empty optional field skips its own validators.

@@ -193,7 +193,7 @@ def send_table(
 def index():
     """What this person may export, each with its filters: plain GET forms, no script."""
     require_staff()
-    start, end = period_args(default_days=365)
+    start, end = period_args(default_days=365, on_page=True)
     groups = group_choices_for_exports()
     provinces = list_provinces()
     if current_user.role == Role.COORDINATOR:

@@ -87,6 +87,30 @@ def list_members(
     return stmt.options(selectinload(Member.memberships).selectinload(Membership.group))
 
 
+def likely_same_person(group: Group, full_name: str, birth_year: int | None) -> list[Member]:
+    """Members in the group now with the same name (ignoring case and diacritics) and the
+    same birth year, or none known: probably the person about to be added again (review
+    R5). A warning only: two women named Nguyễn Thị Lan born in 1990 can share a group."""
+    same_year = (
+        or_(Member.birth_year.is_(None), Member.birth_year == birth_year)
+        if birth_year is not None
+        else True
+    )
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(
+                Membership.group_id == group.id,
+                Membership.left_on.is_(None),
+                Member.search_name == fold(full_name)[:120],
+                same_year,
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
 def create_member(
     actor: User,
     group: Group,

@@ -160,7 +160,7 @@ def edit_group(group_id: int):
 @bp.get("/groups/<int:group_id>")
 def show_group(group_id: int):
     group = load_group(group_id)
-    start, end = period_args()
+    start, end = period_args(on_page=True)
     day = today()
     members = meeting_services.members_on(group.id, day)
     roles = dict(

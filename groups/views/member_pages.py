@@ -110,7 +110,12 @@ def create_member(group_id: int):
     if is_first_view():
         form.joined_on.data = today()
     saved = saving(form)
+    same = []
     if form.validate_on_submit():
+        same = member_services.likely_same_person(
+            group, form.full_name.data, form.birth_year.data
+        )
+    if form.validate_on_submit() and (not same or form.different_person.data):
         with saved:
             member = member_services.create_member(
                 current_user,
@@ -124,14 +129,16 @@ def create_member(group_id: int):
         if saved.ok:
             flash(_("Member %(code)s was added to the group.", code=member.code), "success")
             return redirect(url_for("groups.show_group", group_id=group.id))
-    template = render_template("groups/member_form.html", form=form, group=group, member=None)
+    template = render_template(
+        "groups/member_form.html", form=form, group=group, member=None, same=same
+    )
     return template, saved.status
 
 
 @bp.get("/members/<int:member_id>")
 def show_member(member_id: int):
     member = load_member(member_id)
-    start, end = period_args()  # a malformed period is a 400 before anything is written
+    start, end = period_args(on_page=True)
     current = member.current_membership
     rate = figures.member_rates(current.group_id, start, end).get(member.id) if current else None
     attendance = db.session.execute(meeting_services.list_attendance_of(member.id)).all()

@@ -291,20 +291,35 @@ def test_a_wide_period_is_cut_to_two_years_ending_on_to(app, make_user, make_gro
 @pytest.mark.parametrize(
     "query", ["from=2026-13-01", "to=²⁰²⁶-01-01", "from=2026-01-02&to=2026-01-01"]
 )
-def test_a_bad_period_on_a_member_page_is_400_and_writes_no_view_event(
-    app, make_user, make_group, make_member, query
+@pytest.mark.parametrize("page", ["member", "group", "exports"])
+def test_a_bad_period_on_a_page_shows_why_beside_the_fields_with_the_usual_period(
+    app, make_user, make_group, make_member, query, page
 ):
+    """Not a full-page 400 with no way back (usability B9): the page, its period fields
+    holding the usual period, and the reason at the top."""
     facilitator = make_user(Role.FACILITATOR)
     group = make_group(HUE, facilitators=[facilitator])
     member = make_member(group)
     client = app.test_client()
     login(client, facilitator)
-    assert client.get(f"/members/{member.id}?{query}").status_code == 400
-    with app.app_context():
-        views = db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "view")
-        )
-    assert views == 0
+    client.post("/language", data={"locale": "en"})
+    url = {"member": f"/members/{member.id}", "group": f"/groups/{group.id}", "exports": "/exports"}
+    response = client.get(f"{url[page]}?{query}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert 'role="alert"' in text and "The usual period is shown instead" in text
+    if page != "member":
+        days = 365 if page == "exports" else 90
+        assert f'value="{(today() - timedelta(days=days - 1)).isoformat()}"' in text
+
+
+def test_a_bad_period_on_a_download_is_a_400(app, make_user, make_group):
+    coordinator = make_user(Role.COORDINATOR, provinces=(HUE,))
+    make_group(HUE)
+    client = app.test_client()
+    login(client, coordinator)
+    response = client.get("/exports/table?name=attendance&from=2026-01-02&to=2026-01-01")
+    assert response.status_code == 400
 
 
 # The database unreachable ----------------------------------------------------------------

@@ -381,3 +381,56 @@ def test_service_refusal_outside_a_request_is_a_domain_error(app, make_group, ma
         member_services.leave_group(
             NOBODY, db.session.get(Member, lan.id), on=date(2025, 3, 1), reason=None
         )
+
+
+NEW_LAN = {
+    "full_name": "Hồ Thị Lan",
+    "gender": "female",
+    "birth_year": "1990",
+    "category": "survivor",
+    "joined_on": "2025-03-03",
+    "role": "member",
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "birth_year", "warned"),
+    [
+        ("Hồ Thị Lan", "1990", True),
+        ("  ho thi LAN ", "1990", True),  # case, spaces and diacritics aside
+        ("Hồ Thị Lan", "", True),  # no year: can't tell them apart
+        ("Hồ Thị Lan", "1991", False),
+        ("Hồ Thị Lân", "1990", True),  # a warning, not a refusal: the person decides
+        ("Hồ Thị Lanh", "1990", False),
+    ],
+)
+def test_a_likely_second_entry_of_a_person_is_asked_about_before_saving(
+    app, client, facilitator_group, make_member, typed, birth_year, warned
+):
+    """Review R5: the same name and birth year in the group is probably the same person.
+    Nothing is saved until the facilitator says it is someone else; then it saves once."""
+    group = facilitator_group.group
+    make_member(group, full_name="Hồ Thị Lan")  # born 1990
+    before = count(app, Member)
+    data = {**NEW_LAN, "full_name": typed, "birth_year": birth_year}
+    response = client.post(f"/groups/{group.id}/members/new", data=data)
+    if not warned:
+        assert response.status_code == 302 and count(app, Member) == before + 1
+        return
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="different_person"' in page
+    assert "Hồ Thị Lan" in page and count(app, Member) == before
+    confirmed = client.post(
+        f"/groups/{group.id}/members/new", data={**data, "different_person": "y"}
+    )
+    assert confirmed.status_code == 302 and count(app, Member) == before + 1
+
+
+def test_someone_who_left_the_group_is_not_a_likely_second_entry(
+    app, client, facilitator_group, make_member, leave
+):
+    group = facilitator_group.group
+    lan = make_member(group, full_name="Hồ Thị Lan")  # born 1990
+    leave(lan, date(2025, 2, 1))
+    response = client.post(f"/groups/{group.id}/members/new", data=NEW_LAN)
+    assert response.status_code == 302
