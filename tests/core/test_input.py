@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from wtforms import DateField
 
 from accounts.models import Role
-from core.audit import AuditEvent
 from core.clock import today
 from core.dates import DayField
 from core.db import db
