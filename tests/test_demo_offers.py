@@ -129,3 +129,17 @@ def test_every_page_the_demo_offers_has_a_plain_translated_title(demo, role):
         if problems:
             wrong[url] = (problems, text[:200])
     assert wrong == {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_file_the_demo_offers_names_its_charset_once_if_it_is_text(demo, role):
+    downloads = demo.walk(role).downloads
+    if role in ("facilitator", "coordinator", "admin"):
+        assert downloads, "the walk found no file to download"
+    wrong = {
+        url: file.headers["Content-Type"]
+        for url, file in downloads.items()
+        if file.headers["Content-Type"].count("charset=")
+        != (1 if file.headers["Content-Type"].startswith("text/") else 0)
+    }
+    assert wrong == {}

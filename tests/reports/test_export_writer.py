@@ -128,3 +128,17 @@ def test_a_large_file_is_sent_in_chunks_and_closed(app, monkeypatch):
     assert len(chunks) > 3 and all(len(c) <= 16 for c in chunks)
     assert b"".join(chunks).startswith(b"\xef\xbb\xbf")
     assert response.content_length == sum(len(c) for c in chunks)
+
+
+@pytest.mark.parametrize("in_one_piece", [exports.IN_ONE_PIECE, 0])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_content_type_names_the_charset_once_for_text_and_never_for_a_workbook(
+    app, monkeypatch, fmt, in_one_piece
+):
+    monkeypatch.setattr(exports, "IN_ONE_PIECE", in_one_piece)  # from memory, then in chunks
+    with app.test_request_context():
+        response = exports.table_response(fmt, "members", COLUMNS, iter(ROWS))
+        response.close()
+    content_type = response.headers["Content-Type"]
+    assert content_type.count("charset") == (1 if fmt == "csv" else 0), content_type
+    assert content_type == exports.CONTENT_TYPES[fmt]
