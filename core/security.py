@@ -60,6 +60,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Endpoints that send the same file to everyone (stylesheet, icon): they set their own cache.
+CACHEABLE = ("static", "core.favicon")
+
+
 def set_security_headers(response):
     """Add the headers every response carries; personal pages are never cached."""
     h = response.headers
@@ -70,7 +74,7 @@ def set_security_headers(response):
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if not (request.endpoint or "").startswith("static"):
+    if request.endpoint not in CACHEABLE:
         # Shared phones: nothing a page showed may come back from the browser cache.
         h["Cache-Control"] = "no-store"
     return response

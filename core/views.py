@@ -1,9 +1,21 @@
-"""Health check, language choice and the localized error pages."""
+"""Health check, the site icon, language choice and the localized error pages."""
 
 import contextlib
 import logging
+from functools import cache
+from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask import session as cookie_session
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
@@ -20,6 +32,7 @@ from core.logs import log_error
 from core.places import place_order
 from core.saving import saving
 from core.urls import safe_next
+from core.web import ONE_YEAR
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +50,23 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The icon every browser asks for at this address, whatever the page links: a static
+    file, kept by the browser for a year (pages link the versioned static URL too)."""
+    response = Response(_icon(current_app.static_folder), mimetype="image/x-icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    return response
+
+
+@cache
+def _icon(folder: str) -> bytes:
+    # A few hundred bytes, read once: sent from memory, no file left open per request.
+    return (Path(folder) / "favicon.ico").read_bytes()
 
 
 @bp.post("/language")

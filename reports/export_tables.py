@@ -54,7 +54,7 @@ from livelihoods.models import (
     Visit,
 )
 from livelihoods.services import visible_grants
-from reports.exports import DATE, INTEGER, MONEY, Column, local_day
+from reports.exports import DATE, INTEGER, MONEY, PHONE, Column, local_day
 
 BATCH = 1_000
 
@@ -232,7 +232,7 @@ def members_table(
             Column(_l("Full name"), width=26),
             Column(_l("Gender")),
             Column(_l("Birth year"), INTEGER),
-            Column(_l("Phone (agreed to calls)"), width=16),
+            Column(_l("Phone (agreed to calls)"), PHONE, width=16),
         ]
     categories, genders, yes_no = labels(MemberCategory, "neutral_label"), labels(Gender), _yes_no()
 

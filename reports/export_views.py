@@ -59,6 +59,12 @@ TABLES = {
     "visits": (_l("Follow-up visits"), True),
 }
 FORMAT_LABELS = {"xlsx": _l("Excel (XLSX)"), "csv": _l("CSV"), "html": _l("Page to print")}
+# As templates/macros/files.html says it beside every other choice of file.
+CSV_NOTE = _l(
+    "CSV is for other programs: dates are written 2026-12-05, decimals with a point (0.4667)"
+    " and phone numbers 0912-345-678. To open the table in Excel or LibreOffice, choose"
+    " Excel (XLSX)."
+)
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 
@@ -311,7 +317,9 @@ class PersonalExportForm(Form):
             ]
         ),
     )
-    format = SelectField(_l("File"), choices=choices(FORMAT_LABELS.items()))
+    format = SelectField(
+        _l("File"), choices=choices(FORMAT_LABELS.items()), description=CSV_NOTE
+    )
     group = GroupField(_l("Group"), validate_choice=False)
     month = StringField(
         _l("Month (for the register)"), description=_l("Year-month, for example 2026-03.")

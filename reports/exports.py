@@ -14,15 +14,25 @@ indicator tables of the progress pages): give it columns and an iterator of rows
   files from memory): the database connection is given back before a slow phone starts
   downloading, and a failure while writing is an error page, not half a file that
   looks whole.
-- CSV: UTF-8 with a byte order mark (Excel then reads Vietnamese correctly), dates as
-  ISO year-month-day and money as plain whole numbers of đồng, which every spreadsheet
-  reads as dates and numbers. A text cell that begins like a formula (= + - @) gets a
-  leading apostrophe, so a name typed as "=HYPERLINK(…)" stays text.
+- Two files for two readers. XLSX is for people, and the pages offer it first: dates are
+  spreadsheet dates shown as 05/12/2026 (Vietnamese) or 5 Dec 2026, counts and money are
+  numbers with a thousands format, phones and codes are text (a phone keeps its first 0).
+  CSV is for other programs, and the pages say so beside the link: UTF-8 with a byte
+  order mark, dates as ISO year-month-day, counts and money as plain whole numbers, other
+  numbers with a decimal point and four decimals ("0.4667"). Opened in a spreadsheet
+  anyway, nothing in it reads as a wrong value in any language: whole numbers and ISO dates
+  read as numbers and dates everywhere; a decimal never has three digits after its point,
+  so where "." groups thousands (Vietnamese, German) it stays text instead of reading as a
+  number a thousand times too large; phones are written 0912-345-678, which no spreadsheet
+  takes for a number, so the 0 stays; a text cell that begins like a formula (= + - @)
+  gets a leading apostrophe, so a name typed as "=HYPERLINK(…)" stays text.
 - XLSX: XlsxWriter in constant-memory mode (each row goes to disk when the next begins).
   Dates are spreadsheet dates shown as 05/12/2026 (Vietnamese) or 5 Dec 2026; money and
   counts are numbers with a thousands format. Text is always written as text, never as a
   formula or link. Past a sheet's 1,048,576 rows the table continues on a new sheet
   under the same header.
+- A column headed by a day (the meetings of a register) gets a date in its header: a
+  spreadsheet date in XLSX, ISO in CSV, never "02/11/2026", which en-US reads as 11 February.
 - File names say what kind of table it is and when, in the user's language with an ASCII
   fallback (core.downloads), never whose data or what the programme is about (`safe_name`).
 """
@@ -50,10 +60,18 @@ class Kind(StrEnum):
     DATE = "date"
     INTEGER = "integer"
     MONEY = "money"  # whole đồng
-    DECIMAL = "decimal"  # a share, a median: a number with decimals
+    DECIMAL = "decimal"  # a share, a median, a figure: whole or with decimals
+    PHONE = "phone"  # text, written so that no spreadsheet reads it as a number
 
 
-TEXT, DATE, INTEGER, MONEY, DECIMAL = Kind.TEXT, Kind.DATE, Kind.INTEGER, Kind.MONEY, Kind.DECIMAL
+TEXT, DATE, INTEGER, MONEY, DECIMAL, PHONE = (
+    Kind.TEXT,
+    Kind.DATE,
+    Kind.INTEGER,
+    Kind.MONEY,
+    Kind.DECIMAL,
+    Kind.PHONE,
+)
 
 
 @dataclass(frozen=True)
@@ -63,17 +81,28 @@ class Column:
     header: object
     kind: Kind = TEXT
     width: int | None = None  # in characters; a default per kind otherwise
+    # A column headed by a day (a meeting in a register): the day, and what the header
+    # adds to it (the kind of meeting), if anything. `header` is then what a page shows.
+    day: date | None = None
+    note: object = None
+
+    def csv_header(self) -> str:
+        if self.day is None:
+            return str(self.header)
+        return self.day.isoformat() + (f" ({self.note})" if self.note else "")
 
 
-MIMETYPES = {
+# Whole Content-Type headers, given to the response as its content_type: as a `mimetype`
+# Werkzeug adds "; charset=utf-8" to any text/* type, and a CSV went out with two.
+CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMATS = tuple(MIMETYPES)
+FORMATS = tuple(CONTENT_TYPES)
 CHUNK = 64 * 1024
 IN_ONE_PIECE = 256 * 1024  # smaller files are sent from memory, larger ones in chunks
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, header included
-WIDTHS = {TEXT: 18, DATE: 12, INTEGER: 10, MONEY: 14, DECIMAL: 10}
+WIDTHS = {TEXT: 18, DATE: 12, INTEGER: 10, MONEY: 14, DECIMAL: 10, PHONE: 14}
 # As core.i18n writes dates on pages: day first, two digits in Vietnamese.
 XLSX_DATE_FORMATS = {"vi": "dd/mm/yyyy", "en": "d mmm yyyy"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -87,6 +116,32 @@ def safe_name(*parts) -> str:
     return stem[:100] or "export"
 
 
+def whole(value) -> int | None:
+    """The value as an int if it is a whole number (18.0, Decimal("18")), else None."""
+    number = float(value)
+    return int(number) if number.is_integer() else None
+
+
+def phone_text(value) -> str:
+    """A phone number as 0912-345-678: its digits in groups joined by hyphens, which a
+    spreadsheet in any language keeps as text with its first 0 (spaces do not: French,
+    Russian and Swedish group thousands with them; dots group them in Vietnamese and
+    German). +84 becomes 0 and another + becomes 00, as dialled from Viet Nam: a cell
+    beginning with + is a formula to Excel."""
+    text = str(value).strip()
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("+"):
+        digits = "00" + digits[1:]
+    if not (digits.isascii() and digits.isdigit()) or len(digits) < 7:
+        return "'" + text if text.startswith(_FORMULA_START) else text
+    groups = [digits[:4]] + [digits[i : i + 3] for i in range(4, len(digits), 3)]
+    if len(groups[-1]) == 1:  # 0238-384-4123, not 0238-384-412-3
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return "-".join(groups)
+
+
 def _csv_cell(kind: Kind, value):
     if value is None:
         return ""
@@ -95,7 +150,11 @@ def _csv_cell(kind: Kind, value):
     if kind in (INTEGER, MONEY):
         return int(value)
     if kind == DECIMAL:
-        return round(float(value), 4)
+        number = whole(value)
+        # Never three decimals: "0.125" reads as 125 where "." groups thousands.
+        return number if number is not None else f"{float(value):.4f}"  # for machines: CSV
+    if kind == PHONE:
+        return phone_text(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -105,7 +164,7 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes
     number of rows written, header not counted."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text)
-    writer.writerow([str(c.header) for c in columns])
+    writer.writerow([c.csv_header() for c in columns])
     kinds = [c.kind for c in columns]
     count = 0
     for row in rows:
@@ -123,11 +182,14 @@ class _XlsxTable:
         self.workbook, self.columns, self.sheet_name = workbook, columns, sheet_name
         language = getattr(get_locale(), "language", "vi")
         self.header_format = workbook.add_format({"bold": True, "text_wrap": True})
+        date_format = XLSX_DATE_FORMATS.get(language, XLSX_DATE_FORMATS["vi"])
+        self.header_day_format = workbook.add_format(
+            {"bold": True, "text_wrap": True, "num_format": date_format, "align": "left"}
+        )
         self.formats = {
             TEXT: None,
-            DATE: workbook.add_format(
-                {"num_format": XLSX_DATE_FORMATS.get(language, XLSX_DATE_FORMATS["vi"])}
-            ),
+            PHONE: None,
+            DATE: workbook.add_format({"num_format": date_format}),
             INTEGER: workbook.add_format({"num_format": "#,##0"}),
             MONEY: workbook.add_format({"num_format": "#,##0"}),
             DECIMAL: workbook.add_format({"num_format": "#,##0.0###"}),
@@ -145,7 +207,11 @@ class _XlsxTable:
             width = column.width or max(WIDTHS[column.kind], min(len(str(column.header)), 40))
             sheet.set_column(index, index, width)
         for index, column in enumerate(self.columns):
-            sheet.write_string(0, index, str(column.header), self.header_format)
+            if column.day is not None and not column.note:
+                day = datetime(column.day.year, column.day.month, column.day.day)
+                sheet.write_datetime(0, index, day, self.header_day_format)
+            else:
+                sheet.write_string(0, index, str(column.header), self.header_format)
         sheet.freeze_panes(1, 0)
         self.sheet, self.row = sheet, 1
 
@@ -164,14 +230,18 @@ class _XlsxTable:
             for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
                 if value is None or value == "":
                     continue
-                if kind == TEXT:
+                if kind in (TEXT, PHONE):
                     sheet.write_string(row, col, str(value))
                 elif kind == DATE:
                     if not isinstance(value, datetime):
                         value = datetime(value.year, value.month, value.day)
                     sheet.write_datetime(row, col, value, self.formats[DATE])
                 elif kind == DECIMAL:
-                    sheet.write_number(row, col, float(value), self.formats[DECIMAL])
+                    number = whole(value)
+                    if number is None:
+                        sheet.write_number(row, col, float(value), self.formats[DECIMAL])
+                    else:  # a count among the figures: 18, not 18.0
+                        sheet.write_number(row, col, number, self.formats[INTEGER])
                 else:
                     sheet.write_number(row, col, int(value), self.formats[kind])
             self.row += 1
@@ -248,7 +318,7 @@ def table_file(
     `stem` names the file (see safe_name); today's date and the extension are added.
     An unknown format is a 404, as an unknown address would be.
     """
-    if fmt not in MIMETYPES:
+    if fmt not in CONTENT_TYPES:
         abort(404)
     file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response when sent
     try:
@@ -264,9 +334,9 @@ def table_file(
         # Small files go out in one piece and the temporary file is closed at once.
         with file:
             body = file.read()
-        response = Response(body, mimetype=MIMETYPES[fmt])
+        response = Response(body, content_type=CONTENT_TYPES[fmt])
     else:
-        response = Response(_chunks(file), mimetype=MIMETYPES[fmt], direct_passthrough=True)
+        response = Response(_chunks(file), content_type=CONTENT_TYPES[fmt], direct_passthrough=True)
         response.call_on_close(file.close)
     response.content_length = size
     response.headers["Content-Disposition"] = attachment(filename)

@@ -207,8 +207,8 @@ def export_figures():
         ),
     ]
     rows = [
-        [section.title, figure.label, UNITS.get(figure.kind, ""), now]
-        + [before if figure.comparable else None]
+        [section.title, figure.label, UNITS.get(figure.kind, "")]
+        + [figure_value(figure.kind, now), figure_value(figure.kind, before)]
         for section in SECTIONS
         for figure, now, before in report.section_rows(section)
     ]
@@ -221,6 +221,14 @@ def export_figures():
         province_code=scope.province_code,
         stem=exports.safe_name("indicators", scope.level, period.start, period.end),
     )
+
+
+def figure_value(kind: str, value):
+    """A count or an amount in đồng as a whole number (some are sums of floats: 18.0 went
+    out as "18.0", text to a Vietnamese spreadsheet); shares and days as they are."""
+    if value is None or kind not in ("count", "vnd"):
+        return value
+    return round(value)
 
 
 @bp.get("/how")

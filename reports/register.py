@@ -51,10 +51,13 @@ class Register:
         if self.lines and self.lines[0][2] is not None:
             columns.append(Column(_l("Full name"), width=26))
         for meeting in self.meetings:
+            # The page shows 02/11/2026; a file gets the day itself (reports.exports).
             header = format_day(meeting.held_on)
+            note = None
             if meeting.kind != MeetingKind.REGULAR:
-                header = f"{header} ({meeting.kind.label})"
-            columns.append(Column(header, width=11))
+                note = meeting.kind.label
+                header = f"{header} ({note})"
+            columns.append(Column(header, width=11, day=meeting.held_on, note=note))
         columns += [
             Column(_l("Present"), INTEGER),
             Column(_l("Absent"), INTEGER),

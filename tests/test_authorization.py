@@ -58,6 +58,7 @@ MANAGERS = ("coordinator", "admin")
 # endpoint: (method, path, form data, expected per role)
 MATRIX = {
     "core.healthz": ("GET", "/healthz", None, everyone(OK)),
+    "core.favicon": ("GET", "/favicon.ico", None, everyone(OK)),
     "core.set_language": ("POST", "/language", {"locale": "en"}, everyone(REDIRECT)),
     "accounts.login": (
         "GET",

@@ -25,8 +25,18 @@ PRINTED_ROUND = re.compile(r"^\{\{.*\|\s*round\b(?:\([^)]*\))?(?!\s*\|\s*int)", 
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
 
+# A value written for other programs (the CSV exports: "." decimals, README "Exports"),
+# marked on its line, is not for a person to read.
+FOR_MACHINES = "# for machines"
+
+
 def python_offences(text: str) -> list[str]:
-    return [m.group(0) for m in PYTHON_FLOAT_TEXT.finditer(text)]
+    return [
+        m.group(0)
+        for line in text.splitlines()
+        if FOR_MACHINES not in line
+        for m in PYTHON_FLOAT_TEXT.finditer(line)
+    ]
 
 
 def template_offences(text: str) -> list[str]:
@@ -71,6 +81,11 @@ def test_no_template_or_view_writes_a_decimal_without_babel():
 )
 def test_the_template_scan_catches_each_way_of_writing_a_float(snippet):
     assert template_offences(snippet)
+
+
+def test_the_python_scan_leaves_a_line_marked_for_machines_alone():
+    assert python_offences('x = f"{v:.4f}"') == [":.4f}"]
+    assert python_offences('x = f"{v:.4f}"  # for machines: CSV') == []
 
 
 def test_the_template_scan_leaves_machine_values_and_whole_numbers_alone():

@@ -57,3 +57,24 @@ def test_the_statistics_job_runs_from_the_scheduler_table(app):
     job = next(j for j in JOBS if j.id == "db.statistics")
     result = run_job(app, job)
     assert result == {"analyzed": True} or "skipped" in result
+
+
+def test_the_icon_is_served_at_favicon_ico_to_anyone_and_cached_for_a_year(client):
+    # Browsers ask for /favicon.ico whatever the page says, before anyone logs in.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/x-icon"
+    body = response.get_data()
+    assert body[:4] == b"\x00\x00\x01\x00" and 0 < len(body) < 4096  # an icon, and small
+    cache = response.headers["Cache-Control"]
+    assert "public" in cache and "max-age=31536000" in cache and "no-store" not in cache
+    response.close()
+    # Pages link the same file at its versioned static address.
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="(/static/favicon\.ico\?v=[0-9a-f]{12})"', page)
+    linked = client.get(href.group(1))
+    assert linked.status_code == 200 and linked.get_data() == body
+    assert "immutable" in linked.headers["Cache-Control"]
+    linked.close()
+    # Pages themselves are still never cached.
+    assert client.get("/login").headers["Cache-Control"] == "no-store"

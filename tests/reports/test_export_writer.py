@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import tempfile
 import tracemalloc
 from datetime import date
@@ -10,7 +11,17 @@ import openpyxl
 import pytest
 
 from reports import exports
-from reports.exports import DATE, INTEGER, MONEY, Column, safe_name, write_csv, write_xlsx
+from reports.exports import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    MONEY,
+    PHONE,
+    Column,
+    safe_name,
+    write_csv,
+    write_xlsx,
+)
 
 COLUMNS = [
     Column("Mã thành viên"),
@@ -128,3 +139,79 @@ def test_a_large_file_is_sent_in_chunks_and_closed(app, monkeypatch):
     assert len(chunks) > 3 and all(len(c) <= 16 for c in chunks)
     assert b"".join(chunks).startswith(b"\xef\xbb\xbf")
     assert response.content_length == sum(len(c) for c in chunks)
+
+
+@pytest.mark.parametrize("in_one_piece", [exports.IN_ONE_PIECE, 0])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_content_type_names_the_charset_once_for_text_and_never_for_a_workbook(
+    app, monkeypatch, fmt, in_one_piece
+):
+    monkeypatch.setattr(exports, "IN_ONE_PIECE", in_one_piece)  # from memory, then in chunks
+    with app.test_request_context():
+        response = exports.table_response(fmt, "members", COLUMNS, iter(ROWS))
+        response.close()
+    content_type = response.headers["Content-Type"]
+    assert content_type.count("charset") == (1 if fmt == "csv" else 0), content_type
+    assert content_type == exports.CONTENT_TYPES[fmt]
+
+
+# Figures, phones and days as a spreadsheet in any language reads them ---------------
+
+FIGURES = [
+    Column("Chỉ số"),
+    Column("Giá trị", DECIMAL),
+    Column("Điện thoại", PHONE),
+    Column("02/11/2026", day=date(2026, 11, 2)),
+    Column("09/11/2026 (Họp bất thường)", day=date(2026, 11, 9), note="Họp bất thường"),
+]
+FIGURE_ROWS = [
+    ("Số nhóm", 18.0, "0912345678", "C", "V"),
+    ("Số tiền", 667_000_000.0, "0912 345 678", "", ""),
+    ("Tỷ lệ", 0.125, "+84 912 345 678", "", ""),
+    ("Tỷ lệ", 2 / 3, "0238.384.4123", "", ""),
+    ("Trung vị", 1.5, None, "", ""),
+]
+
+
+def test_csv_writes_whole_figures_as_integers_and_never_three_decimals(app):
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_csv(FIGURES, iter(FIGURE_ROWS), out)
+    rows = read_csv(out.getvalue())
+    # Counts and money: integers, numbers in every spreadsheet ("18.0" is text in Vietnamese).
+    assert [r[1] for r in rows[1:]] == ["18", "667000000", "0.1250", "0.6667", "1.5000"]
+    # "0.125" would read as 125 where "." groups thousands; four decimals stay text there.
+    assert all(not re.fullmatch(r"\d+\.\d{3}", r[1]) for r in rows[1:])
+
+
+def test_csv_writes_phones_so_that_no_spreadsheet_drops_their_first_0(app):
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_csv(FIGURES, iter(FIGURE_ROWS), out)
+    phones = [r[2] for r in read_csv(out.getvalue())[1:]]
+    assert phones == ["0912-345-678", "0912-345-678", "0912-345-678", "0238-384-4123", ""]
+    assert exports.phone_text("+85512345678") == "0085-512-345-678"  # never a leading +
+    assert exports.phone_text("=1+2") == "'=1+2"
+
+
+def test_csv_heads_a_meeting_column_with_its_iso_day(app):
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_csv(FIGURES, iter(FIGURE_ROWS), out)
+    header = read_csv(out.getvalue())[0]
+    assert header[3:] == ["2026-11-02", "2026-11-09 (Họp bất thường)"]
+
+
+def test_xlsx_types_figures_phones_and_header_days(app):
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_xlsx(FIGURES, iter(FIGURE_ROWS), out)
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet.cell(2, 2).value == 18 and isinstance(sheet.cell(2, 2).value, int)
+    assert sheet.cell(2, 2).number_format == "#,##0"
+    assert sheet.cell(4, 2).value == 0.125 and sheet.cell(4, 2).number_format == "#,##0.0###"
+    assert [sheet.cell(r, 3).value for r in (2, 3)] == ["0912345678", "0912 345 678"]
+    assert sheet.cell(2, 3).data_type == "s"
+    assert sheet.cell(1, 4).value.date() == date(2026, 11, 2)  # a date, not text
+    assert sheet.cell(1, 4).number_format == "dd/mm/yyyy"
+    assert sheet.cell(1, 5).value == "09/11/2026 (Họp bất thường)"

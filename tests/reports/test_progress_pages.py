@@ -227,7 +227,9 @@ def test_bad_query_strings_are_answered_never_a_500(client, world, query):
 def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app, client, world):
     """The progress page's figures as XLSX: one row per figure, numbers as numbers, the
     export recorded; the same scope rules as the page (another province: 403)."""
+    import csv
     import io
+    import re
 
     from openpyxl import load_workbook
     from sqlalchemy import func, select
@@ -243,6 +245,16 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) > 10 and len(rows[0]) == 5
     assert any(isinstance(r[3], (int, float)) for r in rows[1:])
+    # Counts and amounts are whole numbers in both files; other figures never have three
+    # decimals ("0.125" reads as 125 where "." groups thousands).
+    whole_units = ("số lượng", "đồng")  # progress.UNITS of counts and amounts
+    assert {type(r[3]) for r in rows[1:] if r[2] in whole_units and r[3] is not None} == {int}
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").text))
+    )
+    values = [(r[2], v) for r in csv_rows[1:] for v in r[3:] if v]
+    assert values and all(re.fullmatch(r"-?\d+|-?\d+\.\d{4}", v) for _u, v in values), values
+    assert all("." not in v for unit, v in values if unit in whole_units)
     with app.app_context():
         after = db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
