@@ -10,6 +10,7 @@ from accounts.models import User
 from core import audit
 from core.db import db, utcnow
 from core.errors import DomainError
+from core.i18n import format_day
 from groups.models import (
     Attendance,
     AttendanceStatus,
@@ -76,27 +77,30 @@ def _check_attendance(group: Group, held_on: date, marks: dict[int, AttendanceSt
     strangers = set(marks) - set(eligible)
     if strangers:
         # Name only people who were in this group at some other time: an id of another
-        # group's member must not reveal that member's code.
-        codes = sorted(
+        # group's member must not reveal that member's name.
+        names = sorted(
             db.session.scalars(
-                select(Member.code)
+                select(Member.full_name)
                 .join(Membership)
                 .where(Member.id.in_(strangers), Membership.group_id == group.id)
                 .distinct()
             )
         )
-        if len(codes) < len(strangers):
+        if len(names) < len(strangers):
             raise AttendanceProblem(
                 _l("Some marks are for people who are not in this group. Nothing was saved."),
                 [],
             )
+        # A meeting typed in days later, for a day before someone joined (usability F6):
+        # say who, by name, and that the list is now right for that day.
         raise AttendanceProblem(
             _l(
-                "Some people marked were not members of this group on that day: "
-                "%(codes)s. Nothing was saved.",
-                codes=", ".join(codes),
+                "Not in the group on %(day)s: %(names)s. They are off the list below now; "
+                "check it and tap Save again.",
+                day=format_day(held_on),
+                names=", ".join(names),
             ),
-            codes,
+            names,
         )
     unmarked = [m.code for i, m in eligible.items() if i not in marks]
     if unmarked:

@@ -180,8 +180,16 @@ def test_member_who_joined_after_the_meeting_day_cannot_be_marked(
     _user, group, people = meeting_world
     late = make_member(group, full_name="Võ Thị Mới", joined_on=date(2025, 4, 1))
     marks = {m.id: "present" for m in people} | {late.id: "present"}
-    assert refused(post_meeting(client, group, meeting_data(MARCH_3, marks)))
+    use_english(client)
+    response = post_meeting(client, group, meeting_data(MARCH_3, marks))
+    assert refused(response)
     assert nothing_written(app)
+    # A meeting typed in later for an earlier day (usability F6): the message names the
+    # person, not a code, and says what to do; the list below is the day's, without her.
+    page = response.get_data(as_text=True)
+    assert "Not in the group on 3 Mar 2025: Võ Thị Mới." in page
+    assert "tap Save again" in page
+    assert f'name="att-{late.id}"' not in page
 
 
 def test_tampered_mark_for_a_member_of_another_group_writes_nothing(
