@@ -145,22 +145,23 @@ class MemberForm(Form):
             )
 
 
+# Consent to share with a provider is given for one provider of the directory, on the
+# member's support page (support.views.record_sharing_consent), the consent a referral
+# checks. The group's forms take the other purposes only (usability F9b: two ways to
+# record sharing, one of them free text that no referral could use).
+GROUP_PURPOSES = [p for p in ConsentPurpose if p != ConsentPurpose.PROVIDER_SHARING]
+
+
 class NewMemberForm(MemberForm):
     joined_on = DayField(
         _l("Joined the group on"), validators=[InputRequired(message=_l("Enter the joining date."))]
     )
     role = SelectField(_l("Role in the group"), choices=enum_choices(GroupRole))
     consents = SelectMultipleField(
-        _l("Consent given when joining"), choices=enum_choices(ConsentPurpose)
+        _l("Consent given when joining"), choices=enum_choices(GROUP_PURPOSES)
     )
-    provider = optional_text(160, _l("Service provider (for sharing)"))
     # Asked only when someone of the same name and birth year is already in the group.
     different_person = BooleanField(_l("This is a different person with the same name"))
-
-    def validate_consents(self, field):
-        # Here, not on provider: an empty optional field skips its own validators.
-        if ConsentPurpose.PROVIDER_SHARING.value in (field.data or []) and not self.provider.data:
-            raise ValidationError(_l("Sharing needs the name of the service provider."))
 
 
 class MembershipForm(Form):
@@ -187,8 +188,7 @@ class MembershipForm(Form):
 
 
 class ConsentForm(Form):
-    purpose = SelectField(_l("Purpose"), choices=enum_choices(ConsentPurpose))
-    provider = optional_text(160, _l("Service provider (for sharing)"))
+    purpose = SelectField(_l("Purpose"), choices=enum_choices(GROUP_PURPOSES))
     given_on = DayField(_l("Given on"), validators=[InputRequired(message=_l("Enter the date."))])
     submit = SubmitField(_l("Record consent"))
 

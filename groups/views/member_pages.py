@@ -124,7 +124,6 @@ def create_member(group_id: int):
                 joined_on=form.joined_on.data,
                 role=forms.GroupRole(form.role.data),
                 consents=form.consents.data,
-                provider=form.provider.data,
             )
         if saved.ok:
             flash(_("Member %(code)s was added to the group.", code=member.code), "success")
@@ -236,7 +235,7 @@ def record_consent(member_id: int):
                 current_user,
                 member,
                 purpose=forms.ConsentPurpose(form.purpose.data),
-                provider=form.provider.data,
+                provider=None,
                 given_on=form.given_on.data,
             )
         if saved.ok:

@@ -300,36 +300,24 @@ def test_consent_of_another_member_cannot_be_withdrawn_through_this_one(
     assert consents_of(app, mai)[0][3] is None
 
 
-def test_sharing_consent_needs_a_provider_name(app, client, facilitator_group, make_member):
+def test_sharing_with_a_provider_is_recorded_on_the_support_page_only(
+    app, client, facilitator_group, make_member
+):
+    """Usability F9b: one way to record consent to share, for a provider of the
+    directory (the consent a referral checks); the group's forms no longer take a free-text
+    provider, and say where to go instead."""
     lan = make_member(facilitator_group.group)
     before = count(app, Consent)
     response = client.post(
         f"/members/{lan.id}/consents",
-        data={"purpose": "provider_sharing", "provider": "  ", "given_on": "2025-03-01"},
-        follow_redirects=True,
-    )
-    assert "alert-error" in response.get_data(as_text=True)
-    assert count(app, Consent) == before
-    client.post(
-        f"/members/{lan.id}/consents",
         data={"purpose": "provider_sharing", "provider": "OSSO Huế", "given_on": "2025-03-01"},
     )
-    client.post(
-        f"/members/{lan.id}/consents",
-        data={
-            "purpose": "provider_sharing",
-            "provider": "Trung tâm Y tế",
-            "given_on": "2025-03-01",
-        },
-    )
-    shared = [c for c in consents_of(app, lan) if c[0] == ConsentPurpose.PROVIDER_SHARING]
-    assert [c[1] for c in shared] == ["OSSO Huế", "Trung tâm Y tế"]
-    # The same provider again is a duplicate.
-    client.post(
-        f"/members/{lan.id}/consents",
-        data={"purpose": "provider_sharing", "provider": "OSSO Huế", "given_on": "2025-03-02"},
-    )
-    assert count(app, Consent) == before + 2
+    assert response.status_code == 200 and shows_form_error(response.get_data(as_text=True))
+    assert count(app, Consent) == before
+    for page in (f"/members/{lan.id}", f"/members/{lan.id}/consents"):
+        text = client.get(page).get_data(as_text=True)
+        assert 'value="provider_sharing"' not in text
+        assert f'href="/members/{lan.id}/sharing-consent"' in text
 
 
 def test_provider_is_not_kept_for_other_purposes(app, client, facilitator_group, make_member):
