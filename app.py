@@ -49,11 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     from core.backup import backup_command, restore_command
     from core.views import bp as core_bp
     from demo.cli import demo_command
-    from groups.cli import members_cli
     from groups.views import bp as groups_bp
-    from imports.cli import imports_cli
     from imports.views import bp as imports_bp
-    from livelihoods.cli import followups_cli
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.export_views import bp as exports_bp
@@ -77,9 +74,6 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
-    app.cli.add_command(followups_cli)
-    app.cli.add_command(members_cli)
-    app.cli.add_command(imports_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -115,3 +115,24 @@ def list_jobs() -> None:
     """Show the scheduled jobs."""
     for job in JOBS:
         click.echo(f"{job.id:<22} {job.func:<40} {job.cron}")
+
+
+@scheduler_cli.command("run-job")
+@click.argument("name", type=click.Choice([job.id for job in JOBS]))
+@click.option(
+    "--today",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to run for (YYYY-MM-DD); default: today in Viet Nam.",
+)
+def run_job_command(name: str, day) -> None:
+    """Run one scheduled job by hand for a day, then send what it queued (idempotent:
+    a job claims its day, so running it again, or the scheduler after it, does nothing)."""
+    app = current_app._get_current_object()
+    job = next(j for j in JOBS if j.id == name)
+    the_day = day.date() if day else today()
+    result = run_job(app, job, the_day)
+    send_email(app)
+    click.echo(
+        f"{job.id} {the_day.isoformat()}: " + ", ".join(f"{k}={v}" for k, v in result.items())
+    )

@@ -1,16 +1,15 @@
 """The closed loop of referrals: an open referral past its expected date becomes a follow-up.
 
 `open_referral_checks` runs daily before the follow-up sweep (core/scheduler.py), and by
-hand with `flask followups referrals --today YYYY-MM-DD`. It opens one FollowUp of kind
-REFERRAL_CHECK per referral (source_key "referral:<id>", unique), due on the expected
-date, and tells the person who made the referral once (a unique notification key). From
-then on the existing machinery of livelihoods/jobs.py does the rest: the daily sweep
-reminds the facilitators of the member's current group, escalation tells the province's
-coordinators after two weeks, and the due lists show it. Recording the referral's outcome
-closes the follow-up (support.services.change_status). Both INSERTs skip what exists, so
-running it twice, or in two processes at once, adds nothing the second time, and the first
-run after a pause catches up.
-"""
+hand with `flask scheduler run-job support.referral_checks --today YYYY-MM-DD`. It opens one
+FollowUp of kind REFERRAL_CHECK per referral (source_key "referral:<id>", unique), due on
+the expected date, and tells the person who made the referral once (a unique notification
+key). From then on the existing machinery of livelihoods/jobs.py does the rest: the daily
+sweep reminds the facilitators of the member's current group, escalation tells the
+province's coordinators after two weeks, and the due lists show it. Recording the referral's
+outcome closes the follow-up (support.services.change_status). Both INSERTs skip what
+exists, so running it twice, or in two processes at once, adds nothing the second time, and
+the first run after a pause catches up."""
 
 import logging
 from datetime import date

@@ -78,3 +78,18 @@ def test_the_icon_is_served_at_favicon_ico_to_anyone_and_cached_for_a_year(clien
     linked.close()
     # Pages themselves are still never cached.
     assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def test_every_scheduled_job_runs_by_hand_by_its_name(app, runner):
+    """One command for every job (`flask scheduler run-job NAME`), not a copy per package;
+    an unknown name or day is refused with the choices."""
+    for job in JOBS:
+        result = runner.invoke(args=["scheduler", "run-job", job.id, "--today", "2026-12-01"])
+        assert result.exit_code == 0, (job.id, result.output)
+        assert result.output.startswith(f"{job.id} 2026-12-01: ")
+    unknown = runner.invoke(args=["scheduler", "run-job", "no.such.job"])
+    assert unknown.exit_code != 0 and "followups.sweep" in unknown.output
+    assert (
+        runner.invoke(args=["scheduler", "run-job", JOBS[0].id, "--today", "2026-02-30"]).exit_code
+        != 0
+    )

@@ -279,12 +279,18 @@ def test_a_missed_day_is_caught_up_and_the_setting_is_read(app, leavers):
 
 
 def test_the_command_runs_the_job_for_a_given_day(app, runner, leavers):
-    result = runner.invoke(args=["members", "anonymise-expired", "--today", "2031-06-02"])
+    result = runner.invoke(
+        args=["scheduler", "run-job", "members.anonymise_expired", "--today", "2031-06-02"]
+    )
     assert result.exit_code == 0, result.output
     assert "anonymised=1" in result.output
-    again = runner.invoke(args=["members", "anonymise-expired", "--today", "2031-06-02"])
+    again = runner.invoke(
+        args=["scheduler", "run-job", "members.anonymise_expired", "--today", "2031-06-02"]
+    )
     assert "skipped=1" in again.output
-    bad = runner.invoke(args=["members", "anonymise-expired", "--today", "2031-02-30"])
+    bad = runner.invoke(
+        args=["scheduler", "run-job", "members.anonymise_expired", "--today", "2031-02-30"]
+    )
     assert bad.exit_code != 0
     assert anonymised(app) == {leavers["six"].id}
 

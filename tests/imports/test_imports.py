@@ -397,17 +397,23 @@ def test_raw_rows_of_a_file_never_imported_are_deleted_after_seven_days(
     assert count(app, ImportRow) == 2
     created = pending.created_at.date()
     result = runner.invoke(
-        args=["imports", "purge-rows", "--today", (created + timedelta(days=7)).isoformat()]
+        args=[
+            "scheduler",
+            "run-job",
+            "imports.purge_raw_rows",
+            "--today",
+            (created + timedelta(days=7)).isoformat(),
+        ]
     )
     assert "expired=0" in result.output
     assert count(app, ImportRow) == 2
     day = (created + timedelta(days=8)).isoformat()
-    result = runner.invoke(args=["imports", "purge-rows", "--today", day])
+    result = runner.invoke(args=["scheduler", "run-job", "imports.purge_raw_rows", "--today", day])
     assert "expired=1" in result.output, result.output
     assert count(app, ImportRow) == 0
     assert batch_of(app, pending.id).status == BatchStatus.EXPIRED
     assert batch_of(app, imported.id).status == BatchStatus.IMPORTED
-    again = runner.invoke(args=["imports", "purge-rows", "--today", day])
+    again = runner.invoke(args=["scheduler", "run-job", "imports.purge_raw_rows", "--today", day])
     assert "skipped=1" in again.output
     # An expired batch cannot be imported any more.
     response = client.post(f"/imports/{pending.id}/import", follow_redirects=True)

@@ -164,7 +164,9 @@ def test_without_smtp_nothing_is_sent_and_nothing_marked(app, reminded):
 
 def test_followups_command_emails_what_the_sweep_added(app, smtp, runner, reminded):
     world, _grant = reminded  # the sweep for SOON already ran: run the next day's
-    result = runner.invoke(args=["followups", "sweep", "--today", DUE.isoformat()])
+    result = runner.invoke(
+        args=["scheduler", "run-job", "followups.sweep", "--today", DUE.isoformat()]
+    )
     assert result.exit_code == 0, result.output
     assert f"followups.sweep {DUE.isoformat()}: home_visits=0, reminders=2" in result.output
     subjects = sorted(str(m["Subject"]) for m in smtp.to("fac@example.org"))

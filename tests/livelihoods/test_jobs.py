@@ -582,28 +582,28 @@ def test_a_member_who_left_the_group_gets_no_home_visit(app, world, two_absences
 def test_followups_commands_print_their_counts(app, world, make_paid_grant, runner):
     make_paid_grant(world.mai)
     day = (DUE - timedelta(days=1)).isoformat()
-    result = runner.invoke(args=["followups", "sweep", "--today", day])
+    result = runner.invoke(args=["scheduler", "run-job", "followups.sweep", "--today", day])
     assert result.exit_code == 0, result.output
     assert f"followups.sweep {day}: home_visits=0, reminders=2" in result.output
     assert len(notifications(app)) == 2
 
-    again = runner.invoke(args=["followups", "sweep", "--today", day])
+    again = runner.invoke(args=["scheduler", "run-job", "followups.sweep", "--today", day])
     assert again.exit_code == 0, again.output
     assert f"followups.sweep {day}: skipped=1" in again.output
     assert len(notifications(app)) == 2
 
     late = (DUE + timedelta(days=15)).isoformat()
-    result = runner.invoke(args=["followups", "escalate", "--today", late])
+    result = runner.invoke(args=["scheduler", "run-job", "followups.escalate", "--today", late])
     assert result.exit_code == 0, result.output
     assert f"followups.escalate {late}: escalated=2" in result.output
-    result = runner.invoke(args=["followups", "digest", "--today", late])
+    result = runner.invoke(args=["scheduler", "run-job", "followups.digest", "--today", late])
     assert result.exit_code == 0, result.output
     assert f"followups.digest {late}: digests=3" in result.output
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "10/02/2026", "tomorrow"])
 def test_followups_command_refuses_a_bad_date_clearly(app, runner, value):
-    result = runner.invoke(args=["followups", "sweep", "--today", value])
+    result = runner.invoke(args=["scheduler", "run-job", "followups.sweep", "--today", value])
     assert result.exit_code != 0
     assert "--today" in result.output
     assert value in result.output

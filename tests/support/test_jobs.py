@@ -132,8 +132,8 @@ def test_the_inbox_words_are_neutral_and_lead_to_the_referral(app, client, suppo
 
 def test_the_command_runs_it_for_a_day(app, runner, support_world):
     day = (EXPECTED + timedelta(days=1)).isoformat()
-    result = runner.invoke(args=["followups", "referrals", "--today", day])
+    result = runner.invoke(args=["scheduler", "run-job", "support.referral_checks", "--today", day])
     assert result.exit_code == 0, result.output
     assert "referral_checks=1" in result.output
-    again = runner.invoke(args=["followups", "referrals", "--today", day])
+    again = runner.invoke(args=["scheduler", "run-job", "support.referral_checks", "--today", day])
     assert "referral_checks=0" in again.output
