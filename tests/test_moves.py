@@ -387,3 +387,35 @@ def test_lists_and_checks_agree_for_every_user_and_record_in_every_state(app, wo
         member_services.move_member(ADMIN, member, db.session.get(Group, ids["group"]), on=today())
         db.session.commit()
     check("back in the old group")
+
+
+def test_a_notification_sent_before_a_move_opens_nothing_of_the_member_after_it(app, world):
+    """Review S9, decided (README "Moves"): the old facilitator's inbox keeps the code it
+    was sent, but every link in it is checked as access is now."""
+    import re
+
+    from livelihoods.jobs import daily_sweep
+    from livelihoods.models import FollowUp
+    from tests.livelihoods.jobs_fixtures import run
+
+    users, ids, code = world
+    admin, old_f = clients(app, users, "admin", "facilitator")
+    with app.app_context():
+        due_on = db.session.get(FollowUp, ids["follow_up"]).due_on
+    run(app, daily_sweep, due_on)
+    before = page(old_f, "/inbox")
+    links = set(re.findall(r'href="(/(?:follow-ups|grants|members)/[^"]+)"', before))
+    assert links and all(old_f.get(link).status_code == 200 for link in links)
+    response = admin.post(
+        f"/members/{ids['member']}/membership",
+        data={
+            "action": "move",
+            "on": today().isoformat(),
+            "group_id": str(ids["other_group"]),
+            "role": "member",
+        },
+    )
+    assert response.status_code == 302
+    after = page(old_f, "/inbox")
+    assert set(re.findall(r'href="(/(?:follow-ups|grants|members)/[^"]+)"', after)) <= links
+    assert all(old_f.get(link).status_code in (403, 404) for link in links)
