@@ -34,8 +34,8 @@ from accounts import services as account_services
 from accounts.models import Role, User
 from app import create_app
 from bench.dataset_support import add_support
-from bench.requests import bench_config, check_local, reset_postgres
-from bench.sweep import LARGE, Builder, execute_many, utc
+from bench.harness import bench_config, check_local, execute_many, reset_postgres, utc
+from bench.national import LARGE, Builder
 from core.clock import today as today_in_vietnam
 from core.db import db
 from groups.models import Gender, Group, Member, Membership, group_facilitators

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bench.sweep import execute_many, utc
+from bench.harness import execute_many, utc
 from core.db import db
 from groups.models import Consent, ConsentPurpose, Membership, group_facilitators
 from support import questionnaire, scoring

@@ -73,7 +73,7 @@ def measure(url: str, instance: str, export: str, with_tracemalloc: bool) -> dic
     """Run one export in this (fresh) process and report what it cost."""
     from app import create_app
     from bench.dataset import PASSWORD
-    from bench.requests import bench_config
+    from bench.harness import bench_config
     from core.audit import AuditEvent
     from core.clock import today
     from core.db import db

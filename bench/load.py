@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from accounts import services as account_services
 from accounts.models import Role
 from app import create_app
-from bench.requests import bench_config, check_local, reset_postgres
+from bench.harness import bench_config, check_local, reset_postgres
 from core.clock import today
 from core.db import db
 from core.places import Commune

@@ -30,15 +30,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, exists, select, update
 from sqlalchemy.orm import Session
 
 from app import create_app
 from bench import dataset
-from bench.requests import bench_config
-from bench.sweep import StatementLog
+from bench.harness import StatementLog, at_head, bench_config
 from core.db import db
 from groups.models import Consent, Group, Meeting, Member, Membership
 from groups.services import groups as group_services
@@ -146,20 +143,6 @@ class Row:
     ratio: dict = field(default_factory=dict)  # scale -> median / healthz median
     ms: dict = field(default_factory=dict)
     kib: dict = field(default_factory=dict)
-
-
-def at_head(url: str) -> bool:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    head = ScriptDirectory(os.path.join(root, "migrations")).get_current_head()
-    return current == head
 
 
 def member_code(url: str) -> str:

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import create_engine, event, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, func, insert, select, text
 
 from accounts import services as account_services
 from accounts.models import Role
 from app import create_app
+from bench.harness import CHUNK, bench_config, check_local, reset_postgres
 from core.clock import today
-from core.db import db, normalise_database_url
+from core.db import db
 from core.places import Commune, Province
 from core.schema import upgrade_schema
 from demo.data import FAMILY, FEMALE, MALE, TOPICS
@@ -55,8 +55,6 @@ from groups.services.codes import next_code
 
 HUE = 46
 PASSWORD = "bench-password"
-LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
-CHUNK = 20_000  # rows per executemany
 REPEATED = 5  # this many runs of one statement in a request look like a loop over rows
 
 
@@ -99,47 +97,6 @@ class StatementCounter:
 
 
 # Database ------------------------------------------------------------------------------
-
-
-def check_local(url: str) -> None:
-    parsed = make_url(normalise_database_url(url))
-    if not parsed.drivername.startswith("postgresql"):
-        raise SystemExit("--database-url must be a postgresql:// URL")
-    socket = parsed.query.get("host", "")
-    if (parsed.host or "") not in LOCAL_HOSTS or (socket and not str(socket).startswith("/")):
-        raise SystemExit(f"refusing a database that is not on this machine: {parsed.host}")
-
-
-def reset_postgres(url: str) -> None:
-    """Drop and recreate the public schema, as tests/conftest.py does."""
-    engine = create_engine(normalise_database_url(url), hide_parameters=True)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def bench_config(url: str, instance: str) -> dict:
-    engine_options = {"pool_pre_ping": True}
-    if url.startswith("postgres"):
-        engine_options["connect_args"] = {"options": "-c statement_timeout=60000"}
-    return {
-        "ENV": "bench",
-        "TESTING": True,
-        "SECRET_KEY": "bench-secret",
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": instance,
-        "SESSION_COOKIE_SECURE": False,
-        # Admins and coordinators sign in with a password only: the second factor is a
-        # step of logging in, which the benches do not measure (refused in production).
-        "TWO_FACTOR_SKIP": True,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-        "LOG_LEVEL": "WARNING",
-        # Cheap hashes: logging in is not what is measured.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
-        "ARGON2_PARALLELISM": 1,
-    }
 
 
 # Data ----------------------------------------------------------------------------------

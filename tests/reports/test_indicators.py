@@ -351,7 +351,7 @@ def test_expected_meetings_in_sql_match_the_schedule(app, make_group):
 
 
 def test_statements_do_not_grow_with_groups(app, world, make_group, make_member, make_meeting):
-    from bench.sweep import StatementLog
+    from bench.harness import StatementLog
 
     with app.app_context():
         log = StatementLog(db.engine)
