@@ -14,13 +14,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from accounts.models import Role, User
 from core.audit import AuditEvent
 from core.auth import require
 from core.clock import VIETNAM
+from core.dates import DayField
 from core.db import db
 from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField
@@ -104,8 +105,10 @@ class AuditFilterForm(Form):
         ],
     )
     action = SelectField(_l("Action"), validators=[Optional()])
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    # The one date field (core.dates): between the programme's start and today, so
+    # year 1 or 9999 is a message on the field, never a date the database cannot hold.
+    start = DayField(_l("From"), validators=[Optional()])
+    end = DayField(_l("To"), validators=[Optional()])
     # ASCII digits within an id's range (core.parse): a longer number is a form error,
     # never an OverflowError in NumberRange.
     before = WholeNumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])

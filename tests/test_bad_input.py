@@ -492,6 +492,11 @@ def query_lists(w) -> dict:
                 "action": field("view", "login"),
                 "kind": field("members"),
                 "record": field("1"),
+                "record_type": field("members"),
+                "record_id": field("1"),
+                # The viewer's own date names (R4: year 1 and 9999 answered 500).
+                "start": field("2025-01-01"),
+                "end": field(DAY),
                 "after": field("5"),
                 "before": field("5"),
             },
