@@ -85,6 +85,17 @@ def check_code(user: User, code: str, now: datetime) -> bool:
     return True
 
 
+def second_factor(user: User, code: str, now: datetime, *, app_codes: bool = True) -> str | None:
+    """How this entry at the code step signs the user in ("totp", "recovery_code"), or
+    None. With app_codes False (too many wrong ones, accounts.code_lock) only a
+    recovery code is checked."""
+    if app_codes and check_code(user, code, now):
+        return "totp"
+    if use_recovery_code(user, code, now):
+        return "recovery_code"
+    return None
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()
 

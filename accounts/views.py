@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import ValidationError
 
-from accounts import services, throttle, two_factor
+from accounts import code_lock, services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -26,12 +26,13 @@ from accounts.forms import (
     UserForm,
 )
 from accounts.models import AuthSession, Role, User
-from core import audit, drafts
+from core import drafts
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
 from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import choices, search_text
+from core.i18n import format_moment
 from core.places import list_provinces
 from core.saving import saving
 from core.urls import paginate, safe_next
@@ -211,15 +212,18 @@ def login_code():
         refusal = throttle.check(user.username, key, now=now, limits=login_limits(), member=False)
         if refusal is not None:
             return throttled_answer(form, template, refusal)
-        how = None
-        if two_factor.check_code(user, form.code.data, now):
-            how = "totp"
-        elif two_factor.use_recovery_code(user, form.code.data, now):
-            how = "recovery_code"
+        cap = current_app.config["LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY"]
+        locked = code_lock.locked_until(user, now, cap) is not None
+        how = two_factor.second_factor(user, form.code.data, now, app_codes=not locked)
         if how is None:
             throttle.record_failure(user.username, key, now=now, limits=login_limits())
-            audit.record(None, "login_failed", user, detail="two_factor", ip=client_ip())
+            until = code_lock.record_wrong_code(
+                user, now, cap=cap, checked=not locked, ip=client_ip()
+            )
             db.session.commit()
+            if until is not None:
+                form.code.errors.append(code_lock_message(until))
+                return render_template(template, form=form), 429
             form.code.errors.append(
                 _("This code is not right. Check that the time on your phone is correct.")
             )
@@ -236,6 +240,15 @@ def login_code():
             )
         return _open_session(user, next_url, detail="door=staff two_factor=" + how)
     return render_template(template, form=form)
+
+
+def code_lock_message(until) -> str:
+    return _(
+        "Too many wrong codes for this account. Codes from the authenticator app are "
+        "refused until %(time)s. Enter one of your recovery codes, or ask an administrator "
+        "to turn two-factor sign-in off.",
+        time=format_moment(until),
+    )
 
 
 def render_setup(form, user: User, *, at_login: bool):

@@ -40,6 +40,9 @@ DEFAULTS = {
     "LOGIN_SLOW_AFTER_FAILURES_PER_USER": 5,
     "LOGIN_MAX_DELAY_SECONDS": 900,
     "LOGIN_MAX_FAILURES_PER_MEMBER_CODE_PER_DAY": 10,
+    # Wrong codes from the authenticator app per user in a day, from all addresses
+    # together; then only recovery codes are checked (accounts.code_lock).
+    "LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY": 10,
     # Two-factor sign-in, required for admins and coordinators (accounts.two_factor):
     # skipping it is allowed in demo and tests only.
     "TWO_FACTOR_SKIP": False,

@@ -47,6 +47,7 @@ ACTIONS = {
     "missed": _l("Visit marked as missed"),
     "login": _l("Logged in"),
     "login_failed": _l("Failed login"),
+    "two_factor_locked": _l("Sign-in codes locked after too many wrong ones"),
     "logout": _l("Logged out"),
     "change_password": _l("Changed own password"),
     "reset_password": _l("Temporary password set"),
