@@ -11,7 +11,7 @@ from datetime import datetime
 import pyotp
 import segno
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from accounts.models import RecoveryCode, Role, User
 from core import audit
@@ -117,21 +117,45 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str, now: datetime) -> bool:
-    """Spend one unused recovery code; False if it is wrong or was used."""
+    """Spend one unused recovery code; False if it is wrong or was used.
+
+    One conditional UPDATE: of two requests spending the same code at one instant, the
+    database lets one change the row, and the other finds it used.
+    """
     if len(normalise_recovery_code(code)) != 16:
         return False
-    row = db.session.scalar(
-        select(RecoveryCode).where(
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash(code),
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if row is None:
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return spent == 1
+
+
+def already_used(user: User, code: str, now: datetime, *, app_codes: bool = True) -> bool:
+    """Whether this entry is a right code that was used already (a second tap, or a
+    recovery code spent before): a clear answer, not "wrong code"."""
+    if app_codes:
+        step = _matching_step(user, code, now)
+        if step is not None:
+            return user.totp_last_step is not None and step <= user.totp_last_step
+    if len(normalise_recovery_code(code)) != 16:
         return False
-    row.used_at = now
-    db.session.flush()
-    return True
+    return (
+        db.session.scalar(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == _hash(code),
+                RecoveryCode.used_at.is_not(None),
+            )
+        )
+        is not None
+    )
 
 
 def count_unused_recovery_codes(user: User) -> int:

@@ -4,11 +4,13 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import ValidationError
 
 from accounts import code_lock, services, throttle, two_factor
@@ -214,20 +216,32 @@ def login_code():
             return throttled_answer(form, template, refusal)
         cap = current_app.config["LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY"]
         locked = code_lock.locked_until(user, now, cap) is not None
-        how = two_factor.second_factor(user, form.code.data, now, app_codes=not locked)
-        if how is None:
-            throttle.record_failure(user.username, key, now=now, limits=login_limits())
-            until = code_lock.record_wrong_code(
-                user, now, cap=cap, checked=not locked, ip=client_ip()
-            )
-            db.session.commit()
-            if until is not None:
-                form.code.errors.append(code_lock_message(until))
-                return render_template(template, form=form), 429
-            form.code.errors.append(
-                _("This code is not right. Check that the time on your phone is correct.")
-            )
-            return render_template(template, form=form)
+        try:
+            how = two_factor.second_factor(user, form.code.data, now, app_codes=not locked)
+            if how is None and two_factor.already_used(
+                user, form.code.data, now, app_codes=not locked
+            ):
+                db.session.rollback()
+                form.code.errors.append(str(CODE_USED))
+                return render_template(template, form=form)
+            if how is None:
+                throttle.record_failure(user.username, key, now=now, limits=login_limits())
+                until = code_lock.record_wrong_code(
+                    user, now, cap=cap, checked=not locked, ip=client_ip()
+                )
+                db.session.commit()
+                if until is not None:
+                    form.code.errors.append(code_lock_message(until))
+                    return render_template(template, form=form), 429
+                form.code.errors.append(
+                    _("This code is not right. Check that the time on your phone is correct.")
+                )
+                return render_template(template, form=form)
+            response = _open_session(user, next_url, detail="door=staff two_factor=" + how)
+        except StaleDataError:
+            # R2: the same code sent twice at one instant (a double tap): the other
+            # request signed in with it; this one says so instead of failing.
+            return code_used_meanwhile(form, lambda: render_template(template, form=form))
         if how == "recovery_code":
             left = two_factor.count_unused_recovery_codes(user)
             flash(
@@ -238,8 +252,21 @@ def login_code():
                 ),
                 "info",
             )
-        return _open_session(user, next_url, detail="door=staff two_factor=" + how)
+        return response
     return render_template(template, form=form)
+
+
+CODE_USED = _l(
+    "This code has just been used. If you are not signed in yet, wait for the next code "
+    "from the app (or take another recovery code) and enter it."
+)
+
+
+def code_used_meanwhile(form, page):
+    """The answer to a code that another request used first: never a 500."""
+    db.session.rollback()
+    form.code.errors.append(str(CODE_USED))
+    return page(), 409
 
 
 def code_lock_message(until) -> str:
@@ -269,24 +296,36 @@ def login_enrol():
     if user is None or user.has_two_factor:
         return redirect(url_for("accounts.login"))
     form = EnrolTwoFactorForm()
-    two_factor.pending_secret(user)
+    _pending_secret(user)
     if form.validate_on_submit():
-        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
-        if codes is not None:
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+            if codes is not None:
 
-            def show_codes():
-                return render_template(
-                    "accounts/recovery_codes.html", codes=codes, next_url=next_url
+                def show_codes():
+                    return render_template(
+                        "accounts/recovery_codes.html", codes=codes, next_url=next_url
+                    )
+
+                return _open_session(
+                    user, next_url, detail="door=staff two_factor=enrolled", then=show_codes
                 )
-
-            return _open_session(
-                user, next_url, detail="door=staff two_factor=enrolled", then=show_codes
-            )
+        except StaleDataError:  # R2: enrolled by the same code sent at the same instant
+            return code_used_meanwhile(form, lambda: redirect(url_for("accounts.login")))
         form.code.errors.append(
             _("This code is not right. Check that the time on your phone is correct.")
         )
     db.session.commit()  # the pending secret, kept for the next try
     return render_setup(form, user, at_login=True)
+
+
+def _pending_secret(user: User) -> None:
+    """The secret to enrol with; two first views at one instant keep the one saved first."""
+    try:
+        two_factor.pending_secret(user)
+    except StaleDataError:
+        db.session.rollback()
+        two_factor.pending_secret(user)
 
 
 @bp.post("/logout")
@@ -347,11 +386,17 @@ def two_factor_settings():
             off_form=CurrentCodeForm(prefix="off"),
         )
     form = EnrolTwoFactorForm()
-    two_factor.pending_secret(user)
+    _pending_secret(user)
     if form.validate_on_submit():
-        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+            if codes is not None:
+                db.session.commit()
+        except StaleDataError:  # R2: the same code sent twice at one instant
+            db.session.rollback()
+            flash(str(CODE_USED), "error")
+            return redirect(url_for("accounts.two_factor_settings"))
         if codes is not None:
-            db.session.commit()
             flash(_("Two-factor sign-in is on."), "success")
             return render_template(
                 "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
@@ -366,10 +411,21 @@ def two_factor_settings():
 def _confirmed_by_code(form) -> bool:
     if not form.validate_on_submit():
         return False
-    if two_factor.check_code(current_user, form.code.data, utcnow()):
+    now = utcnow()
+    if two_factor.check_code(current_user, form.code.data, now):
         return True
-    flash(_("This code is not right. Check that the time on your phone is correct."), "error")
+    if two_factor.already_used(current_user, form.code.data, now, app_codes=True):
+        flash(str(CODE_USED), "error")
+    else:
+        flash(_("This code is not right. Check that the time on your phone is correct."), "error")
     return False
+
+
+def _code_used_meanwhile():
+    """R2: a setting confirmed by a code another request used at the same instant."""
+    db.session.rollback()
+    flash(str(CODE_USED), "error")
+    return redirect(url_for("accounts.two_factor_settings"))
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -379,8 +435,11 @@ def new_recovery_codes():
     if not _confirmed_by_code(CurrentCodeForm(prefix="codes")):
         db.session.rollback()
         return redirect(url_for("accounts.two_factor_settings"))
-    codes = two_factor.regenerate_recovery_codes(current_user)
-    db.session.commit()
+    try:
+        codes = two_factor.regenerate_recovery_codes(current_user)
+        db.session.commit()
+    except StaleDataError:
+        return _code_used_meanwhile()
     return render_template(
         "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
     )
@@ -393,8 +452,11 @@ def disable_two_factor():
         current_user.has_two_factor and two_factor.may_disable(current_user, **two_factor_rules())
     )
     if _confirmed_by_code(CurrentCodeForm(prefix="off")):
-        two_factor.disable(current_user, current_user)
-        db.session.commit()
+        try:
+            two_factor.disable(current_user, current_user)
+            db.session.commit()
+        except StaleDataError:
+            return _code_used_meanwhile()
         flash(_("Two-factor sign-in is off."), "success")
     else:
         db.session.rollback()
