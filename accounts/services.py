@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from accounts import throttle
+from accounts import known_devices, throttle
 from accounts.models import AuthSession, Role, User
 from core import audit
 from core.db import db, end_read
@@ -33,8 +33,8 @@ class UsernameTaken(AccountError, DomainError):
 class LoginRefused(AccountError):
     """Wrong credentials (refusal None), or an attempt refused unchecked (throttled)."""
 
-    def __init__(self, refusal: throttle.Refusal | None = None):
-        super().__init__(refusal or "invalid")
+    def __init__(self, refusal: throttle.Throttled | None = None):
+        super().__init__(refusal.reason if refusal else "invalid")
         self.refusal = refusal
 
     @property
@@ -222,19 +222,28 @@ def authenticate(
     now: datetime,
     limits: throttle.Limits,
     member: bool = False,
+    known: dict[int, str] | None = None,
 ) -> User:
     """Return the user if the password is right and the attempt is not throttled.
 
     A throttled attempt is refused before any hashing and writes nothing. An unknown
     user, a wrong password, a deactivated account and the wrong door raise the same
-    LoginRefused, cost the same argon2 verification, and are audited.
+    LoginRefused, cost the same argon2 verification, and are audited. `known`: the
+    member logins this phone made before (accounts.known_devices).
     """
     username = normalise_username(username)[:40]
     key = throttle.address_key(ip)
-    refusal = throttle.check(username, key, now=now, limits=limits, member=member)
+    user = get_user_by_username(username)
+    refusal = throttle.check(
+        username,
+        key,
+        now=now,
+        limits=limits,
+        member=member,
+        known_device=member and known_devices.is_known(known or {}, user),
+    )
     if refusal is not None:
         raise LoginRefused(refusal)
-    user = get_user_by_username(username)
     stored = user.password_hash if user else None
     end_read()  # argon2 takes a good part of a second: hold no lock meanwhile
     ok = verify_password(stored, password)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import ValidationError
 
-from accounts import code_lock, services, throttle, two_factor
+from accounts import code_lock, known_devices, services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -96,12 +96,20 @@ def two_factor_rules() -> dict:
     return {"skip": current_app.config["TWO_FACTOR_SKIP"]}
 
 
-def throttled_answer(form, template: str, refusal: throttle.Refusal, **context):
-    if refusal == throttle.Refusal.MEMBER_CODE_TODAY:
+def throttled_answer(form, template: str, refusal: throttle.Throttled, **context):
+    if refusal.reason == throttle.Refusal.MEMBER_CODE_WAIT:
+        minutes = max(1, -(-int(refusal.wait.total_seconds()) // 60))
+        wait = ngettext(
+            "Too many wrong PINs for this code. Wait %(num)d minute and try again.",
+            "Too many wrong PINs for this code. Wait %(num)d minutes and try again.",
+            minutes,
+        )
         form.form_errors.append(
-            _(
-                "Too many wrong PINs for this code today. Ask the facilitator "
-                "of your group to set a new PIN."
+            wait
+            + " "
+            + _(
+                "Or ask the facilitator of your group to set a new PIN. On a phone you "
+                "have logged in from before, you need not wait."
             )
         )
     else:
@@ -119,7 +127,13 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
     """Check the credentials, then a second factor if needed, then open the session."""
     try:
         user = services.authenticate(
-            username, secret, ip=client_ip(), now=utcnow(), limits=login_limits(), member=member
+            username,
+            secret,
+            ip=client_ip(),
+            now=utcnow(),
+            limits=login_limits(),
+            member=member,
+            known=known_devices.read() if member else None,
         )
     except services.LoginRefused as refused:
         db.session.commit()  # the failure and its audit event, if any
@@ -139,7 +153,8 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
         if user.has_two_factor:
             return redirect(url_for("accounts.login_code"))
         return redirect(url_for("accounts.login_enrol"))
-    return _open_session(user, next_url, detail=services.door(member))
+    response = _open_session(user, next_url, detail=services.door(member))
+    return known_devices.remember(response, user) if member else response
 
 
 def _open_session(user: User, next_url: str, *, detail: str, then=None):
