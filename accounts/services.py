@@ -202,6 +202,21 @@ def change_own_password(user: User, current: str, new: str) -> bool:
     return True
 
 
+def choose_own_password(user: User, new: str) -> User:
+    """At login, after a temporary password (the login step checked it): the person's
+    own password. It must differ from the temporary one."""
+    if verify_password(user.password_hash, new):
+        raise DomainError(
+            _l("Choose a password different from the temporary one."), "new_password"
+        )
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoke_sessions(user)
+    db.session.flush()
+    audit.record(user, "change_password", user)
+    return user
+
+
 def revoke_sessions(user: User, keep: AuthSession | None = None) -> int:
     """Delete the user's server-side sessions (but keep), so their cookies stop working."""
     stmt = delete(AuthSession).where(AuthSession.user_id == user.id)

@@ -16,6 +16,7 @@ from wtforms import ValidationError
 from accounts import code_lock, known_devices, services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
+    ChooseOwnPasswordForm,
     ConfirmForm,
     ContactForm,
     CurrentCodeForm,
@@ -152,6 +153,10 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
         cookie_session[PENDING] = {"user": user.id, "at": time.time(), "next": next_url}
         if user.has_two_factor:
             return redirect(url_for("accounts.login_code"))
+        if user.must_change_password:
+            # S10: whoever knows a temporary password must not bind an authenticator
+            # to the account before its owner has chosen their own password.
+            return redirect(url_for("accounts.login_new_password"))
         return redirect(url_for("accounts.login_enrol"))
     response = _open_session(user, next_url, detail=services.door(member))
     return known_devices.remember(response, user) if member else response
@@ -310,6 +315,8 @@ def login_enrol():
     user, next_url = pending_login()
     if user is None or user.has_two_factor:
         return redirect(url_for("accounts.login"))
+    if user.must_change_password:
+        return redirect(url_for("accounts.login_new_password"))
     form = EnrolTwoFactorForm()
     _pending_secret(user)
     if form.validate_on_submit():
@@ -332,6 +339,25 @@ def login_enrol():
         )
     db.session.commit()  # the pending secret, kept for the next try
     return render_setup(form, user, at_login=True)
+
+
+@bp.route("/login/new-password", methods=["GET", "POST"])
+@public
+def login_new_password():
+    """After a temporary password, before setting up two-factor: the person chooses
+    their own password first, so the temporary one cannot enrol an authenticator."""
+    user, _next_url = pending_login()
+    if user is None or user.has_two_factor or not user.must_change_password:
+        return redirect(url_for("accounts.login"))
+    form = ChooseOwnPasswordForm()
+    saved = saving(form, record=user)
+    if form.validate_on_submit():
+        with saved:
+            services.choose_own_password(user, form.new_password.data)
+        if saved.ok:
+            cookie_session[PENDING] = {**cookie_session[PENDING], "at": time.time()}
+            return redirect(url_for("accounts.login_enrol"))
+    return render_template("accounts/choose_password.html", form=form), saved.status
 
 
 def _pending_secret(user: User) -> None:
