@@ -434,6 +434,11 @@ def account_forms(w) -> dict:
         "reset_two_factor": (w.admin, f"/admin/users/{w.spare.id}/two-factor", {}),
         "login_code": (None, "/login/two-factor", {"code": field("123456")}),
         "login_enrol": (None, "/login/two-factor/setup", {"code": field("123456")}),
+        "login_new_password": (
+            None,
+            "/login/new-password",
+            {"new_password": field("câu mật khẩu mới"), "confirm": field("câu mật khẩu mới")},
+        ),
     }
 
 
