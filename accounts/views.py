@@ -453,10 +453,21 @@ def _confirmed_by_code(form) -> bool:
     if not form.validate_on_submit():
         return False
     now = utcnow()
+    cap = current_app.config["LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY"]
+    # The same cap as at login (S3): a session taken over must not guess its way to new
+    # recovery codes.
+    if (until := code_lock.locked_until(current_user, now, cap)) is not None:
+        flash(code_lock_message(until), "error")
+        return False
     if two_factor.check_code(current_user, form.code.data, now):
         return True
     if two_factor.already_used(current_user, form.code.data, now, app_codes=True):
         flash(str(CODE_USED), "error")
+        return False
+    until = code_lock.record_wrong_code(current_user, now, cap=cap, checked=True, ip=client_ip())
+    db.session.commit()
+    if until is not None:
+        flash(code_lock_message(until), "error")
     else:
         flash(_("This code is not right. Check that the time on your phone is correct."), "error")
     return False

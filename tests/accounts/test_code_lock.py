@@ -165,3 +165,28 @@ def test_below_the_cap_the_right_code_goes_through(strict, make_user):
     _client, response = code_step(strict, user, pyotp.TOTP(secret).now(), addresses.next())
     assert response.status_code == 302
     assert count(strict, Notification) == 0
+
+
+def test_the_settings_pages_share_the_cap(strict, make_user):
+    """A session taken over cannot guess codes to make new recovery codes."""
+    user = make_user(Role.FACILITATOR)  # signs in by password until two-factor is on
+    client = strict.test_client()
+    assert (
+        client.post("/login", data={"username": user.username, "password": user.password}).headers[
+            "Location"
+        ]
+        == "/"
+    )
+    secret = enrolled(strict, user)
+    for _ in range(CAP):
+        response = client.post(
+            "/account/two-factor/recovery-codes", data={"codes-code": wrong_code(secret)}
+        )
+        assert response.status_code == 302
+    assert count(strict, AuditEvent, action="two_factor_locked", object_id=user.id) == 1
+    right = client.post(
+        "/account/two-factor/recovery-codes", data={"codes-code": pyotp.TOTP(secret).now()}
+    )
+    assert right.status_code == 302  # refused: back to the settings, no codes shown
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert LOCKED in page
