@@ -158,7 +158,14 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
             # to the account before its owner has chosen their own password.
             return redirect(url_for("accounts.login_new_password"))
         return redirect(url_for("accounts.login_enrol"))
-    response = _open_session(user, next_url, detail=services.door(member))
+    try:
+        response = _open_session(user, next_url, detail=services.door(member))
+    except StaleDataError:
+        # R2: the same login sent twice at one instant (a double tap): the other
+        # request's login changed the user row first; this one opens its session after.
+        db.session.rollback()
+        user = db.session.get(User, user.id)
+        response = _open_session(user, next_url, detail=services.door(member))
     return known_devices.remember(response, user) if member else response
 
 

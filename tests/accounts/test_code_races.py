@@ -162,3 +162,22 @@ def test_new_recovery_codes_asked_twice_at_once_are_made_once(strict, make_user,
     codes = re.findall(r"<code>([0-9a-f-]{19})</code>", made[0].get_data(as_text=True))
     assert len(codes) == 10
     assert count(strict, select(func.count()).select_from(RecoveryCode)) == 10
+
+
+@pytest.mark.parametrize("role", [Role.FACILITATOR, Role.MEMBER])
+def test_one_login_sent_twice_at_once_opens_two_sessions(app, make_user, monkeypatch, role):
+    """A double tap on "Log in": both requests checked the password; both get in."""
+    from accounts import services
+
+    user = make_user(role)
+    hold_after(monkeypatch, services, "verify_password", 2)
+    browsers = [app.test_client(), app.test_client()]
+    url, data = (
+        ("/login/member", {"code": user.username, "pin": user.password})
+        if role == Role.MEMBER
+        else ("/login", {"username": user.username, "password": user.password})
+    )
+    responses = at_once([lambda b=b: b.post(url, data=data) for b in browsers])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert [b.get("/").status_code for b in browsers] == [200, 200]
+    assert count(app, select(func.count()).select_from(AuthSession)) == 2
