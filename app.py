@@ -6,9 +6,8 @@ import click
 from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import audit, i18n, uploads, urls, web
+from core import audit, i18n, proxy, uploads, urls, web
 from core.auth import enforce_login, login_manager
 from core.config import load_config
 from core.db import configure_engine, db
@@ -28,9 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
-    if proxies := int(app.config["PROXY_COUNT"]):
-        # The client's address and scheme as the proxies in front say; never the Host.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    proxy.init_app(app)  # ProxyFix, and a warning when requests do not match the setting
 
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True, compare_type=True)

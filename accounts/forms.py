@@ -78,6 +78,12 @@ class ChangePasswordForm(NewPasswordMixin, Form):
             raise ValidationError(_l("Choose a password different from the current one."))
 
 
+class ChooseOwnPasswordForm(NewPasswordMixin, Form):
+    """After a temporary password: one's own, before anything else is set up."""
+
+    submit = SubmitField(_l("Save my password"))
+
+
 class ResetPasswordForm(NewPasswordMixin, Form):
     submit = SubmitField(_l("Set temporary password"))
 

@@ -1,5 +1,6 @@
 """Member PINs: six digits that are not among the first an attacker would try."""
 
+import calendar
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,35 @@ _COMMON = """
     000123 111000 000111 222333 333222 123456 654123 135790 246800 098765
 """
 COMMON_PINS = frozenset(_COMMON.split())
+DATE_PIN = _l(
+    "This PIN reads as a date (like 250394 or 940325), such as a birthday: someone who "
+    "knows the member would try it first. Choose 6 digits that are not a date."
+)
+
+
+def _is_day(day: int, month: int) -> bool:
+    """A day of a month in some year (29 February included)."""
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+
+
+def _is_year(year: int) -> bool:
+    return 1900 <= year <= 2099
+
+
+def looks_like_date(pin: str) -> bool:
+    """True for every way a date is written in 6 digits: DDMMYY (250394), MMDDYY
+    (032594), YYMMDD (940325), day and month of one digit with the year (131994 for
+    1/3/1994, either order), and month with the year (031994, 199403)."""
+    if not (len(pin) == 6 and pin.isascii() and pin.isdigit()):
+        return False
+    a, b, c = int(pin[0:2]), int(pin[2:4]), int(pin[4:6])
+    two_digit_year = _is_day(a, b) or _is_day(b, a) or _is_day(c, b)
+    month_and_year = (1 <= a <= 12 and _is_year(int(pin[2:]))) or (
+        _is_year(int(pin[:4])) and 1 <= c <= 12
+    )
+    d, m = int(pin[0]), int(pin[1])
+    digits_and_year = (_is_day(d, m) or _is_day(m, d)) and _is_year(int(pin[2:]))
+    return two_digit_year or month_and_year or digits_and_year
 
 
 def _counted() -> frozenset[str]:
@@ -58,6 +88,17 @@ def is_trivial_pin(pin: str) -> bool:
     return pin in COUNTED or pin in COMMON_PINS
 
 
+def pin_problem(pin: str):
+    """Why this PIN is refused (a message to show), or None if it is acceptable."""
+    if not PIN_PATTERN.fullmatch(pin or ""):
+        return _l("The PIN is 6 digits.")
+    if is_trivial_pin(pin):
+        return TRIVIAL_PIN
+    if looks_like_date(pin):
+        return DATE_PIN
+    return None
+
+
 def pin_is_acceptable(pin: str) -> bool:
-    """Six ASCII digits and not trivial."""
-    return bool(PIN_PATTERN.fullmatch(pin or "")) and not is_trivial_pin(pin)
+    """Six ASCII digits, not trivial and not a date."""
+    return pin_problem(pin) is None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from accounts import throttle
+from accounts import known_devices, throttle
 from accounts.models import AuthSession, Role, User
 from core import audit
 from core.db import db, end_read
@@ -33,8 +33,8 @@ class UsernameTaken(AccountError, DomainError):
 class LoginRefused(AccountError):
     """Wrong credentials (refusal None), or an attempt refused unchecked (throttled)."""
 
-    def __init__(self, refusal: throttle.Refusal | None = None):
-        super().__init__(refusal or "invalid")
+    def __init__(self, refusal: throttle.Throttled | None = None):
+        super().__init__(refusal.reason if refusal else "invalid")
         self.refusal = refusal
 
     @property
@@ -202,6 +202,21 @@ def change_own_password(user: User, current: str, new: str) -> bool:
     return True
 
 
+def choose_own_password(user: User, new: str) -> User:
+    """At login, after a temporary password (the login step checked it): the person's
+    own password. It must differ from the temporary one."""
+    if verify_password(user.password_hash, new):
+        raise DomainError(
+            _l("Choose a password different from the temporary one."), "new_password"
+        )
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoke_sessions(user)
+    db.session.flush()
+    audit.record(user, "change_password", user)
+    return user
+
+
 def revoke_sessions(user: User, keep: AuthSession | None = None) -> int:
     """Delete the user's server-side sessions (but keep), so their cookies stop working."""
     stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
@@ -222,19 +237,28 @@ def authenticate(
     now: datetime,
     limits: throttle.Limits,
     member: bool = False,
+    known: dict[int, str] | None = None,
 ) -> User:
     """Return the user if the password is right and the attempt is not throttled.
 
     A throttled attempt is refused before any hashing and writes nothing. An unknown
     user, a wrong password, a deactivated account and the wrong door raise the same
-    LoginRefused, cost the same argon2 verification, and are audited.
+    LoginRefused, cost the same argon2 verification, and are audited. `known`: the
+    member logins this phone made before (accounts.known_devices).
     """
     username = normalise_username(username)[:40]
     key = throttle.address_key(ip)
-    refusal = throttle.check(username, key, now=now, limits=limits, member=member)
+    user = get_user_by_username(username)
+    refusal = throttle.check(
+        username,
+        key,
+        now=now,
+        limits=limits,
+        member=member,
+        known_device=member and known_devices.is_known(known or {}, user),
+    )
     if refusal is not None:
         raise LoginRefused(refusal)
-    user = get_user_by_username(username)
     stored = user.password_hash if user else None
     end_read()  # argon2 takes a good part of a second: hold no lock meanwhile
     ok = verify_password(stored, password)

@@ -11,7 +11,7 @@ from datetime import datetime
 import pyotp
 import segno
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from accounts.models import RecoveryCode, Role, User
 from core import audit
@@ -85,6 +85,17 @@ def check_code(user: User, code: str, now: datetime) -> bool:
     return True
 
 
+def second_factor(user: User, code: str, now: datetime, *, app_codes: bool = True) -> str | None:
+    """How this entry at the code step signs the user in ("totp", "recovery_code"), or
+    None. With app_codes False (too many wrong ones, accounts.code_lock) only a
+    recovery code is checked."""
+    if app_codes and check_code(user, code, now):
+        return "totp"
+    if use_recovery_code(user, code, now):
+        return "recovery_code"
+    return None
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()
 
@@ -106,21 +117,45 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str, now: datetime) -> bool:
-    """Spend one unused recovery code; False if it is wrong or was used."""
+    """Spend one unused recovery code; False if it is wrong or was used.
+
+    One conditional UPDATE: of two requests spending the same code at one instant, the
+    database lets one change the row, and the other finds it used.
+    """
     if len(normalise_recovery_code(code)) != 16:
         return False
-    row = db.session.scalar(
-        select(RecoveryCode).where(
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash(code),
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if row is None:
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return spent == 1
+
+
+def already_used(user: User, code: str, now: datetime, *, app_codes: bool = True) -> bool:
+    """Whether this entry is a right code that was used already (a second tap, or a
+    recovery code spent before): a clear answer, not "wrong code"."""
+    if app_codes:
+        step = _matching_step(user, code, now)
+        if step is not None:
+            return user.totp_last_step is not None and step <= user.totp_last_step
+    if len(normalise_recovery_code(code)) != 16:
         return False
-    row.used_at = now
-    db.session.flush()
-    return True
+    return (
+        db.session.scalar(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == _hash(code),
+                RecoveryCode.used_at.is_not(None),
+            )
+        )
+        is not None
+    )
 
 
 def count_unused_recovery_codes(user: User) -> int:

@@ -4,16 +4,19 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import ValidationError
 
-from accounts import services, throttle, two_factor
+from accounts import code_lock, known_devices, services, throttle, two_factor
 from accounts.forms import (
     ChangePasswordForm,
+    ChooseOwnPasswordForm,
     ConfirmForm,
     ContactForm,
     CurrentCodeForm,
@@ -26,12 +29,13 @@ from accounts.forms import (
     UserForm,
 )
 from accounts.models import AuthSession, Role, User
-from core import audit, drafts
+from core import drafts
 from core.auth import login_manager, public, require
 from core.db import db, utcnow
 from core.drafts import is_first_view
 from core.errors import DomainError
 from core.forms import choices, search_text
+from core.i18n import format_moment
 from core.places import list_provinces
 from core.saving import saving
 from core.urls import paginate, safe_next
@@ -93,12 +97,20 @@ def two_factor_rules() -> dict:
     return {"skip": current_app.config["TWO_FACTOR_SKIP"]}
 
 
-def throttled_answer(form, template: str, refusal: throttle.Refusal, **context):
-    if refusal == throttle.Refusal.MEMBER_CODE_TODAY:
+def throttled_answer(form, template: str, refusal: throttle.Throttled, **context):
+    if refusal.reason == throttle.Refusal.MEMBER_CODE_WAIT:
+        minutes = max(1, -(-int(refusal.wait.total_seconds()) // 60))
+        wait = ngettext(
+            "Too many wrong PINs for this code. Wait %(num)d minute and try again.",
+            "Too many wrong PINs for this code. Wait %(num)d minutes and try again.",
+            minutes,
+        )
         form.form_errors.append(
-            _(
-                "Too many wrong PINs for this code today. Ask the facilitator "
-                "of your group to set a new PIN."
+            wait
+            + " "
+            + _(
+                "Or ask the facilitator of your group to set a new PIN. On a phone you "
+                "have logged in from before, you need not wait."
             )
         )
     else:
@@ -116,7 +128,13 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
     """Check the credentials, then a second factor if needed, then open the session."""
     try:
         user = services.authenticate(
-            username, secret, ip=client_ip(), now=utcnow(), limits=login_limits(), member=member
+            username,
+            secret,
+            ip=client_ip(),
+            now=utcnow(),
+            limits=login_limits(),
+            member=member,
+            known=known_devices.read() if member else None,
         )
     except services.LoginRefused as refused:
         db.session.commit()  # the failure and its audit event, if any
@@ -135,8 +153,20 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
         cookie_session[PENDING] = {"user": user.id, "at": time.time(), "next": next_url}
         if user.has_two_factor:
             return redirect(url_for("accounts.login_code"))
+        if user.must_change_password:
+            # S10: whoever knows a temporary password must not bind an authenticator
+            # to the account before its owner has chosen their own password.
+            return redirect(url_for("accounts.login_new_password"))
         return redirect(url_for("accounts.login_enrol"))
-    return _open_session(user, next_url, detail=services.door(member))
+    try:
+        response = _open_session(user, next_url, detail=services.door(member))
+    except StaleDataError:
+        # R2: the same login sent twice at one instant (a double tap): the other
+        # request's login changed the user row first; this one opens its session after.
+        db.session.rollback()
+        user = db.session.get(User, user.id)
+        response = _open_session(user, next_url, detail=services.door(member))
+    return known_devices.remember(response, user) if member else response
 
 
 def _open_session(user: User, next_url: str, *, detail: str, then=None):
@@ -211,19 +241,34 @@ def login_code():
         refusal = throttle.check(user.username, key, now=now, limits=login_limits(), member=False)
         if refusal is not None:
             return throttled_answer(form, template, refusal)
-        how = None
-        if two_factor.check_code(user, form.code.data, now):
-            how = "totp"
-        elif two_factor.use_recovery_code(user, form.code.data, now):
-            how = "recovery_code"
-        if how is None:
-            throttle.record_failure(user.username, key, now=now, limits=login_limits())
-            audit.record(None, "login_failed", user, detail="two_factor", ip=client_ip())
-            db.session.commit()
-            form.code.errors.append(
-                _("This code is not right. Check that the time on your phone is correct.")
-            )
-            return render_template(template, form=form)
+        cap = current_app.config["LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY"]
+        locked = code_lock.locked_until(user, now, cap) is not None
+        try:
+            how = two_factor.second_factor(user, form.code.data, now, app_codes=not locked)
+            if how is None and two_factor.already_used(
+                user, form.code.data, now, app_codes=not locked
+            ):
+                db.session.rollback()
+                form.code.errors.append(str(CODE_USED))
+                return render_template(template, form=form)
+            if how is None:
+                throttle.record_failure(user.username, key, now=now, limits=login_limits())
+                until = code_lock.record_wrong_code(
+                    user, now, cap=cap, checked=not locked, ip=client_ip()
+                )
+                db.session.commit()
+                if until is not None:
+                    form.code.errors.append(code_lock_message(until))
+                    return render_template(template, form=form), 429
+                form.code.errors.append(
+                    _("This code is not right. Check that the time on your phone is correct.")
+                )
+                return render_template(template, form=form)
+            response = _open_session(user, next_url, detail="door=staff two_factor=" + how)
+        except StaleDataError:
+            # R2: the same code sent twice at one instant (a double tap): the other
+            # request signed in with it; this one says so instead of failing.
+            return code_used_meanwhile(form, lambda: render_template(template, form=form))
         if how == "recovery_code":
             left = two_factor.count_unused_recovery_codes(user)
             flash(
@@ -234,8 +279,30 @@ def login_code():
                 ),
                 "info",
             )
-        return _open_session(user, next_url, detail="door=staff two_factor=" + how)
+        return response
     return render_template(template, form=form)
+
+
+CODE_USED = _l(
+    "This code has just been used. If you are not signed in yet, wait for the next code "
+    "from the app (or take another recovery code) and enter it."
+)
+
+
+def code_used_meanwhile(form, page):
+    """The answer to a code that another request used first: never a 500."""
+    db.session.rollback()
+    form.code.errors.append(str(CODE_USED))
+    return page(), 409
+
+
+def code_lock_message(until) -> str:
+    return _(
+        "Too many wrong codes for this account. Codes from the authenticator app are "
+        "refused until %(time)s. Enter one of your recovery codes, or ask an administrator "
+        "to turn two-factor sign-in off.",
+        time=format_moment(until),
+    )
 
 
 def render_setup(form, user: User, *, at_login: bool):
@@ -255,25 +322,58 @@ def login_enrol():
     user, next_url = pending_login()
     if user is None or user.has_two_factor:
         return redirect(url_for("accounts.login"))
+    if user.must_change_password:
+        return redirect(url_for("accounts.login_new_password"))
     form = EnrolTwoFactorForm()
-    two_factor.pending_secret(user)
+    _pending_secret(user)
     if form.validate_on_submit():
-        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
-        if codes is not None:
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+            if codes is not None:
 
-            def show_codes():
-                return render_template(
-                    "accounts/recovery_codes.html", codes=codes, next_url=next_url
+                def show_codes():
+                    return render_template(
+                        "accounts/recovery_codes.html", codes=codes, next_url=next_url
+                    )
+
+                return _open_session(
+                    user, next_url, detail="door=staff two_factor=enrolled", then=show_codes
                 )
-
-            return _open_session(
-                user, next_url, detail="door=staff two_factor=enrolled", then=show_codes
-            )
+        except StaleDataError:  # R2: enrolled by the same code sent at the same instant
+            return code_used_meanwhile(form, lambda: redirect(url_for("accounts.login")))
         form.code.errors.append(
             _("This code is not right. Check that the time on your phone is correct.")
         )
     db.session.commit()  # the pending secret, kept for the next try
     return render_setup(form, user, at_login=True)
+
+
+@bp.route("/login/new-password", methods=["GET", "POST"])
+@public
+def login_new_password():
+    """After a temporary password, before setting up two-factor: the person chooses
+    their own password first, so the temporary one cannot enrol an authenticator."""
+    user, _next_url = pending_login()
+    if user is None or user.has_two_factor or not user.must_change_password:
+        return redirect(url_for("accounts.login"))
+    form = ChooseOwnPasswordForm()
+    saved = saving(form, record=user)
+    if form.validate_on_submit():
+        with saved:
+            services.choose_own_password(user, form.new_password.data)
+        if saved.ok:
+            cookie_session[PENDING] = {**cookie_session[PENDING], "at": time.time()}
+            return redirect(url_for("accounts.login_enrol"))
+    return render_template("accounts/choose_password.html", form=form), saved.status
+
+
+def _pending_secret(user: User) -> None:
+    """The secret to enrol with; two first views at one instant keep the one saved first."""
+    try:
+        two_factor.pending_secret(user)
+    except StaleDataError:
+        db.session.rollback()
+        two_factor.pending_secret(user)
 
 
 @bp.post("/logout")
@@ -334,11 +434,17 @@ def two_factor_settings():
             off_form=CurrentCodeForm(prefix="off"),
         )
     form = EnrolTwoFactorForm()
-    two_factor.pending_secret(user)
+    _pending_secret(user)
     if form.validate_on_submit():
-        codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
+            if codes is not None:
+                db.session.commit()
+        except StaleDataError:  # R2: the same code sent twice at one instant
+            db.session.rollback()
+            flash(str(CODE_USED), "error")
+            return redirect(url_for("accounts.two_factor_settings"))
         if codes is not None:
-            db.session.commit()
             flash(_("Two-factor sign-in is on."), "success")
             return render_template(
                 "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
@@ -353,10 +459,32 @@ def two_factor_settings():
 def _confirmed_by_code(form) -> bool:
     if not form.validate_on_submit():
         return False
-    if two_factor.check_code(current_user, form.code.data, utcnow()):
+    now = utcnow()
+    cap = current_app.config["LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY"]
+    # The same cap as at login (S3): a session taken over must not guess its way to new
+    # recovery codes.
+    if (until := code_lock.locked_until(current_user, now, cap)) is not None:
+        flash(code_lock_message(until), "error")
+        return False
+    if two_factor.check_code(current_user, form.code.data, now):
         return True
-    flash(_("This code is not right. Check that the time on your phone is correct."), "error")
+    if two_factor.already_used(current_user, form.code.data, now, app_codes=True):
+        flash(str(CODE_USED), "error")
+        return False
+    until = code_lock.record_wrong_code(current_user, now, cap=cap, checked=True, ip=client_ip())
+    db.session.commit()
+    if until is not None:
+        flash(code_lock_message(until), "error")
+    else:
+        flash(_("This code is not right. Check that the time on your phone is correct."), "error")
     return False
+
+
+def _code_used_meanwhile():
+    """R2: a setting confirmed by a code another request used at the same instant."""
+    db.session.rollback()
+    flash(str(CODE_USED), "error")
+    return redirect(url_for("accounts.two_factor_settings"))
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -366,8 +494,11 @@ def new_recovery_codes():
     if not _confirmed_by_code(CurrentCodeForm(prefix="codes")):
         db.session.rollback()
         return redirect(url_for("accounts.two_factor_settings"))
-    codes = two_factor.regenerate_recovery_codes(current_user)
-    db.session.commit()
+    try:
+        codes = two_factor.regenerate_recovery_codes(current_user)
+        db.session.commit()
+    except StaleDataError:
+        return _code_used_meanwhile()
     return render_template(
         "accounts/recovery_codes.html", codes=codes, next_url=url_for("reports.home")
     )
@@ -380,8 +511,11 @@ def disable_two_factor():
         current_user.has_two_factor and two_factor.may_disable(current_user, **two_factor_rules())
     )
     if _confirmed_by_code(CurrentCodeForm(prefix="off")):
-        two_factor.disable(current_user, current_user)
-        db.session.commit()
+        try:
+            two_factor.disable(current_user, current_user)
+            db.session.commit()
+        except StaleDataError:
+            return _code_used_meanwhile()
         flash(_("Two-factor sign-in is off."), "success")
     else:
         db.session.rollback()

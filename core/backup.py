@@ -57,7 +57,10 @@ def _libpq_url() -> str:
 
 
 def pg_dump_command(path: Path) -> str:
-    return shlex.join(["pg_dump", "--format=custom", f"--file={path}", _libpq_url()])
+    """The shell command that dumps the database to path, readable by its owner only
+    (pg_dump itself creates the file with the umask's mode: 644 by default, R6)."""
+    dump = shlex.join(["pg_dump", "--format=custom", f"--file={path}", _libpq_url()])
+    return f"umask 077 && {dump}"
 
 
 def pg_restore_command(path: Path) -> str:

@@ -33,13 +33,20 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     # Login throttling (accounts.throttle): refusals per (username, address) and per
     # address within the window; per username only a growing delay, which an address
-    # that has not failed for that username does not wait for. Member codes: a daily cap.
+    # that has not failed for that username does not wait for. Member codes: after a
+    # few wrong PINs a day, a doubling delay for every phone the member has not logged
+    # in from (accounts.throttle).
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_MAX_FAILURES_PER_USER_AND_IP": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
     "LOGIN_SLOW_AFTER_FAILURES_PER_USER": 5,
     "LOGIN_MAX_DELAY_SECONDS": 900,
-    "LOGIN_MAX_FAILURES_PER_MEMBER_CODE_PER_DAY": 10,
+    "LOGIN_MEMBER_SLOW_AFTER_FAILURES_PER_DAY": 5,
+    "LOGIN_MEMBER_MAX_DELAY_SECONDS": 4 * 3600,
+    "LOGIN_MEMBER_CLEAN_ADDRESSES_PER_DAY": 20,
+    # Wrong codes from the authenticator app per user in a day, from all addresses
+    # together; then only recovery codes are checked (accounts.code_lock).
+    "LOGIN_MAX_WRONG_CODES_PER_USER_PER_DAY": 10,
     # Two-factor sign-in, required for admins and coordinators (accounts.two_factor):
     # skipping it is allowed in demo and tests only.
     "TWO_FACTOR_SKIP": False,

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from core import proxy
 from core.auth import login_manager, public
 from core.db import db
 from core.logs import log_error
@@ -49,6 +50,8 @@ def healthz():
         log_error(logger, "health check: database did not answer", error=error)
         db.session.rollback()
         return jsonify(status="unavailable"), 503
+    if found := proxy.warnings():  # S11: a proxy setting that does not match the requests
+        return jsonify(status="ok", warnings=found)
     return jsonify(status="ok")
 
 

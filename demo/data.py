@@ -282,7 +282,7 @@ PLANS = {
     Activity.TAILORING: "Mua máy may công nghiệp, nhận may đồ cho người trong thôn.",
     Activity.SERVICES: "Mở tiệm cắt tóc gội đầu nhỏ tại nhà.",
 }
-DEMO_PIN = "270394"
+DEMO_PIN = "482915"
 
 
 def seed_grants(rng: random.Random, day: date) -> int:

@@ -16,7 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from accounts.pins import PIN_PATTERN, TRIVIAL_PIN, pin_is_acceptable
+from accounts.pins import pin_problem
 from core.dates import DayField
 from core.forms import Form, at_most, choices
 from core.money import AmountField
@@ -167,11 +167,9 @@ class PinForm(Form):
     submit = SubmitField(_l("Set PIN"))
 
     def validate_pin(self, field):
-        if pin_is_acceptable(field.data or ""):
-            return
-        if PIN_PATTERN.fullmatch(field.data or ""):
-            raise ValidationError(TRIVIAL_PIN)
-        raise ValidationError(_l("The PIN is 6 digits."))
+        problem = pin_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem)
 
     def validate_confirm(self, field):
         if field.data != self.pin.data:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts import throttle
 from accounts.models import Role, User
-from accounts.pins import TRIVIAL_PIN, pin_is_acceptable
+from accounts.pins import pin_problem
 from accounts.services import get_user_by_username, revoke_sessions
 from core import audit
 from core.db import db
@@ -440,8 +440,9 @@ def set_member_pin(actor: User, member: Member, pin: str) -> User:
     locked out by guessing can log in again; it never turns on a login an administrator
     turned off.
     """
-    if not pin_is_acceptable(pin):
-        raise DomainError(TRIVIAL_PIN, field="pin")
+    problem = pin_problem(pin)
+    if problem is not None:
+        raise DomainError(problem, field="pin")
     user = db.session.scalar(select(User).where(User.member_id == member.id))
     if user is not None and not user.active:
         raise DomainError(

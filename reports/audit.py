@@ -15,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from accounts.models import Role, User
 from core.audit import AuditEvent
 from core.auth import require
 from core.clock import VIETNAM
+from core.dates import DayField
 from core.db import db
 from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField
@@ -31,6 +32,8 @@ from groups.services.scope import group_in_provinces, member_in_scope
 from reports.audit_details import describe
 
 bp = Blueprint("audit", __name__)
+# The audit viewer's details in the reader's words (reports.audit_details), for templates.
+bp.add_app_template_global(describe, "describe_audit_detail")
 
 ACTIONS = {
     "view": _l("Viewed"),
@@ -48,6 +51,7 @@ ACTIONS = {
     "missed": _l("Visit marked as missed"),
     "login": _l("Logged in"),
     "login_failed": _l("Failed login"),
+    "two_factor_locked": _l("Sign-in codes locked after too many wrong ones"),
     "logout": _l("Logged out"),
     "change_password": _l("Changed own password"),
     "reset_password": _l("Temporary password set"),
@@ -106,8 +110,10 @@ class AuditFilterForm(Form):
         ],
     )
     action = SelectField(_l("Action"), validators=[Optional()])
-    start = DateField(lazy_pgettext("date range", "From"), validators=[Optional()])
-    end = DateField(lazy_pgettext("date range", "To"), validators=[Optional()])
+    # The one date field (core.dates): between the programme's start and today, so
+    # year 1 or 9999 is a message on the field, never a date the database cannot hold.
+    start = DayField(lazy_pgettext("date range", "From"), validators=[Optional()])
+    end = DayField(lazy_pgettext("date range", "To"), validators=[Optional()])
     # ASCII digits within an id's range (core.parse): a longer number is a form error,
     # never an OverflowError in NumberRange.
     before = WholeNumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -211,5 +217,4 @@ def list_events_page():
         provinces={p.code: p.name for p in list_provinces()},
         actions=ACTIONS,
         record_types=RECORD_TYPES,
-        describe=describe,
     )

@@ -70,6 +70,7 @@ MATRIX = {
     "accounts.change_password": ("GET", "/account/password", None, only(OK, *STAFF)),
     "accounts.login_code": ("GET", "/login/two-factor", None, everyone(REDIRECT)),
     "accounts.login_enrol": ("GET", "/login/two-factor/setup", None, everyone(REDIRECT)),
+    "accounts.login_new_password": ("GET", "/login/new-password", None, everyone(REDIRECT)),
     "accounts.two_factor_settings": ("GET", "/account/two-factor", None, only(OK, *STAFF)),
     # Only for someone with two-factor on (tests/accounts/test_two_factor.py); nobody here.
     "accounts.new_recovery_codes": (
@@ -380,6 +381,7 @@ POSTED = {
     "accounts.change_password": only(OK, *STAFF),
     "accounts.login_code": everyone(REDIRECT),
     "accounts.login_enrol": everyone(REDIRECT),
+    "accounts.login_new_password": everyone(REDIRECT),
     "accounts.two_factor_settings": only(OK, *STAFF),
     "accounts.account": only(REDIRECT, *STAFF),
     "groups.anonymise_member": only(OK, *MANAGERS, member=NOT_FOUND),

@@ -432,6 +432,11 @@ def account_forms(w) -> dict:
         "reset_two_factor": (w.admin, f"/admin/users/{w.spare.id}/two-factor", {}),
         "login_code": (None, "/login/two-factor", {"code": field("123456")}),
         "login_enrol": (None, "/login/two-factor/setup", {"code": field("123456")}),
+        "login_new_password": (
+            None,
+            "/login/new-password",
+            {"new_password": field("câu mật khẩu mới"), "confirm": field("câu mật khẩu mới")},
+        ),
     }
 
 
@@ -490,6 +495,11 @@ def query_lists(w) -> dict:
                 "action": field("view", "login"),
                 "kind": field("members"),
                 "record": field("1"),
+                "record_type": field("members"),
+                "record_id": field("1"),
+                # The viewer's own date names (R4: year 1 and 9999 answered 500).
+                "start": field("2025-01-01"),
+                "end": field(DAY),
                 "after": field("5"),
                 "before": field("5"),
             },

@@ -196,11 +196,11 @@ def test_every_vietnamese_page_has_no_english_and_writes_dates_dd_mm_yyyy(app, p
             from accounts.models import User
 
             actor = db.session.get(User, programme.facilitator.id)
-            set_member_pin(actor, db.session.get(Member, programme.mai.id), "270394")
+            set_member_pin(actor, db.session.get(Member, programme.mai.id), "482915")
             db.session.commit()
         login(
             browser,
-            SimpleNamespace(role=Role.MEMBER, username=programme.mai.code, password="270394"),
+            SimpleNamespace(role=Role.MEMBER, username=programme.mai.code, password="482915"),
         )
     elif role != "anonymous":
         login(browser, getattr(programme, role))

@@ -1,10 +1,12 @@
 """Member PINs: trivial ones refused, a PIN never becomes a password, help is named."""
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from accounts.pins import COMMON_PINS, is_trivial_pin, pin_is_acceptable
+from accounts.pins import COMMON_PINS, is_trivial_pin, looks_like_date, pin_is_acceptable
 from core.db import db
 from core.errors import DomainError
 from tests.conftest import PASSWORD, login
@@ -18,8 +20,38 @@ TRIVIAL = [
     "121212", "454545", "909090", "246246", "123123", "918918",  # repeated pairs, triples
     "112233", "778899", "111222", "123321", "147258", "159753", "789456", "696969",  # common
 ]  # fmt: skip
-GOOD = ["583917", "270394", "381946", "719360", "482915", "604172"]
+GOOD = ["583917", "719360", "482915", "604172", "300299", "853179"]
 TRIVIAL_MESSAGE = "Mã PIN này quá dễ đoán"
+# S7: what the reviewer and the README's demo used, and each other way of writing a date.
+DATES = [
+    "250394", "270394", "010190", "311299", "290200",  # DDMMYY
+    "032594", "123199",  # MMDDYY
+    "940325", "991231", "000101",  # YYMMDD
+    "031994", "122025", "199403", "202512",  # month and year
+    "131994", "312000", "911990",  # one-digit day and month, four-digit year
+]  # fmt: skip
+DATE_MESSAGE = "Mã PIN này giống một ngày tháng"
+
+
+def date_shapes(day: date) -> set[str]:
+    """Every way people write this date in six digits."""
+    shapes = {day.strftime(f) for f in ("%d%m%y", "%m%d%y", "%y%m%d", "%m%Y", "%Y%m")}
+    if day.day < 10 and day.month < 10:
+        shapes |= {f"{day.day}{day.month}{day.year}", f"{day.month}{day.day}{day.year}"}
+    return shapes
+
+
+@pytest.mark.parametrize("pin", DATES)
+def test_date_shaped_pins_are_refused(pin):
+    assert looks_like_date(pin) and not pin_is_acceptable(pin)
+
+
+def test_every_date_of_two_centuries_in_every_shape_is_refused():
+    day, accepted = date(1900, 1, 1), set()
+    while day <= date(2099, 12, 31):
+        accepted |= {pin for pin in date_shapes(day) if pin_is_acceptable(pin)}
+        day += timedelta(days=1)
+    assert accepted == set()
 
 
 @pytest.mark.parametrize("pin", TRIVIAL)
@@ -35,7 +67,9 @@ def test_ordinary_pins_are_accepted(pin):
 def test_the_policy_refuses_few_pins_and_every_listed_common_one():
     assert all(is_trivial_pin(p) for p in COMMON_PINS)
     refused = sum(is_trivial_pin(f"{n:06d}") for n in range(0, 1_000_000, 7))
-    assert refused / (1_000_000 / 7) < 0.01  # about 0.6 %: the space stays 6 digits
+    assert refused / (1_000_000 / 7) < 0.01  # about 0.6 %
+    dates = sum(not pin_is_acceptable(f"{n:06d}") for n in range(0, 1_000_000, 7))
+    assert dates / (1_000_000 / 7) < 0.12  # with dates about 11 %: the space stays 6 digits
 
 
 @pytest.mark.parametrize("pin", ["12345", "1234567", "12345a", "١٢٣٤٥٦", "583917\n", ""])
@@ -54,6 +88,15 @@ def facilitator_and_member(app, client, make_user, make_group, make_member):
 def member_login_of(app, member):
     with app.app_context():
         return db.session.scalar(select(User).where(User.member_id == member.id))
+
+
+@pytest.mark.parametrize("pin", ["250394", "940325", "031994", "131994"])
+def test_the_pin_form_refuses_a_date_with_a_clear_message(app, client, facilitator_and_member, pin):
+    _, member = facilitator_and_member
+    response = client.post(f"/members/{member.id}/pin", data={"pin": pin, "confirm": pin})
+    assert response.status_code == 200
+    assert DATE_MESSAGE in response.get_data(as_text=True)
+    assert member_login_of(app, member) is None
 
 
 @pytest.mark.parametrize("pin", ["000000", "123456", "121212", "246246", "246810", "147258"])
@@ -123,13 +166,13 @@ def test_a_new_pin_does_not_reactivate_a_login_an_admin_turned_off(
     with app.app_context():
         db.session.scalar(select(User).where(User.member_id == member.id)).active = False
         db.session.commit()
-    response = client.post(f"/members/{member.id}/pin", data={"pin": "270394", "confirm": "270394"})
+    response = client.post(f"/members/{member.id}/pin", data={"pin": "604172", "confirm": "604172"})
     assert response.status_code == 200
     assert "Quản trị viên đã khóa" in response.get_data(as_text=True)
     assert not member_login_of(app, member).active
     other = app.test_client()
     assert (
-        other.post("/login/member", data={"code": member.code, "pin": "270394"}).status_code == 200
+        other.post("/login/member", data={"code": member.code, "pin": "604172"}).status_code == 200
     )
 
 

@@ -241,7 +241,7 @@ def test_on_postgresql_they_print_the_commands_and_fail(tmp_path):
     dump = runner.invoke(args=["backup", str(tmp_path / "tuluc.dump")])
     assert dump.exit_code == 1
     assert (
-        f"pg_dump --format=custom --file={tmp_path}/tuluc.dump "
+        f"umask 077 && pg_dump --format=custom --file={tmp_path}/tuluc.dump "
         "postgresql://tuluc@127.0.0.1:5432/tuluc" in dump.output
     )
     (tmp_path / "tuluc.dump").write_bytes(b"PGDMP")

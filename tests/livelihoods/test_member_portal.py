@@ -159,7 +159,7 @@ def test_a_wrong_pin_gets_the_same_message_as_an_unknown_code(app, world, facili
 
 def test_five_wrong_pins_lock_the_code_even_with_the_right_pin(app, world, facilitator):
     set_pin(facilitator, world.mai)
-    set_pin(facilitator, world.lan, "381946")
+    set_pin(facilitator, world.lan, "853179")
     browser = app.test_client()
     for code in [world.mai.code, world.mai.code.lower()] * 2 + [world.mai.code]:
         assert try_login(browser, code, "111111").status_code == 200
@@ -177,7 +177,7 @@ def test_five_wrong_pins_lock_the_code_even_with_the_right_pin(app, world, facil
             is None
         )
     # Only that code: another member on the same phone still gets in.
-    assert try_login(browser, world.lan.code, "381946").status_code == 302
+    assert try_login(browser, world.lan.code, "853179").status_code == 302
 
 
 def test_a_members_pin_does_not_open_the_staff_login(app, world, facilitator):
@@ -204,12 +204,12 @@ def test_a_new_pin_ends_the_members_sessions(app, world, facilitator):
     login(phone, member_login(world.mai))
     assert phone.get("/").status_code == 200
 
-    assert set_pin(facilitator, world.mai, "570213").status_code == 302
+    assert set_pin(facilitator, world.mai, "571293").status_code == 302
     response = phone.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
     assert try_login(app.test_client(), world.mai.code, PIN).status_code == 200
-    assert try_login(app.test_client(), world.mai.code, "570213").status_code == 302
+    assert try_login(app.test_client(), world.mai.code, "571293").status_code == 302
 
 
 # The member's home page ----------------------------------------------------------------------
