@@ -166,9 +166,13 @@ def test_donor_report_hides_small_counts_and_their_complements(client, world):
     html = text(page)
     assert page.status_code == 200
     assert "Members in a group</td><td>6</td>" in html
-    assert "Joined</td><td>&lt;5</td>" in html
-    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden too.
-    assert "Category 2</td><td>&lt;5</td>" in html
+    assert 'Joined</td><td><span class="hidden-cell">[c]</span></td>' in html
+    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden
+    # too, and marked as hidden, not as "<5" (F4).
+    assert 'Category 2</td><td><span class="hidden-cell">[c]</span></td>' in html
+    assert "&lt;5" not in html and "<5" not in html
+    # The legend, in both languages whatever the user's.
+    assert "[c] hidden to protect people" in html and "[c] ẩn" in html
     assert world.members.m2.code not in html and "Trần Thị Mai" not in html
     assert client.get(f"/progress/donor?province={NGHE_AN}").status_code == 403
     assert client.get(f"/progress/donor?province={HUE}").status_code == 200
