@@ -254,8 +254,18 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
     whole_units = ("số lượng", "đồng")  # progress.UNITS of counts and amounts
     assert {type(r[3]) for r in rows[1:] if r[2] in whole_units and r[3] is not None} == {int}
     csv_rows = list(
-        csv.reader(io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").text))
+        csv.reader(
+            io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").data.decode("utf-8-sig"))
+        )
     )
+    # Exact figures say so, above the table and on a sheet of their own (issue 21).
+    blank = csv_rows.index([])
+    notes = dict(csv_rows[:blank])
+    assert "không công bố" in notes["Chỉ dùng nội bộ"], notes
+    csv_rows = csv_rows[blank + 1 :]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames[1] == "Ghi chú"
+    assert "không công bố" in str(book.worksheets[1]["B1"].value)
     values = [(r[2], v) for r in csv_rows[1:] for v in r[3:] if v]
     assert values and all(re.fullmatch(r"-?\d+|-?\d+\.\d{4}", v) for _u, v in values), values
     assert all("." not in v for unit, v in values if unit in whole_units)
