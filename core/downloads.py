@@ -31,6 +31,7 @@ WORDS = {
     "mine": lazy_pgettext("file name", "my groups"),
     "template": lazy_pgettext("file name", "template"),
     "check": lazy_pgettext("file name", "check"),
+    "report": lazy_pgettext("file name", "report"),  # the donor report (protected figures)
 }
 _NOT_IN_NAME = re.compile(r"[^\w-]+")  # \w: letters of any language, digits, "_"
 _NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

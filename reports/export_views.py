@@ -163,6 +163,7 @@ def send_table(
     province_code: int | None = None,
     reason: str | None = None,
     stem: str | None = None,
+    notes=None,
 ):
     """Write `table` (Table or (columns, rows)) as a file, and note the export for the
     audit log (written when the file goes out). The generic way out for any table,
@@ -173,7 +174,7 @@ def send_table(
         title = what
     else:
         columns, rows, title = table.columns, table.rows, table.title
-    written = table_file(fmt, stem or what, columns, rows, sheet=title)
+    written = table_file(fmt, stem or what, columns, rows, sheet=title, notes=notes)
     if (
         province_code is None
         and current_user.role == Role.COORDINATOR

@@ -74,6 +74,20 @@ TEXT, DATE, INTEGER, MONEY, DECIMAL, PHONE = (
 )
 
 
+class Mark(str):
+    """A symbol in place of a value (a cell hidden to protect people, reports.suppression):
+    written as text in any column, CSV or XLSX."""
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What a file says about its table (method, period, scope, legend): (label, text)
+    lines above the table in CSV, a sheet of their own (`title`) after it in XLSX."""
+
+    title: object
+    lines: Sequence[tuple[object, object]]
+
+
 @dataclass(frozen=True)
 class Column:
     """A column: its header (a lazy translation, read when the file is written) and kind."""
@@ -145,6 +159,8 @@ def phone_text(value) -> str:
 def _csv_cell(kind: Kind, value):
     if value is None:
         return ""
+    if isinstance(value, Mark):
+        return str(value)
     if kind == DATE:
         return (value.date() if isinstance(value, datetime) else value).isoformat()
     if kind in (INTEGER, MONEY):
@@ -159,11 +175,16 @@ def _csv_cell(kind: Kind, value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write_csv(columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes]) -> int:
-    """Write the table as CSV (UTF-8 with BOM, CRLF lines) to a binary file; return the
-    number of rows written, header not counted."""
+def write_csv(
+    columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], notes: Notes | None = None
+) -> int:
+    """Write the table as CSV (UTF-8 with BOM, CRLF lines) to a binary file, after its
+    notes (one line each, then an empty line); return the rows written, header not counted."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text)
+    if notes is not None:
+        writer.writerows([_csv_cell(TEXT, label), _csv_cell(TEXT, v)] for label, v in notes.lines)
+        writer.writerow([])
     writer.writerow([c.csv_header() for c in columns])
     kinds = [c.kind for c in columns]
     count = 0
@@ -230,7 +251,7 @@ class _XlsxTable:
             for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
                 if value is None or value == "":
                     continue
-                if kind in (TEXT, PHONE):
+                if kind in (TEXT, PHONE) or isinstance(value, Mark):
                     sheet.write_string(row, col, str(value))
                 elif kind == DATE:
                     if not isinstance(value, datetime):
@@ -251,7 +272,12 @@ class _XlsxTable:
 
 
 def write_xlsx(
-    columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], *, sheet: str = "Data"
+    columns: Sequence[Column],
+    rows: Iterable[Sequence],
+    out: IO[bytes],
+    *,
+    sheet: str = "Data",
+    notes: Notes | None = None,
 ) -> int:
     """Write the table as an XLSX workbook to a binary file, row by row on disk; return
     the number of rows written, header not counted."""
@@ -268,6 +294,14 @@ def write_xlsx(
     )
     try:
         count = _XlsxTable(workbook, columns, _sheet_title(sheet)).write(rows)
+        if notes is not None:
+            page = workbook.add_worksheet(_sheet_title(notes.title))
+            page.set_column(0, 0, 24)
+            page.set_column(1, 1, 90)
+            wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+            for row, (label, text) in enumerate(notes.lines):
+                page.write_string(row, 0, str(label), wrap)
+                page.write_string(row, 1, str(text), wrap)
     finally:
         workbook.close()
     return count
@@ -279,13 +313,13 @@ def _sheet_title(title) -> str:
 
 
 def write_table(
-    fmt: str, columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], *, sheet="Data"
+    fmt: str, columns, rows: Iterable[Sequence], out: IO[bytes], *, sheet="Data", notes=None
 ) -> int:
     """Write the table in the format named ("csv" or "xlsx"); return the rows written."""
     if fmt == "csv":
-        return write_csv(columns, rows, out)
+        return write_csv(columns, rows, out, notes)
     if fmt == "xlsx":
-        return write_xlsx(columns, rows, out, sheet=sheet)
+        return write_xlsx(columns, rows, out, sheet=sheet, notes=notes)
     raise ValueError(fmt)
 
 
@@ -312,6 +346,7 @@ def table_file(
     rows: Iterable[Sequence],
     *,
     sheet="Data",
+    notes: Notes | None = None,
 ) -> TableFile:
     """Write the table to a temporary file and make the response that sends it.
 
@@ -322,7 +357,7 @@ def table_file(
         abort(404)
     file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response when sent
     try:
-        count = write_table(fmt, columns, rows, file, sheet=sheet)
+        count = write_table(fmt, columns, rows, file, sheet=sheet, notes=notes)
         size = file.tell()
         file.seek(0)
     except BaseException:
@@ -344,7 +379,7 @@ def table_file(
 
 
 def table_response(
-    fmt: str, stem: str, columns: Sequence[Column], rows: Iterable[Sequence], *, sheet="Data"
+    fmt: str, stem: str, columns, rows: Iterable[Sequence], *, sheet="Data", notes=None
 ) -> Response:
     """The table as a file download ("csv" or "xlsx"): the one entry point for exports.
 
@@ -352,7 +387,7 @@ def table_response(
     `table_response(fmt, "indicators", columns, rows)`; see also reports.export_views
     `send_table`, which adds the audit event when the table holds personal data.
     """
-    return table_file(fmt, stem, columns, rows, sheet=sheet).response
+    return table_file(fmt, stem, columns, rows, sheet=sheet, notes=notes).response
 
 
 def local_day(value: datetime | None) -> date | None:

@@ -213,6 +213,16 @@ def export_figures():
         for figure, now, before in report.section_rows(section)
     ]
     filters = ["period", *scope_args(scope)]
+    notes = exports.Notes(
+        _("Notes"),
+        [
+            (_("For internal use only"), INTERNAL),
+            (
+                _("Period"),
+                f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
+            ),
+        ],
+    )
     return send_table(
         fmt,
         "indicators",
@@ -220,7 +230,15 @@ def export_figures():
         filters=filters,
         province_code=scope.province_code,
         stem=exports.safe_name("indicators", scope.level, period.start, period.end),
+        notes=notes,
     )
+
+
+INTERNAL = _l(
+    "These figures are exact: small numbers are not hidden. They are for the programme's "
+    "own work, not for publication. For a donor or any report that leaves the team, use "
+    "the donor report and its downloads, which protect people."
+)
 
 
 def figure_value(kind: str, value):

@@ -96,6 +96,13 @@ def median_of(values):
     )
 
 
+def count_of(values):
+    """How many values (NULLs left out) a one-column select gives, as a scalar subquery:
+    what a median is computed over, for the donor report's threshold (reports.suppression)."""
+    inner = values.subquery()
+    return select(func.count(inner.c[0])).scalar_subquery()
+
+
 def ratio(part, whole):
     """part / whole as a float, or None when whole is 0 (shown as a dash)."""
     return part / whole if whole else None

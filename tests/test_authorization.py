@@ -262,6 +262,12 @@ MATRIX = {
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
     ),
+    "progress.donor_export": (
+        "GET",
+        "/progress/donor/export?format=csv",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
     "imports.upload": ("GET", "/imports", None, only(OK, *STAFF)),
     "imports.template": ("GET", "/imports/template/members", None, only(OK, *STAFF)),
     # A batch of rows uploaded by `facilitator`: theirs alone, whatever the scope of others.

@@ -483,6 +483,7 @@ def query_lists(w) -> dict:
                 ("progress_workload", "/progress/workload"),
                 ("progress_grants", "/progress/grants"),
                 ("progress_donor", "/progress/donor"),
+                ("progress_donor_export", "/progress/donor/export"),
             )
         },
         "list_events_page": (

@@ -16,7 +16,7 @@ from tests.conftest import HUE, ROOT, login
 APP_DIRS = ("accounts", "core", "groups", "livelihoods", "support", "reports", "imports")
 ENGLISH_WORDS = re.compile(
     r"members|groups|grants|payments|visits|attendance|register|indicators|template|"
-    r"check|mine|nation|province|commune",
+    r"check|mine|nation|province|commune|report",
     re.IGNORECASE,
 )
 
@@ -96,6 +96,7 @@ def every_download(client, group):
     personal = {"format": "csv", "confirm": "y", "reason": REASON, "group": group.code}
     yield "personal", client.post("/exports/personal", data={**personal, "table": "members"})
     yield "progress", client.get("/progress/export?format=csv")
+    yield "donor report", client.get("/progress/donor/export?format=xlsx")
     for kind in ("groups", "members", "attendance"):
         yield f"template {kind}", client.get(f"/imports/template/{kind}")
     upload = client.post(
@@ -117,4 +118,4 @@ def test_every_download_route_names_its_file_in_vietnamese(downloads):
         assert plain.isascii() and not ENGLISH_WORDS.search(plain), (what, plain)
         assert plain == ascii_name(full)
         seen += 1
-    assert seen == 13
+    assert seen == 14

@@ -49,12 +49,19 @@ def compute(
     """Every figure of every section for one period (six statements; five when the
     group figures are given, summed from the drill-down's rows). Without `of_today`, the
     figures of today (not comparable) are None: the period before does not count them."""
-    return {
-        **(groups if groups is not None else group_figures(scope, period, today)),
-        **member_figures(scope, period),
-        **grant_figures(scope, period),
-        **outcome_figures(scope, period, today, of_today=of_today),
-    }
+    parts = (
+        groups if groups is not None else group_figures(scope, period, today),
+        member_figures(scope, period),
+        grant_figures(scope, period),
+        outcome_figures(scope, period, today, of_today=of_today),
+    )
+    out: dict = {}
+    bases: dict = {}  # what each share, amount and median is over, from every section
+    for part in parts:
+        out.update(part)
+        bases.update(part.get("bases", {}))
+    out["bases"] = bases
+    return out
 
 
 @dataclass

@@ -15,7 +15,7 @@ from livelihoods.models import (
 )
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from reports.sql import checked_only, day_number, median_of, moment_in, utc_start
+from reports.sql import checked_only, count_of, day_number, median_of, moment_in, utc_start
 
 # Made once, as in reports.indicators.scope.
 _EARLIER = aliased(GrantEvent, name="earlier")
@@ -104,6 +104,20 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .scalar_subquery()
     )
     remaining = lacking_now + paid_after
+    # The grants that sum is over: open at the period's end with something still to pay.
+    remaining_n = (
+        select(func.count())
+        .select_from(Grant)
+        .where(
+            open_approved,
+            or_(
+                lacking > 0,
+                lacking < 0,
+                exists().where(Tranche.grant_id == Grant.id, Tranche.paid_on > period.end),
+            ),
+        )
+        .scalar_subquery()
+    )
     decision = _DECISION
     submitted_before = (
         select(func.max(day_number(GrantEvent.at)))
@@ -114,13 +128,12 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         )
         .scalar_subquery()
     )
-    to_decision = median_of(
-        select(day_number(decision.at) - submitted_before).where(
-            decision.action.in_(("approved", "rejected")),
-            moment_in(decision.at, period.start, period.end),
-            scope.has_grant(decision.grant_id),
-        )
+    decision_days = select(day_number(decision.at) - submitted_before).where(
+        decision.action.in_(("approved", "rejected")),
+        moment_in(decision.at, period.start, period.end),
+        scope.has_grant(decision.grant_id),
     )
+    to_decision = median_of(decision_days)
     # The grants first paid in the period: their first payment day is kept on the grant
     # (grants.first_tranche_on, by triggers on `tranches`, migration 0025), a range of its
     # index, instead of every payment of every grant paid in the period grouped.
@@ -129,12 +142,11 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .where(GrantEvent.grant_id == Grant.id, GrantEvent.action == "approved")
         .scalar_subquery()
     )
-    to_payment = median_of(
-        select(day_number(Grant.first_tranche_on) - approval).where(
-            Grant.first_tranche_on.between(period.start, period.end),
-            scope.has_member(Grant.member_id),
-        )
+    payment_days = select(day_number(Grant.first_tranche_on) - approval).where(
+        Grant.first_tranche_on.between(period.start, period.end),
+        scope.has_member(Grant.member_id),
     )
+    to_payment = median_of(payment_days)
     row = db.session.execute(
         select(
             requested.c[0],
@@ -147,6 +159,9 @@ def grant_figures(scope: Scope, period: Period) -> dict:
             remaining,
             to_decision,
             to_payment,
+            remaining_n,
+            count_of(decision_days),
+            count_of(payment_days),
         )
         .select_from(requested)
         .join(approved, literal(True))
@@ -163,6 +178,15 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         "remaining_vnd": int(row[7] or 0),
         "days_to_decision": _round(row[8]),
         "days_to_payment": _round(row[9]),
+        # How many grants or values each amount and median is over (disclosure control).
+        "bases": {
+            "requested_vnd": int(row[0]),
+            "approved_vnd": int(row[2]),
+            "disbursed_vnd": int(row[5]),
+            "remaining_vnd": int(row[10] or 0),
+            "days_to_decision": int(row[11] or 0),
+            "days_to_payment": int(row[12] or 0),
+        },
     }
 
 

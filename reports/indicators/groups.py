@@ -167,6 +167,12 @@ class GroupSums:
             "timeliness": ratio(self.on_time, self.held),
             "attendance": self.attendance,
             "behind": self.behind,
+            # What each share is over (numerator, denominator), for disclosure control.
+            "bases": {
+                "completeness": (self.capped, self.expected),
+                "timeliness": (self.on_time, self.held),
+                "attendance": (self.present, self.marks),
+            },
         }
 
 

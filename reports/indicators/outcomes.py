@@ -17,7 +17,7 @@ from livelihoods.models import (
 from reports.definitions import OUTCOME_MONTHS
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from reports.sql import day_number, median_of, ratio
+from reports.sql import count_of, day_number, median_of, ratio
 
 # A follow-up visit is on time when it is made at most this many days after its due day.
 VISIT_GRACE_DAYS = 7
@@ -49,18 +49,19 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         FollowUp.months_after == 6,
         Visit.visited_on.between(period.start, period.end),
     )
-    income = median_of(
+    incomes = (
         select(Visit.monthly_income)
         .join(FollowUp, FollowUp.id == Visit.follow_up_id)
         .where(*six_months)
     )
-    planned = median_of(
+    plans = (
         select(Grant.planned_income)
         .select_from(Visit)
         .join(FollowUp, FollowUp.id == Visit.follow_up_id)
         .join(Grant, Grant.id == FollowUp.grant_id)
         .where(*six_months, Grant.planned_income.is_not(None))
     )
+    income, planned = median_of(incomes), median_of(plans)
     due = and_(
         in_scope,
         FollowUp.due_on.between(period.start, period.end),
@@ -84,8 +85,10 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         if of_today
         else literal(None)
     )
-    due_n, on_time_n, income_v, planned_v, overdue_n = db.session.execute(
-        select(visits.c[0], visits.c[1], income, planned, overdue)
+    due_n, on_time_n, income_v, planned_v, overdue_n, income_n, planned_n = db.session.execute(
+        select(
+            visits.c[0], visits.c[1], income, planned, overdue, count_of(incomes), count_of(plans)
+        )
     ).one()
     out = {
         f"running_{m}": ratio(
@@ -100,5 +103,19 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         visits_on_time=ratio(int(on_time_n), int(due_n)),
         overdue_now=None if overdue_n is None else int(overdue_n),
         by_months=by_months,
+        # What each share is over (numerator, denominator), and how many values each
+        # median is over: for disclosure control (reports.suppression).
+        bases={
+            **{
+                f"running_{m}": (
+                    counts[Outcome.OPERATING] + counts[Outcome.STRUGGLING],
+                    sum(counts.values()),
+                )
+                for m, counts in by_months.items()
+            },
+            "visits_on_time": (int(on_time_n), int(due_n)),
+            "income_6": int(income_n or 0),
+            "planned_income_6": int(planned_n or 0),
+        },
     )
     return out

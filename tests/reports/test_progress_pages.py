@@ -166,9 +166,13 @@ def test_donor_report_hides_small_counts_and_their_complements(client, world):
     html = text(page)
     assert page.status_code == 200
     assert "Members in a group</td><td>6</td>" in html
-    assert "Joined</td><td>&lt;5</td>" in html
-    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden too.
-    assert "Category 2</td><td>&lt;5</td>" in html
+    assert 'Joined</td><td><span class="hidden-cell">[c]</span></td>' in html
+    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden
+    # too, and marked as hidden, not as "<5" (F4).
+    assert 'Category 2</td><td><span class="hidden-cell">[c]</span></td>' in html
+    assert "&lt;5" not in html and "<5" not in html
+    # The legend, in both languages whatever the user's.
+    assert "[c] hidden to protect people" in html and "[c] ẩn" in html
     assert world.members.m2.code not in html and "Trần Thị Mai" not in html
     assert client.get(f"/progress/donor?province={NGHE_AN}").status_code == 403
     assert client.get(f"/progress/donor?province={HUE}").status_code == 200
@@ -250,8 +254,18 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
     whole_units = ("số lượng", "đồng")  # progress.UNITS of counts and amounts
     assert {type(r[3]) for r in rows[1:] if r[2] in whole_units and r[3] is not None} == {int}
     csv_rows = list(
-        csv.reader(io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").text))
+        csv.reader(
+            io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").data.decode("utf-8-sig"))
+        )
     )
+    # Exact figures say so, above the table and on a sheet of their own (issue 21).
+    blank = csv_rows.index([])
+    notes = dict(csv_rows[:blank])
+    assert "không công bố" in notes["Chỉ dùng nội bộ"], notes
+    csv_rows = csv_rows[blank + 1 :]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames[1] == "Ghi chú"
+    assert "không công bố" in str(book.worksheets[1]["B1"].value)
     values = [(r[2], v) for r in csv_rows[1:] for v in r[3:] if v]
     assert values and all(re.fullmatch(r"-?\d+|-?\d+\.\d{4}", v) for _u, v in values), values
     assert all("." not in v for unit, v in values if unit in whole_units)

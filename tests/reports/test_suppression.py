@@ -10,6 +10,7 @@ from reports.suppression import (
     suppress_count,
     suppress_parts,
     suppress_share,
+    suppress_statistic,
 )
 
 
@@ -60,4 +61,13 @@ def test_no_hidden_part_can_be_worked_out_from_the_rest(parts):
 def test_amounts_and_shares_over_few_cases_are_hidden():
     assert suppress_amount(9_000_000, 3) is HIDDEN
     assert suppress_amount(9_000_000, 5) == 9_000_000
-    assert suppress_share(0.5, 4) is HIDDEN and suppress_share(0.5, 8) == 0.5
+    assert suppress_share(0.5, 2, 4) is HIDDEN and suppress_share(0.5, 4, 8) is HIDDEN
+    assert suppress_share(0.5, 5, 10) == 0.5
+    assert suppress_share(0.1, 1, 10) is HIDDEN  # the numerator is small
+    assert suppress_statistic(14, 4) is HIDDEN and suppress_statistic(14, 5) == 14
+
+
+def test_one_mark_for_every_hidden_cell_and_it_is_not_a_count():
+    assert str(HIDDEN) == "[c]"
+    _total, shown = suppress_parts([42, 3])  # 42 is hidden with 3: it is not "<5"
+    assert shown == [HIDDEN, HIDDEN] and all(str(v) == "[c]" for v in shown)
