@@ -6,6 +6,7 @@ for a year without asking again. A changed file gets a new URL.
 """
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +26,14 @@ def _digest(folder: str, filename: str) -> str | None:
         return None
 
 
+def tel_link(phone) -> str:
+    """A phone number as a tel: URI wants it: "024 3825 0000" -> "02438250000", "+84…"
+    kept (RFC 3966; a space in the href is invalid HTML and some phones stop at it)."""
+    return re.sub(r"[^0-9+]", "", str(phone or ""))
+
+
 def init_app(app) -> None:
+    app.jinja_env.filters["tel"] = tel_link
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/json"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)

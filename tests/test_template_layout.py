@@ -60,3 +60,18 @@ def test_no_scroll_box_is_written_by_hand():
         and re.search(r'<div[^>]*class="(register-)?scroll"', path.read_text(encoding="utf-8"))
     ]
     assert not hand, hand
+
+
+def test_every_phone_link_goes_through_the_tel_filter():
+    """A tel: href holds digits only ("024 3825 0000" with its spaces is invalid HTML)."""
+    from core.web import tel_link
+
+    assert tel_link("024 3825 0000") == "02438250000"
+    assert tel_link("+84 912.345.678") == "+84912345678"
+    bare = {
+        str(path.relative_to(TEMPLATES)): hits
+        for path in TEMPLATES.rglob("*.html")
+        if (hits := re.findall(r'href="tel:\{\{[^}]*\}\}"', path.read_text(encoding="utf-8")))
+        and any("|tel" not in hit for hit in hits)
+    }
+    assert not bare, bare
