@@ -10,6 +10,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,13 +24,24 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
 from core.uploads import accepts_upload
+from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
-from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.models import BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, vocabulary, writes
+from imports.services import batches, checks, sheets, vocabulary, writes
+from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+# Why a row of the file is not read (imports.layout), said on the check page.
+SKIP_REASONS = {
+    layout.ABOVE_HEADER: _l("above the header (title)"),
+    layout.HEADER: _l("the header"),
+    layout.BLANK: _l("blank"),
+    layout.COLUMN_NUMBERS: _l("column numbers under the header"),
+    layout.HEADER_AGAIN: _l("the header repeated"),
+    layout.BELOW_TABLE: _l("below the list (totals, signatures)"),
+}
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
 # The request may carry the file plus the form around it.
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
@@ -136,7 +148,38 @@ def show_batch(batch_id: int):
         problems=vocabulary.PROBLEMS,
         field_labels={f.key: f.label for k in FIELDS.values() for f in k},
         form=ConfirmForm(),
+        layout=batch.layout_dict,
+        row_label=lambda n: sheets.row_label(batch.layout_dict, n),
+        skip_reasons=SKIP_REASONS,
     )
+
+
+@bp.post("/<int:batch_id>/layout")
+def change_layout(batch_id: int):
+    """Read the sheets ticked, each from the header row given, and check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        layout = batch.layout_dict
+        count = len(layout.get("sheets", []))
+        chosen = [i for i in range(count) if request.form.get(f"sheet_{i}")]
+        headers = {}
+        for i in range(count):
+            row = parse_int(request.form.get(f"header_{i}", ""), maximum=SHEET_ROWS)
+            if row is not None and row >= 1:
+                headers[i] = row
+        if not chosen:
+            flash(_("Tick at least one sheet to import."), "error")
+        else:
+            with saving() as saved:
+                sheets.relayout(
+                    batch, chosen, headers, batches.remembered_mapping(current_user, batch.kind)
+                )
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                flash(_("Sheets and header rows saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 
 def _pending(batch: ImportBatch) -> None:
@@ -193,9 +236,7 @@ def answer_places(batch_id: int):
 def annotated(batch_id: int):
     """The file as uploaded with "Errors" and "Warnings" columns, to fix in Excel."""
     batch = load_batch(batch_id)
-    rows = db.session.scalars(
-        select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.number)
-    ).all()
+    rows = sheets.data_rows(batch)
     if not rows:
         flash(_("The rows of this file were deleted: nothing to download."), "info")
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -205,9 +246,9 @@ def annotated(batch_id: int):
     writer.writerow([_safe_cell(h) for h in (*batch.header_list, _("Errors"), _("Warnings"))])
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
     problems = batch.summary_dict.get("rows", {})
-    for row in rows:
-        errors, warnings = vocabulary.describe_problems(problems.get(str(row.number), []), labels)
-        cells = (*batches.row_texts(row.cells), errors, warnings)
+    for number, row in rows:
+        errors, warnings = vocabulary.describe_problems(problems.get(str(number), []), labels)
+        cells = (*batches.row_texts(row), errors, warnings)
         writer.writerow([_safe_cell(c) for c in cells])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), f"kiem-tra-{batch.id}.csv")

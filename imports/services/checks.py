@@ -28,9 +28,9 @@ from groups.models import (
 )
 from imports import cells
 from imports.columns import Kind, header_key, missing_required
-from imports.models import ImportBatch, ImportRow
+from imports.models import ImportBatch
 from imports.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
-from imports.services.batches import decode_cell
+from imports.services import sheets
 from imports.services.vocabulary import (
     CATEGORIES_WORDS,
     ERROR,
@@ -208,16 +208,11 @@ def _row_values(mapping: dict[str, int], cells_list) -> dict:
 
 def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], _Context]:
     """The plan of every row not yet imported, checked against the database now."""
-    rows = db.session.execute(
-        select(ImportRow.number, ImportRow.cells)
-        .where(ImportRow.batch_id == batch.id, ImportRow.imported.is_(False))
-        .order_by(ImportRow.number)
-    ).all()
     ctx = _Context(actor, batch, today)
     mapping = batch.mapping_dict
     parsed = [
-        (number, _row_values(mapping, [decode_cell(c) for c in json.loads(raw)]))
-        for number, raw in rows
+        (number, _row_values(mapping, row))
+        for number, row in sheets.data_rows(batch, pending_only=True)
     ]
     check = {
         Kind.GROUPS: _check_groups,
