@@ -29,7 +29,7 @@ from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, sheets, vocabulary, writes
+from imports.services import batches, checks, group_names, sheets, vocabulary, writes
 from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -151,7 +151,41 @@ def show_batch(batch_id: int):
         layout=batch.layout_dict,
         row_label=lambda n: sheets.row_label(batch.layout_dict, n),
         skip_reasons=SKIP_REASONS,
+        my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
+
+
+def _asks_groups(summary: dict) -> bool:
+    return any(summary.get("groups", {}).get(k) for k in ("asked", "unknown", "new"))
+
+
+@bp.post("/<int:batch_id>/groups")
+def answer_groups(batch_id: int):
+    """Keep which group each name the check asked about is, or that it is to be created."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        mine = {g.id for g in group_names.scope(current_user)}
+        asked = batch.summary_dict.get("groups", {})
+        answers: dict[str, int | str] = {}
+        for prefix, entries in (
+            ("asked", asked.get("asked", [])),
+            ("unknown", asked.get("unknown", [])),
+            ("new", asked.get("new", [])),
+        ):
+            for i, entry in enumerate(entries):
+                value = request.form.get(f"{prefix}_{i}", "")
+                if value == group_names.NEW or (value == "" and prefix == "new"):
+                    answers[entry["key"]] = value
+                elif (group_id := parse_int(value, maximum=2**31)) in mine:
+                    answers[entry["key"]] = group_id
+        with saving() as saved:
+            batches.set_group_answers(batch, answers)
+            checks.check_batch(current_user, batch, today())
+        if saved.ok:
+            flash(_("Groups saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 
 @bp.post("/<int:batch_id>/layout")
@@ -275,6 +309,17 @@ def run_import(batch_id: int):
             done = progress
     if saved.ok:
         flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+        created = batch.summary_dict.get("created_groups", [])
+        if created:
+            flash(
+                ngettext(
+                    "%(num)s new group was created: %(names)s.",
+                    "%(num)s new groups were created: %(names)s.",
+                    len(created),
+                    names=", ".join(created),
+                ),
+                "success",
+            )
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 

@@ -151,6 +151,29 @@ def set_answers(batch: ImportBatch, answers: dict[str, int]) -> None:
     batch.answers = json.dumps(kept)
 
 
+def set_group_answers(batch: ImportBatch, answers: dict[str, int | str]) -> None:
+    """Keep which group each asked or unknown group name is: a group id among those
+    offered (one of the names asked; any group in the check's scope for an unknown one),
+    "new" to create it (members files only), "" to ask again."""
+    from imports.services.group_names import NEW
+
+    groups = batch.summary_dict.get("groups", {})
+    asked = {e["key"]: set(e["choices"]) for e in groups.get("asked", [])}
+    unknown = {e["key"] for e in groups.get("unknown", [])} | {
+        e["key"] for e in groups.get("new", [])
+    }
+    kept = batch.answer_dict
+    for key, answer in answers.items():
+        offered = answer in asked.get(key, ()) or (
+            key in unknown and (answer != NEW or batch.kind == Kind.MEMBERS)
+        )
+        if answer == "":
+            kept.pop(f"group:{key}", None)
+        elif offered:
+            kept[f"group:{key}"] = answer
+    batch.answers = json.dumps(kept)
+
+
 def discard_batch(actor: User, batch: ImportBatch) -> None:
     """Delete the batch's raw rows now; it cannot be imported any more."""
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))

@@ -16,7 +16,6 @@ from groups.models import (
     Attendance,
     AttendanceStatus,
     Gender,
-    Group,
     GroupRole,
     GroupStatus,
     Meeting,
@@ -24,13 +23,12 @@ from groups.models import (
     Member,
     MemberCategory,
     Membership,
-    group_facilitators,
 )
 from imports import cells
 from imports.columns import Kind, header_key, missing_required
 from imports.models import ImportBatch
 from imports.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
-from imports.services import sheets
+from imports.services import group_names, sheets
 from imports.services.vocabulary import (
     CATEGORIES_WORDS,
     ERROR,
@@ -74,6 +72,7 @@ class _GroupInfo:
     commune_code: int
     founded_on: date
     status: GroupStatus
+    name: str
 
 
 class _Context:
@@ -84,26 +83,12 @@ class _Context:
         self.answers = batch.answer_dict
         self.places: dict[str, dict] = {}  # asked places by key
         self.resolved: dict[tuple, tuple] = {}
-        stmt = select(
-            Group.id,
-            Group.code,
-            Group.search_name,
-            Group.province_code,
-            Group.commune_code,
-            Group.founded_on,
-            Group.status,
-        )
-        if actor.role == Role.COORDINATOR:
-            stmt = stmt.where(Group.province_code.in_(actor.province_codes or {-1}))
-        elif actor.role == Role.FACILITATOR:
-            stmt = stmt.join(group_facilitators).where(group_facilitators.c.user_id == actor.id)
-        elif actor.role != Role.ADMIN:
-            stmt = stmt.where(False)
-        self.groups = [_GroupInfo(*row) for row in db.session.execute(stmt)]
+        self.groups = [_GroupInfo(*row) for row in group_names.scope(actor)]
         self.by_code = {g.code.upper(): g for g in self.groups}
         self.by_name: dict[str, list[_GroupInfo]] = defaultdict(list)
         for g in self.groups:
             self.by_name[g.search_name].append(g)
+        self.names = group_names.GroupNames(self.groups, self.answers)
 
     def covers(self, province_code: int) -> bool:
         return self.actor.role in (Role.ADMIN, Role.COORDINATOR) and self.actor.covers_province(
@@ -169,25 +154,14 @@ class _Context:
             )
         )
 
-    def group_for(self, plan: Plan, written, commune_code: int | None) -> _GroupInfo | None:
-        """The actor's group a row names, by code, else by name (in the commune if given)."""
+    def group_for(self, plan: Plan, written):
+        """The actor's group a row names (imports.services.group_names), NEW for a group
+        the person confirmed to create, or None with the problem added."""
         value = cells.text(written)
         if not value:
             plan.add("missing", "group")
             return None
-        found = self.by_code.get(value.upper())
-        if found is None:
-            named = self.by_name.get(_folded(value)[:120], [])
-            if commune_code is not None:
-                named = [g for g in named if g.commune_code == commune_code]
-            if len(named) > 1:
-                plan.add("ambiguous_group", "group")
-                return None
-            found = named[0] if named else None
-        if found is not None and found.status == GroupStatus.CLOSED:
-            plan.add("group_closed", "group")
-            return None
-        return found
+        return self.names.find(plan, value)
 
 
 # The longest text each field keeps (the columns of groups and members).
@@ -307,6 +281,7 @@ def _members_of(group_ids, *, current_only: bool):
 def _check_members(ctx: _Context, rows) -> list[Plan]:
     plans: list[Plan] = []
     staged = []
+    homes: dict[str, list] = {}  # a group to create -> its members' communes
     for number, row in rows:
         plan = Plan(number)
         plans.append(plan)
@@ -345,17 +320,12 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             if has_place
             else None
         )
-        group = ctx.group_for(plan, row.get("group"), commune)
+        group = ctx.group_for(plan, row.get("group"))
         new_group = None
         group_name = cells.text(row.get("group"))
-        if group is None and group_name and not plan.has_errors:
-            if commune is None:
-                plan.add("group_not_found", "group")
-            elif not ctx.covers(_province_of(commune)):
-                plan.add("out_of_scope", "group")
-            else:
-                new_group = (commune, _folded(group_name)[:120])
-                plan.add("new_group", "group")
+        if group is group_names.NEW:
+            group, new_group = None, group_names.name_key(group_name)
+            homes.setdefault(new_group, []).append(commune)
         if group is not None and joined_on is not None and joined_on < group.founded_on:
             plan.add("before_founded", "joined_on")
         plan.values = {
@@ -373,6 +343,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             "code": cells.text(row.get("member_code")),
         }
         staged.append(plan)
+    _plan_new_groups(ctx, staged, homes)
     group_ids = {p.values["group"].id for p in staged if p.values.get("group")}
     existing = defaultdict(list)
     by_code = {}
@@ -406,13 +377,38 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
     return plans
 
 
+def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) -> None:
+    """Each group the person confirmed to create: in its members' most common commune,
+    named as the register writes it most often; its rows say it will be created."""
+    where = {}
+    for key, communes in homes.items():
+        commune = group_names.home_commune(communes)
+        entry = ctx.names.new[key]
+        entry["commune"] = commune
+        where[key] = commune
+    for plan in staged:
+        key = plan.values.get("new_group")
+        if key is None:
+            continue
+        commune = where[key]
+        plan.values["group_name"] = ctx.names.new[key]["names"].most_common(1)[0][0]
+        if commune is None:
+            plan.add("group_needs_place", "group")
+        elif not ctx.covers(_province_of(commune)):
+            plan.add("out_of_scope", "group")
+        elif not plan.has_errors:
+            plan.add("new_group", "group")
+        plan.values["new_group"] = (commune, key) if commune is not None else None
+
+
 def _check_attendance(ctx: _Context, rows) -> list[Plan]:
     plans, staged = [], []
     for number, row in rows:
         plan = Plan(number)
         plans.append(plan)
-        group = ctx.group_for(plan, row.get("group"), None)
-        if group is None and cells.text(row.get("group")):
+        group = ctx.group_for(plan, row.get("group"))
+        if group is group_names.NEW:  # groups are made from a members file only
+            group = None
             plan.add("group_not_found", "group")
         held_on = cells.day_of(row.get("held_on"))
         if held_on is None:
@@ -535,7 +531,12 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
             grouped.items(), key=lambda item: (PROBLEMS[item[0][0]][0] != ERROR, item[1][0])
         )
     ]
-    return {"counts": counts, "problems": problems, "places": list(ctx.places.values())}
+    return {
+        "counts": counts,
+        "problems": problems,
+        "places": list(ctx.places.values()),
+        "groups": ctx.names.summary(),
+    }
 
 
 def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
