@@ -7,6 +7,7 @@ coordinators and admins in their provinces, facilitators into their own groups.
 
 import csv
 import io
+import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
 from core.uploads import accepts_upload
+from groups.models import MemberCategory
 from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
@@ -151,6 +153,7 @@ def show_batch(batch_id: int):
         layout=batch.layout_dict,
         row_label=lambda n: sheets.row_label(batch.layout_dict, n),
         skip_reasons=SKIP_REASONS,
+        categories=list(MemberCategory),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
 
@@ -185,6 +188,31 @@ def answer_groups(batch_id: int):
             checks.check_batch(current_user, batch, today())
         if saved.ok:
             flash(_("Groups saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/words")
+def answer_words(batch_id: int):
+    """Keep what each category word the check did not know means, then check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        answers = {}
+        for i, word in enumerate(batch.summary_dict.get("words", [])):
+            value = request.form.get(f"word_{i}", "")
+            if value in set(MemberCategory):
+                answers[f"category:{word['key']}"] = value
+        if not answers:
+            flash(_("Choose what at least one word means."), "error")
+        else:
+            with saving() as saved:
+                kept = batch.answer_dict
+                kept.update(answers)
+                batch.answers = json.dumps(kept)
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                flash(_("Words saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 

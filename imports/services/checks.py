@@ -3,7 +3,7 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -13,30 +13,18 @@ from core.db import db
 from core.places import Commune
 from core.text import fold
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Gender,
-    GroupRole,
     GroupStatus,
-    Meeting,
-    MeetingKind,
     Member,
-    MemberCategory,
     Membership,
 )
 from imports import cells
 from imports.columns import Kind, header_key, missing_required
 from imports.models import ImportBatch
 from imports.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
-from imports.services import group_names, sheets
+from imports.services import group_names, member_values, sheets
 from imports.services.vocabulary import (
-    CATEGORIES_WORDS,
     ERROR,
-    GENDERS_WORDS,
-    KINDS_WORDS,
     PROBLEMS,
-    ROLES_WORDS,
-    STATUSES_WORDS,
     WARNING,
 )
 
@@ -82,6 +70,7 @@ class _Context:
         self.actor, self.batch, self.today = actor, batch, today
         self.answers = batch.answer_dict
         self.places: dict[str, dict] = {}  # asked places by key
+        self.words: dict[str, dict] = {}  # category words asked, by key
         self.resolved: dict[tuple, tuple] = {}
         self.groups = [_GroupInfo(*row) for row in group_names.scope(actor)]
         self.by_code = {g.code.upper(): g for g in self.groups}
@@ -188,10 +177,12 @@ def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan]
         (number, _row_values(mapping, row))
         for number, row in sheets.data_rows(batch, pending_only=True)
     ]
+    from imports.services.check_attendance import check_attendance
+
     check = {
         Kind.GROUPS: _check_groups,
         Kind.MEMBERS: _check_members,
-        Kind.ATTENDANCE: _check_attendance,
+        Kind.ATTENDANCE: check_attendance,
     }[batch.kind]
     plans = check(ctx, parsed)
     for plan in plans:
@@ -289,29 +280,8 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         _long_text(plan, row)
         if not name:
             plan.add("missing", "full_name")
-        year = None
-        if row.get("birth_year") is not None:
-            year = cells.birth_year(row.get("birth_year"), ctx.today)
-            if year is None:
-                plan.add("bad_year", "birth_year")
-        phone = None
-        if row.get("phone") is not None:
-            phone = cells.phone(row.get("phone"))
-            if phone is None:
-                plan.add("bad_phone", "phone")
-        gender = Gender.UNDISCLOSED
-        if row.get("gender") is not None:
-            gender = cells.choice(row.get("gender"), GENDERS_WORDS)
-            if gender is None:
-                plan.add("bad_gender", "gender")
-                gender = Gender.UNDISCLOSED
-        joined_on = None
-        if row.get("joined_on") is not None:
-            joined_on = cells.day_of(row.get("joined_on"))
-            if joined_on is None:
-                plan.add("bad_date", "joined_on")
-            elif joined_on > ctx.today:
-                plan.add("future_date", "joined_on")
+        read = member_values.read(plan, row, ctx.today, ctx.answers, ctx.words)
+        joined_on, precision = member_values.joined(plan, row.get("joined_on"), ctx.today)
         has_place = any(row.get(k) is not None for k in ("commune", "province"))
         commune = (
             ctx.place(
@@ -326,20 +296,15 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         if group is group_names.NEW:
             group, new_group = None, group_names.name_key(group_name)
             homes.setdefault(new_group, []).append(commune)
-        if group is not None and joined_on is not None and joined_on < group.founded_on:
-            plan.add("before_founded", "joined_on")
+        if group is not None:
+            joined_on = member_values.within_group(plan, joined_on, precision, group.founded_on)
         plan.values = {
             "full_name": name,
-            "birth_year": year,
-            "phone": phone,
-            "gender": gender,
+            **read,
             "joined_on": joined_on,
             "group": group,
             "new_group": new_group,
             "group_name": group_name,
-            "role": cells.choice(row.get("role"), ROLES_WORDS) or GroupRole.MEMBER,
-            "category": cells.choice(row.get("category"), CATEGORIES_WORDS)
-            or MemberCategory.COMMUNITY,
             "code": cells.text(row.get("member_code")),
         }
         staged.append(plan)
@@ -401,118 +366,6 @@ def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) 
         plan.values["new_group"] = (commune, key) if commune is not None else None
 
 
-def _check_attendance(ctx: _Context, rows) -> list[Plan]:
-    plans, staged = [], []
-    for number, row in rows:
-        plan = Plan(number)
-        plans.append(plan)
-        group = ctx.group_for(plan, row.get("group"))
-        if group is group_names.NEW:  # groups are made from a members file only
-            group = None
-            plan.add("group_not_found", "group")
-        held_on = cells.day_of(row.get("held_on"))
-        if held_on is None:
-            plan.add("bad_date" if row.get("held_on") is not None else "missing", "held_on")
-        elif held_on > ctx.today + timedelta(days=MAX_DAYS_AHEAD):
-            plan.add("future_date", "held_on")
-        elif group is not None and held_on < group.founded_on:
-            plan.add("before_founded", "held_on")
-        kind = MeetingKind.REGULAR
-        if row.get("kind") is not None:
-            kind = cells.choice(row.get("kind"), KINDS_WORDS)
-            if kind is None:
-                plan.add("bad_kind", "kind")
-        status = (
-            cells.choice(row.get("status"), STATUSES_WORDS)
-            if row.get("status") is not None
-            else AttendanceStatus.ABSENT
-        )
-        if status is None:
-            plan.add("bad_status", "status")
-        name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
-        _long_text(plan, row)
-        if not name and not code:
-            plan.add("missing", "full_name")
-        year = (
-            cells.birth_year(row.get("birth_year"), ctx.today)
-            if row.get("birth_year") is not None
-            else None
-        )
-        plan.values = {
-            "group": group,
-            "held_on": held_on,
-            "kind": kind,
-            "status": status,
-            "name": name,
-            "code": code,
-            "year": year,
-        }
-        staged.append(plan)
-    group_ids = {p.values["group"].id for p in staged if p.values["group"]}
-    # (group, code) and (group, folded name) -> [(member_id, year, joined, left)], one per
-    # membership: a member who left and came back has two stretches.
-    by_code, by_name = defaultdict(list), defaultdict(list)
-    for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
-        group_ids, current_only=False
-    ):
-        stretch = (member_id, year, joined_on, left_on)
-        by_code[(group_id, code.upper())].append(stretch)
-        by_name[(group_id, search_name)].append(stretch)
-    meetings = {}
-    if group_ids:
-        for meeting_id, group_id, held_on, kind in db.session.execute(
-            select(Meeting.id, Meeting.group_id, Meeting.held_on, Meeting.kind).where(
-                Meeting.group_id.in_(group_ids)
-            )
-        ):
-            meetings[(group_id, held_on, kind)] = meeting_id
-    marks = {}
-    if meetings:
-        for meeting_id, member_id, status in db.session.execute(
-            select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
-            .join(Meeting, Meeting.id == Attendance.meeting_id)
-            .where(Meeting.group_id.in_(group_ids))
-        ):
-            marks[(meeting_id, member_id)] = status
-    seen = {}
-    for plan in staged:
-        v = plan.values
-        if v["group"] is None or (not v["name"] and not v["code"]):
-            continue
-        group_id = v["group"].id
-        if v["code"]:
-            found = by_code.get((group_id, v["code"].upper()), [])
-        else:
-            named = by_name.get((group_id, _folded(v["name"])[:120]), [])
-            found = [m for m in named if v["year"] is None or m[1] == v["year"]]
-        if len({m[0] for m in found}) > 1:
-            plan.add("ambiguous_member", "full_name")
-            continue
-        if not found:
-            plan.add("member_not_found", "full_name")
-            continue
-        member_id = found[0][0]
-        v["member_id"] = member_id
-        day = v["held_on"]
-        if day is None or v["kind"] is None or v["status"] is None:
-            continue
-        if not any(j <= day and (left is None or day < left) for _, _, j, left in found):
-            plan.add("not_member_on_day", "held_on")
-            continue
-        key = (v["group"].id, day, v["kind"], member_id)
-        if key in seen:
-            plan.add("duplicate_in_file", "full_name")
-            continue
-        seen[key] = plan.number
-        meeting_id = meetings.get(key[:3])
-        v["meeting_id"] = meeting_id
-        if meeting_id is not None and (meeting_id, member_id) in marks:
-            plan.outcome = "matched"
-            if marks[(meeting_id, member_id)] != v["status"]:
-                plan.add("attendance_differs")
-    return plans
-
-
 def summarise(plans: list[Plan], ctx: _Context) -> dict:
     counts = {"new": 0, "matched": 0, "warnings": 0, "errors": 0}
     grouped: dict[tuple[str, str | None], list[int]] = defaultdict(list)
@@ -536,6 +389,7 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "problems": problems,
         "places": list(ctx.places.values()),
         "groups": ctx.names.summary(),
+        "words": list(ctx.words.values()),
     }
 
 
