@@ -115,7 +115,9 @@ class _Context:
         if resolution.outcome == Outcome.UNKNOWN and resolution.reason == Reason.PROVINCE:
             plan.add("unknown_province", "province")
             return None
-        code = "split_commune" if resolution.outcome == Outcome.SPLIT else "unknown_commune"
+        code = {Outcome.SPLIT: "split_commune", Outcome.BOTH: "both_commune"}.get(
+            resolution.outcome, "unknown_commune"
+        )
         plan.add(code, "commune")
         if key not in self.places:
             self.places[key] = {
@@ -123,7 +125,7 @@ class _Context:
                 "written": list(written),
                 "outcome": code,
                 "choices": list(resolution.communes)
-                if resolution.outcome == Outcome.SPLIT
+                if resolution.outcome in (Outcome.SPLIT, Outcome.BOTH)
                 else self._communes_of(province),
                 "rows": 0,
             }

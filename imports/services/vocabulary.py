@@ -20,6 +20,10 @@ PROBLEMS = {
     "unknown_province": (ERROR, _l("Province not recognised")),
     "unknown_commune": (ERROR, _l("Commune not in the official list: choose it below")),
     "split_commune": (ERROR, _l("The old commune was split: choose the new one below")),
+    "both_commune": (
+        ERROR,
+        _l("A commune of today and an old commune have this name: choose which below"),
+    ),
     "out_of_scope": (ERROR, _l("Outside the provinces or groups you work with")),
     "group_not_found": (ERROR, _l("No such group among yours: write the group code")),
     "unknown_group_code": (ERROR, _l("No group of yours has this code: check the code")),
