@@ -320,6 +320,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         existing[(group_id, search_name)].append((member_id, birth_year))
         by_code[code.upper()] = (group_id, member_id)
     seen: dict[tuple, int] = {}
+    seen_years: dict[tuple, list] = {}
     for plan in staged:
         v = plan.values
         if not v["full_name"] or (v["group"] is None and v["new_group"] is None):
@@ -332,16 +333,27 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
                 continue
             plan.add("unknown_code", "member_code")
         key = (group_key, fold(v["full_name"])[:120], v["birth_year"])
-        if isinstance(group_key, int) and any(
-            year == v["birth_year"] for _, year in existing.get((group_key, key[1]), [])
+        if isinstance(group_key, int) and _already_here(
+            existing.get((group_key, key[1]), []), v["birth_year"]
         ):
             plan.outcome = "matched"
             plan.add("existing_member")
             continue
-        if key in seen:
-            plan.add("duplicate_in_file", "full_name")
+        years = seen_years.setdefault(key[:2], [])
+        if key in seen or (years and (v["birth_year"] is None or None in years)):
+            plan.add("duplicate_in_file", "full_name")  # the same row, with or without its year
+            continue
         seen[key] = plan.number
+        years.append(v["birth_year"])
     return plans
+
+
+def _already_here(named: list[tuple[int, int | None]], year: int | None) -> bool:
+    """The same person is in the group: same name (folded) and year of birth, or the one
+    member of that name when either year is not known (a row without its year)."""
+    if any(known == year for _, known in named):
+        return True
+    return len(named) == 1 and (year is None or named[0][1] is None)
 
 
 def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) -> None:
