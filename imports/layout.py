@@ -108,6 +108,19 @@ def _column_numbers(row: list) -> bool:
     return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] <= 1
 
 
+def _same_header(row: list, headers: list[str], keys: list[str]) -> bool:
+    """The header again (printed on every page): a quick look first, as few rows are."""
+    first = next((i for i, h in enumerate(headers) if h), None)
+    if first is None or first >= len(row) or not isinstance(row[first], str):
+        return False
+    if header_key(row[first]) != keys[first]:
+        return False
+    width = len(keys)
+    return [header_key(str(c)) if c is not None else "" for c in row[:width]] + [""] * (
+        width - min(len(row), width)
+    ) == keys
+
+
 def _signature(row: list) -> bool:
     return any(isinstance(c, str) and _SIGNATURE.search(header_key(c) + " ") for c in row if c)
 
@@ -157,14 +170,15 @@ def find(kind: Kind | None, rows: dict[int, list], header: int | None = None) ->
             layout.skipped[n] = BELOW_TABLE
         elif n == end + 1 and _column_numbers(row):
             layout.skipped[n] = COLUMN_NUMBERS
-        elif [header_key(str(c)) if c is not None else "" for c in row[:width]] == keys:
+        elif _same_header(row, headers, keys):
             layout.skipped[n] = HEADER_AGAIN  # a header repeated on every printed page
         elif all(c is None for c in row[:width]):
             layout.skipped[n] = BLANK  # something right of the table only
         else:
             layout.data.append(n)
+    data = set(layout.data)
     for n in range(1, numbers[-1]):
-        if n not in layout.skipped and n not in layout.data and not _filled(rows.get(n)):
+        if n not in layout.skipped and n not in data and not _filled(rows.get(n)):
             layout.skipped[n] = BLANK
     layout.skipped = dict(sorted(layout.skipped.items()))
     if len(layout.data) > MAX_ROWS:

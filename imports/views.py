@@ -129,6 +129,7 @@ def _csv_response(text: str, filename: str) -> Response:
 def show_batch(batch_id: int):
     batch = load_batch(batch_id)
     summary = batch.summary_dict
+    layout_of = batch.layout_dict
     places = summary.get("places", [])
     codes = {c for p in places for c in p["choices"]}
     communes = (
@@ -150,8 +151,8 @@ def show_batch(batch_id: int):
         problems=vocabulary.PROBLEMS,
         field_labels={f.key: f.label for k in FIELDS.values() for f in k},
         form=ConfirmForm(),
-        layout=batch.layout_dict,
-        row_label=lambda n: sheets.row_label(batch.layout_dict, n),
+        layout=layout_of,
+        row_label=lambda n: sheets.row_label(layout_of, n),
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],

@@ -17,6 +17,7 @@ The answers are kept in the batch's answers as "group:<name key>" -> group id or
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -52,6 +53,7 @@ def scope(actor: User):
     return db.session.execute(stmt.order_by(Group.search_name, Group.code)).all()
 
 
+@lru_cache(maxsize=4096)
 def code_of(value: str) -> str | None:
     """The group code a value is shaped like ("hti-n3" -> "HTI-N003"), else None."""
     found = _CODE.fullmatch(value.strip().upper())
@@ -60,6 +62,7 @@ def code_of(value: str) -> str | None:
     return f"{found.group(1)}-N{int(found.group(2)):03d}"
 
 
+@lru_cache(maxsize=4096)
 def name_key(value: str) -> str:
     """A group's name as compared: folded, without "Nhóm"/"Nhóm tự lực" in front."""
     folded = " ".join(re.sub(r"[^0-9a-z]+", " ", fold(value)).split())
