@@ -64,7 +64,8 @@ def _from_serial(number: int) -> date | None:
 
 def day_of(cell) -> date | None:
     """A date from a real date, an Excel serial number, or text day first (01/02/2023 is
-    1 February), or ISO (2023-02-01)."""
+    1 February), or ISO (2023-02-01). A number that is a year (2019) is no serial day
+    (it would be 11/07/1905): None, see approximate_day."""
     if isinstance(cell, datetime):
         found = cell.date()
     elif isinstance(cell, date):
@@ -72,7 +73,9 @@ def day_of(cell) -> date | None:
     elif isinstance(cell, bool):
         return None
     elif isinstance(cell, int | float):
-        found = _from_serial(int(cell)) if float(cell).is_integer() else None
+        if not float(cell).is_integer() or FIRST_YEAR <= cell <= LAST_YEAR:
+            return None
+        found = _from_serial(int(cell))
     elif isinstance(cell, str):
         found = _parse_day(cell.strip())
     else:
@@ -80,6 +83,50 @@ def day_of(cell) -> date | None:
     if found is None or not FIRST_YEAR <= found.year <= LAST_YEAR:
         return None
     return found
+
+
+YEAR, MONTH = "year", "month"
+_MONTH_YEAR = re.compile(r"(?:thang\s*|t\s*)?([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})")
+_YEAR_MONTH = re.compile(r"([0-9]{4})\s*[/.\-]\s*([0-9]{1,2})")
+
+
+def approximate_day(cell) -> tuple[date | None, str | None]:
+    """(day, precision): a full date as day_of reads it (precision None); a bare year,
+    number or text ("2019", 2019, "năm 2019"), as its 1 January ("year"); a month and year
+    ("05/2023", "T5/2023", "tháng 5/2023", "2023-05") as the 1st of the month ("month")."""
+    found = day_of(cell)
+    if found is not None:
+        return found, None
+    year = whole_number(cell)
+    value = fold(text(cell) or "")
+    if year is None and (bare := re.fullmatch(r"(?:nam\s*)?([0-9]{4})", value)):
+        year = int(bare.group(1))
+    if year is not None:
+        return (date(year, 1, 1), YEAR) if FIRST_YEAR <= year <= LAST_YEAR else (None, None)
+    month = _MONTH_YEAR.fullmatch(value)
+    if month:
+        number, year = int(month.group(1)), int(month.group(2))
+    elif month := _YEAR_MONTH.fullmatch(value):
+        year, number = int(month.group(1)), int(month.group(2))
+    else:
+        return None, None
+    if 1 <= number <= 12 and FIRST_YEAR <= year <= LAST_YEAR:
+        return date(year, number, 1), MONTH
+    return None, None
+
+
+# What registers write for "not known": the field is left empty, with a warning.
+_UNKNOWN = {"khong ro", "kr", "k r", "ko ro", "k ro", "khong biet", "kb", "chua ro", "n a", "na"}
+
+
+def is_unknown(cell) -> bool:
+    """ "không rõ", "KR", "-", "?", "…", "N/A": the person did not know the value."""
+    value = text(cell)
+    if value is None:
+        return False
+    if not re.search(r"[0-9A-Za-zÀ-ỹ]", value):
+        return True  # only punctuation: "-", "?", "--", "…", "x/"
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(value)).split()) in _UNKNOWN
 
 
 def _parse_day(value: str) -> date | None:

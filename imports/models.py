@@ -56,6 +56,9 @@ class ImportBatch(db.Model):
     # The last check: counts, problems grouped by kind with row numbers, places to ask,
     # and each row's problems (for the annotated copy).
     summary: Mapped[str] = mapped_column(Text, default="{}")
+    # Where the table is in each sheet (imports.services.sheets): header row, rows left
+    # out with their reason, the sheets chosen.
+    layout: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
@@ -93,6 +96,10 @@ class ImportBatch(db.Model):
     @property
     def answer_dict(self) -> dict[str, int]:
         return json.loads(self.answers or "{}")
+
+    @property
+    def layout_dict(self) -> dict:
+        return json.loads(self.layout or "{}")
 
     @property
     def summary_dict(self) -> dict:

@@ -25,6 +25,7 @@ from core.text import fold
 class Outcome(StrEnum):
     RESOLVED = "resolved"  # one commune of today
     SPLIT = "split"  # the old ward went to several communes: choose one of `communes`
+    BOTH = "both"  # a commune of today and an old one have the name: choose one of `communes`
     UNKNOWN = "unknown"  # see `reason`
 
 
@@ -90,23 +91,54 @@ def resolve_old_address(ward: str, district: str | None, province: str) -> Resol
     if not provinces:
         return Resolution(Outcome.UNKNOWN, reason=Reason.PROVINCE)
     ward_parses = _parse(ward, _WARD_TYPES)
+    today = {
+        code
+        for kind, key in ward_parses
+        for new_province in set().union(*(data.new_provinces[p] for p in provinces))
+        for code in data.current.get((new_province, key), ())
+        if kind is None or data.current_types[code] == kind
+    }
+    old, by_district = _resolve_old(ward_parses, district, provinces, data)
+    if old is None:
+        if len(today) == 1:
+            return Resolution(Outcome.RESOLVED, tuple(today))
+        return Resolution(Outcome.UNKNOWN, reason=Reason.WARD)
+    if not today or by_district:
+        return old  # an old district written, and the old commune is in it: the old address
+    # Today's names first: written exactly as one of today's communes (diacritics and
+    # all), with no old district, it is that commune. Otherwise, when the old reading leads
+    # elsewhere, both readings are offered.
+    exact = fold(ward) != " ".join(ward.casefold().split())
+    if exact and len(today) == 1 and not (district or "").strip():
+        return Resolution(Outcome.RESOLVED, tuple(today))
+    readings = set(old.communes) | {
+        c for code in old.candidates for c in data.successors.get(code, ())
+    }
+    if not readings:  # the old commune's successor is not in the table
+        return old if (district or "").strip() or len(today) > 1 else Resolution(
+            Outcome.RESOLVED, tuple(today)
+        )
+    choices = tuple(sorted(today | readings))
+    if len(choices) == 1:
+        return Resolution(Outcome.RESOLVED, choices, legacy_ward=old.legacy_ward)
+    if today <= readings and old.outcome != Outcome.RESOLVED:
+        return old
+    if old.outcome == Outcome.RESOLVED and set(old.communes) == today:
+        return old
+    return Resolution(Outcome.BOTH, choices, legacy_ward=old.legacy_ward)
+
+
+def _resolve_old(ward_parses, district, provinces, data) -> tuple[Resolution | None, bool]:
+    """The old-commune reading of a name (None if no old commune has it), and whether an
+    old district was written that holds the old commune found."""
     found = _find_wards(ward_parses, provinces, data)
     if not found:
         wider = {p for code in provinces for p in data.merged_with.get(code, ())} - provinces
         found = _find_wards(ward_parses, wider, data)
     if not found:
-        current = {
-            code
-            for kind, key in ward_parses
-            for new_province in set().union(*(data.new_provinces[p] for p in provinces))
-            for code in data.current.get((new_province, key), ())
-            if kind is None or data.current_types[code] == kind
-        }
-        if len(current) == 1:
-            return Resolution(Outcome.RESOLVED, tuple(current))
-        return Resolution(Outcome.UNKNOWN, reason=Reason.WARD)
-
-    if len(found) > 1 and district:
+        return None, False
+    districts = set()
+    if district:
         districts = {
             code
             for _, key in _parse(district, _DISTRICT_TYPES)
@@ -114,6 +146,7 @@ def resolve_old_address(ward: str, district: str | None, province: str) -> Resol
             for code in data.districts.get((p, key), ())
         }
         found = [w for w in found if w.district in districts] or found
+    by_district = bool(districts) and all(w.district in districts for w in found)
     if len(found) > 1:
         kinds = {kind for kind, _ in ward_parses if kind}
         found = [w for w in found if w.kind in kinds] or found
@@ -123,13 +156,15 @@ def resolve_old_address(ward: str, district: str | None, province: str) -> Resol
             Outcome.UNKNOWN,
             reason=Reason.AMBIGUOUS,
             candidates=tuple(sorted(w.code for w in found)),
-        )
+        ), by_district
     (communes,) = successors
     legacy = found[0].code if len(found) == 1 else None
     if not communes:
-        return Resolution(Outcome.UNKNOWN, legacy_ward=legacy, reason=Reason.NO_SUCCESSOR)
+        return Resolution(
+            Outcome.UNKNOWN, legacy_ward=legacy, reason=Reason.NO_SUCCESSOR
+        ), by_district
     outcome = Outcome.RESOLVED if len(communes) == 1 else Outcome.SPLIT
-    return Resolution(outcome, communes, legacy_ward=legacy)
+    return Resolution(outcome, communes, legacy_ward=legacy), by_district
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from the file before it is checked, and the reading runs in this separate proces
 
 Standard library and python_calamine only (the `imports` package's __init__ is empty): the
 parent runs `python -I -c "...main()" KIND MEMORY CPU`, the file on stdin; the answer is
-JSON on stdout, {"headers": [...], "rows": [...]} or {"refused": code, "args": {...}}, and
-the parent turns a code into a translated message.
+JSON on stdout, {"sheets": [{"name": ..., "rows": [...]}, ...]} (each sheet from its row 1,
+blank rows as [], so a row's place is its number in Excel) or {"refused": code, "args":
+{...}}, and the parent turns a code into a translated message. Where the table starts in
+a sheet is found by the parent (imports.layout).
 """
 
 import csv
@@ -32,8 +34,10 @@ from imports.upload_limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
+    MAX_SHEETS,
     MAX_TEXT_CHARS,
     SHEET_COLUMNS,
+    SHEET_ROWS,
     Refused,
     limit_self,
 )
@@ -45,21 +49,24 @@ __all__ = ["MAX_COLUMNS", "MAX_ROWS", "Refused", "check_zip", "read"]
 # Reading -------------------------------------------------------------------------
 
 
-def read_workbook(data: bytes, name: str | None = None) -> list[list]:
-    """The sheet of this name (the one checked), or the first one of an .xls."""
+def read_workbook(data: bytes, names: list[str] | None = None) -> list[tuple[str, list[list]]]:
+    """(name, grid) of the sheets of these names (those checked), or of an .xls's sheets."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise Refused("no_sheet")
-        sheet = workbook.get_sheet_by_index(0) if name is None else workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 2)
+        sheets = []
+        for name in names if names is not None else workbook.sheet_names[:MAX_SHEETS]:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=SHEET_ROWS + 1)
+            sheets.append((name, [row[:SHEET_COLUMNS] for row in rows]))
     except Refused:
         raise
     except Exception as error:  # calamine raises its own types for every broken file
         raise Refused("unreadable") from error
-    return [row[:SHEET_COLUMNS] for row in rows]
+    return sheets
 
 
 def decode(data: bytes) -> str:
@@ -112,33 +119,31 @@ def clean(cell):
     return cell
 
 
-def to_table(grid: list[list]) -> tuple[list[str], list[list]]:
-    grid = [[clean(c) for c in row] for row in grid]
-    # Blank rows above the header (a title line left empty) are skipped.
-    while grid and all(c is None for c in grid[0]):
-        grid.pop(0)
-    if not grid:
+def to_grid(rows: list[list]) -> list[list]:
+    """A sheet's rows, cleaned: each without its empty cells on the right, blank rows as
+    [] (a row keeps its place), none after the last row that holds something."""
+    grid = []
+    for row in rows:
+        cleaned = [clean(c) for c in row]
+        while cleaned and cleaned[-1] is None:
+            cleaned.pop()
+        grid.append(cleaned)
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
+
+
+def to_sheets(sheets: list[tuple[str, list[list]]]) -> list[dict]:
+    """Every sheet's grid; refused when the file holds nothing or more than a register."""
+    out = [{"name": name, "rows": to_grid(rows)} for name, rows in sheets]
+    if not any(sheet["rows"] for sheet in out):
         raise Refused("empty")
-    header = grid[0]
-    width = len(header)
-    while width and header[width - 1] is None:
-        width -= 1
-    if width == 0:
-        raise Refused("no_header")
-    if width > MAX_COLUMNS:
-        raise Refused("too_many_columns")
-    headers = [str(h) if h is not None else "" for h in header[:width]]
-    rows = [list(row[:width]) + [None] * (width - len(row)) for row in grid[1:]]
-    while rows and all(c is None for c in rows[-1]):
-        rows.pop()
-    if len(rows) > MAX_ROWS:
+    if sum(len(sheet["rows"]) for sheet in out) > MAX_ROWS + 50 * len(out):
         raise Refused("too_many_rows")
-    if not any(any(c is not None for c in row) for row in rows):
-        raise Refused("no_rows")
-    text = sum(len(c) for row in [headers, *rows] for c in row if isinstance(c, str))
+    text = sum(len(c) for sheet in out for row in sheet["rows"] for c in row if isinstance(c, str))
     if text > MAX_TEXT_CHARS:
         raise Refused("too_much_text")
-    return headers, rows
+    return out
 
 
 # The process ---------------------------------------------------------------------
@@ -156,13 +161,12 @@ def read(kind: str, data: bytes) -> dict:
     """The register in `data` ("xlsx", "xls" or "csv") as the JSON-ready answer."""
     try:
         if kind == "csv":
-            grid = read_csv(data)
+            sheets = [("", read_csv(data))]
         else:
-            grid = read_workbook(data, check_zip(data) if kind == "xlsx" else None)
-        headers, rows = to_table(grid)
+            sheets = read_workbook(data, check_zip(data) if kind == "xlsx" else None)
+        return {"sheets": to_sheets(sheets)}
     except Refused as refused:
         return {"refused": refused.code, "args": refused.args_}
-    return {"headers": headers, "rows": rows}
 
 
 def main() -> None:

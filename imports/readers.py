@@ -37,7 +37,16 @@ _CHILD = (
 )
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "Table", "UnreadableFile", "read_table"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "Sheet",
+    "Table",
+    "UnreadableFile",
+    "read_sheets",
+    "read_table",
+]
 
 Cell = str | int | float | date | datetime | bool | None
 
@@ -75,11 +84,38 @@ class UnreadableFile(DomainError):
 @dataclass
 class Table:
     headers: list[str]
-    rows: list[list[Cell]]  # each as long as headers; numbered from 2 (the header is row 1)
+    rows: list[list[Cell]]  # each as long as headers
 
 
-def read_table(filename: str, data: bytes) -> Table:
-    """The first sheet of an .xlsx/.xls file, or a CSV file, as a header and rows."""
+@dataclass
+class Sheet:
+    name: str  # "" for a CSV file
+    rows: dict[int, list[Cell]]  # row number (1 first, as in Excel) -> cells; blank rows left out
+
+
+def read_table(filename: str, data: bytes, kind=None) -> Table:
+    """The first sheet's table (imports.layout finds its header) as a header and rows."""
+    from imports import layout
+
+    for sheet in read_sheets(filename, data):
+        try:
+            found = layout.find(kind, sheet.rows)
+        except layout.TooWide as error:
+            raise UnreadableFile(MESSAGES["too_many_columns"]) from error
+        except layout.TooLong as error:
+            raise UnreadableFile(MESSAGES["too_many_rows"]) from error
+        if found is None:
+            continue
+        if not found.data:
+            raise UnreadableFile(MESSAGES["no_rows"])
+        width = len(found.headers)
+        rows = [sheet.rows[n][:width] for n in found.data]
+        return Table(found.headers, [r + [None] * (width - len(r)) for r in rows])
+    raise UnreadableFile(MESSAGES["empty"])
+
+
+def read_sheets(filename: str, data: bytes) -> list[Sheet]:
+    """Every sheet of an .xlsx/.xls file (at most MAX_SHEETS), or a CSV file as one."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(_l("The file is larger than 5 MB. Split it into smaller files."))
     if not data.strip():
@@ -97,7 +133,13 @@ def read_table(filename: str, data: bytes) -> Table:
     if "refused" in answer:
         message = MESSAGES.get(answer["refused"], _UNREADABLE)
         raise UnreadableFile(message % answer["args"] if answer["args"] else message)
-    return Table(answer["headers"], [[_decoded(c) for c in row] for row in answer["rows"]])
+    return [
+        Sheet(
+            sheet["name"],
+            {n: [_decoded(c) for c in row] for n, row in enumerate(sheet["rows"], start=1) if row},
+        )
+        for sheet in answer["sheets"]
+    ]
 
 
 def _command(kind: str) -> list[str]:

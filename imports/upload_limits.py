@@ -8,6 +8,7 @@ MAX_COLUMNS = 60
 MAX_CELL_CHARS = 1_000  # a name, a place, a date: longer is cut (the check still flags it)
 MAX_TEXT_CHARS = 10_000_000  # all the text of one register
 SHEET_ROWS = MAX_ROWS + 50  # the rows a sheet may use: the register, its header, a title
+MAX_SHEETS = 12  # sheets read from one workbook (a register per year or per group)
 SHEET_COLUMNS = 256  # columns a sheet may use (notes right of the register are cut)
 ZIP_ENTRIES = 1_000
 ZIP_PART_BYTES = 64 * 1024 * 1024  # one unpacked part (a sheet, the shared strings)

@@ -7,9 +7,11 @@ coordinators and admins in their provinces, facilitators into their own groups.
 
 import csv
 import io
+import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,13 +26,27 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
 from core.uploads import accepts_upload
+from groups.models import MemberCategory
+from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
-from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.models import BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, vocabulary, writes
+from imports.services import batches, checks, group_names, sheets, vocabulary, writes
+from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+# A row's number as the user sees it in their file: {{ n|row_label(layout) }}.
+bp.add_app_template_filter(lambda n, layout: sheets.row_label(layout, n), "row_label")
+# Why a row of the file is not read (imports.layout), said on the check page.
+SKIP_REASONS = {
+    layout.ABOVE_HEADER: _l("above the header (title)"),
+    layout.HEADER: _l("the header"),
+    layout.BLANK: _l("blank"),
+    layout.COLUMN_NUMBERS: _l("column numbers under the header"),
+    layout.HEADER_AGAIN: _l("the header repeated"),
+    layout.BELOW_TABLE: _l("below the list (totals, signatures)"),
+}
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
 # The request may carry the file plus the form around it.
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
@@ -116,6 +132,7 @@ def _csv_response(text: str, filename: str) -> Response:
 def show_batch(batch_id: int):
     batch = load_batch(batch_id)
     summary = batch.summary_dict
+    layout_of = batch.layout_dict
     places = summary.get("places", [])
     codes = {c for p in places for c in p["choices"]}
     communes = (
@@ -137,7 +154,97 @@ def show_batch(batch_id: int):
         problems=vocabulary.PROBLEMS,
         field_labels={f.key: f.label for k in FIELDS.values() for f in k},
         form=ConfirmForm(),
+        layout=layout_of,
+        skip_reasons=SKIP_REASONS,
+        categories=list(MemberCategory),
+        my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
+
+
+def _asks_groups(summary: dict) -> bool:
+    return any(summary.get("groups", {}).get(k) for k in ("asked", "unknown", "new"))
+
+
+@bp.post("/<int:batch_id>/groups")
+def answer_groups(batch_id: int):
+    """Keep which group each name the check asked about is, or that it is to be created."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        mine = {g.id for g in group_names.scope(current_user)}
+        asked = batch.summary_dict.get("groups", {})
+        answers: dict[str, int | str] = {}
+        for prefix, entries in (
+            ("asked", asked.get("asked", [])),
+            ("unknown", asked.get("unknown", [])),
+            ("new", asked.get("new", [])),
+        ):
+            for i, entry in enumerate(entries):
+                value = request.form.get(f"{prefix}_{i}", "")
+                if value == group_names.NEW or (value == "" and prefix == "new"):
+                    answers[entry["key"]] = value
+                elif (group_id := parse_int(value, maximum=2**31)) in mine:
+                    answers[entry["key"]] = group_id
+        with saving() as saved:
+            batches.set_group_answers(batch, answers)
+            checks.check_batch(current_user, batch, today())
+        if saved.ok:
+            flash(_("Groups saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/words")
+def answer_words(batch_id: int):
+    """Keep what each category word the check did not know means, then check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        answers = {}
+        for i, word in enumerate(batch.summary_dict.get("words", [])):
+            value = request.form.get(f"word_{i}", "")
+            if value in set(MemberCategory):
+                answers[f"category:{word['key']}"] = value
+        if not answers:
+            flash(_("Choose what at least one word means."), "error")
+        else:
+            with saving() as saved:
+                kept = batch.answer_dict
+                kept.update(answers)
+                batch.answers = json.dumps(kept)
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                flash(_("Words saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/layout")
+def change_layout(batch_id: int):
+    """Read the sheets ticked, each from the header row given, and check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        layout = batch.layout_dict
+        count = len(layout.get("sheets", []))
+        chosen = [i for i in range(count) if request.form.get(f"sheet_{i}")]
+        headers = {}
+        for i in range(count):
+            row = parse_int(request.form.get(f"header_{i}", ""), maximum=SHEET_ROWS)
+            if row is not None and row >= 1:
+                headers[i] = row
+        if not chosen:
+            flash(_("Tick at least one sheet to import."), "error")
+        else:
+            with saving() as saved:
+                sheets.relayout(
+                    batch, chosen, headers, batches.remembered_mapping(current_user, batch.kind)
+                )
+                checks.check_batch(current_user, batch, today())
+            if saved.ok:
+                flash(_("Sheets and header rows saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 
 def _pending(batch: ImportBatch) -> None:
@@ -194,9 +301,7 @@ def answer_places(batch_id: int):
 def annotated(batch_id: int):
     """The file as uploaded with "Errors" and "Warnings" columns, to fix in Excel."""
     batch = load_batch(batch_id)
-    rows = db.session.scalars(
-        select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.number)
-    ).all()
+    rows = sheets.data_rows(batch)
     if not rows:
         flash(_("The rows of this file were deleted: nothing to download."), "info")
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -206,9 +311,9 @@ def annotated(batch_id: int):
     writer.writerow([_safe_cell(h) for h in (*batch.header_list, _("Errors"), _("Warnings"))])
     labels = {f.key: str(f.label) for k in FIELDS.values() for f in k}
     problems = batch.summary_dict.get("rows", {})
-    for row in rows:
-        errors, warnings = vocabulary.describe_problems(problems.get(str(row.number), []), labels)
-        cells = (*batches.row_texts(row.cells), errors, warnings)
+    for number, row in rows:
+        errors, warnings = vocabulary.describe_problems(problems.get(str(number), []), labels)
+        cells = (*batches.row_texts(row), errors, warnings)
         writer.writerow([_safe_cell(c) for c in cells])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), file_name("check", batch.id, ext="csv"))
@@ -235,6 +340,17 @@ def run_import(batch_id: int):
             done = progress
     if saved.ok:
         flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+        created = batch.summary_dict.get("created_groups", [])
+        if created:
+            flash(
+                ngettext(
+                    "%(num)s new group was created: %(names)s.",
+                    "%(num)s new groups were created: %(names)s.",
+                    len(created),
+                    names=", ".join(created),
+                ),
+                "success",
+            )
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 

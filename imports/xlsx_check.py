@@ -2,8 +2,9 @@
 
 At most ZIP_ENTRIES zip entries, each part's unpacked size and compression ratio, their
 total; every part unpacked once, so a size the header understates fails its CRC; no
-DOCTYPE; no twin parts; then the first sheet's `<dimension>` and every cell reference
-that holds a value, within SHEET_ROWS and SHEET_COLUMNS. Standard library only.
+DOCTYPE; no twin parts; then each worksheet's `<dimension>` and every cell reference
+that holds a value, within SHEET_ROWS and SHEET_COLUMNS (at most MAX_SHEETS worksheets are
+read, in the workbook's order). Standard library only.
 """
 
 import io
@@ -12,6 +13,7 @@ import zipfile
 from xml.parsers import expat
 
 from imports.upload_limits import (
+    MAX_SHEETS,
     SHEET_COLUMNS,
     SHEET_ROWS,
     ZIP_ENTRIES,
@@ -52,8 +54,8 @@ def _within(row: int, column: int) -> None:
         raise Refused("too_many_rows")
 
 
-def check_zip(data: bytes) -> str:
-    """Refuse what is not an .xlsx a register fits in; the name of the sheet to read."""
+def check_zip(data: bytes) -> list[str]:
+    """Refuse what is not an .xlsx a register fits in; the names of the sheets to read."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         entries = book.infolist()
@@ -75,17 +77,18 @@ def check_zip(data: bytes) -> str:
             raise Refused("unpacks_too_large")
         if entry.file_size > 1024 * 1024 and entry.file_size > ZIP_RATIO * entry.compress_size:
             raise Refused("unpacks_too_large")
-    sheet, name = _first_sheet(book)
+    sheets = _sheets(book)
+    parts = {path for path, _ in sheets}
     try:
         for entry in entries:
             with book.open(entry) as part:
-                if entry.filename == sheet:
+                if entry.filename in parts:
                     _scan_sheet(part.read())  # at most ZIP_PART_BYTES, checked above
                 else:  # unpacked once: a size the header understates fails its CRC
                     _drain(part)
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as error:
         raise Refused("unreadable") from error
-    return name
+    return [name for _, name in sheets]
 
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
@@ -129,17 +132,18 @@ def _parse_part(book: zipfile.ZipFile, name: str, start) -> None:
         raise Refused("unreadable") from error
 
 
-def _first_sheet(book: zipfile.ZipFile) -> tuple[str, str]:
-    """The part and the name of the workbook's first sheet (calamine reads it by name)."""
-    first: list[str] = []
+def _sheets(book: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """The part and the name of each worksheet, in order, at most MAX_SHEETS (calamine
+    reads a sheet by its name); chart sheets are left out."""
+    found: list[list[str]] = []
 
     def on_sheet(name, attrs):
-        if _local(name) == "sheet" and not first:
+        if _local(name) == "sheet":
             ids = [v for k, v in attrs.items() if _local(k) == "id"]
-            first.extend([ids[0] if len(ids) == 1 else "", attrs.get("name", "")])
+            found.append([ids[0] if len(ids) == 1 else "", attrs.get("name", "")])
 
     _parse_part(book, "xl/workbook.xml", on_sheet)
-    if not first:
+    if not found:
         raise Refused("no_sheet")
     targets: dict[str, str] = {}
 
@@ -150,17 +154,30 @@ def _first_sheet(book: zipfile.ZipFile) -> tuple[str, str]:
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
     _parse_part(book, "xl/_rels/workbook.xml.rels", on_relation)
-    target = targets.get(first[0], "")
+    sheets: list[tuple[str, str]] = []
+    names = book.namelist()
+    for relation, name in found:
+        path = _part_path(targets.get(relation, ""))
+        if "/worksheets/" not in f"/{path}":
+            continue  # a chart sheet holds no rows
+        if path not in names or not name or any(name == n for _, n in sheets):
+            raise Refused("unreadable")
+        sheets.append((path, name))
+        if len(sheets) == MAX_SHEETS:
+            break
+    if not sheets:
+        raise Refused("no_sheet")
+    return sheets
+
+
+def _part_path(target: str) -> str:
     parts = [] if target.startswith("/") else ["xl"]
     for piece in target.strip("/").split("/"):
         if piece == "..":
             parts = parts[:-1]
         elif piece not in ("", "."):
             parts.append(piece)
-    path = "/".join(parts)
-    if path not in book.namelist() or not first[1]:
-        raise Refused("unreadable")
-    return path, first[1]
+    return "/".join(parts)
 
 
 def _above(number: int) -> str:

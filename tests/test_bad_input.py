@@ -636,6 +636,21 @@ def import_forms(w) -> dict:
             f"/imports/{w.batch}/places",
             {"place_0": field(str(w.group.commune_code)), "place_1": field("0")},
         ),
+        "answer_groups": (
+            w.facilitator,
+            f"/imports/{w.batch}/groups",
+            {
+                "asked_0": field(str(w.group.id)),
+                "unknown_0": field("new", str(w.group.id)),
+                "new_0": field(""),
+            },
+        ),
+        "answer_words": (w.facilitator, f"/imports/{w.batch}/words", {"word_0": field("migrant")}),
+        "change_layout": (
+            w.facilitator,
+            f"/imports/{w.batch}/layout",
+            {"sheet_0": field("1"), "header_0": field("1", "2")},
+        ),
         # Last: they end the batch.
         "run_import": (w.facilitator, f"/imports/{w.batch}/import", {}),
         "discard": (w.facilitator, f"/imports/{w.batch}/discard", {}),

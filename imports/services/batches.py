@@ -12,9 +12,11 @@ from core import audit
 from core.db import db
 from core.errors import DomainError
 from imports import cells
-from imports.columns import FIELDS, Kind, guess_mapping, header_key
+from imports.columns import FIELDS, Kind, header_key
+from imports.layout import TooLong, TooWide, find
 from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, ImportMapping, ImportRow
-from imports.readers import Table, read_table
+from imports.readers import MESSAGES, UnreadableFile, read_sheets
+from imports.services import sheets
 
 # Storing ----------------------------------------------------------------------------
 
@@ -27,8 +29,7 @@ def encode_cell(cell):
     return cell
 
 
-def decode_cell(cell):
-    return date.fromisoformat(cell["d"]) if isinstance(cell, dict) else cell
+decode_cell = sheets.decode_cell
 
 
 def file_hash(data: bytes) -> str:
@@ -89,20 +90,30 @@ def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBa
     done = find_imported(kind, digest)
     if done is not None:
         raise DomainError(_l("This file was already imported. Nothing was added again."), "file")
-    table: Table = read_table(filename, data)
-    mapping = guess_mapping(kind, table.headers, remembered_mapping(owner, kind))
+    found = read_sheets(filename, data)
+    entries = []
+    for sheet in found:
+        try:
+            entries.append(sheets.sheet_entry(sheet.name, sheet.rows, find(kind, sheet.rows)))
+        except TooWide as error:
+            raise UnreadableFile(MESSAGES["too_many_columns"]) from error
+        except TooLong as error:
+            raise UnreadableFile(MESSAGES["too_many_rows"]) from error
+    if not any(entry["data"] for entry in entries):
+        raise UnreadableFile(MESSAGES["no_rows"])
     batch = ImportBatch(
         owner_id=owner.id,
         kind=kind,
         status=BatchStatus.CHECKED,
         file_hash=digest,
         file_type=filename.rsplit(".", 1)[-1].lower()[:5],
-        row_count=len(table.rows),
-        headers=json.dumps(table.headers, ensure_ascii=False),
-        mapping=json.dumps(mapping),
+        row_count=0,
+        headers="[]",
+        mapping="{}",
         answers="{}",
         summary="{}",
     )
+    sheets.apply(batch, sheets.choose(kind, entries), remembered_mapping(owner, kind))
     db.session.add(batch)
     db.session.flush()
     db.session.execute(
@@ -110,15 +121,16 @@ def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBa
         [
             {
                 "batch_id": batch.id,
-                "number": number,
+                "number": sheets.number_of(i, n),
                 "cells": json.dumps([encode_cell(c) for c in row], ensure_ascii=False),
                 "imported": False,
             }
-            for number, row in enumerate(table.rows, start=2)
+            for i, sheet in enumerate(found)
+            for n, row in sheet.rows.items()
         ],
     )
     # Who brought which personal data in, and how much: never the rows themselves.
-    audit.record(owner, "upload", batch, detail=f"kind={kind.value};rows={len(table.rows)}")
+    audit.record(owner, "upload", batch, detail=f"kind={kind.value};rows={batch.row_count}")
     return batch
 
 
@@ -136,6 +148,29 @@ def set_answers(batch: ImportBatch, answers: dict[str, int]) -> None:
     for key, code in answers.items():
         if key in offered and code in offered[key]:
             kept[key] = code
+    batch.answers = json.dumps(kept)
+
+
+def set_group_answers(batch: ImportBatch, answers: dict[str, int | str]) -> None:
+    """Keep which group each asked or unknown group name is: a group id among those
+    offered (one of the names asked; any group in the check's scope for an unknown one),
+    "new" to create it (members files only), "" to ask again."""
+    from imports.services.group_names import NEW
+
+    groups = batch.summary_dict.get("groups", {})
+    asked = {e["key"]: set(e["choices"]) for e in groups.get("asked", [])}
+    unknown = {e["key"] for e in groups.get("unknown", [])} | {
+        e["key"] for e in groups.get("new", [])
+    }
+    kept = batch.answer_dict
+    for key, answer in answers.items():
+        offered = answer in asked.get(key, ()) or (
+            key in unknown and (answer != NEW or batch.kind == Kind.MEMBERS)
+        )
+        if answer == "":
+            kept.pop(f"group:{key}", None)
+        elif offered:
+            kept[f"group:{key}"] = answer
     batch.answers = json.dumps(kept)
 
 
@@ -183,6 +218,6 @@ def purge_raw_rows(today: date) -> int:
 # The annotated copy ---------------------------------------------------------------
 
 
-def row_texts(raw: str) -> list[str]:
-    """A stored row's cells as text, the way the check read them."""
-    return [cells.text(decode_cell(c)) or "" for c in json.loads(raw)]
+def row_texts(row: list) -> list[str]:
+    """A row's cells as text, the way the check read them."""
+    return [cells.text(c) or "" for c in row]

@@ -3,7 +3,7 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -13,32 +13,18 @@ from core.db import db
 from core.places import Commune
 from core.text import fold
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Gender,
-    Group,
-    GroupRole,
     GroupStatus,
-    Meeting,
-    MeetingKind,
     Member,
-    MemberCategory,
     Membership,
-    group_facilitators,
 )
 from imports import cells
 from imports.columns import Kind, header_key, missing_required
-from imports.models import ImportBatch, ImportRow
+from imports.models import ImportBatch
 from imports.places_legacy import Outcome, Reason, new_provinces_of, resolve_old_address
-from imports.services.batches import decode_cell
+from imports.services import group_names, member_values, sheets
 from imports.services.vocabulary import (
-    CATEGORIES_WORDS,
     ERROR,
-    GENDERS_WORDS,
-    KINDS_WORDS,
     PROBLEMS,
-    ROLES_WORDS,
-    STATUSES_WORDS,
     WARNING,
 )
 
@@ -74,6 +60,7 @@ class _GroupInfo:
     commune_code: int
     founded_on: date
     status: GroupStatus
+    name: str
 
 
 class _Context:
@@ -83,27 +70,14 @@ class _Context:
         self.actor, self.batch, self.today = actor, batch, today
         self.answers = batch.answer_dict
         self.places: dict[str, dict] = {}  # asked places by key
+        self.words: dict[str, dict] = {}  # category words asked, by key
         self.resolved: dict[tuple, tuple] = {}
-        stmt = select(
-            Group.id,
-            Group.code,
-            Group.search_name,
-            Group.province_code,
-            Group.commune_code,
-            Group.founded_on,
-            Group.status,
-        )
-        if actor.role == Role.COORDINATOR:
-            stmt = stmt.where(Group.province_code.in_(actor.province_codes or {-1}))
-        elif actor.role == Role.FACILITATOR:
-            stmt = stmt.join(group_facilitators).where(group_facilitators.c.user_id == actor.id)
-        elif actor.role != Role.ADMIN:
-            stmt = stmt.where(False)
-        self.groups = [_GroupInfo(*row) for row in db.session.execute(stmt)]
+        self.groups = [_GroupInfo(*row) for row in group_names.scope(actor)]
         self.by_code = {g.code.upper(): g for g in self.groups}
         self.by_name: dict[str, list[_GroupInfo]] = defaultdict(list)
         for g in self.groups:
             self.by_name[g.search_name].append(g)
+        self.names = group_names.GroupNames(self.groups, self.answers)
 
     def covers(self, province_code: int) -> bool:
         return self.actor.role in (Role.ADMIN, Role.COORDINATOR) and self.actor.covers_province(
@@ -141,7 +115,9 @@ class _Context:
         if resolution.outcome == Outcome.UNKNOWN and resolution.reason == Reason.PROVINCE:
             plan.add("unknown_province", "province")
             return None
-        code = "split_commune" if resolution.outcome == Outcome.SPLIT else "unknown_commune"
+        code = {Outcome.SPLIT: "split_commune", Outcome.BOTH: "both_commune"}.get(
+            resolution.outcome, "unknown_commune"
+        )
         plan.add(code, "commune")
         if key not in self.places:
             self.places[key] = {
@@ -149,7 +125,7 @@ class _Context:
                 "written": list(written),
                 "outcome": code,
                 "choices": list(resolution.communes)
-                if resolution.outcome == Outcome.SPLIT
+                if resolution.outcome in (Outcome.SPLIT, Outcome.BOTH)
                 else self._communes_of(province),
                 "rows": 0,
             }
@@ -169,25 +145,14 @@ class _Context:
             )
         )
 
-    def group_for(self, plan: Plan, written, commune_code: int | None) -> _GroupInfo | None:
-        """The actor's group a row names, by code, else by name (in the commune if given)."""
+    def group_for(self, plan: Plan, written):
+        """The actor's group a row names (imports.services.group_names), NEW for a group
+        the person confirmed to create, or None with the problem added."""
         value = cells.text(written)
         if not value:
             plan.add("missing", "group")
             return None
-        found = self.by_code.get(value.upper())
-        if found is None:
-            named = self.by_name.get(_folded(value)[:120], [])
-            if commune_code is not None:
-                named = [g for g in named if g.commune_code == commune_code]
-            if len(named) > 1:
-                plan.add("ambiguous_group", "group")
-                return None
-            found = named[0] if named else None
-        if found is not None and found.status == GroupStatus.CLOSED:
-            plan.add("group_closed", "group")
-            return None
-        return found
+        return self.names.find(plan, value)
 
 
 # The longest text each field keeps (the columns of groups and members).
@@ -208,21 +173,18 @@ def _row_values(mapping: dict[str, int], cells_list) -> dict:
 
 def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], _Context]:
     """The plan of every row not yet imported, checked against the database now."""
-    rows = db.session.execute(
-        select(ImportRow.number, ImportRow.cells)
-        .where(ImportRow.batch_id == batch.id, ImportRow.imported.is_(False))
-        .order_by(ImportRow.number)
-    ).all()
     ctx = _Context(actor, batch, today)
     mapping = batch.mapping_dict
     parsed = [
-        (number, _row_values(mapping, [decode_cell(c) for c in json.loads(raw)]))
-        for number, raw in rows
+        (number, _row_values(mapping, row))
+        for number, row in sheets.data_rows(batch, pending_only=True)
     ]
+    from imports.services.check_attendance import check_attendance
+
     check = {
         Kind.GROUPS: _check_groups,
         Kind.MEMBERS: _check_members,
-        Kind.ATTENDANCE: _check_attendance,
+        Kind.ATTENDANCE: check_attendance,
     }[batch.kind]
     plans = check(ctx, parsed)
     for plan in plans:
@@ -312,6 +274,7 @@ def _members_of(group_ids, *, current_only: bool):
 def _check_members(ctx: _Context, rows) -> list[Plan]:
     plans: list[Plan] = []
     staged = []
+    homes: dict[str, list] = {}  # a group to create -> its members' communes
     for number, row in rows:
         plan = Plan(number)
         plans.append(plan)
@@ -319,29 +282,8 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         _long_text(plan, row)
         if not name:
             plan.add("missing", "full_name")
-        year = None
-        if row.get("birth_year") is not None:
-            year = cells.birth_year(row.get("birth_year"), ctx.today)
-            if year is None:
-                plan.add("bad_year", "birth_year")
-        phone = None
-        if row.get("phone") is not None:
-            phone = cells.phone(row.get("phone"))
-            if phone is None:
-                plan.add("bad_phone", "phone")
-        gender = Gender.UNDISCLOSED
-        if row.get("gender") is not None:
-            gender = cells.choice(row.get("gender"), GENDERS_WORDS)
-            if gender is None:
-                plan.add("bad_gender", "gender")
-                gender = Gender.UNDISCLOSED
-        joined_on = None
-        if row.get("joined_on") is not None:
-            joined_on = cells.day_of(row.get("joined_on"))
-            if joined_on is None:
-                plan.add("bad_date", "joined_on")
-            elif joined_on > ctx.today:
-                plan.add("future_date", "joined_on")
+        read = member_values.read(plan, row, ctx.today, ctx.answers, ctx.words)
+        joined_on, precision = member_values.joined(plan, row.get("joined_on"), ctx.today)
         has_place = any(row.get(k) is not None for k in ("commune", "province"))
         commune = (
             ctx.place(
@@ -350,34 +292,25 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             if has_place
             else None
         )
-        group = ctx.group_for(plan, row.get("group"), commune)
+        group = ctx.group_for(plan, row.get("group"))
         new_group = None
         group_name = cells.text(row.get("group"))
-        if group is None and group_name and not plan.has_errors:
-            if commune is None:
-                plan.add("group_not_found", "group")
-            elif not ctx.covers(_province_of(commune)):
-                plan.add("out_of_scope", "group")
-            else:
-                new_group = (commune, _folded(group_name)[:120])
-                plan.add("new_group", "group")
-        if group is not None and joined_on is not None and joined_on < group.founded_on:
-            plan.add("before_founded", "joined_on")
+        if group is group_names.NEW:
+            group, new_group = None, group_names.name_key(group_name)
+            homes.setdefault(new_group, []).append(commune)
+        if group is not None:
+            joined_on = member_values.within_group(plan, joined_on, precision, group.founded_on)
         plan.values = {
             "full_name": name,
-            "birth_year": year,
-            "phone": phone,
-            "gender": gender,
+            **read,
             "joined_on": joined_on,
             "group": group,
             "new_group": new_group,
             "group_name": group_name,
-            "role": cells.choice(row.get("role"), ROLES_WORDS) or GroupRole.MEMBER,
-            "category": cells.choice(row.get("category"), CATEGORIES_WORDS)
-            or MemberCategory.COMMUNITY,
             "code": cells.text(row.get("member_code")),
         }
         staged.append(plan)
+    _plan_new_groups(ctx, staged, homes)
     group_ids = {p.values["group"].id for p in staged if p.values.get("group")}
     existing = defaultdict(list)
     by_code = {}
@@ -387,6 +320,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         existing[(group_id, search_name)].append((member_id, birth_year))
         by_code[code.upper()] = (group_id, member_id)
     seen: dict[tuple, int] = {}
+    seen_years: dict[tuple, list] = {}
     for plan in staged:
         v = plan.values
         if not v["full_name"] or (v["group"] is None and v["new_group"] is None):
@@ -399,127 +333,51 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
                 continue
             plan.add("unknown_code", "member_code")
         key = (group_key, fold(v["full_name"])[:120], v["birth_year"])
-        if isinstance(group_key, int) and any(
-            year == v["birth_year"] for _, year in existing.get((group_key, key[1]), [])
+        if isinstance(group_key, int) and _already_here(
+            existing.get((group_key, key[1]), []), v["birth_year"]
         ):
             plan.outcome = "matched"
             plan.add("existing_member")
             continue
-        if key in seen:
-            plan.add("duplicate_in_file", "full_name")
+        years = seen_years.setdefault(key[:2], [])
+        if key in seen or (years and (v["birth_year"] is None or None in years)):
+            plan.add("duplicate_in_file", "full_name")  # the same row, with or without its year
+            continue
         seen[key] = plan.number
+        years.append(v["birth_year"])
     return plans
 
 
-def _check_attendance(ctx: _Context, rows) -> list[Plan]:
-    plans, staged = [], []
-    for number, row in rows:
-        plan = Plan(number)
-        plans.append(plan)
-        group = ctx.group_for(plan, row.get("group"), None)
-        if group is None and cells.text(row.get("group")):
-            plan.add("group_not_found", "group")
-        held_on = cells.day_of(row.get("held_on"))
-        if held_on is None:
-            plan.add("bad_date" if row.get("held_on") is not None else "missing", "held_on")
-        elif held_on > ctx.today + timedelta(days=MAX_DAYS_AHEAD):
-            plan.add("future_date", "held_on")
-        elif group is not None and held_on < group.founded_on:
-            plan.add("before_founded", "held_on")
-        kind = MeetingKind.REGULAR
-        if row.get("kind") is not None:
-            kind = cells.choice(row.get("kind"), KINDS_WORDS)
-            if kind is None:
-                plan.add("bad_kind", "kind")
-        status = (
-            cells.choice(row.get("status"), STATUSES_WORDS)
-            if row.get("status") is not None
-            else AttendanceStatus.ABSENT
-        )
-        if status is None:
-            plan.add("bad_status", "status")
-        name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
-        _long_text(plan, row)
-        if not name and not code:
-            plan.add("missing", "full_name")
-        year = (
-            cells.birth_year(row.get("birth_year"), ctx.today)
-            if row.get("birth_year") is not None
-            else None
-        )
-        plan.values = {
-            "group": group,
-            "held_on": held_on,
-            "kind": kind,
-            "status": status,
-            "name": name,
-            "code": code,
-            "year": year,
-        }
-        staged.append(plan)
-    group_ids = {p.values["group"].id for p in staged if p.values["group"]}
-    # (group, code) and (group, folded name) -> [(member_id, year, joined, left)], one per
-    # membership: a member who left and came back has two stretches.
-    by_code, by_name = defaultdict(list), defaultdict(list)
-    for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
-        group_ids, current_only=False
-    ):
-        stretch = (member_id, year, joined_on, left_on)
-        by_code[(group_id, code.upper())].append(stretch)
-        by_name[(group_id, search_name)].append(stretch)
-    meetings = {}
-    if group_ids:
-        for meeting_id, group_id, held_on, kind in db.session.execute(
-            select(Meeting.id, Meeting.group_id, Meeting.held_on, Meeting.kind).where(
-                Meeting.group_id.in_(group_ids)
-            )
-        ):
-            meetings[(group_id, held_on, kind)] = meeting_id
-    marks = {}
-    if meetings:
-        for meeting_id, member_id, status in db.session.execute(
-            select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
-            .join(Meeting, Meeting.id == Attendance.meeting_id)
-            .where(Meeting.group_id.in_(group_ids))
-        ):
-            marks[(meeting_id, member_id)] = status
-    seen = {}
+def _already_here(named: list[tuple[int, int | None]], year: int | None) -> bool:
+    """The same person is in the group: same name (folded) and year of birth, or the one
+    member of that name when either year is not known (a row without its year)."""
+    if any(known == year for _, known in named):
+        return True
+    return len(named) == 1 and (year is None or named[0][1] is None)
+
+
+def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) -> None:
+    """Each group the person confirmed to create: in its members' most common commune,
+    named as the register writes it most often; its rows say it will be created."""
+    where = {}
+    for key, communes in homes.items():
+        commune = group_names.home_commune(communes)
+        entry = ctx.names.new[key]
+        entry["commune"] = commune
+        where[key] = commune
     for plan in staged:
-        v = plan.values
-        if v["group"] is None or (not v["name"] and not v["code"]):
+        key = plan.values.get("new_group")
+        if key is None:
             continue
-        group_id = v["group"].id
-        if v["code"]:
-            found = by_code.get((group_id, v["code"].upper()), [])
-        else:
-            named = by_name.get((group_id, _folded(v["name"])[:120]), [])
-            found = [m for m in named if v["year"] is None or m[1] == v["year"]]
-        if len({m[0] for m in found}) > 1:
-            plan.add("ambiguous_member", "full_name")
-            continue
-        if not found:
-            plan.add("member_not_found", "full_name")
-            continue
-        member_id = found[0][0]
-        v["member_id"] = member_id
-        day = v["held_on"]
-        if day is None or v["kind"] is None or v["status"] is None:
-            continue
-        if not any(j <= day and (left is None or day < left) for _, _, j, left in found):
-            plan.add("not_member_on_day", "held_on")
-            continue
-        key = (v["group"].id, day, v["kind"], member_id)
-        if key in seen:
-            plan.add("duplicate_in_file", "full_name")
-            continue
-        seen[key] = plan.number
-        meeting_id = meetings.get(key[:3])
-        v["meeting_id"] = meeting_id
-        if meeting_id is not None and (meeting_id, member_id) in marks:
-            plan.outcome = "matched"
-            if marks[(meeting_id, member_id)] != v["status"]:
-                plan.add("attendance_differs")
-    return plans
+        commune = where[key]
+        plan.values["group_name"] = ctx.names.new[key]["names"].most_common(1)[0][0]
+        if commune is None:
+            plan.add("group_needs_place", "group")
+        elif not ctx.covers(_province_of(commune)):
+            plan.add("out_of_scope", "group")
+        elif not plan.has_errors:
+            plan.add("new_group", "group")
+        plan.values["new_group"] = (commune, key) if commune is not None else None
 
 
 def summarise(plans: list[Plan], ctx: _Context) -> dict:
@@ -540,7 +398,13 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
             grouped.items(), key=lambda item: (PROBLEMS[item[0][0]][0] != ERROR, item[1][0])
         )
     ]
-    return {"counts": counts, "problems": problems, "places": list(ctx.places.values())}
+    return {
+        "counts": counts,
+        "problems": problems,
+        "places": list(ctx.places.values()),
+        "groups": ctx.names.summary(),
+        "words": list(ctx.words.values()),
+    }
 
 
 def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:

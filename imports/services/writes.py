@@ -90,6 +90,9 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     summary = batch.summary_dict
     summary["imported"] = done
+    summary["created_groups"] = [
+        f"{g.code} {g.name}" for g in state["groups"].values() if batch.kind == Kind.MEMBERS
+    ]
     summary["places"] = []
     batch.summary = json.dumps(summary)
     db.session.flush()

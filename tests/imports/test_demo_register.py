@@ -12,7 +12,7 @@ from core.db import db
 from demo.register import GROUPS, MEMBERS, PATH, rows, write
 from groups.models import Group, Member
 from imports.models import ImportBatch
-from tests.imports.test_imports import batch_of, checked
+from tests.imports.test_imports import batch_of, confirmed
 
 SPLIT_OR_UNKNOWN = {"Phường Đại Nài", "Xã Kỳ Lợi", "Xã Diễn Hạnh"}
 
@@ -23,13 +23,15 @@ def test_committed_register_is_what_the_generator_writes(tmp_path):
 
 def test_demo_register_goes_through_check_and_import(app, client, login_as):
     login_as(Role.COORDINATOR, provinces=(46, 44, 42, 40))
-    batch = checked(client, app, PATH.read_bytes(), filename=PATH.name)
+    # Its groups are not in the app: the coordinator confirms creating them (F2).
+    batch = confirmed(client, app, PATH.read_bytes(), filename=PATH.name)
     summary = batch.summary_dict
     places = {p["written"][0]: p for p in summary["places"]}
     assert set(places) == SPLIT_OR_UNKNOWN  # each asked once...
     assert all(p["rows"] == MEMBERS // len(GROUPS) for p in places.values())  # ...for its rows
     errors = {p["code"] for p in summary["problems"] if p["level"] == "error"}
-    assert errors == {"split_commune", "unknown_commune"}
+    # The three groups whose every member's commune is asked wait for the answer.
+    assert errors == {"split_commune", "unknown_commune", "group_needs_place"}
 
     answers = {}
     for i, place in enumerate(summary["places"]):
