@@ -146,8 +146,12 @@ def test_two_meetings_saved_offline_become_two_and_the_banner_counts_them(
     context.set_offline(False)
     # Back on a page while the second one is typed: the first is sent on that page's load.
     page.goto(f"{live_server}/groups/{group.id}/meetings/new")
-    until(page, "document.getElementById('outbox-banner').hidden")
+    deadline = time.monotonic() + 15
+    while [e["state"] for e in entries(page)] != ["sent"]:
+        assert time.monotonic() < deadline, entries(page)
+        time.sleep(0.1)
     assert meetings(app) == 1
+    assert page.locator("#outbox-banner").is_hidden()
     record_offline(context, page, live_server, group, today() - timedelta(days=7), "Buổi hai")
     assert meetings(app) == 1
     assert [e["state"] for e in entries(page)].count("waiting") == 1
