@@ -234,6 +234,22 @@
     return a;
   }
 
+  // Logging out with entries not sent yet: they stay on this phone, for this user only;
+  // say so first (a shared phone).
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!text.logout || !form.action || new URL(form.action, location.href).pathname !== text.logout) return;
+    if (form.dataset.outboxChecked) return;
+    event.preventDefault();
+    mine().then(function (entries) {
+      var left = entries.filter(function (e) { return e.state !== 'sent'; }).length;
+      if (!left || window.confirm(count(text.logoutWarning, left))) {
+        form.dataset.outboxChecked = '1';
+        form.submit();
+      }
+    }, function () { form.submit(); });
+  });
+
   var ready = document.getElementById('outbox-list');
   if (ready) document.getElementById('outbox-needs-js').hidden = true;
   remember().then(function () { return sendAll(false); }).catch(function () {});

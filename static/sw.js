@@ -4,9 +4,10 @@
    no library, no build step. */
 'use strict';
 
-const CACHE = 'tuluc-offline-1';
+const CACHE = 'tuluc-offline-2';
 const SAVED_PAGE = '/static/offline.html';
-const KEPT = [SAVED_PAGE, '/static/app.css'];
+const NO_SIGNAL_PAGE = '/static/no-signal.html';
+const KEPT = [SAVED_PAGE, NO_SIGNAL_PAGE, '/static/app.css'];
 const DB_NAME = 'tuluc-outbox';
 // Never kept on the phone: a login, a password, anything sent before logging in.
 const NOT_KEPT = /(^|&)(password|current_password|new_password|confirm|pin|code)=/;
@@ -69,13 +70,14 @@ async function keep(url, body) {
   }
 }
 
-async function savedPage() {
-  const cached = await caches.match(SAVED_PAGE);
+async function page(path) {
+  const cached = await caches.match(path);
+  if (!cached && path !== SAVED_PAGE) return Response.error();
   const html = cached ? await cached.text()
     : '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tự Lực</title>'
       + '<p>Đã lưu trên máy, sẽ gửi khi có mạng.</p>'
       + '<p lang="en">Saved on this phone; it will be sent when there is signal.</p>'
-      + '<p><a href="/outbox">Hộp thư đi / Outbox</a></p></html>';
+      + '<p><a href="/outbox">Hộp thư chờ gửi / Outbox</a></p></html>';
   return new Response(html, {
     status: 200,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
@@ -97,7 +99,7 @@ async function sendOrKeep(request) {
       }
     }
     if (!kept) throw failure; // not a record: the browser says there is no connection
-    return savedPage();
+    return page(SAVED_PAGE);
   }
 }
 
@@ -109,6 +111,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method === 'POST' && request.mode === 'navigate'
       && type.startsWith('application/x-www-form-urlencoded')) {
     event.respondWith(sendOrKeep(request));
+  } else if (request.method === 'GET' && request.mode === 'navigate') {
+    // No page is kept on the phone (they hold names); with no signal, say what to do
+    // instead of the browser's own error.
+    event.respondWith(fetch(request).catch(() => page(NO_SIGNAL_PAGE)));
   } else if (request.method === 'GET' && KEPT.includes(url.pathname)) {
     event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
   }

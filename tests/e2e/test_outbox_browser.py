@@ -72,9 +72,9 @@ def facilitator_group(make_user, make_group, make_member):
     return user, group
 
 
-def log_in(page, live_server) -> None:
+def log_in(page, live_server, username: str = "hoa") -> None:
     page.goto(live_server + "/login")
-    page.fill("#username", "hoa")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     submit(page, "main form [type=submit]")
     # The service worker controls the pages from now on.
@@ -94,7 +94,7 @@ def record_offline(context, page, live_server, group, held_on: date, topics: str
 
 
 def test_a_meeting_saved_offline_is_sent_once_when_the_signal_returns(
-    app, live_server, online_phone, facilitator_group
+    app, live_server, online_phone, facilitator_group, markup
 ):
     context, page = online_phone
     user, group = facilitator_group
@@ -109,6 +109,9 @@ def test_a_meeting_saved_offline_is_sent_once_when_the_signal_returns(
     assert kept[0]["url"].endswith(f"/groups/{group.id}/meetings/new")
     assert re.fullmatch(r"[A-Za-z0-9_-]{16,64}", kept[0]["key"])
     body = kept[0]["body"]
+    # With no signal, opening a page says so in the app's look, not the browser's error.
+    page.goto(live_server + "/outbox")
+    assert "Không có mạng" in page.locator("#no-signal h1").inner_text()
 
     # Signal back: the next page load sends it, once.
     context.set_offline(False)
@@ -133,6 +136,16 @@ def test_a_meeting_saved_offline_is_sent_once_when_the_signal_returns(
     )
     assert statuses == [200, 200, 200]  # each redirected to the meeting saved first
     assert meetings(app) == 1
+
+    # The pages the outbox adds pass axe and the HTML checker.
+    markup.watch(page)
+    for name in ("offline.html", "no-signal.html"):
+        page.goto(f"{live_server}/static/{name}")
+        markup.check(page, name)
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li') !== null")
+    markup.check(page, "outbox")
+    markup.assert_valid_html()
 
 
 def test_two_meetings_saved_offline_become_two_and_the_banner_counts_them(
@@ -173,3 +186,58 @@ def test_two_meetings_saved_offline_become_two_and_the_banner_counts_them(
     with app.app_context():
         topics = set(db.session.scalars(select(Meeting.topics)))
     assert topics == {"Buổi một", "Buổi hai"}
+
+
+def wait_sent(page, count: int) -> None:
+    deadline = time.monotonic() + 15
+    while [e["state"] for e in entries(page)].count("sent") != count:
+        assert time.monotonic() < deadline, entries(page)
+        time.sleep(0.1)
+
+
+def test_an_entry_is_sent_only_in_the_session_of_the_user_who_made_it(
+    app, live_server, online_phone, facilitator_group, make_user, make_group
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    other = make_user(Role.FACILITATOR, username="lan", password=PASSWORD, full_name="Lê Thị Lan")
+    make_group(HUE, facilitators=[other], name="Nhóm Thôn Tây", founded_on=date(2025, 1, 6))
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi chờ")
+    context.set_offline(False)
+
+    # The signal is back but the sending fails; logging out warns that it is still here.
+    page.route("**/groups/*/meetings/new", lambda route: route.abort())
+    page.goto(live_server + "/")
+    page.locator("#outbox-banner").wait_for(state="visible")
+    warnings = []
+
+    def answer(dialog):
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+    assert len(warnings) == 1 and re.search(r"\b1\b", warnings[0]), warnings
+    page.unroute("**/groups/*/meetings/new")
+    assert meetings(app) == 0
+
+    # Another facilitator on the same phone: not sent, not shown.
+    log_in(page, live_server, "lan")
+    page.goto(live_server + "/outbox")
+    until(page, "!document.getElementById('outbox-empty').hidden")
+    assert page.locator("#outbox-list li").count() == 0
+    assert page.locator("#outbox-banner").is_hidden()
+    assert meetings(app) == 0
+    assert [e["state"] for e in entries(page)] == ["waiting"]
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+    assert warnings == [warnings[0]]  # lan had nothing waiting: no question
+
+    # Its maker logs in again: it is sent with the new session's token, without retyping.
+    log_in(page, live_server)
+    wait_sent(page, 1)
+    assert meetings(app) == 1
