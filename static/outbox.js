@@ -85,14 +85,25 @@
       else if (status >= 500 || status === 429) return backOff(entry);
       else if (response.ok && response.redirected) {
         entry.state = 'sent';
+        entry.problem = '';
         entry.sent = Date.now();
         entry.body = ''; // sent: nothing typed stays on the phone
         entry.place = response.url;
       } else entry.state = 'refused'; // the form came back with a message
-      return put(entry).then(function () { return true; });
+      if (entry.state === 'sent' || entry.state === 'login') return put(entry).then(function () { return true; });
+      // Keep what the server said (e.g. "already has a meeting on that day"), to show it.
+      return response.text().then(function (html) {
+        entry.problem = problemIn(html);
+      }, function () {}).then(function () { return put(entry); }).then(function () { return true; });
     }, function () {
       return backOff(entry).then(function () { return false; }); // still no signal: stop
     });
+  }
+
+  function problemIn(html) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    var found = doc.querySelector('main .error-summary li, main .error, main .alert-error, main h1');
+    return found ? found.textContent.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
   }
 
   function backOff(entry) {
@@ -196,6 +207,12 @@
       state.textContent = labels['state' + entry.state.charAt(0).toUpperCase() + entry.state.slice(1)] || entry.state;
       if (entry.state !== 'sent' && Date.now() - entry.created > EXPIRING) state.textContent += ' ' + labels.expiring;
       li.appendChild(state);
+      if (entry.problem && entry.state !== 'sent') {
+        var problem = document.createElement('p');
+        problem.className = 'error outbox-problem';
+        problem.textContent = entry.problem;
+        li.appendChild(problem);
+      }
       var actions = document.createElement('p');
       actions.className = 'actions';
       if (entry.state === 'sent' && entry.place) {

@@ -7,6 +7,7 @@ Playwright's offline switch; what reached the server is counted in the database.
 import re
 import time
 from datetime import date, timedelta
+from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import func, select
@@ -241,3 +242,36 @@ def test_an_entry_is_sent_only_in_the_session_of_the_user_who_made_it(
     log_in(page, live_server)
     wait_sent(page, 1)
     assert meetings(app) == 1
+
+
+def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
+    app, live_server, online_phone, facilitator_group, make_meeting
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi trùng")
+    make_meeting(group, today())  # meanwhile, the same day was recorded from another phone
+    context.set_offline(False)
+
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-refused') !== null")
+    entry = page.locator("#outbox-list li.state-refused")
+    assert entry.locator(".outbox-problem").inner_text().strip()  # the server's own words
+    assert entry.locator(f'a[href$="/groups/{group.id}/meetings/new"]').count() == 1
+    assert meetings(app) == 1
+    assert parse_qs(entries(page)[0]["body"])["topics"] == ["Buổi trùng"]  # nothing dropped
+
+    page.goto(live_server + "/")  # another page load does not send it again by itself
+    banner = page.locator("#outbox-banner")
+    banner.wait_for(state="visible")
+    assert meetings(app) == 1
+
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li') !== null")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#outbox-list li button.danger").click()
+    until(page, "!document.getElementById('outbox-empty').hidden")
+    assert len(asked) == 1
+    assert entries(page) == []
