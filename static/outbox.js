@@ -271,4 +271,7 @@
   if (ready) document.getElementById('outbox-needs-js').hidden = true;
   remember().then(function () { return sendAll(false); }).catch(function () {});
   window.addEventListener('online', function () { sendAll(true); });
+  navigator.serviceWorker.addEventListener('message', function (event) {
+    if (event.data === 'outbox-send') sendAll(true);
+  });
 })();

@@ -99,6 +99,8 @@ async function sendOrKeep(request) {
       }
     }
     if (!kept) throw failure; // not a record: the browser says there is no connection
+    // Background Sync, where the browser has it, says when the signal is back.
+    if (self.registration.sync) self.registration.sync.register('outbox').catch(() => {});
     return page(SAVED_PAGE);
   }
 }
@@ -118,4 +120,14 @@ self.addEventListener('fetch', (event) => {
   } else if (request.method === 'GET' && KEPT.includes(url.pathname)) {
     event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
   }
+});
+
+// The signal is back: the open pages send (a page knows who is logged in and has a
+// fresh token; the worker does not).
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window' })
+      .then((pages) => pages.forEach((p) => p.postMessage('outbox-send')))
+  );
 });
