@@ -275,3 +275,29 @@ def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
     until(page, "!document.getElementById('outbox-empty').hidden")
     assert len(asked) == 1
     assert entries(page) == []
+
+
+def test_an_entry_answered_form_expired_waits_for_login_and_is_sent_with_a_fresh_token(
+    app, live_server, online_phone, facilitator_group
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi hết hạn")
+    context.set_offline(False)
+
+    # The server answers "the form has expired" (400, a stale CSRF token): kept, not dropped.
+    def expired(route):
+        route.fulfill(status=400, body="<main><h1>Biểu mẫu đã hết hạn</h1></main>")
+
+    page.route("**/groups/*/meetings/new", expired)
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-login') !== null")
+    assert "đăng nhập" in page.locator("#outbox-list li .outbox-state").inner_text()
+    assert meetings(app) == 0
+    page.unroute("**/groups/*/meetings/new")
+
+    # The next page of a logged-in session sends it again with that page's token.
+    page.goto(live_server + "/")
+    wait_sent(page, 1)
+    assert meetings(app) == 1
