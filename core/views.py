@@ -27,7 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from core import proxy
-from core.auth import login_manager, public
+from core.auth import login_manager, public, roles_required
 from core.db import db
 from core.logs import log_error
 from core.places import place_order
@@ -70,6 +70,29 @@ def favicon():
 def _icon(folder: str) -> bytes:
     # A few hundred bytes, read once: sent from memory, no file left open per request.
     return (Path(folder) / "favicon.ico").read_bytes()
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """The outbox's service worker (static/sw.js), served from the root so that it may
+    keep any form of the site sent with no signal (issue 25)."""
+    response = Response(_worker(current_app.static_folder), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@cache
+def _worker(folder: str) -> bytes:
+    return (Path(folder) / "sw.js").read_bytes()
+
+
+@bp.get("/outbox")
+@roles_required("admin", "coordinator", "facilitator")
+def outbox():
+    """What this phone kept while it had no signal; static/outbox.js lists it from the
+    phone's own storage (nothing of it is on the server until it is sent)."""
+    return render_template("outbox.html")
 
 
 @bp.post("/language")

@@ -60,6 +60,8 @@ MATRIX = {
     "core.healthz": ("GET", "/healthz", None, everyone(OK)),
     "core.favicon": ("GET", "/favicon.ico", None, everyone(OK)),
     "core.set_language": ("POST", "/language", {"locale": "en"}, everyone(REDIRECT)),
+    "core.service_worker": ("GET", "/sw.js", None, everyone(OK)),
+    "core.outbox": ("GET", "/outbox", None, only(OK, *STAFF)),
     "accounts.login": (
         "GET",
         "/login",

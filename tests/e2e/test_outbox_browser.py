@@ -1,0 +1,303 @@
+"""Issue 25, layer 1: a meeting saved with no signal is kept on the phone and sent once.
+
+JavaScript on (the outbox is a service worker and a small script). The signal is cut with
+Playwright's offline switch; what reached the server is counted in the database.
+"""
+
+import re
+import time
+from datetime import date, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+from sqlalchemy import func, select
+
+from accounts.models import Role
+from core.clock import today
+from core.db import db
+from groups.models import Meeting
+from tests.conftest import HUE
+from tests.e2e.conftest import submit
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "một câu dài dễ nhớ"
+
+
+def meetings(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Meeting.id)))
+
+
+def until(page, expression: str, seconds: float = 15) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function evaluates
+    its predicate with eval, which the pages' CSP (script-src 'self') rightly forbids."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(f"!!({expression})"):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        time.sleep(0.1)
+
+
+def entries(page) -> list[dict]:
+    """The entries kept in the phone's IndexedDB, as outbox.js stores them."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('tuluc-outbox', 1);
+            open.onsuccess = () => {
+                const all = open.result.transaction('entries').objectStore('entries').getAll();
+                all.onsuccess = () => { open.result.close(); resolve(all.result); };
+                all.onerror = () => reject(all.error);
+            };
+            open.onerror = () => reject(open.error);
+        })"""
+    )
+
+
+@pytest.fixture
+def online_phone(browser):
+    """A phone-sized page with JavaScript on, as the outbox needs."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    yield context, page
+    context.close()
+
+
+@pytest.fixture
+def facilitator_group(make_user, make_group, make_member):
+    user = make_user(
+        Role.FACILITATOR, username="hoa", password=PASSWORD, full_name="Nguyễn Thị Hoa"
+    )
+    group = make_group(HUE, facilitators=[user], name="Nhóm Thôn Đông", founded_on=date(2025, 1, 6))
+    for name in ("Trần Thị Mai", "Lê Văn Hùng", "Phạm Thị Hương"):
+        make_member(group, full_name=name, joined_on=date(2025, 1, 6))
+    return user, group
+
+
+def log_in(page, live_server, username: str = "hoa") -> None:
+    page.goto(live_server + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    submit(page, "main form [type=submit]")
+    # The service worker controls the pages from now on.
+    until(page, "navigator.serviceWorker && navigator.serviceWorker.controller")
+
+
+def record_offline(context, page, live_server, group, held_on: date, topics: str) -> None:
+    page.goto(f"{live_server}/groups/{group.id}/meetings/new")
+    page.fill("#held_on", held_on.isoformat())
+    page.fill("#topics", topics)
+    context.set_offline(True)
+    submit(page, "form.meeting [type=submit]")
+    saved = page.locator("#offline-saved")
+    assert "Đã lưu trên máy, sẽ gửi khi có mạng" in saved.inner_text()
+    assert "Saved on this phone; it will be sent when there is signal" in saved.inner_text()
+    assert saved.locator('a[href="/outbox"]').count() >= 1
+
+
+def test_a_meeting_saved_offline_is_sent_once_when_the_signal_returns(
+    app, live_server, online_phone, facilitator_group, markup
+):
+    context, page = online_phone
+    user, group = facilitator_group
+    log_in(page, live_server)
+
+    record_offline(context, page, live_server, group, today(), "Tiết kiệm nhóm")
+    assert meetings(app) == 0
+    kept = entries(page)
+    assert len(kept) == 1
+    assert kept[0]["state"] == "waiting"
+    assert kept[0]["user"] == str(user.id)
+    assert kept[0]["url"].endswith(f"/groups/{group.id}/meetings/new")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16,64}", kept[0]["key"])
+    body = kept[0]["body"]
+    # With no signal, opening a page says so in the app's look, not the browser's error.
+    page.goto(live_server + "/outbox")
+    assert "Không có mạng" in page.locator("#no-signal h1").inner_text()
+
+    # Signal back: the next page load sends it, once.
+    context.set_offline(False)
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-sent') !== null")
+    assert meetings(app) == 1
+    assert [e["state"] for e in entries(page)] == ["sent"]
+    assert page.locator("#outbox-banner").is_hidden()
+
+    # The same stored entry sent three times at once (a replay): still one meeting.
+    statuses = page.evaluate(
+        """([url, body]) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const params = new URLSearchParams(body);
+            params.set('csrf_token', token);
+            return Promise.all([1, 2, 3].map(() => fetch(url, {
+                method: 'POST', body: params.toString(), credentials: 'same-origin',
+                headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+            }).then((r) => r.status)));
+        }""",
+        [kept[0]["url"], body],
+    )
+    assert statuses == [200, 200, 200]  # each redirected to the meeting saved first
+    assert meetings(app) == 1
+
+    # The pages the outbox adds pass axe and the HTML checker.
+    markup.watch(page)
+    for name in ("offline.html", "no-signal.html"):
+        page.goto(f"{live_server}/static/{name}")
+        markup.check(page, name)
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li') !== null")
+    markup.check(page, "outbox")
+    markup.assert_valid_html()
+
+
+def test_two_meetings_saved_offline_become_two_and_the_banner_counts_them(
+    app, live_server, online_phone, facilitator_group
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+
+    record_offline(context, page, live_server, group, today(), "Buổi một")
+    context.set_offline(False)
+    # Back on a page while the second one is typed: the first is sent on that page's load.
+    page.goto(f"{live_server}/groups/{group.id}/meetings/new")
+    deadline = time.monotonic() + 15
+    while [e["state"] for e in entries(page)] != ["sent"]:
+        assert time.monotonic() < deadline, entries(page)
+        time.sleep(0.1)
+    assert meetings(app) == 1
+    assert page.locator("#outbox-banner").is_hidden()
+    record_offline(context, page, live_server, group, today() - timedelta(days=7), "Buổi hai")
+    assert meetings(app) == 1
+    assert [e["state"] for e in entries(page)].count("waiting") == 1
+
+    # Still offline, the banner on the next page says one entry is waiting.
+    context.set_offline(False)
+    page.route("**/groups/*/meetings/new", lambda route: route.abort())  # the sending fails
+    page.goto(live_server + "/")
+    banner = page.locator("#outbox-banner")
+    banner.wait_for(state="visible")
+    assert re.search(r"\b1\b", banner.inner_text())
+    assert banner.locator('a[href="/outbox"]').count() == 1
+    page.unroute("**/groups/*/meetings/new")
+
+    page.goto(live_server + "/outbox")
+    page.locator("#outbox-list button", has_text="Gửi lại").first.click()
+    until(page, "document.querySelectorAll('#outbox-list li.state-sent').length === 2")
+    assert meetings(app) == 2
+    with app.app_context():
+        topics = set(db.session.scalars(select(Meeting.topics)))
+    assert topics == {"Buổi một", "Buổi hai"}
+
+
+def wait_sent(page, count: int) -> None:
+    deadline = time.monotonic() + 15
+    while [e["state"] for e in entries(page)].count("sent") != count:
+        assert time.monotonic() < deadline, entries(page)
+        time.sleep(0.1)
+
+
+def test_an_entry_is_sent_only_in_the_session_of_the_user_who_made_it(
+    app, live_server, online_phone, facilitator_group, make_user, make_group
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    other = make_user(Role.FACILITATOR, username="lan", password=PASSWORD, full_name="Lê Thị Lan")
+    make_group(HUE, facilitators=[other], name="Nhóm Thôn Tây", founded_on=date(2025, 1, 6))
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi chờ")
+    context.set_offline(False)
+
+    # The signal is back but the sending fails; logging out warns that it is still here.
+    page.route("**/groups/*/meetings/new", lambda route: route.abort())
+    page.goto(live_server + "/")
+    page.locator("#outbox-banner").wait_for(state="visible")
+    warnings = []
+
+    def answer(dialog):
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+    assert len(warnings) == 1 and re.search(r"\b1\b", warnings[0]), warnings
+    page.unroute("**/groups/*/meetings/new")
+    assert meetings(app) == 0
+
+    # Another facilitator on the same phone: not sent, not shown.
+    log_in(page, live_server, "lan")
+    page.goto(live_server + "/outbox")
+    until(page, "!document.getElementById('outbox-empty').hidden")
+    assert page.locator("#outbox-list li").count() == 0
+    assert page.locator("#outbox-banner").is_hidden()
+    assert meetings(app) == 0
+    assert [e["state"] for e in entries(page)] == ["waiting"]
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+    assert warnings == [warnings[0]]  # lan had nothing waiting: no question
+
+    # Its maker logs in again: it is sent with the new session's token, without retyping.
+    log_in(page, live_server)
+    wait_sent(page, 1)
+    assert meetings(app) == 1
+
+
+def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
+    app, live_server, online_phone, facilitator_group, make_meeting
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi trùng")
+    make_meeting(group, today())  # meanwhile, the same day was recorded from another phone
+    context.set_offline(False)
+
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-refused') !== null")
+    entry = page.locator("#outbox-list li.state-refused")
+    assert entry.locator(".outbox-problem").inner_text().strip()  # the server's own words
+    assert entry.locator(f'a[href$="/groups/{group.id}/meetings/new"]').count() == 1
+    assert meetings(app) == 1
+    assert parse_qs(entries(page)[0]["body"])["topics"] == ["Buổi trùng"]  # nothing dropped
+
+    page.goto(live_server + "/")  # another page load does not send it again by itself
+    banner = page.locator("#outbox-banner")
+    banner.wait_for(state="visible")
+    assert meetings(app) == 1
+
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li') !== null")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#outbox-list li button.danger").click()
+    until(page, "!document.getElementById('outbox-empty').hidden")
+    assert len(asked) == 1
+    assert entries(page) == []
+
+
+def test_an_entry_answered_form_expired_waits_for_login_and_is_sent_with_a_fresh_token(
+    app, live_server, online_phone, facilitator_group
+):
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi hết hạn")
+    context.set_offline(False)
+
+    # The server answers "the form has expired" (400, a stale CSRF token): kept, not dropped.
+    def expired(route):
+        route.fulfill(status=400, body="<main><h1>Biểu mẫu đã hết hạn</h1></main>")
+
+    page.route("**/groups/*/meetings/new", expired)
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-login') !== null")
+    assert "đăng nhập" in page.locator("#outbox-list li .outbox-state").inner_text()
+    assert meetings(app) == 0
+    page.unroute("**/groups/*/meetings/new")
+
+    # The next page of a logged-in session sends it again with that page's token.
+    page.goto(live_server + "/")
+    wait_sent(page, 1)
+    assert meetings(app) == 1
