@@ -56,6 +56,7 @@ def test_coordinator_anonymises_a_member_and_reads_the_audit_log_on_a_phone(
         row = db.session.scalar(select(Member).where(Member.id == member.id))
         assert (row.full_name, row.phone) == (member.code, None)
 
+    phone.click("nav details.more summary")  # the audit log is under "Thêm" at 360 px
     phone.click('nav a[href="/audit"]')
     phone.wait_for_url("**/audit")
     assert phone.locator("h1").inner_text() == "Nhật ký hoạt động"

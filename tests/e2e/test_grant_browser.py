@@ -92,13 +92,16 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
     # The coordinator, on a phone in Vietnamese: home → grants waiting → the grant.
     staff_login(phone, live_server, coordinator)
     assert phone.locator("h1").inner_text() == "Chào Phạm Văn Bình"
-    waiting = phone.locator('main a[href="/grants?status=submitted"]')
+    # The count opens the decision queue, attendance and earlier grants beside (F9c).
+    waiting = phone.locator('main a[href="/progress/grants"]', has_text="chờ bạn duyệt")
     assert waiting.inner_text() == "đơn đề nghị hỗ trợ đang chờ bạn duyệt"
     shoot(phone, tmp_path, "01-coordinator-home")
     waiting.click()
-    phone.wait_for_url("**/grants?status=submitted")
-    assert phone.locator("main ul.list > li").count() == 1
+    phone.wait_for_url("**/progress/grants")
+    assert phone.locator(f'main a[href="/grants/{grant_id}/decide"]').count() == 1
     shoot(phone, tmp_path, "02-grants-waiting")
+    phone.click(f'main a[href="/members/{mai.id}"]')  # who she is, then her application
+    phone.wait_for_url(f"**/members/{mai.id}")
     phone.click(f'main a[href="/grants/{grant_id}"]')
     phone.wait_for_url(f"**/grants/{grant_id}")
     assert phone.locator("html").get_attribute("lang") == "vi"
@@ -214,8 +217,9 @@ def test_coordinator_approves_and_pays_and_the_member_sees_it_on_a_phone(
         assert days_in(facts.locator("dd").first.inner_text()) == [expected_due[1]]
         next_visit = facts.locator("dd").first.inner_text()
         assert re.match(r"(Thứ \w+|Chủ Nhật), \d\d/\d\d/\d{4}$", next_visit), next_visit
-        contacts = card(own, "Khi cần, bạn hãy gọi:").locator("li")
-        assert contacts.all_inner_texts() == ["Lê Thị Thu"]
+        # No phone for her facilitator: no "call", but who and where to ask (F8).
+        help_card = card(own, "Khi cần giúp đỡ").inner_text()
+        assert "Lê Thị Thu" in help_card and "buổi sinh hoạt nhóm tới" in help_card
         main_text, html = own.locator("main").inner_text(), own.content()
         for text in (main_text, html):
             assert "₫" not in text
