@@ -7,6 +7,7 @@ from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
+from core import clock
 from core.db import db, utcnow
 from groups.models import Member
 
@@ -136,6 +137,10 @@ class Grant(db.Model):
     def first_paid_on(self) -> date | None:
         return min((t.paid_on for t in self.tranches), default=None)
 
+    def last_day_of(self, action: str) -> date | None:
+        """The day (in Viet Nam) this grant last went through `action` ("approved"…)."""
+        return max((e.day for e in self.events if e.action == action), default=None)
+
     def can_view(self, user) -> bool:
         """Staff who may see the member now; the member it belongs to."""
         if user.role == Role.MEMBER:
@@ -193,6 +198,11 @@ class GrantEvent(db.Model):
 
     # The progress pages count grants by what happened to them in a period.
     __table_args__ = (Index("ix_grant_events_action_at", "action", "at"),)
+
+    @property
+    def day(self) -> date:
+        """The day it happened, in Viet Nam (today while not yet saved)."""
+        return clock.day_of(self.at) if self.at is not None else clock.today()
 
     @property
     def label(self):

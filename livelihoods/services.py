@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from accounts.pins import TRIVIAL_PIN, pin_is_acceptable
 from accounts.services import get_user_by_username, revoke_sessions
 from core import audit
+from core.dates import Day, check_day
 from core.db import db
 from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
@@ -260,8 +261,20 @@ def correct_tranche(
 def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclude) -> None:
     if amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount")
-    if paid_on > today:
-        raise DomainError(_l("A disbursement cannot be dated in the future."), "paid_on")
+    check_day(paid_on, today, "paid_on")
+    others = [t.paid_on for t in grant.tranches if t is not exclude]
+    first = min([*others, paid_on])
+    visited = [v.visited_on for v in _grant_visits(grant)]
+    if visited and first > min(visited):
+        raise DomainError(
+            _l(
+                "The first disbursement would be on %(day)s, after a visit already recorded "
+                "on %(visited)s.",
+                day=Day(first),
+                visited=Day(min(visited)),
+            ),
+            "paid_on",
+        )
     paid_elsewhere = sum(t.amount for t in grant.tranches if t is not exclude)
     if paid_elsewhere + amount > (grant.amount_approved or 0):
         raise DomainError(
@@ -271,6 +284,12 @@ def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclud
             ),
             "amount",
         )
+
+
+def _grant_visits(grant: Grant) -> list[Visit]:
+    if grant.id is None:
+        return []
+    return list(db.session.scalars(select(Visit).where(Visit.grant_id == grant.id)))
 
 
 # Follow-ups -----------------------------------------------------------------------------
@@ -327,12 +346,27 @@ def record_visit(
         raise Conflict(VISIT_TAKEN)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
-    if visited_on > today:
-        raise DomainError(_l("A visit cannot be dated in the future."), "visited_on")
+    check_day(visited_on, today, "visited_on")
+    if follow_up.grant is None and visited_on < follow_up.source_on:
+        raise DomainError(
+            _l(
+                "The visit date (%(day)s) is before what it follows up (%(source)s).",
+                day=Day(visited_on),
+                source=Day(follow_up.source_on),
+            ),
+            "visited_on",
+        )
     if follow_up.grant is not None:
         first = follow_up.grant.first_paid_on
         if first and visited_on < first:
-            raise DomainError(_l("The visit is dated before the first disbursement."), "visited_on")
+            raise DomainError(
+                _l(
+                    "The visit date (%(day)s) is before the first disbursement (%(paid)s).",
+                    day=Day(visited_on),
+                    paid=Day(first),
+                ),
+                "visited_on",
+            )
         if business_status is None:
             raise DomainError(_l("Choose how the business is doing."), "business_status")
     if monthly_income is not None and monthly_income < 0:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Enum, String, Text, func, select
 
 from accounts.models import AuthSession, Role, User
+from core import clock
 from core.audit import AuditEvent
 from core.db import db
 from core.scheduler import JOBS, resolve
@@ -213,9 +214,11 @@ def test_the_button_shows_only_to_those_who_may_anonymise(app, person):
 
 
 @pytest.fixture
-def leavers(app, make_group, make_member, leave):
+def leavers(app, make_group, make_member, leave, monkeypatch):
     """Members who left 6 years, exactly 5 years and 4 years before 2031-06-02; one who
-    left long ago but is in a group again; one still in their group."""
+    left long ago but is in a group again; one still in their group. Recorded as on
+    2031-06-02: the services refuse days still to come."""
+    monkeypatch.setattr(clock, "today", lambda: date(2031, 6, 2))
     group = make_group(founded_on=date(2020, 1, 6))
     made = {
         name: make_member(group, full_name=f"Người {name}", joined_on=date(2020, 2, 3))
