@@ -173,12 +173,45 @@ def _withdraw(w, given_on, on):
     member_services.withdraw_consent(ADMIN, consent, on=on)
 
 
-def _grant(w, *, paid_on=None):
+SUBMITTED, APPROVED = TODAY - timedelta(days=50), TODAY - timedelta(days=45)
+
+
+def _submitted(w, on=SUBMITTED):
     grant = grant_services.draft_grant(
         ADMIN, _mai(w), activity=Activity.LIVESTOCK, plan="Nuôi lợn", amount_requested=4_000_000
     )
-    grant_services.submit_grant(SimpleNamespace(id=None), grant)
-    grant_services.approve_grant(ADMIN, grant, amount=4_000_000, note=None)
+    grant_services.submit_grant(ADMIN, grant, on=on)
+    return grant
+
+
+def _decide(w, how, on):
+    grant = _submitted(w)
+    if how == "approve":
+        grant_services.approve_grant(ADMIN, grant, amount=4_000_000, note=None, on=on)
+    elif how == "reject":
+        grant_services.reject_grant(ADMIN, grant, reason="Chưa đủ", on=on)
+    else:
+        grant_services.return_grant(ADMIN, grant, note="Bổ sung", on=on)
+    return grant
+
+
+def _resubmit(w, returned_on, on):
+    grant = _decide(w, "return", returned_on)
+    grant_services.submit_grant(ADMIN, grant, on=on)
+
+
+def _close_grant(w, paid_on, on):
+    grant = _grant(w, paid_on=paid_on)
+    grant_services.close_grant(ADMIN, grant, outcome=Outcome.OPERATING, note=None, on=on)
+
+
+def _missed(w, paid_on, on):
+    grant = _grant(w, paid_on=paid_on)
+    grant_services.mark_missed(ADMIN, grant.follow_ups[0], reason="Đi vắng", today=TODAY, on=on)
+
+
+def _grant(w, *, paid_on=None):
+    grant = _decide(w, "approve", APPROVED)
     if paid_on is not None:
         grant_services.record_tranche(
             ADMIN,
@@ -365,6 +398,22 @@ CASES = [
     ("consent withdrawn before given", lambda w: _withdraw(w, d(9), d(2)), (d(2), d(9))),
     ("consent withdrawn tomorrow", lambda w: _withdraw(w, D, TOMORROW), (TOMORROW, TODAY)),
     ("payment tomorrow", lambda w: _pay(w, TOMORROW), (TOMORROW, TODAY)),
+    ("payment before approval", lambda w: _pay(w, t(-46)), (t(-46), APPROVED)),
+    ("payment two years before approval", lambda w: _pay(w, t(-775)), (t(-775), APPROVED)),
+    ("approval before submission", lambda w: _decide(w, "approve", t(-51)), (t(-51), SUBMITTED)),
+    ("rejection before submission", lambda w: _decide(w, "reject", t(-51)), (t(-51), SUBMITTED)),
+    ("return before submission", lambda w: _decide(w, "return", t(-51)), (t(-51), SUBMITTED)),
+    ("decision tomorrow", lambda w: _decide(w, "approve", TOMORROW), (TOMORROW, TODAY)),
+    ("submission tomorrow", lambda w: _submitted(w, TOMORROW), (TOMORROW, TODAY)),
+    ("sent again before sent back", lambda w: _resubmit(w, t(-40), t(-42)), (t(-42), t(-40))),
+    (
+        "grant closed before last payment",
+        lambda w: _close_grant(w, t(-30), t(-31)),
+        (t(-31), t(-30)),
+    ),
+    ("grant closed tomorrow", lambda w: _close_grant(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
+    ("visit missed before payment", lambda w: _missed(w, t(-30), t(-31)), (t(-31), t(-30))),
+    ("visit missed tomorrow", lambda w: _missed(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
     (
         "payment before the programme",
         lambda w: _pay(w, BEFORE_START),
@@ -431,6 +480,9 @@ def test_a_day_out_of_order_is_refused_naming_both_days(app, world, tried, days)
         lambda w: _leave(w, D),
         lambda w: _withdraw(w, D, D),
         lambda w: _visit(w, TODAY - timedelta(days=30), TODAY - timedelta(days=30)),
+        lambda w: _pay(w, APPROVED),
+        lambda w: _decide(w, "approve", SUBMITTED),
+        lambda w: _close_grant(w, t(-30), t(-30)),
         lambda w: _status(w, 10, TODAY - timedelta(days=10)),
         lambda w: _return_after_leaving(w, D + timedelta(days=20), D + timedelta(days=20)),
     ],
@@ -441,6 +493,9 @@ def test_a_day_out_of_order_is_refused_naming_both_days(app, world, tried, days)
         "left the day of joining",
         "withdrawn the day given",
         "visit the day of payment",
+        "payment the day of approval",
+        "decision the day of submission",
+        "closed the day of the last payment",
         "outcome the day of referral",
         "back the day of leaving",
     ],

@@ -68,8 +68,10 @@ def person(app, make_user, make_group, make_member, make_meeting):
             plan=CANARIES[4],
             amount_requested=3_000_000,
         )
-        grant_services.submit_grant(facilitator, grant)
-        grant_services.approve_grant(DECIDER, grant, amount=3_000_000, note=CANARIES[0])
+        grant_services.submit_grant(facilitator, grant, on=date(2025, 2, 20))
+        grant_services.approve_grant(
+            DECIDER, grant, amount=3_000_000, note=CANARIES[0], on=date(2025, 3, 1)
+        )
         grant_services.record_tranche(
             DECIDER,
             grant,
