@@ -444,3 +444,6 @@ def clear_member_texts(member: Member) -> None:
 
 
 member_services.ANONYMISERS.append(clear_member_texts)
+
+# Closing referrals whose consent is withdrawn registers itself with groups (hooks).
+from support import consent as _consent  # noqa: E402, F401

@@ -298,8 +298,21 @@ def record_consent(
     return consent
 
 
+# Packages whose records rely on a consent (support: a referral on consent to share) add
+# here a function (actor, consent, on) that closes them when it is withdrawn, and to
+# RELYING_ON one (consent) -> descriptions of what would close, for the confirmation page.
+ON_WITHDRAWAL: list = []
+RELYING_ON: list = []
+
+
+def relying_on(consent: Consent) -> list:
+    """What withdrawing this consent would close (descriptions for the user)."""
+    return [item for find in RELYING_ON for item in find(consent)]
+
+
 def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
-    """Withdraw a consent from a date; it stays in the history."""
+    """Withdraw a consent from a date; it stays in the history, and whatever relies on
+    it closes (ON_WITHDRAWAL)."""
     if not consent.active:
         raise DomainError(_l("This consent was already withdrawn."))
     check_day(on, clock.today(), "on")
@@ -313,6 +326,8 @@ def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
             "on",
         )
     consent.withdrawn_on, consent.withdrawn_by_id = on, actor.id
+    for close in ON_WITHDRAWAL:
+        close(actor, consent, on)
     db.session.flush()
     audit.record(actor, "withdraw_consent", consent)
     return consent
