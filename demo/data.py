@@ -5,13 +5,13 @@ Random choices use a fixed seed, so every fresh demo looks the same.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from accounts import services as accounts
 from accounts.models import Role, User
-from core.clock import today
+from core.clock import VIETNAM, today
 from core.db import db
 from core.places import Commune
 from demo.support import seed_support
@@ -261,7 +261,7 @@ def _seed_meetings(rng, actor, group, start, stop, day) -> int:
                     if r < 0.9
                     else AttendanceStatus.ABSENT
                 )
-        meeting_services.record_meeting(
+        meeting = meeting_services.record_meeting(
             actor,
             group,
             held_on=meeting_day,
@@ -271,6 +271,10 @@ def _seed_meetings(rng, actor, group, start, stop, day) -> int:
             marks=marks,
             today=day,
         )
+        # Typed in the evening of the meeting mostly, now and then up to 10 days later.
+        late = 0 if rng.random() < 0.7 else rng.randint(1, 10)
+        typed = datetime.combine(meeting_day + timedelta(days=late), time(19), VIETNAM)
+        meeting.created_at = meeting.updated_at = min(typed, datetime.now(UTC))
         held += 1
     return held
 
