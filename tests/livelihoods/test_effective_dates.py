@@ -19,6 +19,7 @@ from livelihoods.models import Activity, FollowUp, Grant, GrantEvent, Method
 from reports import indicators
 from reports.indicators.scope import Scope
 from reports.periods import Period
+from reports.sql import ratio
 from tests.livelihoods.grant_fixtures import (
     build_world,
     client_for,
@@ -196,3 +197,26 @@ def test_one_day_everywhere_at_23_30_and_00_30_in_viet_nam(
     assert (day_figures["requested"], day_figures["approved"], day_figures["disbursed"]) == (
         1, 1, 1,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("utc_hour, on_time", [(16, 1), (17, 0)])
+def test_a_meeting_typed_in_after_midnight_on_the_fourth_day_is_late(
+    app, world, make_meeting, utc_hour, on_time
+):
+    """Held on 2 March, typed in at 23:30 on the 5th (16:30 UTC): within 3 days; at
+    00:30 on the 6th (17:30 UTC, still the 5th in UTC): late."""
+    held_on = date(2026, 3, 2)
+    meeting = make_meeting(world.group, held_on)
+    with app.app_context():
+        from groups.models import Meeting
+
+        row = db.session.get(Meeting, meeting.id)
+        row.created_at = datetime(2026, 3, 5, utc_hour, 30, tzinfo=UTC)
+        db.session.commit()
+        figures = indicators.compute(
+            Scope(db.session.get(User, world.coordinator.id)),
+            Period.containing("month", held_on),
+            date(2026, 3, 31),
+        )
+    assert figures["meetings_held"] == 1
+    assert figures["timeliness"] == ratio(on_time, 1)
