@@ -182,12 +182,15 @@ def build(
                     plan="Nuôi gà",
                     amount_requested=5_000_000,
                 )
-                grant_services.submit_grant(users[0], grant)
-                grant_services.approve_grant(coordinator, grant, amount=5_000_000, note=None)
+                paid_on = day - timedelta(days=400)
+                grant_services.submit_grant(users[0], grant, on=paid_on - timedelta(days=10))
+                grant_services.approve_grant(
+                    coordinator, grant, amount=5_000_000, note=None, on=paid_on
+                )
                 grant_services.record_tranche(
                     coordinator,
                     grant,
-                    paid_on=day - timedelta(days=400),
+                    paid_on=paid_on,
                     amount=5_000_000,
                     method=Method.CASH,
                     purchased=None,

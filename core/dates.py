@@ -7,11 +7,13 @@ mistake; accepted, it would schedule visits in year 1 and send reminders for the
 import re
 from datetime import date, timedelta
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, has_app_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 
 from core.clock import today
+from core.errors import DomainError
 from core.i18n import format_day
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
@@ -32,6 +34,46 @@ def parse_day(value) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+class Day:
+    """A date put into words when its message is read, in the reader's language: services
+    raise `_l("… %(day)s …", day=Day(paid_on))` and the date shows 05/12/2026 or 5 Dec 2026."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: date):
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_day(self.value) if has_app_context() else self.value.isoformat()
+
+
+def check_day(day: date, today: date, field: str | None = None, *, ahead_days: int = 0) -> None:
+    """Refuse a day before the programme began, or after today (or `ahead_days` after it).
+
+    Services call it, so the import, the CLI and jobs keep the window forms keep."""
+    first = first_day()
+    if day < first:
+        raise DomainError(
+            _l(
+                "%(day)s is before the programme began (%(first)s).",
+                day=Day(day),
+                first=Day(first),
+            ),
+            field,
+        )
+    if day > today + timedelta(days=ahead_days):
+        raise DomainError(
+            _l("%(day)s is in the future: today is %(today)s.", day=Day(day), today=Day(today))
+            if ahead_days == 0
+            else _l(
+                "%(day)s is too far ahead: the latest possible day is %(last)s.",
+                day=Day(day),
+                last=Day(today + timedelta(days=ahead_days)),
+            ),
+            field,
+        )
 
 
 class DayField(DateField):

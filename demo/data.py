@@ -5,13 +5,13 @@ Random choices use a fixed seed, so every fresh demo looks the same.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from accounts import services as accounts
 from accounts.models import Role, User
-from core.clock import today
+from core.clock import VIETNAM, today
 from core.db import db
 from core.places import Commune
 from demo.support import seed_support
@@ -261,7 +261,7 @@ def _seed_meetings(rng, actor, group, start, stop, day) -> int:
                     if r < 0.9
                     else AttendanceStatus.ABSENT
                 )
-        meeting_services.record_meeting(
+        meeting = meeting_services.record_meeting(
             actor,
             group,
             held_on=meeting_day,
@@ -271,6 +271,10 @@ def _seed_meetings(rng, actor, group, start, stop, day) -> int:
             marks=marks,
             today=day,
         )
+        # Typed in the evening of the meeting mostly, now and then up to 10 days later.
+        late = 0 if rng.random() < 0.7 else rng.randint(1, 10)
+        typed = datetime.combine(meeting_day + timedelta(days=late), time(19), VIETNAM)
+        meeting.created_at = meeting.updated_at = min(typed, datetime.now(UTC))
         held += 1
     return held
 
@@ -321,25 +325,41 @@ def seed_grants(rng: random.Random, day: date) -> int:
             created += 1
             if stage == "draft":
                 continue
-            grant_services.submit_grant(facilitator, grant)
+            # Dated as a real year reads: sent, decided a few days to three weeks later,
+            # paid a few days to two weeks after that; waiting ones sent lately.
+            days_ago = {"paid_recently": 40, "paid_long_ago": 200, "closed": 380}.get(stage)
+            paid_on = day - timedelta(days=days_ago or 0)
+            decided = paid_on - timedelta(days=rng.randint(3, 14))
+            if days_ago is None:
+                decided = day - timedelta(days=rng.randint(0, 150))
+            submitted = decided - timedelta(days=rng.randint(3, 21))
+            if stage == "submitted":
+                submitted = day - timedelta(days=rng.randint(0, 10))
+            grant_services.submit_grant(facilitator, grant, on=submitted)
             if stage == "submitted":
                 continue
             if stage == "returned":
-                grant_services.return_grant(decider, grant, note="Bổ sung chi phí thức ăn.")
+                grant_services.return_grant(
+                    decider, grant, note="Bổ sung chi phí thức ăn.", on=decided
+                )
                 continue
             if stage == "rejected":
                 grant_services.reject_grant(
-                    decider, grant, reason="Đã được hỗ trợ vốn từ chương trình khác trong năm nay."
+                    decider,
+                    grant,
+                    reason="Đã được hỗ trợ vốn từ chương trình khác trong năm nay.",
+                    on=decided,
                 )
                 continue
-            grant_services.approve_grant(decider, grant, amount=grant.amount_requested, note=None)
+            grant_services.approve_grant(
+                decider, grant, amount=grant.amount_requested, note=None, on=decided
+            )
             if stage == "approved":
                 continue
-            days_ago = {"paid_recently": 40, "paid_long_ago": 200, "closed": 380}[stage]
             grant_services.record_tranche(
                 decider,
                 grant,
-                paid_on=day - timedelta(days=days_ago),
+                paid_on=paid_on,
                 amount=grant.amount_approved,
                 method=Method.CASH,
                 purchased="Con giống, vật tư",
@@ -360,7 +380,13 @@ def seed_grants(rng: random.Random, day: date) -> int:
                         today=day,
                     )
             if stage == "closed":
-                grant_services.close_grant(decider, grant, outcome=Outcome.OPERATING, note=None)
+                grant_services.close_grant(
+                    decider,
+                    grant,
+                    outcome=Outcome.OPERATING,
+                    note=None,
+                    on=day - timedelta(days=rng.randint(1, 20)),
+                )
     return created
 
 

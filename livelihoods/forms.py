@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 
 from accounts.pins import pin_problem
+from core import clock
 from core.dates import DayField
 from core.forms import Form, at_most, choices
 from core.money import AmountField
@@ -87,6 +88,12 @@ class DecisionForm(Form):
         filters=[lambda v: v or None],
         description=_l("Needed when sending back or not approving."),
     )
+    on = DayField(
+        _l("Day of the decision"),
+        validators=[Optional()],
+        default=clock.today,
+        description=_l("The day it was decided, if it was not today."),
+    )
     submit = SubmitField(_l("Record the decision"))
 
 
@@ -134,6 +141,12 @@ class MissedForm(Form):
         ],
         description=_l("For example: nobody at home, moved away, refused the visit."),
     )
+    on = DayField(
+        _l("Day it could not happen"),
+        validators=[Optional()],
+        default=clock.today,
+        description=_l("If it was not today."),
+    )
     submit = SubmitField(_l("Yes, the visit could not happen"))
 
 
@@ -150,6 +163,12 @@ class CloseForm(Form):
             at_most(1000),
         ],
         filters=[lambda v: v or None],
+    )
+    on = DayField(
+        _l("Day it was closed"),
+        validators=[Optional()],
+        default=clock.today,
+        description=_l("If it was not today."),
     )
     submit = SubmitField(_l("Close the grant"))
 

@@ -7,6 +7,7 @@ from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
+from core import clock
 from core.db import db, utcnow
 from groups.models import Member
 
@@ -136,6 +137,10 @@ class Grant(db.Model):
     def first_paid_on(self) -> date | None:
         return min((t.paid_on for t in self.tranches), default=None)
 
+    def last_day_of(self, action: str) -> date | None:
+        """The day (in Viet Nam) this grant last went through `action` ("approved"…)."""
+        return max((e.day for e in self.events if e.action == action), default=None)
+
     def can_view(self, user) -> bool:
         """Staff who may see the member now; the member it belongs to."""
         if user.role == Role.MEMBER:
@@ -182,7 +187,10 @@ class GrantEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # when it was recorded
+    # The day it happened, in Viet Nam: a decision taken at Monday's meeting and typed in
+    # on Thursday is Monday's (issue 22). The progress pages count by it.
+    on: Mapped[date] = mapped_column(default=clock.today)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[GrantStatus] = mapped_column(enum_column(GrantStatus))
@@ -192,7 +200,15 @@ class GrantEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
     # The progress pages count grants by what happened to them in a period.
-    __table_args__ = (Index("ix_grant_events_action_at", "action", "at"),)
+    __table_args__ = (
+        Index("ix_grant_events_action_at", "action", "at"),
+        Index("ix_grant_events_action_on", "action", "on"),
+    )
+
+    @property
+    def day(self) -> date:
+        """The day it happened, in Viet Nam (today while not yet saved)."""
+        return self.on or clock.today()
 
     @property
     def label(self):
@@ -297,7 +313,8 @@ class FollowUp(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     # When a visit could not happen: why, on which (local) day and by whom; undone the same day.
     missed_reason: Mapped[str | None] = mapped_column(Text)
-    missed_on: Mapped[date | None]
+    missed_on: Mapped[date | None]  # the day the visit could not happen
+    missed_at: Mapped[datetime | None]  # when that was recorded
     missed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     member: Mapped[Member] = relationship()
@@ -320,10 +337,11 @@ class FollowUp(db.Model):
         return int(self.source_key.split(":")[1])
 
     def can_undo_missed(self, user, today: date) -> bool:
-        """Whoever marked a visit as missed may take it back the same day."""
+        """Whoever marked a visit as missed may take it back the day they marked it."""
+        marked = clock.day_of(self.missed_at) if self.missed_at is not None else self.missed_on
         return (
             self.status == FollowUpStatus.MISSED
-            and self.missed_on == today
+            and marked == today
             and self.missed_by_id == user.id
             and self.can_view(user)
         )

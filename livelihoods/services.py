@@ -13,8 +13,9 @@ from accounts import throttle
 from accounts.models import Role, User
 from accounts.pins import pin_problem
 from accounts.services import get_user_by_username, revoke_sessions
-from core import audit
-from core.db import db
+from core import audit, clock
+from core.dates import Day, check_day
+from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
 from core.saving import STALE, on_duplicate
@@ -62,12 +63,43 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _event(grant: Grant, actor: User | None, action: str, note: str | None = None) -> None:
+def _event(
+    grant: Grant,
+    actor: User | None,
+    action: str,
+    note: str | None = None,
+    on: date | None = None,
+) -> None:
+    """A step of the timeline: recorded now, happened `on` (default today in Viet Nam)."""
     grant.events.append(
         GrantEvent(
-            actor_id=getattr(actor, "id", None), action=action, to_status=grant.status, note=note
+            actor_id=getattr(actor, "id", None),
+            action=action,
+            to_status=grant.status,
+            note=note,
+            on=on or clock.today(),
         )
     )
+
+
+def _decision_day(grant: Grant, on: date | None) -> date:
+    """The day a decision was taken: given (default today), not in the future, not
+    before the application it decides was submitted."""
+    today = clock.today()
+    on = on or today
+    check_day(on, today, "on")
+    submitted = grant.last_day_of("submitted")
+    if submitted is not None and on < submitted:
+        raise DomainError(
+            _l(
+                "The decision date (%(day)s) is before the application was submitted "
+                "(%(submitted)s).",
+                day=Day(on),
+                submitted=Day(submitted),
+            ),
+            "on",
+        )
+    return on
 
 
 def _require_status(grant: Grant, *allowed: GrantStatus) -> None:
@@ -140,11 +172,25 @@ def update_draft(
     return grant
 
 
-def submit_grant(actor: User, grant: Grant) -> Grant:
-    """Send the application to the province's coordinators for a decision."""
+def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
+    """Send the application to the province's coordinators for a decision (sent `on`,
+    default today: an application handed in on paper is typed in later)."""
     _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
+    today = clock.today()
+    on = on or today
+    check_day(on, today, "on")
+    returned = grant.last_day_of("returned")
+    if returned is not None and on < returned:
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the application was sent back (%(returned)s).",
+                day=Day(on),
+                returned=Day(returned),
+            ),
+            "on",
+        )
     grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id
-    _event(grant, actor, "submitted")
+    _event(grant, actor, "submitted", None, on)
     db.session.flush()
     return grant
 
@@ -154,49 +200,70 @@ def _require_decider(actor: User, grant: Grant) -> None:
         raise DomainError(_l("Someone who drafted or submitted a grant cannot decide on it."))
 
 
-def approve_grant(actor: User, grant: Grant, *, amount: int, note: str | None) -> Grant:
-    """Approve, possibly for another amount than requested."""
+def approve_grant(
+    actor: User, grant: Grant, *, amount: int, note: str | None, on: date | None = None
+) -> Grant:
+    """Approve, possibly for another amount than requested, on the day it was decided."""
     _require_decider(actor, grant)
     _require_status(grant, GrantStatus.SUBMITTED)
+    on = _decision_day(grant, on)
     if not amount or amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount")
     grant.status, grant.amount_approved = GrantStatus.APPROVED, amount
-    _event(grant, actor, "approved", note)
+    _event(grant, actor, "approved", note, on)
     db.session.flush()
     return grant
 
 
-def reject_grant(actor: User, grant: Grant, *, reason: str) -> Grant:
+def reject_grant(actor: User, grant: Grant, *, reason: str, on: date | None = None) -> Grant:
     _require_decider(actor, grant)
     _require_status(grant, GrantStatus.SUBMITTED)
+    on = _decision_day(grant, on)
     if not reason:
         raise DomainError(_l("Give the reason."), "note")
     grant.status = GrantStatus.REJECTED
-    _event(grant, actor, "rejected", reason)
+    _event(grant, actor, "rejected", reason, on)
     db.session.flush()
     return grant
 
 
-def return_grant(actor: User, grant: Grant, *, note: str) -> Grant:
+def return_grant(actor: User, grant: Grant, *, note: str, on: date | None = None) -> Grant:
     """Send the application back for correction, saying what to correct."""
     _require_decider(actor, grant)
     _require_status(grant, GrantStatus.SUBMITTED)
+    on = _decision_day(grant, on)
     if not note:
         raise DomainError(_l("Say what needs correcting."), "note")
     grant.status = GrantStatus.RETURNED
-    _event(grant, actor, "returned", note)
+    _event(grant, actor, "returned", note, on)
     db.session.flush()
     return grant
 
 
-def close_grant(actor: User, grant: Grant, *, outcome: Outcome, note: str | None) -> Grant:
-    """Close a paid-out grant with its outcome; open follow-ups are cancelled."""
+def close_grant(
+    actor: User, grant: Grant, *, outcome: Outcome, note: str | None, on: date | None = None
+) -> Grant:
+    """Close a paid-out grant with its outcome, on a day not before its last payment;
+    open follow-ups are cancelled."""
     _require_status(grant, GrantStatus.DISBURSED)
+    today = clock.today()
+    on = on or today
+    check_day(on, today, "on")
+    last_paid = max((t.paid_on for t in grant.tranches), default=None)
+    if last_paid is not None and on < last_paid:
+        raise DomainError(
+            _l(
+                "The closing date (%(day)s) is before the last disbursement (%(paid)s).",
+                day=Day(on),
+                paid=Day(last_paid),
+            ),
+            "on",
+        )
     grant.status, grant.outcome = GrantStatus.CLOSED, outcome
     for follow_up in grant.follow_ups:
         if follow_up.status == FollowUpStatus.SCHEDULED:
             follow_up.status = FollowUpStatus.CANCELLED
-    _event(grant, actor, "closed", note)
+    _event(grant, actor, "closed", note, on)
     db.session.flush()
     return grant
 
@@ -228,7 +295,7 @@ def record_tranche(
     )
     db.session.add(tranche)
     grant.status = GrantStatus.DISBURSED
-    _event(grant, actor, "disbursed", None)
+    _event(grant, actor, "disbursed", None, paid_on)
     db.session.flush()
     schedule_grant_checks(grant, check_months)
     reschedule_grant_checks(grant)  # a tranche dated before the first moves the visits
@@ -260,8 +327,30 @@ def correct_tranche(
 def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclude) -> None:
     if amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount")
-    if paid_on > today:
-        raise DomainError(_l("A disbursement cannot be dated in the future."), "paid_on")
+    check_day(paid_on, today, "paid_on")
+    approved_on = grant.last_day_of("approved")
+    if approved_on is not None and paid_on < approved_on:
+        raise DomainError(
+            _l(
+                "The disbursement date (%(day)s) is before the grant was approved (%(approved)s).",
+                day=Day(paid_on),
+                approved=Day(approved_on),
+            ),
+            "paid_on",
+        )
+    others = [t.paid_on for t in grant.tranches if t is not exclude]
+    first = min([*others, paid_on])
+    visited = [v.visited_on for v in _grant_visits(grant)]
+    if visited and first > min(visited):
+        raise DomainError(
+            _l(
+                "The first disbursement would be on %(day)s, after a visit already recorded "
+                "on %(visited)s.",
+                day=Day(first),
+                visited=Day(min(visited)),
+            ),
+            "paid_on",
+        )
     paid_elsewhere = sum(t.amount for t in grant.tranches if t is not exclude)
     if paid_elsewhere + amount > (grant.amount_approved or 0):
         raise DomainError(
@@ -271,6 +360,12 @@ def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclud
             ),
             "amount",
         )
+
+
+def _grant_visits(grant: Grant) -> list[Visit]:
+    if grant.id is None:
+        return []
+    return list(db.session.scalars(select(Visit).where(Visit.grant_id == grant.id)))
 
 
 # Follow-ups -----------------------------------------------------------------------------
@@ -327,12 +422,27 @@ def record_visit(
         raise Conflict(VISIT_TAKEN)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
-    if visited_on > today:
-        raise DomainError(_l("A visit cannot be dated in the future."), "visited_on")
+    check_day(visited_on, today, "visited_on")
+    if follow_up.grant is None and visited_on < follow_up.source_on:
+        raise DomainError(
+            _l(
+                "The visit date (%(day)s) is before what it follows up (%(source)s).",
+                day=Day(visited_on),
+                source=Day(follow_up.source_on),
+            ),
+            "visited_on",
+        )
     if follow_up.grant is not None:
         first = follow_up.grant.first_paid_on
         if first and visited_on < first:
-            raise DomainError(_l("The visit is dated before the first disbursement."), "visited_on")
+            raise DomainError(
+                _l(
+                    "The visit date (%(day)s) is before the first disbursement (%(paid)s).",
+                    day=Day(visited_on),
+                    paid=Day(first),
+                ),
+                "visited_on",
+            )
         if business_status is None:
             raise DomainError(_l("Choose how the business is doing."), "business_status")
     if monthly_income is not None and monthly_income < 0:
@@ -352,22 +462,35 @@ def record_visit(
     db.session.add(visit)
     follow_up.status = FollowUpStatus.DONE
     if follow_up.grant is not None:
-        _event(follow_up.grant, actor, "visited", None)
+        _event(follow_up.grant, actor, "visited", None, visited_on)
     db.session.flush()
     return visit
 
 
-def mark_missed(actor: User, follow_up: FollowUp, *, reason: str, today: date) -> FollowUp:
-    """The visit could not happen, for a reason; it leaves the due lists. The same person
-    may undo it the same day (undo_missed)."""
+def mark_missed(
+    actor: User, follow_up: FollowUp, *, reason: str, today: date, on: date | None = None
+) -> FollowUp:
+    """The visit could not happen (on a day, default today), for a reason; it leaves the
+    due lists. The same person may undo it the day they marked it (undo_missed)."""
     db.session.refresh(follow_up, with_for_update=True)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
     if not (reason or "").strip():
         raise DomainError(_l("Say why the visit could not happen."), "reason")
+    on = on or today
+    check_day(on, today, "on")
+    if on < follow_up.source_on:
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before what the visit follows up (%(source)s).",
+                day=Day(on),
+                source=Day(follow_up.source_on),
+            ),
+            "on",
+        )
     follow_up.status = FollowUpStatus.MISSED
-    follow_up.missed_reason, follow_up.missed_on = reason.strip(), today
-    follow_up.missed_by_id = actor.id
+    follow_up.missed_reason, follow_up.missed_on = reason.strip(), on
+    follow_up.missed_at, follow_up.missed_by_id = utcnow(), actor.id
     db.session.flush()
     audit.record(actor, "missed", follow_up)
     return follow_up
@@ -381,6 +504,7 @@ def undo_missed(actor: User, follow_up: FollowUp, *, today: date) -> FollowUp:
         )
     follow_up.status = FollowUpStatus.SCHEDULED
     follow_up.missed_reason = follow_up.missed_on = follow_up.missed_by_id = None
+    follow_up.missed_at = None
     db.session.flush()
     audit.record(actor, "missed_undone", follow_up)
     return follow_up

@@ -157,14 +157,15 @@ def decide_grant(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
+            on = form.on.data
             if form.decision.data == "approve":
                 services.approve_grant(
-                    current_user, grant, amount=form.amount.data, note=form.note.data
+                    current_user, grant, amount=form.amount.data, note=form.note.data, on=on
                 )
             elif form.decision.data == "reject":
-                services.reject_grant(current_user, grant, reason=form.note.data)
+                services.reject_grant(current_user, grant, reason=form.note.data, on=on)
             else:
-                services.return_grant(current_user, grant, note=form.note.data)
+                services.return_grant(current_user, grant, note=form.note.data, on=on)
         if saved.ok:
             flash(_("The decision was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
@@ -232,7 +233,11 @@ def close_grant(grant_id: int):
     if form.validate_on_submit():
         with saved:
             services.close_grant(
-                current_user, grant, outcome=Outcome(form.outcome.data), note=form.note.data
+                current_user,
+                grant,
+                outcome=Outcome(form.outcome.data),
+                note=form.note.data,
+                on=form.on.data,
             )
         if saved.ok:
             flash(_("The grant was closed."), "success")
@@ -296,7 +301,9 @@ def mark_missed(follow_up_id: int):
     form = forms.MissedForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.mark_missed(current_user, follow_up, reason=form.reason.data, today=today())
+            services.mark_missed(
+                current_user, follow_up, reason=form.reason.data, today=today(), on=form.on.data
+            )
         if saved.ok:
             flash(
                 _("The visit was marked as missed. You can undo this today on this page."),

@@ -31,6 +31,27 @@ def _day_number_sqlite(element, compiler, **kw):
     return f"CAST(julianday({inner}) - 2440587.5 AS INTEGER)"
 
 
+class local_day_number(FunctionElement):
+    """Whole days since 1970-01-01 of a UTC timestamp's day in Viet Nam (UTC+7, no
+    summer time), to compare with day_number() of a date people entered."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "local_day_number"
+
+
+@compiles(local_day_number)
+def _local_day_number_postgresql(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"(CAST(({inner}) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(local_day_number, "sqlite")
+def _local_day_number_sqlite(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"CAST(julianday({inner}, '+7 hours') - 2440587.5 AS INTEGER)"
+
+
 class checked_only(FunctionElement):
     """The column as it is, to filter on but not to start from: SQLite gets `+column`, which
     keeps its planner from reading the table through that column's index (PostgreSQL

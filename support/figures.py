@@ -68,6 +68,10 @@ def _summary(rows) -> dict:
         "made": len(rows),
         "completed": len(days),
         "median_days": median(days) if days else None,
+        # Closed because the member withdrew their consent: apart from declined ones.
+        "consent_withdrawn": sum(
+            1 for status, _r, _c in rows if status == ReferralStatus.CONSENT_WITHDRAWN
+        ),
     }
 
 

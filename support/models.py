@@ -337,6 +337,9 @@ class ReferralStatus(StrEnum):
     SERVICE_RECEIVED = "service_received"
     DECLINED = "declined"
     UNREACHABLE = "unreachable"
+    # Closed because the member withdrew the consent it relied on (or was anonymised):
+    # counted apart from declined or unreachable ones.
+    CONSENT_WITHDRAWN = "consent_withdrawn"
 
     @property
     def label(self):
@@ -346,6 +349,7 @@ class ReferralStatus(StrEnum):
             ReferralStatus.SERVICE_RECEIVED: _l("Service received"),
             ReferralStatus.DECLINED: _l("Declined"),
             ReferralStatus.UNREACHABLE: _l("Could not be reached"),
+            ReferralStatus.CONSENT_WITHDRAWN: _l("Closed: consent withdrawn"),
         }[self]
 
     @property
@@ -438,7 +442,10 @@ class Referral(db.Model):
 
     def can_print_letter(self, user) -> bool:
         """The letter for the provider carries the reason: those who may read notes, and
-        whoever made the referral while they still see the member."""
+        whoever made the referral while they still see the member; nobody once the
+        member withdrew the consent it relied on."""
+        if self.status == ReferralStatus.CONSENT_WITHDRAWN:
+            return False
         if self.can_read_notes(user):
             return True
         return (

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import Role, User
 from core import audit
+from core.dates import Day, check_day
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.places import Province
@@ -116,8 +117,7 @@ def start_screening(
         )
     if not version.sections:
         raise DomainError(_l("This questionnaire has no questions."))
-    if screened_on > today:
-        raise DomainError(_l("A screening cannot be dated in the future."), "screened_on")
+    check_day(screened_on, today, "screened_on")
     if open_screening(member) is not None:
         raise Conflict(ALREADY_STARTED)
     screening = Screening(
@@ -271,8 +271,7 @@ def record_sharing_consent(
     """Record the member's consent to share what a referral needs with this provider."""
     if provider.province_code != member.province_code:
         raise DomainError(_l("Choose a provider in the member's province."), "provider_id")
-    if given_on > today:
-        raise DomainError(_l("Consent cannot be dated in the future."), "given_on")
+    check_day(given_on, today, "given_on")
     if sharing_consent(member, provider) is not None:
         raise DomainError(_l("This consent is already recorded."), "provider_id")
     consent = member_services.record_consent(
@@ -380,10 +379,26 @@ def change_status(
             ),
             "to_status",
         )
-    if on > today:
-        raise DomainError(_l("The date cannot be in the future."), "on")
+    check_day(on, today, "on")
     if on < referral.referred_on:
-        raise DomainError(_l("The date is before the referral was made."), "on")
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the referral was made (%(referred)s).",
+                day=Day(on),
+                referred=Day(referral.referred_on),
+            ),
+            "on",
+        )
+    if referral.acknowledged_on is not None and on < referral.acknowledged_on:
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the provider acknowledged the referral "
+                "(%(acknowledged)s).",
+                day=Day(on),
+                acknowledged=Day(referral.acknowledged_on),
+            ),
+            "on",
+        )
     before = referral.status
     referral.status = to
     if to == ReferralStatus.ACKNOWLEDGED:
@@ -429,3 +444,6 @@ def clear_member_texts(member: Member) -> None:
 
 
 member_services.ANONYMISERS.append(clear_member_texts)
+
+# Closing referrals whose consent is withdrawn registers itself with groups (hooks).
+from support import consent as _consent  # noqa: E402, F401

@@ -328,6 +328,14 @@ def change_status(referral_id: int):
 def referral_letter(referral_id: int):
     """The letter for the provider: only what the service needs and the member agreed to."""
     referral = load_referral(referral_id)
+    if referral.status == ReferralStatus.CONSENT_WITHDRAWN:
+        abort(
+            403,
+            description=_(
+                "The member withdrew their consent to share their details with this provider: "
+                "the letter can no longer be printed."
+            ),
+        )
     require(referral.can_print_letter(current_user))
     audit.note_read("view", referral, detail="letter")
     member = referral.member

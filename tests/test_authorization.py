@@ -581,8 +581,10 @@ def make_grants(facilitator_id: int, member_id: int) -> dict[str, int]:
     paid = services.draft_grant(
         facilitator, member, activity=Activity.LIVESTOCK, plan="Lợn", amount_requested=5_000_000
     )
-    services.submit_grant(facilitator, paid)
-    services.approve_grant(decider, paid, amount=5_000_000, note=None)
+    services.submit_grant(facilitator, paid, on=today() - timedelta(days=45))
+    services.approve_grant(
+        decider, paid, amount=5_000_000, note=None, on=today() - timedelta(days=40)
+    )
     tranche = services.record_tranche(
         decider,
         paid,

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Select,
+    func,
     or_,
     select,
     true,
@@ -13,11 +14,12 @@ from sqlalchemy import (
 
 from accounts.models import Role, User
 from core import audit, clock
+from core.dates import Day, check_day
 from core.db import db
 from core.errors import DomainError
 from core.places import Commune, Province
 from core.text import fold
-from groups.models import Cadence, Group, GroupStatus, group_facilitators
+from groups.models import Cadence, Group, GroupStatus, Meeting, Membership, group_facilitators
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
 from groups.services.schedule import due_by_passed, keep_meeting_due_by
@@ -105,6 +107,7 @@ def create_group(
     if not actor.covers_province(province_code):
         raise DomainError(_l("You can only create groups in your provinces."), "province_code")
     _check_place(province_code, commune_code)
+    check_day(founded_on, clock.today(), "founded_on")
     province = db.session.get(Province, province_code)
     group = Group(
         code=next_code(Group.code, f"{province.abbreviation}-N", 3),
@@ -151,6 +154,8 @@ def update_group(
     if province_code != group.province_code and not actor.covers_province(province_code):
         raise DomainError(_l("You can only move groups to your provinces."), "province_code")
     _check_place(province_code, commune_code)
+    if founded_on != group.founded_on:
+        _check_founding(group, founded_on)
     group.name, group.province_code, group.commune_code = name, province_code, commune_code
     group.closed_on = closing_day(status, closed_on or group.closed_on, founded_on)
     group.village, group.founded_on, group.status = village, founded_on, status
@@ -162,15 +167,51 @@ def update_group(
     return group
 
 
+def _check_founding(group: Group, founded_on: date) -> None:
+    """A new founding day: in the window, and not after the group's first meeting or the
+    first day someone joined it."""
+    check_day(founded_on, clock.today(), "founded_on")
+    first_meeting = db.session.scalar(
+        select(func.min(Meeting.held_on)).where(Meeting.group_id == group.id)
+    )
+    if first_meeting is not None and founded_on > first_meeting:
+        raise DomainError(
+            _l(
+                "The founding date (%(day)s) is after the group's first meeting (%(first)s).",
+                day=Day(founded_on),
+                first=Day(first_meeting),
+            ),
+            "founded_on",
+        )
+    first_joined = db.session.scalar(
+        select(func.min(Membership.joined_on)).where(Membership.group_id == group.id)
+    )
+    if first_joined is not None and founded_on > first_joined:
+        raise DomainError(
+            _l(
+                "The founding date (%(day)s) is after the first member joined (%(first)s).",
+                day=Day(founded_on),
+                first=Day(first_joined),
+            ),
+            "founded_on",
+        )
+
+
 def closing_day(status: GroupStatus, closed_on: date | None, founded_on: date) -> date | None:
     """The day a closed group stopped meeting: `closed_on`, else today; None unless closed."""
     if status != GroupStatus.CLOSED:
         return None
     day = closed_on or clock.today()
     if day < founded_on:
-        raise DomainError(_l("A group cannot close before the day it was founded."), "closed_on")
-    if day > clock.today():
-        raise DomainError(_l("The closing day cannot be after today."), "closed_on")
+        raise DomainError(
+            _l(
+                "The closing date (%(day)s) is before the group was founded (%(founded)s).",
+                day=Day(day),
+                founded=Day(founded_on),
+            ),
+            "closed_on",
+        )
+    check_day(day, clock.today(), "closed_on")
     return day
 
 

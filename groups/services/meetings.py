@@ -1,13 +1,14 @@
 """Meetings and attendance: recorded on one form, in a constant number of statements."""
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from accounts.models import User
 from core import audit
+from core.dates import Day, check_day
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.i18n import format_day
@@ -51,10 +52,46 @@ def members_on(group_id: int, day: date) -> list[Member]:
 
 
 def _check_date(group: Group, held_on: date, today: date) -> None:
-    if held_on > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise DomainError(_l("A meeting can be recorded at most a week ahead."), "held_on")
+    """A meeting may be planned up to a week ahead, within the group's life."""
+    check_day(held_on, today, "held_on", ahead_days=MAX_DAYS_AHEAD)
     if held_on < group.founded_on:
-        raise DomainError(_l("The date is before the group was founded."), "held_on")
+        raise DomainError(
+            _l(
+                "The meeting date (%(day)s) is before the group was founded (%(founded)s).",
+                day=Day(held_on),
+                founded=Day(group.founded_on),
+            ),
+            "held_on",
+        )
+    if group.closed_on is not None and held_on > group.closed_on:
+        raise DomainError(
+            _l(
+                "The meeting date (%(day)s) is after the group stopped meeting (%(closed)s).",
+                day=Day(held_on),
+                closed=Day(group.closed_on),
+            ),
+            "held_on",
+        )
+
+
+def _check_attendance(
+    group: Group, held_on: date, marks: dict[int, AttendanceStatus], today: date
+) -> None:
+    """Who came is known on the meeting's day or after: a meeting planned ahead has no
+    marks; on or after its day, every member of that day is marked."""
+    if held_on > today:
+        if marks:
+            raise AttendanceProblem(
+                _l(
+                    "The meeting is on %(day)s, after today (%(today)s): save it without "
+                    "attendance now and mark who came on the day or after.",
+                    day=Day(held_on),
+                    today=Day(today),
+                ),
+                [],
+            )
+        return
+    _check_marks(group, held_on, marks)
 
 
 def _check_duplicate(
@@ -72,7 +109,7 @@ def _check_duplicate(
         )
 
 
-def _check_attendance(group: Group, held_on: date, marks: dict[int, AttendanceStatus]) -> None:
+def _check_marks(group: Group, held_on: date, marks: dict[int, AttendanceStatus]) -> None:
     eligible = {m.id: m for m in members_on(group.id, held_on)}
     strangers = set(marks) - set(eligible)
     if strangers:
@@ -168,7 +205,7 @@ def record_meeting(
     """Record a meeting with the attendance of every member of the group on that day."""
     _check_date(group, held_on, today)
     _check_duplicate(group, held_on, kind)
-    _check_attendance(group, held_on, marks)
+    _check_attendance(group, held_on, marks, today)
     meeting = Meeting(
         group_id=group.id,
         held_on=held_on,
@@ -204,7 +241,7 @@ def update_meeting(
     group = meeting.group
     _check_date(group, held_on, today)
     _check_duplicate(group, held_on, kind, meeting.id)
-    _check_attendance(group, held_on, marks)
+    _check_attendance(group, held_on, marks, today)
     meeting.held_on, meeting.kind = held_on, kind
     meeting.topics, meeting.decisions = topics, decisions
     for name, value in tally(marks.values()).items():

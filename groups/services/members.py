@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import User
 from accounts.services import revoke_sessions
-from core import audit
+from core import audit, clock
+from core.dates import Day, check_day
 from core.db import db
 from core.errors import DomainError
 from core.places import Province
@@ -129,8 +130,8 @@ def create_member(
     """Register a member in a group with a new code such as HUE-2026-0042."""
     if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
         raise DomainError(_l("Name the service provider."), "provider")
-    if joined_on < group.founded_on:
-        raise DomainError(_l("The joining date is before the group was founded."), "joined_on")
+    check_day(joined_on, clock.today(), "joined_on")
+    _not_before_founded(group, joined_on, "joined_on")
     province = db.session.get(Province, group.province_code)
     member = Member(
         code=next_code(Member.code, f"{province.abbreviation}-{joined_on.year}-", 4),
@@ -197,12 +198,32 @@ def update_member(
     return member
 
 
+def _not_before_founded(group: Group, day: date, field: str) -> None:
+    if day < group.founded_on:
+        raise DomainError(
+            _l(
+                "The joining date (%(day)s) is before the group was founded (%(founded)s).",
+                day=Day(day),
+                founded=Day(group.founded_on),
+            ),
+            field,
+        )
+
+
 def _close_current(member: Member, on: date, reason: str | None) -> Membership:
     current = member.current_membership
     if current is None:
         raise DomainError(_l("This member is not in a group now."))
+    check_day(on, clock.today(), "on")
     if on < current.joined_on:
-        raise DomainError(_l("The date is before the member joined the group."), "on")
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the member joined the group (%(joined)s).",
+                day=Day(on),
+                joined=Day(current.joined_on),
+            ),
+            "on",
+        )
     current.left_on, current.left_reason = on, reason
     db.session.flush()  # the open-membership index allows one open row at a time
     return current
@@ -222,11 +243,18 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
     current = member.current_membership
     if current is not None and current.group_id == to_group.id:
         raise DomainError(_l("The member is already in this group."), "group_id")
-    if on < to_group.founded_on:
-        raise DomainError(_l("The date is before the group was founded."), "on")
+    check_day(on, clock.today(), "on")
+    _not_before_founded(to_group, on, "on")
     ended = [m.left_on for m in member.memberships if m.left_on is not None]
     if current is None and ended and on < max(ended):
-        raise DomainError(_l("The date is before the member left their last group."), "on")
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the member left their last group (%(left)s).",
+                day=Day(on),
+                left=Day(max(ended)),
+            ),
+            "on",
+        )
     if current is not None:
         _close_current(member, on, None)
     row = Membership(
@@ -245,6 +273,16 @@ def change_group_role(actor: User, member: Member, role: GroupRole, *, on: date)
         raise DomainError(_l("This member is not in a group now."))
     if current.role == role:
         raise DomainError(_l("The member already has this role."), "role")
+    check_day(on, clock.today(), "on")
+    if on < current.joined_on:
+        raise DomainError(
+            _l(
+                "The date (%(day)s) is before the member joined the group (%(joined)s).",
+                day=Day(on),
+                joined=Day(current.joined_on),
+            ),
+            "on",
+        )
     if on == current.joined_on:
         current.role = role  # same day: a correction, not a change of history
         row = current
@@ -267,6 +305,7 @@ def record_consent(
         raise DomainError(_l("Name the service provider."), "provider")
     if purpose != ConsentPurpose.PROVIDER_SHARING:
         provider = None
+    check_day(given_on, clock.today(), "given_on")
     for c in member.consents:
         if c.active and c.purpose == purpose and (c.provider or "") == (provider or ""):
             raise DomainError(_l("This consent is already recorded."), "purpose")
@@ -283,13 +322,36 @@ def record_consent(
     return consent
 
 
+# Packages whose records rely on a consent (support: a referral on consent to share) add
+# here a function (actor, consent, on) that closes them when it is withdrawn, and to
+# RELYING_ON one (consent) -> descriptions of what would close, for the confirmation page.
+ON_WITHDRAWAL: list = []
+RELYING_ON: list = []
+
+
+def relying_on(consent: Consent) -> list:
+    """What withdrawing this consent would close (descriptions for the user)."""
+    return [item for find in RELYING_ON for item in find(consent)]
+
+
 def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
-    """Withdraw a consent from a date; it stays in the history."""
+    """Withdraw a consent from a date; it stays in the history, and whatever relies on
+    it closes (ON_WITHDRAWAL)."""
     if not consent.active:
         raise DomainError(_l("This consent was already withdrawn."))
+    check_day(on, clock.today(), "on")
     if on < consent.given_on:
-        raise DomainError(_l("The date is before the consent was given."), "on")
+        raise DomainError(
+            _l(
+                "The withdrawal date (%(day)s) is before the consent was given (%(given)s).",
+                day=Day(on),
+                given=Day(consent.given_on),
+            ),
+            "on",
+        )
     consent.withdrawn_on, consent.withdrawn_by_id = on, actor.id
+    for close in ON_WITHDRAWAL:
+        close(actor, consent, on)
     db.session.flush()
     audit.record(actor, "withdraw_consent", consent)
     return consent

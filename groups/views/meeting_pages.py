@@ -43,13 +43,18 @@ def read_marks(form) -> dict[int, AttendanceStatus]:
 
 
 def meeting_page(form, group, meeting, members, marks, status=200):
+    # A meeting still to come is planned without attendance: who came is marked on the
+    # day or after (meeting_services._check_attendance).
+    day = form.held_on.data or (meeting.held_on if meeting else today())
+    planned = day > today()
     return render_template(
         "groups/meeting_form.html",
         form=form,
         group=group,
         meeting=meeting,
-        members=members,
+        members=[] if planned else members,
         marks=marks,
+        planned=planned,
         statuses=forms.ATTENDANCE_CHOICES,
     ), status
 

@@ -263,7 +263,11 @@ def withdraw_consent(member_id: int, consent_id: int):
             flash(_("Consent was withdrawn. It no longer applies from that day."), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))
     return render_template(
-        "groups/withdraw_consent.html", form=form, member=member, consent=consent
+        "groups/withdraw_consent.html",
+        form=form,
+        member=member,
+        consent=consent,
+        closing=member_services.relying_on(consent) if consent.active else [],
     ), saved.status
 
 

@@ -15,7 +15,7 @@ from livelihoods.models import (
 )
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from reports.sql import checked_only, count_of, day_number, median_of, moment_in, utc_start
+from reports.sql import checked_only, count_of, day_number, median_of, utc_start
 
 # Made once, as in reports.indicators.scope.
 _EARLIER = aliased(GrantEvent, name="earlier")
@@ -23,9 +23,11 @@ _DECISION = aliased(GrantEvent, name="decision")
 
 
 def _events(action: str, period: Period, scope: Scope):
+    """Grants that went through `action` on a day of the period: the day it happened
+    (GrantEvent.on, issue 22), not the moment it was typed in."""
     return select(GrantEvent.grant_id).where(
         GrantEvent.action == action,
-        moment_in(GrantEvent.at, period.start, period.end),
+        GrantEvent.on.between(period.start, period.end),
         scope.has_grant(GrantEvent.grant_id),
     )
 
@@ -40,7 +42,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         .where(
             earlier.grant_id == GrantEvent.grant_id,
             earlier.action == "submitted",
-            earlier.at < GrantEvent.at,
+            earlier.id < GrantEvent.id,
         )
         .correlate_except(earlier)
     )
@@ -77,7 +79,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         return exists().where(
             GrantEvent.grant_id == Grant.id,
             GrantEvent.action == action,
-            GrantEvent.at < _next_day(period.end),
+            GrantEvent.on <= period.end,
         )
 
     # A test on the few rows found, not a start: through ix_grants_status SQLite read
@@ -120,17 +122,17 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     )
     decision = _DECISION
     submitted_before = (
-        select(func.max(day_number(GrantEvent.at)))
+        select(func.max(day_number(GrantEvent.on)))
         .where(
             GrantEvent.grant_id == decision.grant_id,
             GrantEvent.action == "submitted",
-            GrantEvent.at <= decision.at,
+            GrantEvent.id < decision.id,
         )
         .scalar_subquery()
     )
-    decision_days = select(day_number(decision.at) - submitted_before).where(
+    decision_days = select(day_number(decision.on) - submitted_before).where(
         decision.action.in_(("approved", "rejected")),
-        moment_in(decision.at, period.start, period.end),
+        decision.on.between(period.start, period.end),
         scope.has_grant(decision.grant_id),
     )
     to_decision = median_of(decision_days)
@@ -138,7 +140,7 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     # (grants.first_tranche_on, by triggers on `tranches`, migration 0025), a range of its
     # index, instead of every payment of every grant paid in the period grouped.
     approval = (
-        select(func.min(day_number(GrantEvent.at)))
+        select(func.min(day_number(GrantEvent.on)))
         .where(GrantEvent.grant_id == Grant.id, GrantEvent.action == "approved")
         .scalar_subquery()
     )

@@ -18,7 +18,7 @@ from groups.models import (
 from groups.services.schedule import due_by_passed, overdue_clause
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from reports.sql import day_number, days, ratio
+from reports.sql import day_number, days, local_day_number, ratio
 
 # A meeting is recorded on time when it is saved at most this many days after it was held.
 TIMELY_DAYS = 3
@@ -92,7 +92,8 @@ def group_rows(scope: Scope, period: Period, today: date):
     present, marks, behind (1/0). The groups section, the scorecard and the group
     comparison all read it."""
     regular = Meeting.kind == MeetingKind.REGULAR
-    timely = day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS
+    # Both days in Viet Nam: typed in at 00:30 on the 4th day after is late (issue 22).
+    timely = local_day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS
     # One pass over the period's meetings: regular ones held and recorded on time, and
     # every meeting's tallies of its attendance marks (present_count, marked_count).
     meetings = (

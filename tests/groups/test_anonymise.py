@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Enum, String, Text, func, select
 
 from accounts.models import AuthSession, Role, User
+from core import clock
 from core.audit import AuditEvent
 from core.db import db
 from core.scheduler import JOBS, resolve
@@ -67,8 +68,10 @@ def person(app, make_user, make_group, make_member, make_meeting):
             plan=CANARIES[4],
             amount_requested=3_000_000,
         )
-        grant_services.submit_grant(facilitator, grant)
-        grant_services.approve_grant(DECIDER, grant, amount=3_000_000, note=CANARIES[0])
+        grant_services.submit_grant(facilitator, grant, on=date(2025, 2, 20))
+        grant_services.approve_grant(
+            DECIDER, grant, amount=3_000_000, note=CANARIES[0], on=date(2025, 3, 1)
+        )
         grant_services.record_tranche(
             DECIDER,
             grant,
@@ -213,9 +216,11 @@ def test_the_button_shows_only_to_those_who_may_anonymise(app, person):
 
 
 @pytest.fixture
-def leavers(app, make_group, make_member, leave):
+def leavers(app, make_group, make_member, leave, monkeypatch):
     """Members who left 6 years, exactly 5 years and 4 years before 2031-06-02; one who
-    left long ago but is in a group again; one still in their group."""
+    left long ago but is in a group again; one still in their group. Recorded as on
+    2031-06-02: the services refuse days still to come."""
+    monkeypatch.setattr(clock, "today", lambda: date(2031, 6, 2))
     group = make_group(founded_on=date(2020, 1, 6))
     made = {
         name: make_member(group, full_name=f"Người {name}", joined_on=date(2020, 2, 3))

@@ -217,7 +217,10 @@ def test_closing_a_group_keeps_the_day_it_closed_and_reopening_forgets_it(
 @pytest.mark.parametrize(
     "closed_on, message",
     [
-        ("2025-01-05", "Nhóm không thể ngừng hoạt động trước ngày thành lập."),
+        (
+            "2025-01-05",
+            "Ngày ngừng hoạt động (05/01/2025) sớm hơn ngày thành lập nhóm (06/01/2025).",
+        ),
         ((today() + timedelta(days=1)).isoformat(), None),
         ("30/02/2025", None),
     ],

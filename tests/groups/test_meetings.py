@@ -94,12 +94,28 @@ def test_meeting_form_lists_the_members_marked_present_by_default(client, meetin
         )
 
 
-def test_meeting_up_to_a_week_ahead_is_accepted(app, client, meeting_world):
+def test_meeting_up_to_a_week_ahead_is_planned_without_attendance(app, client, meeting_world):
     _user, group, people = meeting_world
     day = today() + timedelta(days=7)
-    response = post_meeting(client, group, meeting_data(day, {m.id: "present" for m in people}))
+    response = post_meeting(client, group, meeting_data(day, {}))
     assert response.status_code == 302
     assert count(app, Meeting) == 1
+    assert count(app, Attendance) == 0
+
+
+@pytest.mark.parametrize("ahead", [1, 7])
+def test_attendance_for_a_meeting_still_to_come_is_refused(app, client, meeting_world, ahead):
+    """Who came is known on the day or after (issue 22): marks for tomorrow are refused
+    with both dates named, nothing is saved, and the page then offers the meeting
+    without attendance."""
+    _user, group, people = meeting_world
+    day = today() + timedelta(days=ahead)
+    response = post_meeting(client, group, meeting_data(day, {m.id: "present" for m in people}))
+    assert refused(response)
+    page = response.get_data(as_text=True)
+    assert day.strftime("%d/%m/%Y") in page and today().strftime("%d/%m/%Y") in page
+    assert 'name="att-' not in page
+    assert nothing_written(app)
 
 
 def test_meeting_more_than_a_week_ahead_is_refused(app, client, meeting_world):

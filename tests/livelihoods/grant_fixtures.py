@@ -106,11 +106,19 @@ def make_grant(
             plan=PLAN,
             amount_requested=requested,
         )
+        # Decided a month before it was paid (so payments dated earlier can be tried), two
+        # months ago if only approved, today if only sent; sent a week before.
+        decided = {
+            "disbursed": (paid_on or today() - timedelta(days=40)) - timedelta(days=30),
+            "approved": today() - timedelta(days=60),
+        }.get(upto, today())
         if steps.index(upto) >= 1:
-            services.submit_grant(author, grant)
+            services.submit_grant(author, grant, on=decided - timedelta(days=7))
         if steps.index(upto) >= 2:
             decider_row = db.session.get(User, decider.id)
-            services.approve_grant(decider_row, grant, amount=approved or requested, note=None)
+            services.approve_grant(
+                decider_row, grant, amount=approved or requested, note=None, on=decided
+            )
         if steps.index(upto) >= 3:
             services.record_tranche(
                 decider_row,

@@ -6,7 +6,7 @@ services, then is committed, as in production; the jobs are called with explicit
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -106,8 +106,8 @@ def make_paid_grant(app):
             grant = services.draft_grant(
                 drafter, row, activity=Activity.LIVESTOCK, plan="Nuôi gà", amount_requested=amount
             )
-            services.submit_grant(drafter, grant)
-            services.approve_grant(DECIDER, grant, amount=amount, note=None)
+            services.submit_grant(drafter, grant, on=paid_on - timedelta(days=7))
+            services.approve_grant(DECIDER, grant, amount=amount, note=None, on=paid_on)
             tranche = services.record_tranche(
                 DECIDER,
                 grant,

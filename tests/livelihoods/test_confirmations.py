@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from accounts.models import Role, User
 from core.clock import today
-from core.db import db
+from core.db import db, utcnow
 from groups.models import Consent, ConsentPurpose, Member
 from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus
 from tests.conftest import login
@@ -132,7 +132,7 @@ def test_a_missed_visit_shows_why_and_can_be_undone_the_same_day_by_the_same_per
         db.session.execute(
             update(FollowUp)
             .where(FollowUp.id == follow_up)
-            .values(missed_on=today() - timedelta(days=1))
+            .values(missed_at=utcnow() - timedelta(days=1))  # marked yesterday
         )
         db.session.commit()
     facilitator.post(f"/follow-ups/{follow_up}/missed/undo")
@@ -140,7 +140,7 @@ def test_a_missed_visit_shows_why_and_can_be_undone_the_same_day_by_the_same_per
     # The same day, the same person: back on the list, reason cleared.
     with app.app_context():
         db.session.execute(
-            update(FollowUp).where(FollowUp.id == follow_up).values(missed_on=today())
+            update(FollowUp).where(FollowUp.id == follow_up).values(missed_at=utcnow())
         )
         db.session.commit()
     facilitator.post(f"/follow-ups/{follow_up}/missed/undo")

@@ -112,7 +112,11 @@ def test_approved_tranche_and_income_amounts_accept_separators(
     assert response.status_code == 302
     assert grant_row(app, grant_id).amount_approved == 1_500_000
 
-    response = coordinator.post(f"/grants/{grant_id}/tranches/new", data=tranche_form(amount=typed))
+    # Paid the day it was approved (today): not before the approval.
+    response = coordinator.post(
+        f"/grants/{grant_id}/tranches/new",
+        data=tranche_form(amount=typed, paid_on=today().isoformat()),
+    )
     assert response.status_code == 302
     assert [t.amount for t in grant_row(app, grant_id).tranches] == [1_500_000]
 
@@ -172,7 +176,11 @@ def test_approving_a_bad_amount_is_refused(app, world, coordinator, typed):
 def test_a_tranche_with_a_bad_amount_is_refused(app, world, coordinator, typed):
     grant_id = approved(app, world)
     before = snapshot(app, grant_id)
-    response = coordinator.post(f"/grants/{grant_id}/tranches/new", data=tranche_form(amount=typed))
+    # Paid the day it was approved (today): not before the approval.
+    response = coordinator.post(
+        f"/grants/{grant_id}/tranches/new",
+        data=tranche_form(amount=typed, paid_on=today().isoformat()),
+    )
     assert refused_with_form_error(response)
     assert field_error(response, "amount")
     assert snapshot(app, grant_id) == before
@@ -450,7 +458,9 @@ def test_nul_characters_are_stripped_from_every_text(app, world, facilitator, co
     assert decided.status_code == 302
     paid = coordinator.post(
         f"/grants/{grant_id}/tranches/new",
-        data=tranche_form(purchased="2 con\x00 lợn", amount="5000000"),
+        data=tranche_form(
+            purchased="2 con\x00 lợn", amount="5000000", paid_on=today().isoformat()
+        ),
     )
     assert paid.status_code == 302
     visited = facilitator.post(

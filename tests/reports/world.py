@@ -93,11 +93,11 @@ def build(app, make_user, make_group, make_member, make_meeting):
             g = services.draft_grant(
                 actor, member(m), activity=Activity.CROPS, plan="Rau", amount_requested=amount
             )
-            services.submit_grant(actor, g)
+            services.submit_grant(actor, g, on=submitted)
             if approved:
-                services.approve_grant(decider, g, amount=approved, note=None)
+                services.approve_grant(decider, g, amount=approved, note=None, on=decided)
             elif decided:
-                services.reject_grant(decider, g, reason="Chưa đủ")
+                services.reject_grant(decider, g, reason="Chưa đủ", on=decided)
             if paid:
                 services.record_tranche(
                     decider,

@@ -63,8 +63,8 @@ def test_referral_counts_by_service_and_province(app, support_world):
         assert counts["made"] == 4 and counts["completed"] == 2
         assert counts["median_days"] == 5.5
         assert counts["by_service"] == {
-            "health": {"made": 2, "completed": 0, "median_days": None},
-            "legal": {"made": 2, "completed": 2, "median_days": 5.5},
+            "health": {"made": 2, "completed": 0, "median_days": None, "consent_withdrawn": 0},
+            "legal": {"made": 2, "completed": 2, "median_days": 5.5, "consent_withdrawn": 0},
         }
         assert list(counts["by_province"]) == [HUE]
         assert figures.referral_counts({NGHE_AN}, START, END)["made"] == 0
