@@ -136,4 +136,6 @@ def period_args(default_days: int = 90, *, on_page: bool = False) -> tuple[date,
             abort(400, description=problem)
         g.period_error = problem
         start, end = default
+    end = max(min(end, today() + timedelta(days=PLAN_DAYS)), first_day())
+    start = max(start, first_day(), end - timedelta(days=current_app.config["MAX_PERIOD_DAYS"]))
     return min(start, end), end

@@ -85,6 +85,11 @@ class saving:
     def __init__(self, form=None, *, record=None, duplicates: dict | None = None):
         self.form, self.record, self.duplicates = form, record, duplicates or {}
         self.ok, self.status, self.error = False, 200, None
+        # A form sent again after it was saved is answered before any check of its own
+        # (a "same person?" question, a duplicate day) could answer it differently.
+        key = submissions.sent_key()
+        if key and submissions.claimed(key):
+            submissions.answer_again(key)
 
     def __enter__(self):
         key = submissions.sent_key()

@@ -61,6 +61,11 @@ def sent_key() -> str | None:
     return value if isinstance(value, str) and KEY.match(value) else None
 
 
+def claimed(key: str) -> bool:
+    """A sending with this key was saved already."""
+    return db.session.get(Submission, key) is not None
+
+
 def claim(key: str) -> bool:
     """Claim the key in the current transaction; False if a sending already has it."""
     user_id = current_user.id if current_user.is_authenticated else None

@@ -92,6 +92,9 @@ def _piece(key: str, value: str) -> str:
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),
         "errors": lambda: gettext("with errors: %(num)s", num=_number(value)),
+        "wrong_codes": lambda: gettext(
+            "second step locked after %(num)s wrong codes", num=_number(value)
+        ),
     }
     return words[key]() if key in words else f"{key}={value}"
 

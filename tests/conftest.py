@@ -474,3 +474,10 @@ def make_meeting(app):
             return SimpleNamespace(id=meeting.id, group_id=group.id, held_on=held_on)
 
     return make
+
+
+def scripts_beyond_the_outbox(html: str) -> list[str]:
+    """The page's script tags other than the offline outbox (static/outbox.js, a
+    progressive enhancement that nothing depends on): a page that works without
+    JavaScript has none."""
+    return [s for s in re.findall(r"<script\b[^>]*>", html) if "/static/outbox.js" not in s]

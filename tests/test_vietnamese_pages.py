@@ -77,6 +77,8 @@ def visible_text(page: str) -> str:
     # Machine data shown as it is stored (an audit event's detail, key=value) is marked
     # lang="zxx", "no linguistic content": it is not a sentence in any language.
     page = re.sub(r'(?is)<(code|span)\b[^>]*\blang="zxx"[^>]*>.*?</\1>', " ", page)
+    # A passage marked as English on purpose (the donor report's bilingual legend).
+    page = re.sub(r'(?is)<(p)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", page)
     attributes = re.findall(r'(?i)\b(?:placeholder|aria-label|title|alt)="([^"]*)"', page)
     buttons = re.findall(r'(?i)<input[^>]*type="(?:submit|button)"[^>]*value="([^"]*)"', page)
     text = re.sub(r"(?s)<[^>]+>", " ", page)

@@ -18,7 +18,7 @@ from groups.services import members as member_services
 from groups.services.members import retention_cutoff
 from livelihoods import services as grant_services
 from livelihoods.models import Activity, Grant, Method, Outcome, Visit
-from tests.conftest import NGHE_AN, login
+from tests.conftest import NGHE_AN, login, scripts_beyond_the_outbox
 
 NOBODY = SimpleNamespace(id=None)
 DECIDER = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
@@ -148,7 +148,7 @@ def test_a_coordinator_anonymises_a_member_on_request(app, client, person):
     confirm = client.get(f"/members/{person.member.id}/anonymise")
     assert confirm.status_code == 200
     page = confirm.get_data(as_text=True)
-    assert "Không thể hoàn tác" in page and "<script" not in page
+    assert "Không thể hoàn tác" in page and scripts_beyond_the_outbox(page) == []
     assert 'type="checkbox"' in page
 
     response = client.post(f"/members/{person.member.id}/anonymise", data={"confirm": "y"})

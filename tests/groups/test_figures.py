@@ -92,20 +92,27 @@ def test_group_page_shows_meetings_held_against_expected_for_the_period(client, 
         "from=%00",
     ],
 )
-def test_bad_period_on_the_group_page_is_a_400_not_a_500(client, login_as, make_group, query):
+def test_bad_period_on_the_group_page_says_why_beside_the_usual_period(
+    client, login_as, make_group, query
+):
+    """Usability B9: the page, never a 500 nor a bare 400, with the reason at the top."""
     group = make_group()
     login_as(Role.ADMIN)
     use_english(client)
     response = client.get(f"/groups/{group.id}?{query}")
-    assert response.status_code == 400
-    assert "Something went wrong" not in response.get_data(as_text=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" not in page and "The usual period is shown instead" in page
 
 
-def test_bad_period_on_the_member_page_is_a_400(client, login_as, make_group, make_member):
+def test_bad_period_on_the_member_page_says_why(client, login_as, make_group, make_member):
     member = make_member(make_group())
     login_as(Role.ADMIN)
-    assert client.get(f"/members/{member.id}?from=2025-03-01&to=2025-02-01").status_code == 400
-    assert client.get(f"/members/{member.id}?to=yesterday").status_code == 400
+    use_english(client)
+    for query in ("from=2025-03-01&to=2025-02-01", "to=yesterday"):
+        response = client.get(f"/members/{member.id}?{query}")
+        assert response.status_code == 200
+        assert "The usual period is shown instead" in response.get_data(as_text=True)
 
 
 # Repeated absences ---------------------------------------------------------------------

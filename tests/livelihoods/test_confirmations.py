@@ -12,7 +12,7 @@ from core.clock import today
 from core.db import db, utcnow
 from groups.models import Consent, ConsentPurpose, Member
 from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus
-from tests.conftest import login
+from tests.conftest import login, scripts_beyond_the_outbox
 from tests.livelihoods.grant_fixtures import (
     build_world,
     client_for,
@@ -81,7 +81,7 @@ def test_each_irreversible_action_asks_first_and_acts_only_on_the_second_button(
         assert page.status_code == 200, url
         html = page.get_data(as_text=True)
         assert f'action="{url}"' in html or '<form method="post" novalidate>' in html
-        assert "<script" not in html
+        assert scripts_beyond_the_outbox(html) == []
         assert unchanged(), url  # opening the page did nothing
         assert client.post(url, data=data).status_code == 302, url
         assert not unchanged(), url  # the confirmation did it
