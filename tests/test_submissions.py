@@ -135,8 +135,16 @@ def test_two_sendings_at_the_same_moment_make_one_row(app, world, name):  # noqa
     with app.app_context():
         after = db.session.scalar(select(func.count()).select_from(model))
     assert after == before + 1
-    assert sorted(a.status_code for a in answers) in ([302, 303], [303, 302])
-    assert len({a.location for a in answers}) == 1
+    first, second = sorted(answers, key=lambda a: a.status_code != 302)
+    assert first.status_code == 302
+    if second.status_code == 200:
+        # The second tap arrived once the person was saved but before its key was seen
+        # (PostgreSQL, read committed): it is asked "same person?" (R5); nothing more is
+        # saved, and sending it again, ticked, still finds the key and saves nothing.
+        assert name == "create_member"
+        assert 'name="different_person"' in second.get_data(as_text=True)
+    else:
+        assert second.status_code == 303 and second.location == first.location
 
 
 def test_keys_are_forgotten_after_a_week(app, world):  # noqa: F811
