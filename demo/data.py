@@ -184,7 +184,7 @@ def seed_groups(rng: random.Random, day: date) -> dict[str, int]:
         ).all()
         for i in range(3):
             village = VILLAGES[(n * 3 + i) % len(VILLAGES)]
-            founded = day - timedelta(days=400 + 30 * i)
+            founded = day - timedelta(days=480 + 30 * i)
             group = group_services.create_group(
                 admin,
                 name=f"Nhóm {village}",
@@ -289,6 +289,22 @@ PLANS = {
 DEMO_PIN = "482915"
 
 
+# What becomes of the grants of one group's members, in member order: most are paid at some
+# point of the year, so every month has applications, decisions, payments and visits.
+GRANT_STAGES = [
+    "draft",
+    "submitted",
+    "returned",
+    "rejected",
+    "approved",
+    "paid",
+    "paid",
+    "paid",
+    "paid",
+    "closed",
+]
+
+
 def seed_grants(rng: random.Random, day: date) -> int:
     """Grants in every state in each group, with tranches and visits done, due and late."""
     if db.session.scalar(select(func.count()).select_from(Grant)):
@@ -302,18 +318,8 @@ def seed_grants(rng: random.Random, day: date) -> int:
     for group in db.session.scalars(select(Group).order_by(Group.id)):
         facilitator = group.facilitators[0]
         decider = coordinators[group.province_code]
-        members = meeting_services.members_on(group.id, day)[:8]
-        plan = [
-            "draft",
-            "submitted",
-            "returned",
-            "rejected",
-            "approved",
-            "paid_recently",
-            "paid_long_ago",
-            "closed",
-        ]
-        for member, stage in zip(members, plan, strict=False):
+        members = meeting_services.members_on(group.id, day)[: len(GRANT_STAGES)]
+        for member, stage in zip(members, GRANT_STAGES, strict=False):
             activity = rng.choice(list(PLANS))
             grant = grant_services.draft_grant(
                 facilitator,
@@ -325,14 +331,21 @@ def seed_grants(rng: random.Random, day: date) -> int:
             created += 1
             if stage == "draft":
                 continue
-            # Dated as a real year reads: sent, decided a few days to three weeks later,
-            # paid a few days to two weeks after that; waiting ones sent lately.
-            days_ago = {"paid_recently": 40, "paid_long_ago": 200, "closed": 380}.get(stage)
+            # Dated as a real year reads: applications sent every month, decided a few days
+            # to three weeks later, paid a few days to two weeks after that; waiting ones
+            # sent lately. Nothing before the member joined the group.
+            joined = member.home_membership.joined_on
+            earliest = (day - joined).days - 40  # room to apply, decide and pay after joining
+            days_ago = {
+                "paid": rng.randint(20, max(21, min(earliest, 400))),
+                "closed": rng.randint(min(earliest, 330), min(earliest, 430)),
+            }.get(stage)
             paid_on = day - timedelta(days=days_ago or 0)
             decided = paid_on - timedelta(days=rng.randint(3, 14))
-            if days_ago is None:
-                decided = day - timedelta(days=rng.randint(0, 150))
-            submitted = decided - timedelta(days=rng.randint(3, 21))
+            if days_ago is None:  # refused any time; approved or sent back lately
+                span = min(earliest, 300) if stage == "rejected" else 30
+                decided = day - timedelta(days=rng.randint(0, span))
+            submitted = max(decided - timedelta(days=rng.randint(3, 21)), joined)
             if stage == "submitted":
                 submitted = day - timedelta(days=rng.randint(0, 10))
             grant_services.submit_grant(facilitator, grant, on=submitted)
@@ -366,19 +379,23 @@ def seed_grants(rng: random.Random, day: date) -> int:
                 today=day,
             )
             for follow_up in grant.follow_ups:
-                # Visits done up to two months ago; later ones are due, soon or overdue.
-                if follow_up.due_on < day - timedelta(days=60):
-                    grant_services.record_visit(
-                        facilitator,
-                        follow_up,
-                        visited_on=follow_up.due_on + timedelta(days=2),
-                        business_status=rng.choice(
-                            [Outcome.OPERATING, Outcome.OPERATING, Outcome.STRUGGLING]
-                        ),
-                        monthly_income=rng.choice([15, 20, 25, 30]) * 100_000,
-                        notes=None,
-                        today=day,
-                    )
+                # Visits mostly made on time, a day or three after they fall due; of those
+                # due in the last two months a few are still to make (overdue ones).
+                if follow_up.due_on >= day or (
+                    follow_up.due_on > day - timedelta(days=60) and rng.random() < 0.25
+                ):
+                    continue
+                grant_services.record_visit(
+                    facilitator,
+                    follow_up,
+                    visited_on=min(follow_up.due_on + timedelta(days=rng.randint(0, 3)), day),
+                    business_status=rng.choice(
+                        [Outcome.OPERATING, Outcome.OPERATING, Outcome.STRUGGLING]
+                    ),
+                    monthly_income=rng.choice([15, 20, 25, 30]) * 100_000,
+                    notes=None,
+                    today=day,
+                )
             if stage == "closed":
                 grant_services.close_grant(
                     decider,
