@@ -7,7 +7,6 @@ page body at least 44 px tall, and valid HTML. One page per address pattern per 
 (`/members/17` and `/members/18` are one pattern), so the crawl stays bounded.
 """
 
-import os
 import re
 from collections import deque
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -45,8 +44,6 @@ def pattern(url: str) -> str:
 
 @pytest.fixture
 def demo(app, runner):
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("markup does not depend on the database: the crawl runs on SQLite only")
     result = runner.invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     return app
@@ -86,6 +83,7 @@ def crawl(page, markup, base: str, role: str, seen: set[str]) -> list[str]:
     return visited
 
 
+@pytest.mark.once  # markup does not depend on the database
 def test_every_page_staff_reach_fits_a_phone_and_passes_axe(demo, browser, live_server, markup):
     """The admin reaches most pages; the coordinator and the facilitator then add the
     pages only they reach (their homes, their own lists), each pattern checked once."""
