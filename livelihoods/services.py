@@ -14,7 +14,7 @@ from accounts.models import Role, User
 from accounts.pins import pin_problem
 from accounts.services import get_user_by_username, revoke_sessions
 from core import audit, clock
-from core.dates import Day, check_day
+from core.dates import Day, check_day, not_before
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.i18n import format_vnd
@@ -89,16 +89,12 @@ def _decision_day(grant: Grant, on: date | None) -> date:
     on = on or today
     check_day(on, today, "on")
     submitted = grant.last_day_of("submitted")
-    if submitted is not None and on < submitted:
-        raise DomainError(
-            _l(
-                "The decision date (%(day)s) is before the application was submitted "
-                "(%(submitted)s).",
-                day=Day(on),
-                submitted=Day(submitted),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        submitted,
+        _l("The decision date (%(day)s) is before the application was submitted (%(submitted)s)."),
+        "on",
+    )
     return on
 
 
@@ -180,15 +176,12 @@ def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
     on = on or today
     check_day(on, today, "on")
     returned = grant.last_day_of("returned")
-    if returned is not None and on < returned:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the application was sent back (%(returned)s).",
-                day=Day(on),
-                returned=Day(returned),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        returned,
+        _l("The date (%(day)s) is before the application was sent back (%(returned)s)."),
+        "on",
+    )
     grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id
     _event(grant, actor, "submitted", None, on)
     db.session.flush()
@@ -250,15 +243,12 @@ def close_grant(
     on = on or today
     check_day(on, today, "on")
     last_paid = max((t.paid_on for t in grant.tranches), default=None)
-    if last_paid is not None and on < last_paid:
-        raise DomainError(
-            _l(
-                "The closing date (%(day)s) is before the last disbursement (%(paid)s).",
-                day=Day(on),
-                paid=Day(last_paid),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        last_paid,
+        _l("The closing date (%(day)s) is before the last disbursement (%(paid)s)."),
+        "on",
+    )
     grant.status, grant.outcome = GrantStatus.CLOSED, outcome
     for follow_up in grant.follow_ups:
         if follow_up.status == FollowUpStatus.SCHEDULED:
@@ -329,15 +319,12 @@ def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclud
         raise DomainError(_l("Enter an amount above zero."), "amount")
     check_day(paid_on, today, "paid_on")
     approved_on = grant.last_day_of("approved")
-    if approved_on is not None and paid_on < approved_on:
-        raise DomainError(
-            _l(
-                "The disbursement date (%(day)s) is before the grant was approved (%(approved)s).",
-                day=Day(paid_on),
-                approved=Day(approved_on),
-            ),
-            "paid_on",
-        )
+    not_before(
+        paid_on,
+        approved_on,
+        _l("The disbursement date (%(day)s) is before the grant was approved (%(approved)s)."),
+        "paid_on",
+    )
     others = [t.paid_on for t in grant.tranches if t is not exclude]
     first = min([*others, paid_on])
     visited = [v.visited_on for v in _grant_visits(grant)]
@@ -423,26 +410,20 @@ def record_visit(
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise DomainError(_l("This visit is already recorded or closed."))
     check_day(visited_on, today, "visited_on")
-    if follow_up.grant is None and visited_on < follow_up.source_on:
-        raise DomainError(
-            _l(
-                "The visit date (%(day)s) is before what it follows up (%(source)s).",
-                day=Day(visited_on),
-                source=Day(follow_up.source_on),
-            ),
+    if follow_up.grant is None:
+        not_before(
+            visited_on,
+            follow_up.source_on,
+            _l("The visit date (%(day)s) is before what it follows up (%(source)s)."),
             "visited_on",
         )
-    if follow_up.grant is not None:
-        first = follow_up.grant.first_paid_on
-        if first and visited_on < first:
-            raise DomainError(
-                _l(
-                    "The visit date (%(day)s) is before the first disbursement (%(paid)s).",
-                    day=Day(visited_on),
-                    paid=Day(first),
-                ),
-                "visited_on",
-            )
+    else:
+        not_before(
+            visited_on,
+            follow_up.grant.first_paid_on,
+            _l("The visit date (%(day)s) is before the first disbursement (%(paid)s)."),
+            "visited_on",
+        )
         if business_status is None:
             raise DomainError(_l("Choose how the business is doing."), "business_status")
     if monthly_income is not None and monthly_income < 0:
@@ -479,15 +460,12 @@ def mark_missed(
         raise DomainError(_l("Say why the visit could not happen."), "reason")
     on = on or today
     check_day(on, today, "on")
-    if on < follow_up.source_on:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before what the visit follows up (%(source)s).",
-                day=Day(on),
-                source=Day(follow_up.source_on),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        follow_up.source_on,
+        _l("The date (%(day)s) is before what the visit follows up (%(source)s)."),
+        "on",
+    )
     follow_up.status = FollowUpStatus.MISSED
     follow_up.missed_reason, follow_up.missed_on = reason.strip(), on
     follow_up.missed_at, follow_up.missed_by_id = utcnow(), actor.id
