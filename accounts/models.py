@@ -17,6 +17,12 @@ class Role(LabelledEnum):
     MEMBER = "member", _l("Member")
 
 
+# Role groups, beside the roles (not members of the enum): who works with the records,
+# and who manages a province (decides grants, keeps the provider directory).
+Role.STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+Role.MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
 def enum_column(enum_class, length: int = 20):
     """A VARCHAR column holding the enum's values, the same on SQLite and PostgreSQL."""
     return Enum(

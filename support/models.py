@@ -22,8 +22,6 @@ from core.enums import LabelledEnum
 from core.places import Commune, Province
 from groups.models import Member
 
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
-
 
 def _in_language(en: str, vi: str) -> str:
     """A questionnaire text in the reader's language: the English is a catalog message in
@@ -214,7 +212,7 @@ class Screening(db.Model):
     def can_read_answers(self, user) -> bool:
         """Answers, scores and suggestions: coordinators of the member's current
         province and admins. Never a facilitator, even the one who entered it."""
-        return user.role in MANAGERS and self.member.can_view(user)
+        return user.role in Role.MANAGERS and self.member.can_view(user)
 
     def can_continue(self, user) -> bool:
         """Go on filling in a draft: staff who may edit the member now (a member who
@@ -280,7 +278,7 @@ class ServiceProvider(db.Model):
 
     def can_edit(self, user) -> bool:
         """Admins; coordinators of the provider's province."""
-        return user.role in MANAGERS and user.covers_province(self.province_code)
+        return user.role in Role.MANAGERS and user.covers_province(self.province_code)
 
     @property
     def name_with_kind(self) -> str:
@@ -384,7 +382,7 @@ class Referral(db.Model):
     def can_read_notes(self, user) -> bool:
         """The reason, the outcome and the notes on the timeline: coordinators of the
         member's current province and admins."""
-        return user.role in MANAGERS and self.member.can_view(user)
+        return user.role in Role.MANAGERS and self.member.can_view(user)
 
     def can_update(self, user) -> bool:
         """Record acknowledgement and outcome: staff who may edit the member, while open."""

@@ -23,7 +23,6 @@ from groups.services.scope import member_in_scope
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support import scoring
 from support.models import (
-    MANAGERS,
     NEXT_STATUS,
     AnswerOption,
     ProviderType,
@@ -63,7 +62,7 @@ def visible(user: User, member_id) -> ColumnElement[bool]:
 
 def notes_visible(user: User, member_id) -> ColumnElement[bool]:
     """SQL twin of Screening.can_read_answers / Referral.can_read_notes."""
-    if user.role not in MANAGERS:
+    if user.role not in Role.MANAGERS:
         return false()
     return member_in_scope(user, member_id)
 
