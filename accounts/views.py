@@ -37,7 +37,7 @@ from core.errors import DomainError
 from core.forms import choices, search_text
 from core.i18n import format_moment
 from core.places import list_provinces
-from core.saving import saving
+from core.saving import commit, saving
 from core.urls import paginate, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -58,7 +58,7 @@ def load_user(token: str) -> User | None:
         # the next login is kept for them (core.drafts). The cookie is signed.
         cookie_session[drafts.ENDED_USER_KEY] = ended[0].user_id
     if db.session.dirty or db.session.deleted:
-        db.session.commit()  # an ended session, or last_seen_at moved on
+        commit("an ended session, or last_seen_at moved on")
     return user
 
 
@@ -137,7 +137,7 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
             known=known_devices.read() if member else None,
         )
     except services.LoginRefused as refused:
-        db.session.commit()  # the failure and its audit event, if any
+        commit("the refused login and its audit event, if any")
         if refused.throttled:
             return throttled_answer(form, template, refused.refusal)
         form.form_errors.append(
@@ -148,7 +148,7 @@ def _log_in(form, username: str, secret: str, template: str, *, member: bool):
         return render_template(template, form=form), 200
     next_url = safe_next(request.args.get("next"))
     if user.can_use_two_factor() and two_factor.needs_code(user, **two_factor_rules()):
-        db.session.commit()
+        commit("the password step passed; the code step comes next")
         reset_cookie_session()
         cookie_session[PENDING] = {"user": user.id, "at": time.time(), "next": next_url}
         if user.has_two_factor:
@@ -176,7 +176,7 @@ def _open_session(user: User, next_url: str, *, detail: str, then=None):
     )
     if user.locale is None and cookie_session.get("locale"):
         user.locale = cookie_session["locale"]
-    db.session.commit()
+    commit("the session opened")
     reset_cookie_session()
     cookie_session.permanent = True
     login_user(user)
@@ -256,7 +256,7 @@ def login_code():
                 until = code_lock.record_wrong_code(
                     user, now, cap=cap, checked=not locked, ip=client_ip()
                 )
-                db.session.commit()
+                commit("a wrong code counted, whatever happens next")
                 if until is not None:
                     form.code.errors.append(code_lock_message(until))
                     return render_template(template, form=form), 429
@@ -344,7 +344,7 @@ def login_enrol():
         form.code.errors.append(
             _("This code is not right. Check that the time on your phone is correct.")
         )
-    db.session.commit()  # the pending secret, kept for the next try
+    commit("the pending secret, kept for the next try")
     return render_setup(form, user, at_login=True)
 
 
@@ -394,7 +394,7 @@ def logout():
     # A member goes back to the members' door, not the staff one.
     door = "accounts.member_login" if current_user.role == Role.MEMBER else "accounts.login"
     services.end_session(current_user)
-    db.session.commit()
+    commit("the session ended")
     logout_user()
     reset_cookie_session()
     flash(_("You have logged out."), "info")
@@ -439,7 +439,7 @@ def two_factor_settings():
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())
             if codes is not None:
-                db.session.commit()
+                commit("two-factor sign-in turned on")
         except StaleDataError:  # R2: the same code sent twice at one instant
             db.session.rollback()
             flash(str(CODE_USED), "error")
@@ -452,7 +452,7 @@ def two_factor_settings():
         form.code.errors.append(
             _("This code is not right. Check that the time on your phone is correct.")
         )
-    db.session.commit()
+    commit("the pending secret, kept for the next try")
     return render_setup(form, user, at_login=False)
 
 
@@ -472,7 +472,7 @@ def _confirmed_by_code(form) -> bool:
         flash(str(CODE_USED), "error")
         return False
     until = code_lock.record_wrong_code(current_user, now, cap=cap, checked=True, ip=client_ip())
-    db.session.commit()
+    commit("a wrong code counted")
     if until is not None:
         flash(code_lock_message(until), "error")
     else:
@@ -496,7 +496,7 @@ def new_recovery_codes():
         return redirect(url_for("accounts.two_factor_settings"))
     try:
         codes = two_factor.regenerate_recovery_codes(current_user)
-        db.session.commit()
+        commit("new recovery codes")
     except StaleDataError:
         return _code_used_meanwhile()
     return render_template(
@@ -513,7 +513,7 @@ def disable_two_factor():
     if _confirmed_by_code(CurrentCodeForm(prefix="off")):
         try:
             two_factor.disable(current_user, current_user)
-            db.session.commit()
+            commit("two-factor sign-in turned off")
         except StaleDataError:
             return _code_used_meanwhile()
         flash(_("Two-factor sign-in is off."), "success")
@@ -529,7 +529,7 @@ def account():
     form = ContactForm(obj=current_user)
     if form.validate_on_submit():
         services.update_contact(current_user, email=form.email.data, phone=form.phone.data)
-        db.session.commit()
+        commit("contact details")
         flash(_("Your contact details were saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
@@ -657,7 +657,7 @@ def reset_two_factor(user_id: int):
     if form.validate_on_submit() and user.has_two_factor:
         two_factor.disable(current_user, user)
         services.revoke_sessions(user)
-        db.session.commit()
+        commit("two-factor sign-in reset by an administrator")
         flash(
             _(
                 "Two-factor sign-in of %(username)s was turned off and they were logged out.",

@@ -24,7 +24,7 @@ from core.db import db
 from core.downloads import attachment, file_name
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
-from core.saving import saving
+from core.saving import commit, saving
 from core.uploads import accepts_upload
 from groups.models import MemberCategory
 from imports import layout
@@ -332,7 +332,7 @@ def run_import(batch_id: int):
     done = 0
     with saving() as saved:
         for progress in writes.import_batch(current_user, batch, today()):
-            db.session.commit()  # one transaction per chunk of rows
+            commit("one transaction per chunk of imported rows")
             done = progress
     if saved.ok:
         flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")

@@ -13,7 +13,7 @@ from core.db import db, utcnow
 from core.drafts import is_first_view
 from core.keyset import count_up_to, keyset_page
 from core.notify import Notification, render
-from core.saving import saving
+from core.saving import commit, saving
 from core.urls import paginate
 from groups.models import Member
 from groups.views.common import load_member
@@ -383,7 +383,7 @@ def inbox():
         db.session.execute(
             update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
         )
-        db.session.commit()
+        commit("the inbox page read: its notices marked read")
     return html
 
 
