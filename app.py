@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         exports_bp,
     ):
         app.register_blueprint(bp)
-    csrf.exempt("accounts.views.logout")  # it checks the token itself; see its docstring
+    csrf.exempt("accounts.views.login.logout")  # it checks the token itself; see its docstring
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_cli)

@@ -1,29 +1,26 @@
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import db, utcnow
+from core.enums import LabelledEnum
 from core.places import Province
 from core.text import sort_key
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    FACILITATOR = "facilitator"
-    MEMBER = "member"
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Administrator")
+    COORDINATOR = "coordinator", _l("Provincial coordinator")
+    FACILITATOR = "facilitator", _l("Group facilitator")
+    MEMBER = "member", _l("Member")
 
-    @property
-    def label(self):
-        return {
-            Role.ADMIN: _l("Administrator"),
-            Role.COORDINATOR: _l("Provincial coordinator"),
-            Role.FACILITATOR: _l("Group facilitator"),
-            Role.MEMBER: _l("Member"),
-        }[self]
+
+# Role groups, beside the roles (not members of the enum): who works with the records,
+# and who manages a province (decides grants, keeps the provider directory).
+Role.STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
+Role.MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def enum_column(enum_class, length: int = 20):

@@ -6,7 +6,8 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
-from core import drafts
+from core import audit, drafts
+from core.db import db
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -27,6 +28,35 @@ def require(allowed: bool, status: int = 403) -> None:
     """Stop the request unless the permission check passed."""
     if not allowed:
         abort(status)
+
+
+def load(
+    model,
+    record_id: int,
+    *,
+    allowed=None,
+    members: bool = False,
+    status: int = 403,
+    note: bool = True,
+):
+    """The record of `model` with this id that the current user may see, or stop here.
+
+    404 if it does not exist. A member (the member role) gets 404 for every record unless
+    `members`, and then 404 too for one `allowed` refuses: they never learn what exists.
+    Staff `allowed` refuses get `status`. `allowed(record)` is by default the record's
+    `can_view(current_user)`. The read is noted for the audit log (`note`), written only
+    if the page is shown (core.audit); pages that note it with a detail pass note=False.
+    """
+    record = db.get_or_404(model, record_id)
+    # Role.MEMBER, by value: accounts depends on core, not back.
+    is_member = current_user.role == "member"
+    if is_member and not members:
+        abort(404)
+    ok = allowed(record) if allowed is not None else record.can_view(current_user)
+    require(ok, 404 if is_member else status)
+    if note:
+        audit.note_read("view", record)
+    return record
 
 
 def roles_required(*roles):

@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 
 from flask import abort, current_app, g, has_app_context, request
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField
@@ -74,6 +75,28 @@ def check_day(day: date, today: date, field: str | None = None, *, ahead_days: i
             ),
             field,
         )
+
+
+class _TwoDays(dict):
+    """The words of a refusal naming two dates: %(day)s, and the earlier one by any other
+    name (%(joined)s, %(paid)s…), so each message keeps the name its translators know."""
+
+    def __init__(self, day: date, earlier: date):
+        super().__init__(day=Day(day))
+        self.earlier = Day(earlier)
+
+    def __missing__(self, key):
+        return self.earlier
+
+
+def not_before(day: date, earlier: date | None, message: LazyString, field: str | None = None):
+    """Refuse `day` before `earlier` (nothing to compare when `earlier` is None).
+
+    `message` is `_l("The date (%(day)s) is before … (%(joined)s).")` without arguments:
+    the first placeholder is `day`, any other is `earlier`; both are put into words when
+    the message is read."""
+    if earlier is not None and day < earlier:
+        raise DomainError(LazyString(lambda: str(message) % _TwoDays(day, earlier)), field)
 
 
 class DayField(DateField):

@@ -136,3 +136,14 @@ class saving:
             field.errors = [*field.errors, str(error.message)]
         else:
             self.form.form_errors.append(str(error.message))
+
+
+def commit(reason: str) -> None:
+    """Commit now, outside a form's `saving`: the one other way a view commits.
+
+    `reason` names at the call why this write cannot wait for, or is not, a form's
+    save (a refused login kept with its audit event, an enrolment secret kept for the
+    next try, a chunk of imported rows). tests/test_one_commit.py fails on any other
+    `db.session.commit()` in a views or services module."""
+    logger.debug("commit outside a form: %s", reason)
+    db.session.commit()

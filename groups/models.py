@@ -1,5 +1,4 @@
 from datetime import date, datetime
-from enum import StrEnum
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,38 +18,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
+from core.enums import LabelledEnum
 from core.places import Commune, Province
 from core.text import fold
 
 
-class GroupStatus(StrEnum):
-    FORMING = "forming"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-    @property
-    def label(self):
-        return {
-            GroupStatus.FORMING: _l("Forming"),
-            GroupStatus.ACTIVE: _l("Active"),
-            GroupStatus.PAUSED: _l("Paused"),
-            GroupStatus.CLOSED: _l("Closed"),
-        }[self]
+class GroupStatus(LabelledEnum):
+    FORMING = "forming", _l("Forming")
+    ACTIVE = "active", _l("Active")
+    PAUSED = "paused", _l("Paused")
+    CLOSED = "closed", _l("Closed")
 
 
-class Cadence(StrEnum):
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    MONTHLY = "monthly"
-
-    @property
-    def label(self):
-        return {
-            Cadence.WEEKLY: _l("Every week"),
-            Cadence.FORTNIGHTLY: _l("Every two weeks"),
-            Cadence.MONTHLY: _l("Once a month (first week)"),
-        }[self]
+class Cadence(LabelledEnum):
+    WEEKLY = "weekly", _l("Every week")
+    FORTNIGHTLY = "fortnightly", _l("Every two weeks")
+    MONTHLY = "monthly", _l("Once a month (first week)")
 
 
 WEEKDAYS = (
@@ -150,35 +133,18 @@ class Group(db.Model):
         return self.status != GroupStatus.CLOSED and self.can_view(user)
 
 
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNDISCLOSED = "undisclosed"
-
-    @property
-    def label(self):
-        return {
-            Gender.FEMALE: _l("Female"),
-            Gender.MALE: _l("Male"),
-            Gender.OTHER: _l("Other"),
-            Gender.UNDISCLOSED: _l("Prefers not to say"),
-        }[self]
+class Gender(LabelledEnum):
+    FEMALE = "female", _l("Female")
+    MALE = "male", _l("Male")
+    OTHER = "other", _l("Other")
+    UNDISCLOSED = "undisclosed", _l("Prefers not to say")
 
 
-class MemberCategory(StrEnum):
-    SURVIVOR = "survivor"
-    MIGRANT = "migrant"
-    COMMUNITY = "community"
-
-    @property
-    def label(self):
-        """The full wording: the member form and the profile's protected section only."""
-        return {
-            MemberCategory.SURVIVOR: _l("Returnee in need of support"),
-            MemberCategory.MIGRANT: _l("Vulnerable migrant"),
-            MemberCategory.COMMUNITY: _l("Community resident"),
-        }[self]
+class MemberCategory(LabelledEnum):
+    # The label is the full wording: the member form and the profile's protected section only.
+    SURVIVOR = "survivor", _l("Returnee in need of support")
+    MIGRANT = "migrant", _l("Vulnerable migrant")
+    COMMUNITY = "community", _l("Community resident")
 
     @property
     def neutral_label(self):
@@ -304,18 +270,10 @@ class Member(db.Model):
         return self.phone if self.has_consent(ConsentPurpose.PHONE_CONTACT) else None
 
 
-class GroupRole(StrEnum):
-    MEMBER = "member"
-    LEADER = "leader"
-    TREASURER = "treasurer"
-
-    @property
-    def label(self):
-        return {
-            GroupRole.MEMBER: _l("Member"),
-            GroupRole.LEADER: _l("Group leader"),
-            GroupRole.TREASURER: _l("Treasurer"),
-        }[self]
+class GroupRole(LabelledEnum):
+    MEMBER = "member", _l("Member")
+    LEADER = "leader", _l("Group leader")
+    TREASURER = "treasurer", _l("Treasurer")
 
 
 class Membership(db.Model):
@@ -361,18 +319,10 @@ class Membership(db.Model):
         return self.joined_on <= day and (self.left_on is None or day < self.left_on)
 
 
-class ConsentPurpose(StrEnum):
-    PROGRAMME_DATA = "programme_data"
-    PHONE_CONTACT = "phone_contact"
-    PROVIDER_SHARING = "provider_sharing"
-
-    @property
-    def label(self):
-        return {
-            ConsentPurpose.PROGRAMME_DATA: _l("Keeping programme records"),
-            ConsentPurpose.PHONE_CONTACT: _l("Contact by phone"),
-            ConsentPurpose.PROVIDER_SHARING: _l("Sharing with a service provider"),
-        }[self]
+class ConsentPurpose(LabelledEnum):
+    PROGRAMME_DATA = "programme_data", _l("Keeping programme records")
+    PHONE_CONTACT = "phone_contact", _l("Contact by phone")
+    PROVIDER_SHARING = "provider_sharing", _l("Sharing with a service provider")
 
 
 class Consent(db.Model):
@@ -399,20 +349,11 @@ class Consent(db.Model):
         return self.withdrawn_on is None
 
 
-class MeetingKind(StrEnum):
-    REGULAR = "regular"
-    TRAINING = "training"
-    PEER_SUPPORT = "peer_support"
-    EXTRA = "extra"
-
-    @property
-    def label(self):
-        return {
-            MeetingKind.REGULAR: _l("Regular meeting"),
-            MeetingKind.TRAINING: _l("Training"),
-            MeetingKind.PEER_SUPPORT: _l("Peer support"),
-            MeetingKind.EXTRA: _l("Extra meeting"),
-        }[self]
+class MeetingKind(LabelledEnum):
+    REGULAR = "regular", _l("Regular meeting")
+    TRAINING = "training", _l("Training")
+    PEER_SUPPORT = "peer_support", _l("Peer support")
+    EXTRA = "extra", _l("Extra meeting")
 
 
 class Meeting(db.Model):
@@ -463,18 +404,10 @@ class Meeting(db.Model):
         return self.group.can_record(user)
 
 
-class AttendanceStatus(StrEnum):
-    PRESENT = "present"
-    ABSENT = "absent"
-    EXCUSED = "excused"
-
-    @property
-    def label(self):
-        return {
-            AttendanceStatus.PRESENT: _l("Present"),
-            AttendanceStatus.ABSENT: _l("Absent"),
-            AttendanceStatus.EXCUSED: _l("Excused"),
-        }[self]
+class AttendanceStatus(LabelledEnum):
+    PRESENT = "present", _l("Present")
+    ABSENT = "absent", _l("Absent")
+    EXCUSED = "excused", _l("Excused")
 
 
 class Attendance(db.Model):

@@ -8,26 +8,18 @@ per kind is remembered as a suggestion (ImportMapping).
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
+from core.enums import LabelledEnum
 from core.text import fold
 
 
-class Kind(StrEnum):
-    GROUPS = "groups"
-    MEMBERS = "members"
-    ATTENDANCE = "attendance"
-
-    @property
-    def label(self):
-        return {
-            Kind.GROUPS: _l("Groups"),
-            Kind.MEMBERS: _l("Members"),
-            Kind.ATTENDANCE: _l("Meeting attendance"),
-        }[self]
+class Kind(LabelledEnum):
+    GROUPS = "groups", _l("Groups")
+    MEMBERS = "members", _l("Members")
+    ATTENDANCE = "attendance", _l("Meeting attendance")
 
 
 @dataclass(frozen=True)

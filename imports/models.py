@@ -9,7 +9,6 @@ twice), its kind, who uploaded it and when.
 
 import json
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -17,25 +16,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import enum_column
 from core.db import db, utcnow
+from core.enums import LabelledEnum
 from imports.columns import Kind
 
 RAW_ROWS_DAYS = 7
 
 
-class BatchStatus(StrEnum):
-    CHECKED = "checked"  # rows stored and checked, waiting for answers or the import
-    IMPORTED = "imported"
-    EXPIRED = "expired"  # never imported: rows deleted after RAW_ROWS_DAYS
-    DISCARDED = "discarded"  # rows deleted by their uploader
-
-    @property
-    def label(self):
-        return {
-            BatchStatus.CHECKED: _l("Checked, not imported yet"),
-            BatchStatus.IMPORTED: _l("Imported"),
-            BatchStatus.EXPIRED: _l("Expired: never imported"),
-            BatchStatus.DISCARDED: _l("Discarded"),
-        }[self]
+class BatchStatus(LabelledEnum):
+    # rows stored and checked, waiting for answers or the import
+    CHECKED = "checked", _l("Checked, not imported yet")
+    IMPORTED = "imported", _l("Imported")
+    EXPIRED = "expired", _l("Expired: never imported")  # rows deleted after RAW_ROWS_DAYS
+    DISCARDED = "discarded", _l("Discarded")  # rows deleted by their uploader
 
 
 class ImportBatch(db.Model):

@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from core import audit
-from core.auth import require
+from core.auth import load, require
 from core.clock import today
 from core.db import db
 from core.downloads import attachment, file_name
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
-from core.saving import saving
+from core.saving import commit, saving
 from core.uploads import accepts_upload
 from groups.models import MemberCategory
 from imports import layout
@@ -47,7 +47,6 @@ SKIP_REASONS = {
     layout.HEADER_AGAIN: _l("the header repeated"),
     layout.BELOW_TABLE: _l("below the list (totals, signatures)"),
 }
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
 # The request may carry the file plus the form around it.
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
 
@@ -61,15 +60,12 @@ def kinds_for(user) -> list[Kind]:
 
 def may_import(user) -> bool:
     """Staff who may bring registers in: admins, coordinators, facilitators."""
-    return getattr(user, "role", None) in STAFF
+    return getattr(user, "role", None) in Role.STAFF
 
 
 def load_batch(batch_id: int) -> ImportBatch:
     require(may_import(current_user))
-    batch = db.get_or_404(ImportBatch, batch_id)
-    require(batch.can_view(current_user), 404)
-    audit.note_read("view", object_type="import_batches", object_id=batch.id)
-    return batch
+    return load(ImportBatch, batch_id, status=404)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -336,7 +332,7 @@ def run_import(batch_id: int):
     done = 0
     with saving() as saved:
         for progress in writes.import_batch(current_user, batch, today()):
-            db.session.commit()  # one transaction per chunk of rows
+            commit("one transaction per chunk of imported rows")
             done = progress
     if saved.ok:
         flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")

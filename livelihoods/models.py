@@ -1,5 +1,4 @@
 from datetime import date, datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -9,63 +8,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from accounts.models import Role, User, enum_column
 from core import clock
 from core.db import db, utcnow
+from core.enums import LabelledEnum
 from groups.models import Member
 
 
-class Activity(StrEnum):
-    LIVESTOCK = "livestock"
-    CROPS = "crops"
-    SMALL_TRADE = "small_trade"
-    TAILORING = "tailoring"
-    SERVICES = "services"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return {
-            Activity.LIVESTOCK: _l("Livestock"),
-            Activity.CROPS: _l("Crops"),
-            Activity.SMALL_TRADE: _l("Small trade"),
-            Activity.TAILORING: _l("Tailoring"),
-            Activity.SERVICES: lazy_pgettext("livelihood activity", "Services"),
-            Activity.OTHER: _l("Other"),
-        }[self]
+class Activity(LabelledEnum):
+    LIVESTOCK = "livestock", _l("Livestock")
+    CROPS = "crops", _l("Crops")
+    SMALL_TRADE = "small_trade", _l("Small trade")
+    TAILORING = "tailoring", _l("Tailoring")
+    SERVICES = "services", lazy_pgettext("livelihood activity", "Services")
+    OTHER = "other", _l("Other")
 
 
-class GrantStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"  # sent back for correction
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    DISBURSED = "disbursed"  # at least one tranche paid
-    CLOSED = "closed"
-
-    @property
-    def label(self):
-        return {
-            GrantStatus.DRAFT: _l("Draft"),
-            GrantStatus.SUBMITTED: _l("Waiting for a decision"),
-            GrantStatus.RETURNED: _l("Sent back for correction"),
-            GrantStatus.APPROVED: _l("Approved"),
-            GrantStatus.REJECTED: _l("Not approved"),
-            GrantStatus.DISBURSED: _l("Paid out"),
-            GrantStatus.CLOSED: _l("Completed"),
-        }[self]
+class GrantStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Waiting for a decision")
+    RETURNED = "returned", _l("Sent back for correction")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Not approved")
+    DISBURSED = "disbursed", _l("Paid out")  # at least one tranche paid
+    CLOSED = "closed", _l("Completed")
 
 
-class Outcome(StrEnum):
-    OPERATING = "operating"
-    STRUGGLING = "struggling"
-    STOPPED = "stopped"
-
-    @property
-    def label(self):
-        return {
-            Outcome.OPERATING: _l("Operating"),
-            Outcome.STRUGGLING: _l("Struggling"),
-            Outcome.STOPPED: _l("Stopped"),
-        }[self]
+class Outcome(LabelledEnum):
+    OPERATING = "operating", _l("Operating")
+    STRUGGLING = "struggling", _l("Struggling")
+    STOPPED = "stopped", _l("Stopped")
 
 
 PREPARING = ("drafted", "edited", "submitted")
@@ -227,18 +196,10 @@ class GrantEvent(db.Model):
         }.get(self.action, self.to_status.label)
 
 
-class Method(StrEnum):
-    CASH = "cash"
-    BANK_TRANSFER = "bank_transfer"
-    IN_KIND = "in_kind"
-
-    @property
-    def label(self):
-        return {
-            Method.CASH: _l("Cash"),
-            Method.BANK_TRANSFER: _l("Bank transfer"),
-            Method.IN_KIND: _l("In kind"),
-        }[self]
+class Method(LabelledEnum):
+    CASH = "cash", _l("Cash")
+    BANK_TRANSFER = "bank_transfer", _l("Bank transfer")
+    IN_KIND = "in_kind", _l("In kind")
 
 
 class Tranche(db.Model):
@@ -256,34 +217,17 @@ class Tranche(db.Model):
     grant: Mapped[Grant] = relationship(back_populates="tranches")
 
 
-class FollowUpKind(StrEnum):
-    GRANT_CHECK = "grant_check"
-    HOME_VISIT = "home_visit"
-    REFERRAL_CHECK = "referral_check"
-
-    @property
-    def label(self):
-        return {
-            FollowUpKind.GRANT_CHECK: _l("Livelihood check"),
-            FollowUpKind.HOME_VISIT: _l("Home visit"),
-            FollowUpKind.REFERRAL_CHECK: _l("Service check"),
-        }[self]
+class FollowUpKind(LabelledEnum):
+    GRANT_CHECK = "grant_check", _l("Livelihood check")
+    HOME_VISIT = "home_visit", _l("Home visit")
+    REFERRAL_CHECK = "referral_check", _l("Service check")
 
 
-class FollowUpStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    DONE = "done"
-    MISSED = "missed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self):
-        return {
-            FollowUpStatus.SCHEDULED: _l("Scheduled"),
-            FollowUpStatus.DONE: _l("Done"),
-            FollowUpStatus.MISSED: _l("Missed"),
-            FollowUpStatus.CANCELLED: _l("Cancelled"),
-        }[self]
+class FollowUpStatus(LabelledEnum):
+    SCHEDULED = "scheduled", _l("Scheduled")
+    DONE = "done", _l("Done")
+    MISSED = "missed", _l("Missed")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 class FollowUp(db.Model):

@@ -1,19 +1,19 @@
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
 
 from accounts.models import Role
 from core import audit
-from core.auth import require
+from core.auth import load, require
 from core.clock import today
 from core.db import db, utcnow
 from core.drafts import is_first_view
 from core.keyset import count_up_to, keyset_page
 from core.notify import Notification, render
-from core.saving import saving
+from core.saving import commit, saving
 from core.urls import paginate
 from groups.models import Member
 from groups.views.common import load_member
@@ -31,22 +31,15 @@ from livelihoods.models import (
 
 bp = Blueprint("livelihoods", __name__)
 
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
-
 
 def load_grant(grant_id: int) -> Grant:
     """A grant the current user may see; members get 404 for every grant page."""
-    grant = db.get_or_404(Grant, grant_id)
-    if current_user.role == Role.MEMBER:
-        abort(404)
-    require(grant.can_view(current_user))
-    audit.note_read("view", grant)
-    return grant
+    return load(Grant, grant_id)
 
 
 @bp.get("/grants")
 def list_grants():
-    require(current_user.role in STAFF)
+    require(current_user.role in Role.STAFF)
     status = request.args.get("status", "")
     status = GrantStatus(status) if status in GrantStatus._value2member_map_ else None
     stmt = services.visible_grants(current_user).options(*services.member_card(Grant.member))
@@ -64,7 +57,7 @@ def list_grants():
 @bp.route("/members/<int:member_id>/grants/new", methods=["GET", "POST"])
 def draft_grant(member_id: int):
     member = load_member(member_id)
-    require(current_user.role in STAFF and member.can_edit(current_user))
+    require(current_user.role in Role.STAFF and member.can_edit(current_user))
     form = forms.GrantForm()
     saved = saving(form)
     if form.validate_on_submit():
@@ -246,12 +239,7 @@ def close_grant(grant_id: int):
 
 
 def load_follow_up(follow_up_id: int) -> FollowUp:
-    follow_up = db.get_or_404(FollowUp, follow_up_id)
-    if current_user.role == Role.MEMBER:
-        abort(404)
-    require(follow_up.can_view(current_user))
-    audit.note_read("view", follow_up)
-    return follow_up
+    return load(FollowUp, follow_up_id)
 
 
 @bp.route("/follow-ups/<int:follow_up_id>/visit", methods=["GET", "POST"])
@@ -336,7 +324,7 @@ DUE_COUNT_CAP = 500
 def due():
     """Facilitators: visits due this week and overdue (printable). Coordinators and
     admins: what is overdue in their provinces."""
-    require(current_user.role in STAFF)
+    require(current_user.role in Role.STAFF)
     day = today()
     if current_user.role == Role.FACILITATOR:
         until = day + timedelta(days=6 - day.weekday())  # to Sunday
@@ -395,14 +383,14 @@ def inbox():
         db.session.execute(
             update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
         )
-        db.session.commit()
+        commit("the inbox page read: its notices marked read")
     return html
 
 
 @bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])
 def set_pin(member_id: int):
     member = load_member(member_id)
-    require(current_user.role in STAFF and member.can_edit(current_user))
+    require(current_user.role in Role.STAFF and member.can_edit(current_user))
     form = forms.PinForm()
     saved = saving(form)
     if form.validate_on_submit():

@@ -10,7 +10,6 @@ support/services.py. Three levels:
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from flask_babel import get_locale, pgettext
 from flask_babel import lazy_gettext as _l
@@ -19,10 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
+from core.enums import LabelledEnum
 from core.places import Commune, Province
 from groups.models import Member
-
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def _in_language(en: str, vi: str) -> str:
@@ -36,40 +34,20 @@ def _in_language(en: str, vi: str) -> str:
     return translated if translated != en else vi
 
 
-class Dimension(StrEnum):
-    ECONOMIC = "economic"
-    SOCIAL = "social"
-    PSYCHOSOCIAL = "psychosocial"
-
-    @property
-    def label(self):
-        return {
-            Dimension.ECONOMIC: _l("Economic situation"),
-            Dimension.SOCIAL: _l("Social ties"),
-            Dimension.PSYCHOSOCIAL: _l("Wellbeing"),
-        }[self]
+class Dimension(LabelledEnum):
+    ECONOMIC = "economic", _l("Economic situation")
+    SOCIAL = "social", _l("Social ties")
+    PSYCHOSOCIAL = "psychosocial", _l("Wellbeing")
 
 
-class SupportType(StrEnum):
-    LIVELIHOOD = "livelihood"
-    VOCATIONAL = "vocational"
-    HEALTH = "health"
-    LEGAL = "legal"
-    PSYCHOSOCIAL = "psychosocial"
-    SHELTER = "shelter"
-    DOCUMENTS = "documents"
-
-    @property
-    def label(self):
-        return {
-            SupportType.LIVELIHOOD: _l("Livelihood grant"),
-            SupportType.VOCATIONAL: _l("Vocational training"),
-            SupportType.HEALTH: _l("Health care"),
-            SupportType.LEGAL: _l("Legal aid"),
-            SupportType.PSYCHOSOCIAL: _l("Psychosocial support"),
-            SupportType.SHELTER: _l("Shelter"),
-            SupportType.DOCUMENTS: _l("Personal documents"),
-        }[self]
+class SupportType(LabelledEnum):
+    LIVELIHOOD = "livelihood", _l("Livelihood grant")
+    VOCATIONAL = "vocational", _l("Vocational training")
+    HEALTH = "health", _l("Health care")
+    LEGAL = "legal", _l("Legal aid")
+    PSYCHOSOCIAL = "psychosocial", _l("Psychosocial support")
+    SHELTER = "shelter", _l("Shelter")
+    DOCUMENTS = "documents", _l("Personal documents")
 
 
 class QuestionnaireVersion(db.Model):
@@ -176,16 +154,9 @@ class AnswerOption(db.Model):
         return _in_language(self.text_en, self.text_vi)
 
 
-class ScreeningStatus(StrEnum):
-    DRAFT = "draft"
-    COMPLETE = "complete"
-
-    @property
-    def label(self):
-        return {
-            ScreeningStatus.DRAFT: _l("Being filled in"),
-            ScreeningStatus.COMPLETE: _l("Complete"),
-        }[self]
+class ScreeningStatus(LabelledEnum):
+    DRAFT = "draft", _l("Being filled in")
+    COMPLETE = "complete", _l("Complete")
 
 
 class Screening(db.Model):
@@ -241,7 +212,7 @@ class Screening(db.Model):
     def can_read_answers(self, user) -> bool:
         """Answers, scores and suggestions: coordinators of the member's current
         province and admins. Never a facilitator, even the one who entered it."""
-        return user.role in MANAGERS and self.member.can_view(user)
+        return user.role in Role.MANAGERS and self.member.can_view(user)
 
     def can_continue(self, user) -> bool:
         """Go on filling in a draft: staff who may edit the member now (a member who
@@ -268,26 +239,14 @@ class ScreeningAnswer(db.Model):
     option: Mapped[AnswerOption] = relationship()
 
 
-class ProviderType(StrEnum):
-    OSSO = "osso"
-    HEALTH = "health"
-    LEGAL = "legal"
-    VOCATIONAL = "vocational"
-    PSYCHOSOCIAL = "psychosocial"
-    SHELTER = "shelter"
-    SOCIAL = "social"
-
-    @property
-    def label(self):
-        return {
-            ProviderType.OSSO: _l("One-stop service office"),
-            ProviderType.HEALTH: _l("Health centre"),
-            ProviderType.LEGAL: _l("Legal aid centre"),
-            ProviderType.VOCATIONAL: _l("Vocational training centre"),
-            ProviderType.PSYCHOSOCIAL: _l("Counselling service"),
-            ProviderType.SHELTER: _l("Shelter"),
-            ProviderType.SOCIAL: _l("Social protection office"),
-        }[self]
+class ProviderType(LabelledEnum):
+    OSSO = "osso", _l("One-stop service office")
+    HEALTH = "health", _l("Health centre")
+    LEGAL = "legal", _l("Legal aid centre")
+    VOCATIONAL = "vocational", _l("Vocational training centre")
+    PSYCHOSOCIAL = "psychosocial", _l("Counselling service")
+    SHELTER = "shelter", _l("Shelter")
+    SOCIAL = "social", _l("Social protection office")
 
 
 class ServiceProvider(db.Model):
@@ -319,7 +278,7 @@ class ServiceProvider(db.Model):
 
     def can_edit(self, user) -> bool:
         """Admins; coordinators of the provider's province."""
-        return user.role in MANAGERS and user.covers_province(self.province_code)
+        return user.role in Role.MANAGERS and user.covers_province(self.province_code)
 
     @property
     def name_with_kind(self) -> str:
@@ -331,26 +290,15 @@ class ServiceProvider(db.Model):
         return self.name if len(missing) <= 1 else f"{self.name} ({label})"
 
 
-class ReferralStatus(StrEnum):
-    REFERRED = "referred"
-    ACKNOWLEDGED = "acknowledged"
-    SERVICE_RECEIVED = "service_received"
-    DECLINED = "declined"
-    UNREACHABLE = "unreachable"
+class ReferralStatus(LabelledEnum):
+    REFERRED = "referred", _l("Referred")
+    ACKNOWLEDGED = "acknowledged", _l("Acknowledged by the provider")
+    SERVICE_RECEIVED = "service_received", _l("Service received")
+    DECLINED = "declined", _l("Declined")
+    UNREACHABLE = "unreachable", _l("Could not be reached")
     # Closed because the member withdrew the consent it relied on (or was anonymised):
     # counted apart from declined or unreachable ones.
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-
-    @property
-    def label(self):
-        return {
-            ReferralStatus.REFERRED: _l("Referred"),
-            ReferralStatus.ACKNOWLEDGED: _l("Acknowledged by the provider"),
-            ReferralStatus.SERVICE_RECEIVED: _l("Service received"),
-            ReferralStatus.DECLINED: _l("Declined"),
-            ReferralStatus.UNREACHABLE: _l("Could not be reached"),
-            ReferralStatus.CONSENT_WITHDRAWN: _l("Closed: consent withdrawn"),
-        }[self]
+    CONSENT_WITHDRAWN = "consent_withdrawn", _l("Closed: consent withdrawn")
 
     @property
     def is_open(self) -> bool:
@@ -434,7 +382,7 @@ class Referral(db.Model):
     def can_read_notes(self, user) -> bool:
         """The reason, the outcome and the notes on the timeline: coordinators of the
         member's current province and admins."""
-        return user.role in MANAGERS and self.member.can_view(user)
+        return user.role in Role.MANAGERS and self.member.can_view(user)
 
     def can_update(self, user) -> bool:
         """Record acknowledgement and outcome: staff who may edit the member, while open."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import Role, User
 from core import audit
-from core.dates import Day, check_day
+from core.dates import check_day, not_before
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.places import Province
@@ -23,7 +23,6 @@ from groups.services.scope import member_in_scope
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support import scoring
 from support.models import (
-    MANAGERS,
     NEXT_STATUS,
     AnswerOption,
     ProviderType,
@@ -63,7 +62,7 @@ def visible(user: User, member_id) -> ColumnElement[bool]:
 
 def notes_visible(user: User, member_id) -> ColumnElement[bool]:
     """SQL twin of Screening.can_read_answers / Referral.can_read_notes."""
-    if user.role not in MANAGERS:
+    if user.role not in Role.MANAGERS:
         return false()
     return member_in_scope(user, member_id)
 
@@ -380,25 +379,21 @@ def change_status(
             "to_status",
         )
     check_day(on, today, "on")
-    if on < referral.referred_on:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the referral was made (%(referred)s).",
-                day=Day(on),
-                referred=Day(referral.referred_on),
-            ),
-            "on",
-        )
-    if referral.acknowledged_on is not None and on < referral.acknowledged_on:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the provider acknowledged the referral "
-                "(%(acknowledged)s).",
-                day=Day(on),
-                acknowledged=Day(referral.acknowledged_on),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        referral.referred_on,
+        _l("The date (%(day)s) is before the referral was made (%(referred)s)."),
+        "on",
+    )
+    not_before(
+        on,
+        referral.acknowledged_on,
+        _l(
+            "The date (%(day)s) is before the provider acknowledged the referral "
+            "(%(acknowledged)s)."
+        ),
+        "on",
+    )
     before = referral.status
     referral.status = to
     if to == ReferralStatus.ACKNOWLEDGED:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from core import audit
-from core.auth import require
+from core.auth import load, require
 from core.clock import today
 from core.db import db
 from core.drafts import is_first_view
@@ -21,13 +21,12 @@ from core.parse import parse_int
 from core.places import list_provinces
 from core.saving import saving
 from core.urls import paginate
-from groups.models import Consent, Group
+from groups.models import Consent, Group, Member
 from groups.services.groups import visible_groups
-from groups.views.common import load_member, provinces_for
+from groups.views.common import provinces_for
 from support import forms, scoring, services
 from support import jobs as _jobs  # noqa: F401 - registers the notification texts
 from support.models import (
-    MANAGERS,
     NEXT_STATUS,
     Dimension,
     QuestionnaireVersion,
@@ -41,34 +40,28 @@ from support.models import (
 
 bp = Blueprint("support", __name__)
 
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
-
 
 def _refuse_members() -> None:
     if current_user.role == Role.MEMBER:
         abort(404)
 
 
+# The pages note their reads themselves, with what they show (answers, notes, letter).
 def load_screening(screening_id: int) -> Screening:
     """A screening whose existence the user may see; members get 404."""
-    screening = db.get_or_404(Screening, screening_id)
-    _refuse_members()
-    require(screening.can_view(current_user))
-    return screening
+    return load(Screening, screening_id, note=False)
 
 
 def load_referral(referral_id: int) -> Referral:
-    referral = db.get_or_404(Referral, referral_id)
-    _refuse_members()
-    require(referral.can_view(current_user))
-    return referral
+    return load(Referral, referral_id, note=False)
 
 
-def load_staff_member(member_id: int):
-    _refuse_members()
-    member = load_member(member_id)
-    require(current_user.role in STAFF)
-    return member
+def load_staff_member(member_id: int) -> Member:
+    return load(
+        Member,
+        member_id,
+        allowed=lambda m: m.can_view(current_user) and current_user.role in Role.STAFF,
+    )
 
 
 @bp.get("/members/<int:member_id>/support")
@@ -358,7 +351,7 @@ def list_providers():
     or "all" (a coordinator's, or those of a facilitator's groups; an admin's default is
     every province). Nothing is cut: the whole country's directory pages like any list."""
     _refuse_members()
-    require(current_user.role in STAFF)
+    require(current_user.role in Role.STAFF)
     choice = request.args.get("province", "")
     mine = _home_provinces(current_user)
     province = parse_int(choice)
@@ -379,7 +372,7 @@ def list_providers():
         province=province,
         everywhere=choice == "all" or mine is None,
         has_home=mine is not None,
-        can_add=current_user.role in MANAGERS,
+        can_add=current_user.role in Role.MANAGERS,
     )
 
 
@@ -427,7 +420,7 @@ def _provider_form(provider: ServiceProvider | None):
 @bp.route("/providers/new", methods=["GET", "POST"])
 def create_provider():
     _refuse_members()
-    require(current_user.role in MANAGERS)
+    require(current_user.role in Role.MANAGERS)
     return _provider_form(None)
 
 

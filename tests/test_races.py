@@ -25,8 +25,8 @@ from groups.models import Group, Meeting, Member, Membership
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
-from livelihoods import services as grant_services
 from livelihoods.models import GrantEvent, Visit
+from livelihoods.services import follow_ups as follow_up_services
 from tests.conftest import HUE, login
 from tests.groups.helpers import meeting_data
 from tests.livelihoods.grant_fixtures import build_world, follow_up_ids, make_grant, visit_form
@@ -82,7 +82,7 @@ def test_two_people_recording_the_same_visit_save_one_and_the_other_keeps_their_
         app, world.mai, drafter=world.facilitator, upto="disbursed", decider=world.coordinator
     )
     follow_up_id = follow_up_ids(app, grant_id)[0]
-    hold_after(monkeypatch, grant_services, "_event", 2)
+    hold_after(monkeypatch, follow_up_services, "_event", 2)
     url = f"/follow-ups/{follow_up_id}/visit"
     first, second = browser(app, world.facilitator), browser(app, world.coordinator)
     notes = ["Ghi chú của cán bộ hỗ trợ nhóm", "Ghi chú của cán bộ điều phối tỉnh"]

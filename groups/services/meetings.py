@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from accounts.models import User
 from core import audit
-from core.dates import Day, check_day
+from core.dates import Day, check_day, not_before
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.i18n import format_day
@@ -54,15 +54,12 @@ def members_on(group_id: int, day: date) -> list[Member]:
 def _check_date(group: Group, held_on: date, today: date) -> None:
     """A meeting may be planned up to a week ahead, within the group's life."""
     check_day(held_on, today, "held_on", ahead_days=MAX_DAYS_AHEAD)
-    if held_on < group.founded_on:
-        raise DomainError(
-            _l(
-                "The meeting date (%(day)s) is before the group was founded (%(founded)s).",
-                day=Day(held_on),
-                founded=Day(group.founded_on),
-            ),
-            "held_on",
-        )
+    not_before(
+        held_on,
+        group.founded_on,
+        _l("The meeting date (%(day)s) is before the group was founded (%(founded)s)."),
+        "held_on",
+    )
     if group.closed_on is not None and held_on > group.closed_on:
         raise DomainError(
             _l(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import User
 from accounts.services import revoke_sessions
 from core import audit, clock
-from core.dates import Day, check_day
+from core.dates import check_day, not_before
 from core.db import db
 from core.errors import DomainError
 from core.places import Province
@@ -199,15 +199,12 @@ def update_member(
 
 
 def _not_before_founded(group: Group, day: date, field: str) -> None:
-    if day < group.founded_on:
-        raise DomainError(
-            _l(
-                "The joining date (%(day)s) is before the group was founded (%(founded)s).",
-                day=Day(day),
-                founded=Day(group.founded_on),
-            ),
-            field,
-        )
+    not_before(
+        day,
+        group.founded_on,
+        _l("The joining date (%(day)s) is before the group was founded (%(founded)s)."),
+        field,
+    )
 
 
 def _close_current(member: Member, on: date, reason: str | None) -> Membership:
@@ -215,15 +212,12 @@ def _close_current(member: Member, on: date, reason: str | None) -> Membership:
     if current is None:
         raise DomainError(_l("This member is not in a group now."))
     check_day(on, clock.today(), "on")
-    if on < current.joined_on:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the member joined the group (%(joined)s).",
-                day=Day(on),
-                joined=Day(current.joined_on),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        current.joined_on,
+        _l("The date (%(day)s) is before the member joined the group (%(joined)s)."),
+        "on",
+    )
     current.left_on, current.left_reason = on, reason
     db.session.flush()  # the open-membership index allows one open row at a time
     return current
@@ -246,13 +240,11 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
     check_day(on, clock.today(), "on")
     _not_before_founded(to_group, on, "on")
     ended = [m.left_on for m in member.memberships if m.left_on is not None]
-    if current is None and ended and on < max(ended):
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the member left their last group (%(left)s).",
-                day=Day(on),
-                left=Day(max(ended)),
-            ),
+    if current is None:
+        not_before(
+            on,
+            max(ended, default=None),
+            _l("The date (%(day)s) is before the member left their last group (%(left)s)."),
             "on",
         )
     if current is not None:
@@ -274,15 +266,12 @@ def change_group_role(actor: User, member: Member, role: GroupRole, *, on: date)
     if current.role == role:
         raise DomainError(_l("The member already has this role."), "role")
     check_day(on, clock.today(), "on")
-    if on < current.joined_on:
-        raise DomainError(
-            _l(
-                "The date (%(day)s) is before the member joined the group (%(joined)s).",
-                day=Day(on),
-                joined=Day(current.joined_on),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        current.joined_on,
+        _l("The date (%(day)s) is before the member joined the group (%(joined)s)."),
+        "on",
+    )
     if on == current.joined_on:
         current.role = role  # same day: a correction, not a change of history
         row = current
@@ -340,15 +329,12 @@ def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
     if not consent.active:
         raise DomainError(_l("This consent was already withdrawn."))
     check_day(on, clock.today(), "on")
-    if on < consent.given_on:
-        raise DomainError(
-            _l(
-                "The withdrawal date (%(day)s) is before the consent was given (%(given)s).",
-                day=Day(on),
-                given=Day(consent.given_on),
-            ),
-            "on",
-        )
+    not_before(
+        on,
+        consent.given_on,
+        _l("The withdrawal date (%(day)s) is before the consent was given (%(given)s)."),
+        "on",
+    )
     consent.withdrawn_on, consent.withdrawn_by_id = on, actor.id
     for close in ON_WITHDRAWAL:
         close(actor, consent, on)

@@ -1,12 +1,9 @@
 """The blueprint and what its views share: loading with permission checks, form errors."""
 
 from flask import Blueprint
-from flask_login import current_user
 
 from accounts.models import Role
-from core import audit
-from core.auth import require
-from core.db import db
+from core.auth import load
 from core.parse import parse_int
 from core.places import list_provinces
 from groups.models import (
@@ -29,10 +26,7 @@ def provinces_for(user):
 
 
 def load_group(group_id: int) -> Group:
-    group = db.get_or_404(Group, group_id)
-    require(group.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
-    audit.note_read("view", group)
-    return group
+    return load(Group, group_id, members=True)
 
 
 def form_version(form) -> int:
@@ -42,15 +36,8 @@ def form_version(form) -> int:
 
 
 def load_member(member_id: int) -> Member:
-    member = db.get_or_404(Member, member_id)
-    require(member.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
-    audit.note_read("view", member)
-    return member
+    return load(Member, member_id, members=True)
 
 
 def load_meeting(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    require(meeting.can_view(current_user), 404 if current_user.role == Role.MEMBER else 403)
-    audit.note_read("view", meeting)
-    return meeting
-
+    return load(Meeting, meeting_id, members=True)

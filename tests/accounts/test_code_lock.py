@@ -10,8 +10,9 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from accounts import code_lock, views
+from accounts import code_lock
 from accounts.models import Role, User
+from accounts.views import login as login_views
 from app import create_app
 from core.audit import AuditEvent
 from core.db import db, utcnow
@@ -123,7 +124,7 @@ def test_the_lock_ends_after_a_day(strict, make_user, monkeypatch):
     addresses = Addresses()
     lock(strict, user, secret, addresses)
     later = utcnow() + timedelta(days=1, minutes=1)
-    monkeypatch.setattr(views, "utcnow", lambda: later)
+    monkeypatch.setattr(login_views, "utcnow", lambda: later)
     code = pyotp.TOTP(secret).at(later)
     client, response = code_step(strict, user, code, addresses.next())
     assert response.status_code == 302

@@ -373,3 +373,24 @@ def test_a_name_with_other_digits_is_saved(app, make_user, make_group):
             },
         )
         assert response.status_code == 302, name
+
+
+def test_not_before_names_both_days_in_the_readers_language_and_keeps_its_msgid(app):
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    from core.dates import not_before
+    from core.errors import DomainError
+
+    message = _l("The date (%(day)s) is before the member joined the group (%(joined)s).")
+    not_before(date(2026, 3, 1), None, message, "on")  # nothing to compare
+    not_before(date(2026, 3, 1), date(2026, 3, 1), message, "on")  # the same day is fine
+    with pytest.raises(DomainError) as refused:
+        not_before(date(2026, 3, 1), date(2026, 3, 5), message, "on")
+    assert refused.value.field == "on"
+    with app.test_request_context(), force_locale("en"):
+        english = str(refused.value.message)
+    with app.test_request_context(), force_locale("vi"):
+        vietnamese = str(refused.value.message)
+    assert english == "The date (1 Mar 2026) is before the member joined the group (5 Mar 2026)."
+    assert vietnamese.index("01/03/2026") < vietnamese.index("05/03/2026")
