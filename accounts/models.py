@@ -15,6 +15,8 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     FACILITATOR = "facilitator"
     MEMBER = "member"
+    # Staff of one service provider: its own referrals only (support/provider_views.py).
+    PROVIDER = "provider"
 
     @property
     def label(self):
@@ -23,6 +25,7 @@ class Role(StrEnum):
             Role.COORDINATOR: _l("Provincial coordinator"),
             Role.FACILITATOR: _l("Group facilitator"),
             Role.MEMBER: _l("Member"),
+            Role.PROVIDER: _l("Service provider staff"),
         }[self]
 
 

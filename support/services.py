@@ -25,6 +25,7 @@ from support import scoring
 from support.models import (
     MANAGERS,
     NEXT_STATUS,
+    OPEN_STATUSES,
     AnswerOption,
     ProviderType,
     QuestionnaireSection,
@@ -334,7 +335,7 @@ def refer(
             Referral.member_id == member.id,
             Referral.provider_id == provider.id,
             Referral.service == service,
-            Referral.status.in_([ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED]),
+            Referral.status.in_(OPEN_STATUSES),
         )
     )
     if already is not None:
@@ -401,8 +402,9 @@ def change_status(
         )
     before = referral.status
     referral.status = to
-    if to == ReferralStatus.ACKNOWLEDGED:
-        referral.acknowledged_on = on
+    if to in (ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED):
+        if referral.acknowledged_on is None:
+            referral.acknowledged_on = on
     else:
         referral.closed_on = on
         referral.outcome = note

@@ -5,7 +5,16 @@ service -> commit once (core.saving) -> redirect. Pages that show answers or not
 a "view" audit event whose detail says so: "answers", "notes", "letter" (core.audit).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,7 +33,7 @@ from core.urls import paginate
 from groups.models import Consent, Group
 from groups.services.groups import visible_groups
 from groups.views.common import load_member, provinces_for
-from support import forms, scoring, services
+from support import forms, providers, scoring, services
 from support import jobs as _jobs  # noqa: F401 - registers the notification texts
 from support.models import (
     MANAGERS,
@@ -339,8 +348,30 @@ def referral_letter(referral_id: int):
     require(referral.can_print_letter(current_user))
     audit.note_read("view", referral, detail="letter")
     member = referral.member
+    answer = None
+    if referral.is_open:
+        # The provider answers through this link and the code beside it (issue 26).
+        link = providers.ensure_link(
+            referral,
+            today=today(),
+            days=current_app.config["PROVIDER_LINK_DAYS"],
+            secret=current_app.config["SECRET_KEY"],
+        )
+        db.session.commit()
+        url = url_for(
+            "providers.link",
+            token=providers.link_token(link, current_app.config["SECRET_KEY"]),
+            _external=True,
+        )
+        answer = {
+            "url": url,
+            "qr": providers.qr_svg(url),
+            "code": providers.link_code(link, current_app.config["SECRET_KEY"]),
+            "expires_on": link.expires_on,
+        }
     return render_template(
         "support/letter.html",
+        answer=answer,
         referral=referral,
         member=member,
         phone=member.phone_to_show(current_user),
