@@ -41,6 +41,7 @@ from core.i18n import format_day
 from groups.models import Consent, ConsentPurpose, Member
 from support.models import (
     NEXT_STATUS,
+    ProviderType,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -273,6 +274,47 @@ def _too_long():
         MAX_TEXT,
         limit=MAX_TEXT,
     )
+
+
+# The member's own page ----------------------------------------------------------------
+
+# Where a provider's kind could tell a family member reading a shared phone too much, the
+# member's page names no provider: only that a service was arranged.
+DISCREET_KINDS = (ProviderType.LEGAL, ProviderType.PSYCHOSOCIAL, ProviderType.SHELTER)
+
+MEMBER_WORDS = {
+    ReferralStatus.REFERRED: _l("Sent. They have not received it yet."),
+    ReferralStatus.ACKNOWLEDGED: _l("They received it. They will contact you."),
+    ReferralStatus.ACCEPTED: _l("They received it and will help you."),
+    ReferralStatus.SERVICE_RECEIVED: _l("Done: you were seen."),
+    ReferralStatus.DECLINED: _l("Closed. Ask your facilitator about other help."),
+    ReferralStatus.UNREACHABLE: _l("Closed. Ask your facilitator about other help."),
+}
+
+
+def member_referrals(member_id: int, limit: int = 5) -> list[dict]:
+    """What the member's own page says of their referrals, newest first, in plain words:
+    where (unless the provider's kind says too much), since when, and whether it was
+    received. Never the service or the reason; nothing once the consent was withdrawn."""
+    rows = db.session.execute(
+        select(Referral.status, Referral.referred_on, ServiceProvider)
+        .join(ServiceProvider, ServiceProvider.id == Referral.provider_id)
+        .where(
+            Referral.member_id == member_id,
+            Referral.status != ReferralStatus.CONSENT_WITHDRAWN,
+        )
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "where": None if provider.kind in DISCREET_KINDS else provider.name,
+            "phone": None if provider.kind in DISCREET_KINDS else provider.contact_phone,
+            "since": referred_on,
+            "words": MEMBER_WORDS[status],
+        }
+        for status, referred_on, provider in rows
+    ]
 
 
 # Answers -----------------------------------------------------------------------------
