@@ -47,6 +47,7 @@ from support.models import (
     ServiceProvider,
     SupportType,
 )
+from support.provider_models import DeclineReason
 
 bp = Blueprint("support", __name__)
 
@@ -301,6 +302,9 @@ def show_referral(referral_id: int):
         notes=notes,
         today=today(),
         status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
+        decline_reason=DeclineReason(referral.decline_reason).label
+        if referral.decline_reason
+        else None,
         next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
     )
 

@@ -175,11 +175,14 @@ def test_the_coordinators_inbox_says_what_the_provider_did(app, support_world):
     coordinator = app.test_client()
     login(coordinator, users["coordinator"])
     page = coordinator.get("/inbox").get_data(as_text=True)
-    assert "Nhà cung cấp" in page or "provider" in page.lower() or "tiếp nhận" in page.lower()
+    assert "Đơn vị tiếp nhận đã trả lời" in page
     with app.app_context():
         code = db.session.get(Referral, ids["referral"]).member.code
     assert code in page
     assert "Cần khám" not in page  # no reason, no notes
+    # The timeline says who recorded the step.
+    timeline = coordinator.get(f"/referrals/{ids['referral']}").get_data(as_text=True)
+    assert "đơn vị tiếp nhận, qua địa chỉ trên phiếu" in timeline
 
 
 def test_a_double_tap_records_the_service_once(app, support_world):
