@@ -125,3 +125,20 @@ def test_a_provider_account_answers_and_the_timeline_names_it(app, support_world
         assert referral.acknowledged_on == today()
         last = referral.events[-1]
         assert (last.actor_id, last.via) == (provider.id, "account")
+
+
+def test_an_admin_can_still_edit_a_provider_account(app, support_world):
+    users, ids = support_world
+    with app.app_context():
+        provider = make_provider_user(app, ids["provider"], "osso")
+    client = app.test_client()
+    login(client, users["admin"])
+    form = client.get(f"/admin/users/{provider.id}").get_data(as_text=True)
+    assert 'value="provider" selected' in form or 'selected value="provider"' in form
+    response = client.post(
+        f"/admin/users/{provider.id}", data={"full_name": "Trần Thị Mai Anh", "role": "provider"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, provider.id)
+        assert (user.full_name, user.role) == ("Trần Thị Mai Anh", Role.PROVIDER)
