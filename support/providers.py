@@ -129,15 +129,17 @@ def code_matches(link: ReferralLink, code: str | None, secret: str) -> bool:
 
 
 def ensure_link(referral: Referral, *, today: date, days: int, secret: str) -> ReferralLink:
-    """The referral's link, made the first time its letter is printed."""
+    """The referral's link, made the first time its letter is printed. Printed again
+    after it expired, the letter gets a new link and code: the old copy stays dead."""
     link = db.session.scalar(select(ReferralLink).where(ReferralLink.referral_id == referral.id))
-    if link is not None:
+    if link is not None and link.expires_on >= today:
         return link
-    link = ReferralLink(
-        referral=referral, nonce=secrets.token_hex(32), expires_on=today + timedelta(days=days)
-    )
+    if link is None:
+        link = ReferralLink(referral=referral)
+        db.session.add(link)
+    link.nonce = secrets.token_hex(32)
+    link.expires_on = today + timedelta(days=days)
     link.token_hash = token_hash(link_token(link, secret))
-    db.session.add(link)
     db.session.flush()
     return link
 

@@ -282,6 +282,20 @@ def test_the_link_expires(app, support_world):
     assert refusals(app, "expired") == 2
 
 
+def test_a_letter_printed_again_after_expiry_has_a_new_link(app, support_world):
+    _users, ids = support_world
+    old_path, old_code, _link = make_link(app, ids["referral"])
+    with app.app_context():
+        link = db.session.scalar(select(ReferralLink))
+        link.expires_on = today() - timedelta(days=1)
+        db.session.commit()
+    new_path, new_code, _link = make_link(app, ids["referral"])
+    assert (new_path, new_code) != (old_path, old_code)
+    client = app.test_client()
+    assert client.get(old_path).status_code == 404  # the old copy opens nothing
+    assert client.post(new_path, data={"code": new_code}).status_code == 302
+
+
 def test_another_browser_without_the_code_cannot_answer(app, support_world):
     _users, ids = support_world
     path = opened(app, app.test_client(), ids["referral"])
