@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.export_views import bp as exports_bp
     from reports.progress import bp as progress_bp
     from reports.views import bp as reports_bp
+    from support.provider_views import bp as providers_bp
     from support.views import bp as support_bp
 
     for bp in (
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         groups_bp,
         livelihoods_bp,
         support_bp,
+        providers_bp,
         reports_bp,
         audit_bp,
         progress_bp,

@@ -88,8 +88,14 @@ class ResetPasswordForm(NewPasswordMixin, Form):
     submit = SubmitField(_l("Set temporary password"))
 
 
-def role_choices():
-    return choices((r.value, r.label) for r in Role if r != Role.MEMBER)
+def role_choices(current=None):
+    """Staff roles. Provider staff are made from their provider's page (support), so
+    that role is offered only to keep an existing provider account's."""
+    return choices(
+        (r.value, r.label)
+        for r in Role
+        if r != Role.MEMBER and (r != Role.PROVIDER or current == Role.PROVIDER)
+    )
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -160,7 +166,7 @@ class UserForm(ContactMixin, Form):
 
     def __init__(self, *args, province_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(getattr(kwargs.get("obj"), "role", None))
         self.provinces.choices = choices(province_choices)
 
     def validate_provinces(self, field):

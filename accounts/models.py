@@ -15,6 +15,8 @@ class Role(LabelledEnum):
     COORDINATOR = "coordinator", _l("Provincial coordinator")
     FACILITATOR = "facilitator", _l("Group facilitator")
     MEMBER = "member", _l("Member")
+    # Staff of one service provider: its own referrals only (support/provider_views.py).
+    PROVIDER = "provider", _l("Service provider staff")
 
 
 # Role groups, beside the roles (not members of the enum): who works with the records,

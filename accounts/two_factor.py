@@ -19,7 +19,7 @@ from core.db import db
 
 ISSUER = "Tự Lực"
 # Not a setting: production must not be able to drop it (see core.config).
-REQUIRED_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+REQUIRED_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PROVIDER})
 RECOVERY_CODES = 10
 CODE_DIGITS = 6
 

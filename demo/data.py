@@ -422,5 +422,5 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     counts.update(seed_groups(random.Random(2026), today()))
     counts["grants"] = seed_grants(random.Random(7), today())
-    counts.update(seed_support(today()))
+    counts.update(seed_support(today(), DEMO_PASSWORD))
     return counts

@@ -1,7 +1,9 @@
 """Demo screening and referrals: questionnaire v1 (and a retired v0), the OSSOs of Hà Nội,
 Hải Phòng and Cần Thơ, a few providers in the seed provinces, screenings (one member
 screened twice, to show the change) and referrals in every state, one of them overdue
-with the follow-up it produced. Idempotent: nothing is added once providers exist.
+with the follow-up it produced. Two providers have staff accounts (issue 26): `provider`
+for the Phú Vang health centre, `provider2` for Huế's legal aid centre, which has accepted
+a referral itself. Idempotent: nothing is added once providers exist.
 """
 
 from datetime import date, timedelta
@@ -23,6 +25,7 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
+from support import providers as provider_services
 from support import questionnaire, services
 from support.jobs import open_referral_checks
 from support.models import ProviderType, ReferralStatus, ServiceProvider, SupportType
@@ -54,8 +57,9 @@ PROVIDERS = [
 ]  # fmt: skip
 
 
-def seed_support(day: date) -> dict[str, int]:
-    """Add the demo's questionnaire, providers, screenings and referrals once."""
+def seed_support(day: date, password: str) -> dict[str, int]:
+    """Add the demo's questionnaire, providers, screenings, referrals and provider
+    accounts (with the demo's password) once."""
     if db.session.scalar(select(func.count()).select_from(ServiceProvider)):
         return {"providers": 0, "screenings": 0, "referrals": 0}
     questionnaire.install(questionnaire.V0, retired_on=day - timedelta(days=200))
@@ -128,6 +132,20 @@ def seed_support(day: date) -> dict[str, int]:
                          "Tư vấn về hợp đồng lao động.")  # fmt: skip
     step(acknowledged, ReferralStatus.ACKNOWLEDGED, day - timedelta(days=3))
     refer(members[4], health, SupportType.HEALTH, 1, 14, "Khám thai định kỳ.")
+    # The providers' own accounts: each sees its own referrals and nothing else.
+    staff = {}
+    for username, full_name, provider in (
+        ("provider", "Hồ Thị Lan", health),
+        ("provider2", "Nguyễn Văn Sơn", legal),
+    ):
+        staff[username] = provider_services.create_provider_account(
+            coordinator, provider, username=username, full_name=full_name, password=password
+        )
+        staff[username].must_change_password = False  # the demo's logins work at once
+    provider_services.answer(
+        staff["provider2"], acknowledged, action=provider_services.Action.ACCEPT,
+        on=day - timedelta(days=2), today=day, via="account",
+    )  # fmt: skip
     seed_hanoi_group(day, facilitator, coordinator)
     db.session.flush()
     open_referral_checks(day)  # commits, like the job

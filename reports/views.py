@@ -17,6 +17,7 @@ from groups.services.groups import list_groups, visible_groups
 from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import list_due, visible_grants
+from support.providers import member_referrals
 
 bp = Blueprint("reports", __name__)
 
@@ -162,6 +163,7 @@ def member_home():
             next_meeting=None,
             today=today(),
             contacts=[],
+            referrals=[],
         )
     grant = db.session.scalar(
         select(Grant)
@@ -197,4 +199,5 @@ def member_home():
         next_meeting=next_meeting,
         today=day,
         contacts=contacts,
+        referrals=member_referrals(member.id),
     )

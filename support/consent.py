@@ -20,9 +20,9 @@ from core.db import db
 from groups.models import Consent, Member
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support.models import Referral, ReferralEvent, ReferralStatus, ServiceProvider
+from support.models import OPEN_STATUSES, Referral, ReferralEvent, ReferralStatus, ServiceProvider
 
-OPEN = (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED)
+OPEN = OPEN_STATUSES
 
 
 def _open_referrals(where) -> list:

@@ -24,11 +24,11 @@ from core.i18n import format_day
 from groups.models import Member
 from livelihoods.jobs import _now, _text
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support.models import Referral, ReferralStatus
+from support.models import OPEN_STATUSES, Referral
 
 logger = logging.getLogger(__name__)
 
-OPEN = (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED)
+OPEN = OPEN_STATUSES
 
 
 def open_referral_checks(today: date) -> dict[str, int]:
@@ -42,7 +42,12 @@ def open_referral_checks(today: date) -> dict[str, int]:
         Referral.expected_on,
         literal(FollowUpStatus.SCHEDULED.value),
         _now(),
-    ).where(Referral.status.in_(OPEN), Referral.expected_on < today)
+    ).where(
+        Referral.status.in_(OPEN),
+        Referral.expected_on < today,
+        # The provider answered itself (support/providers.py): nothing to chase.
+        Referral.provider_answered_on.is_(None),
+    )
     opened = inserted(
         dialect_insert(FollowUp)
         .from_select(
@@ -65,6 +70,7 @@ def open_referral_checks(today: date) -> dict[str, int]:
             .join(FollowUp, FollowUp.source_key == _text("referral:", Referral.id))
             .where(
                 Referral.status.in_(OPEN),
+                Referral.provider_answered_on.is_(None),
                 FollowUp.status == FollowUpStatus.SCHEDULED,
                 User.active,
             ),

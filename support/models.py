@@ -293,6 +293,8 @@ class ServiceProvider(db.Model):
 class ReferralStatus(LabelledEnum):
     REFERRED = "referred", _l("Referred")
     ACKNOWLEDGED = "acknowledged", _l("Acknowledged by the provider")
+    # The provider said it will give the service (issue 26).
+    ACCEPTED = "accepted", _l("Accepted by the provider")
     SERVICE_RECEIVED = "service_received", _l("Service received")
     DECLINED = "declined", _l("Declined")
     UNREACHABLE = "unreachable", _l("Could not be reached")
@@ -302,18 +304,27 @@ class ReferralStatus(LabelledEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED)
+        return self in OPEN_STATUSES
 
+
+OPEN_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED)
 
 # Which status may follow which: a closed referral stays closed.
 NEXT_STATUS = {
     ReferralStatus.REFERRED: (
         ReferralStatus.ACKNOWLEDGED,
+        ReferralStatus.ACCEPTED,
         ReferralStatus.SERVICE_RECEIVED,
         ReferralStatus.DECLINED,
         ReferralStatus.UNREACHABLE,
     ),
     ReferralStatus.ACKNOWLEDGED: (
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.SERVICE_RECEIVED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.UNREACHABLE,
+    ),
+    ReferralStatus.ACCEPTED: (
         ReferralStatus.SERVICE_RECEIVED,
         ReferralStatus.DECLINED,
         ReferralStatus.UNREACHABLE,
@@ -338,6 +349,13 @@ class Referral(db.Model):
     acknowledged_on: Mapped[date | None]
     closed_on: Mapped[date | None]
     outcome: Mapped[str | None] = mapped_column(Text)  # a note: managers only
+    # The provider's own answers (support/providers.py): the first day it answered, which
+    # stops the referral job chasing; why it declined; the service it recorded.
+    provider_answered_on: Mapped[date | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(20))
+    service_given: Mapped[str | None] = mapped_column(Text)
+    served_by: Mapped[str | None] = mapped_column(String(120))
+    next_appointment_on: Mapped[date | None]
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -358,8 +376,8 @@ class Referral(db.Model):
             "provider_id",
             "service",
             unique=True,
-            sqlite_where=text("status IN ('referred', 'acknowledged')"),
-            postgresql_where=text("status IN ('referred', 'acknowledged')"),
+            sqlite_where=text("status IN ('referred', 'acknowledged', 'accepted')"),
+            postgresql_where=text("status IN ('referred', 'acknowledged', 'accepted')"),
         ),
     )
 
@@ -418,6 +436,12 @@ class ReferralEvent(db.Model):
     from_status: Mapped[ReferralStatus | None] = mapped_column(enum_column(ReferralStatus))
     to_status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus))
     note: Mapped[str | None] = mapped_column(Text)  # managers only
+    # "link" or "account" when the provider recorded it itself (support/providers.py).
+    via: Mapped[str | None] = mapped_column(String(20))
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+# The provider's side (issue 26) lives apart; imported here so the tables are known.
+from support.provider_models import ProviderStaff, ReferralLink  # noqa: E402, F401

@@ -24,6 +24,7 @@ from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support import scoring
 from support.models import (
     NEXT_STATUS,
+    OPEN_STATUSES,
     AnswerOption,
     ProviderType,
     QuestionnaireSection,
@@ -333,7 +334,7 @@ def refer(
             Referral.member_id == member.id,
             Referral.provider_id == provider.id,
             Referral.service == service,
-            Referral.status.in_([ReferralStatus.REFERRED, ReferralStatus.ACKNOWLEDGED]),
+            Referral.status.in_(OPEN_STATUSES),
         )
     )
     if already is not None:
@@ -396,8 +397,9 @@ def change_status(
     )
     before = referral.status
     referral.status = to
-    if to == ReferralStatus.ACKNOWLEDGED:
-        referral.acknowledged_on = on
+    if to in (ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED):
+        if referral.acknowledged_on is None:
+            referral.acknowledged_on = on
     else:
         referral.closed_on = on
         referral.outcome = note

@@ -5,7 +5,16 @@ service -> commit once (core.saving) -> redirect. Pages that show answers or not
 a "view" audit event whose detail says so: "answers", "notes", "letter" (core.audit).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,12 +28,12 @@ from core.drafts import is_first_view
 from core.errors import DomainError
 from core.parse import parse_int
 from core.places import list_provinces
-from core.saving import saving
+from core.saving import commit, saving
 from core.urls import paginate
 from groups.models import Consent, Group, Member
 from groups.services.groups import visible_groups
 from groups.views.common import provinces_for
-from support import forms, scoring, services
+from support import forms, providers, scoring, services
 from support import jobs as _jobs  # noqa: F401 - registers the notification texts
 from support.models import (
     NEXT_STATUS,
@@ -37,6 +46,7 @@ from support.models import (
     ServiceProvider,
     SupportType,
 )
+from support.provider_models import DeclineReason
 
 bp = Blueprint("support", __name__)
 
@@ -285,6 +295,9 @@ def show_referral(referral_id: int):
         notes=notes,
         today=today(),
         status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
+        decline_reason=DeclineReason(referral.decline_reason).label
+        if referral.decline_reason
+        else None,
         next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
     )
 
@@ -332,8 +345,30 @@ def referral_letter(referral_id: int):
     require(referral.can_print_letter(current_user))
     audit.note_read("view", referral, detail="letter")
     member = referral.member
+    answer = None
+    if referral.is_open:
+        # The provider answers through this link and the code beside it (issue 26).
+        link = providers.ensure_link(
+            referral,
+            today=today(),
+            days=current_app.config["PROVIDER_LINK_DAYS"],
+            secret=current_app.config["SECRET_KEY"],
+        )
+        commit("the letter's link is kept before it is printed")
+        url = url_for(
+            "providers.link",
+            token=providers.link_token(link, current_app.config["SECRET_KEY"]),
+            _external=True,
+        )
+        answer = {
+            "url": url,
+            "qr": providers.qr_svg(url),
+            "code": providers.link_code(link, current_app.config["SECRET_KEY"]),
+            "expires_on": link.expires_on,
+        }
     return render_template(
         "support/letter.html",
+        answer=answer,
         referral=referral,
         member=member,
         phone=member.phone_to_show(current_user),

@@ -2,6 +2,11 @@
 
 A new route fails test_every_route_is_in_the_matrix until it is added here with what
 each role may do to a group, member and meeting in Huế that belong to `facilitator`.
+
+Provider accounts (issue 26): `provider` works for the Huế office the member's referral
+is addressed to, `other_provider` for another Huế provider. Outside their own pages and
+account settings every route answers them 403; the letter's link without its code
+opens nothing for anyone.
 """
 
 import re
@@ -10,6 +15,7 @@ from datetime import date
 import pytest
 
 from accounts.models import Role
+from core.clock import today
 from tests.conftest import NGHE_AN, login
 from tests.support.helpers import make_records
 
@@ -21,9 +27,13 @@ ROLES = (
     "coordinator",
     "other_coordinator",
     "admin",
+    "provider",
+    "other_provider",
 )
-STAFF = ROLES[2:]
+STAFF = ROLES[2:7]
+PROVIDERS = ROLES[7:]
 OK, REDIRECT, FORBIDDEN, NOT_FOUND, TO_LOGIN = 200, 302, 403, 404, "login"
+TODAY = today().isoformat()
 
 
 def everyone(status):
@@ -35,12 +45,18 @@ def logged_in(status):
 
 
 def only(status, *roles, member=FORBIDDEN):
-    """status for the named roles; 403 for other staff; member as given; anonymous to login."""
+    """status for the named roles; 403 for other staff and for provider accounts; member
+    as given; anonymous to login."""
     return {
         "anonymous": TO_LOGIN,
         "member": member,
-        **{r: (status if r in roles else FORBIDDEN) for r in STAFF},
+        **{r: (status if r in roles else FORBIDDEN) for r in STAFF + PROVIDERS},
     }
+
+
+def not_providers(want: dict) -> dict:
+    """What the other roles get, and 403 for provider accounts (they see nothing else)."""
+    return {**want, **dict.fromkeys(PROVIDERS, FORBIDDEN)}
 
 
 def owner_only(status):
@@ -49,6 +65,7 @@ def owner_only(status):
         "anonymous": TO_LOGIN,
         "member": FORBIDDEN,
         **{r: (status if r == "facilitator" else NOT_FOUND) for r in STAFF},
+        **dict.fromkeys(PROVIDERS, FORBIDDEN),
     }
 
 
@@ -62,6 +79,30 @@ MATRIX = {
     "core.set_language": ("POST", "/language", {"locale": "en"}, everyone(REDIRECT)),
     "core.service_worker": ("GET", "/sw.js", None, everyone(OK)),
     "core.outbox": ("GET", "/outbox", None, only(OK, *STAFF)),
+    # The provider's side (issue 26). The link without its code: the code's page for
+    # anyone; an answer sent without it goes back to that page; nothing is recorded.
+    "providers.link": ("GET", "/r/{link}", None, everyone(OK)),
+    "providers.link_answer": ("POST", "/r/{link}/acknowledge", {"on": TODAY}, everyone(REDIRECT)),
+    "providers.link_done": ("GET", "/r/done", None, everyone(OK)),
+    "providers.home": ("GET", "/provider", None, only(OK, *PROVIDERS)),
+    "providers.show_referral": (
+        "GET",
+        "/provider/referrals/{referral}",
+        None,
+        {**only(OK, "provider"), "other_provider": NOT_FOUND},
+    ),
+    "providers.answer": (
+        "POST",
+        "/provider/referrals/{referral}/acknowledge",
+        {"on": TODAY},
+        {**only(REDIRECT, "provider"), "other_provider": NOT_FOUND},
+    ),
+    "providers.accounts": (
+        "GET",
+        "/providers/{provider}/accounts",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
     "accounts.login": (
         "GET",
         "/login",
@@ -69,11 +110,21 @@ MATRIX = {
         {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)},
     ),
     "accounts.logout": ("POST", "/logout", {}, logged_in(REDIRECT)),
-    "accounts.change_password": ("GET", "/account/password", None, only(OK, *STAFF)),
+    "accounts.change_password": (
+        "GET",
+        "/account/password",
+        None,
+        only(OK, *STAFF, *PROVIDERS),
+    ),
     "accounts.login_code": ("GET", "/login/two-factor", None, everyone(REDIRECT)),
     "accounts.login_enrol": ("GET", "/login/two-factor/setup", None, everyone(REDIRECT)),
     "accounts.login_new_password": ("GET", "/login/new-password", None, everyone(REDIRECT)),
-    "accounts.two_factor_settings": ("GET", "/account/two-factor", None, only(OK, *STAFF)),
+    "accounts.two_factor_settings": (
+        "GET",
+        "/account/two-factor",
+        None,
+        only(OK, *STAFF, *PROVIDERS),
+    ),
     # Only for someone with two-factor on (tests/accounts/test_two_factor.py); nobody here.
     "accounts.new_recovery_codes": (
         "POST",
@@ -95,7 +146,8 @@ MATRIX = {
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
     ),
-    "reports.home": ("GET", "/", None, logged_in(OK)),
+    # A provider account's home is its referrals.
+    "reports.home": ("GET", "/", None, {**logged_in(OK), **dict.fromkeys(PROVIDERS, REDIRECT)}),
     "accounts.list_users": ("GET", "/admin/users", None, only(OK, "admin")),
     "accounts.create_user": ("GET", "/admin/users/new", None, only(OK, "admin")),
     "accounts.edit_user": ("GET", "/admin/users/{user}", None, only(OK, "admin")),
@@ -179,7 +231,7 @@ MATRIX = {
     ),
     "livelihoods.list_grants": ("GET", "/grants", None, only(OK, *STAFF)),
     "livelihoods.due": ("GET", "/due", None, only(OK, *STAFF)),
-    "livelihoods.inbox": ("GET", "/inbox", None, logged_in(OK)),
+    "livelihoods.inbox": ("GET", "/inbox", None, not_providers(logged_in(OK))),
     "livelihoods.draft_grant": (
         "GET",
         "/members/{member}/grants/new",
@@ -389,12 +441,14 @@ MATRIX = {
 # except edit forms, where a field left out keeps its saved value (302, nothing changes).
 POSTED = {
     "accounts.login": ({"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
-    "accounts.change_password": only(OK, *STAFF),
+    "accounts.change_password": only(OK, *STAFF, *PROVIDERS),
     "accounts.login_code": everyone(REDIRECT),
     "accounts.login_enrol": everyone(REDIRECT),
     "accounts.login_new_password": everyone(REDIRECT),
-    "accounts.two_factor_settings": only(OK, *STAFF),
+    "accounts.two_factor_settings": only(OK, *STAFF, *PROVIDERS),
     "accounts.account": only(REDIRECT, *STAFF),
+    "providers.link": everyone(OK),
+    "providers.accounts": only(OK, *MANAGERS, member=NOT_FOUND),
     "groups.anonymise_member": only(OK, *MANAGERS, member=NOT_FOUND),
     "accounts.create_user": only(OK, "admin"),
     "accounts.edit_user": only(REDIRECT, "admin"),
@@ -473,6 +527,9 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         consent = db.session.scalar(select(Consent.id).where(Consent.member_id == member.id))
         grants = make_grants(users["facilitator"].id, member.id)
         support = make_records(users["facilitator"].id, member.id, draft=True)
+        users["provider"] = make_provider_user(app, support["provider"], "provider")
+        users["other_provider"] = make_provider_user(app, support["health"], "other_provider")
+        link = make_link(app, support["referral"])
         batch = make_import_batch(users["facilitator"].id, group.code)
     ids = {
         "user": users["facilitator"].id,
@@ -484,8 +541,43 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         **grants,
         **support,
         "batch": batch,
+        "link": link,
     }
     return users, ids
+
+
+def make_provider_user(app, provider_id: int, username: str):
+    """A provider account for the provider (in an app context)."""
+    from types import SimpleNamespace
+
+    from accounts import services as account_services
+    from core.db import db
+    from support.provider_models import ProviderStaff
+    from tests.conftest import PASSWORD
+
+    user = account_services.create_user(
+        None, username=username, full_name="Trần Thị Mai", role=Role.PROVIDER, password=PASSWORD
+    )
+    db.session.add(ProviderStaff(user_id=user.id, provider_id=provider_id))
+    db.session.commit()
+    return SimpleNamespace(id=user.id, username=username, password=PASSWORD, role=Role.PROVIDER)
+
+
+def make_link(app, referral_id: int) -> str:
+    """The token of the referral's letter link (in an app context)."""
+    from core.clock import today
+    from core.db import db
+    from support import providers
+    from support.models import Referral
+
+    link = providers.ensure_link(
+        db.session.get(Referral, referral_id),
+        today=today(),
+        days=30,
+        secret=app.config["SECRET_KEY"],
+    )
+    db.session.commit()
+    return providers.link_token(link, app.config["SECRET_KEY"])
 
 
 # A GET changes nothing that decides access, and a form sent empty is refused and writes

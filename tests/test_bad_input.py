@@ -225,6 +225,11 @@ def world(app, make_user, make_group, make_member, make_meeting):
             f"q{q.id}": field(*(str(o.id) for o in q.options)) for q in section.questions
         }
         w.batch = make_import_batch(w.facilitator.id, w.group.code)
+    with app.app_context():
+        from tests.test_authorization import make_link, make_provider_user
+
+        w.provider_user = make_provider_user(app, w.support["provider"], "osso.hue")
+        w.link = make_link(app, w.support["referral"])
     w.browsers = {}
 
     def as_(user):
@@ -538,7 +543,9 @@ def fuzz(app, w, targets: dict, method: str) -> None:
     for name, (user, url, fields) in targets.items():
         client = w.as_(user) if user is not None else app.test_client()
         # A failed login is counted and audited by design (throttling, the audit log).
-        ignore = ("login_failures", "audit_events") if name in ("login", "member_login") else ()
+        # So is a wrong code on a letter's link.
+        guesses = ("login", "member_login", "link")
+        ignore = ("login_failures", "audit_events") if name in guesses else ()
         if name == "personal":  # a file of names that went out is audited by design
             ignore = ("audit_events",)
         try:
@@ -604,6 +611,32 @@ def support_forms(w) -> dict:
         "edit_provider": (w.coordinator, f"/providers/{r['provider']}/edit", provider),
         # Last: finishing ends the draft the page above needs.
         "finish_screening": (w.facilitator, f"/screenings/{r['draft']}/finish", {}),
+    }
+
+
+def provider_forms(w) -> dict:
+    """The provider's side (issue 26): the letter's code, its answers, the account's."""
+    r = w.support
+    served = {
+        "service_given": field("Khám tổng quát"),
+        "on": field(DAY, YESTERDAY),
+        "served_by": field("Bác sĩ Lan"),
+        "next_appointment_on": field(DAY, ""),
+    }
+    return {
+        "link": (None, f"/r/{w.link}", {"code": field("ABC234")}),
+        "link_answer": (None, f"/r/{w.link}/acknowledge", {"on": field(DAY)}),
+        "accounts": (
+            w.coordinator,
+            f"/providers/{r['provider']}/accounts",
+            {
+                "full_name": field("Lê Văn Hùng"),
+                "username": field("osso.hue", "moi.tai.khoan"),
+                "new_password": field("một mật khẩu đủ dài"),
+                "confirm": field("một mật khẩu đủ dài"),
+            },
+        ),
+        "answer": (w.provider_user, f"/provider/referrals/{r['referral']}/served", served),
     }
 
 
@@ -674,6 +707,7 @@ TARGET_SETS = (
     (export_personal_form, "POST"),
     (support_forms, "POST"),
     (support_pages, "GET"),
+    (provider_forms, "POST"),
     (import_forms, "POST"),
 )
 
@@ -699,6 +733,8 @@ def placeholder_world() -> SimpleNamespace:
         | {"screening": 1, "referral": 1},
         section_fields={},
         batch=1,
+        link="token",
+        provider_user=SimpleNamespace(id=1),
     )
 
 

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import func, select
 
 from accounts.models import Role, User
@@ -27,3 +29,15 @@ def test_demo_loads_once_keeps_data_when_run_again_and_each_role_logs_in(app, ru
         user = type("U", (), {"username": username, "password": DEMO_PASSWORD})
         login(client, user)
         assert client.get("/").status_code == 200, role
+    # The two providers' accounts (README): each sees its own referrals, nothing else.
+    seen = {}
+    for username in ("provider", "provider2"):
+        client = app.test_client()
+        login(client, type("U", (), {"username": username, "password": DEMO_PASSWORD}))
+        assert client.get("/").location.endswith("/provider")
+        page = client.get("/provider")
+        assert page.status_code == 200
+        seen[username] = set(re.findall(r"/provider/referrals/(\d+)", page.get_data(as_text=True)))
+        assert seen[username], username
+        assert client.get("/members").status_code == 403
+    assert not seen["provider"] & seen["provider2"]

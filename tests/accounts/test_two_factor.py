@@ -302,7 +302,8 @@ def test_production_cannot_skip_it(tmp_path, monkeypatch):
     assert DEFAULTS["TWO_FACTOR_SKIP"] is False
     from accounts.two_factor import REQUIRED_ROLES
 
-    assert {Role.ADMIN, Role.COORDINATOR} == REQUIRED_ROLES
+    # Provider accounts too (issue 26): they read referrals about members.
+    assert {Role.ADMIN, Role.COORDINATOR, Role.PROVIDER} == REQUIRED_ROLES
 
 
 def test_members_have_no_two_factor_page(client, make_user):

@@ -85,11 +85,12 @@ def crawl(page, markup, base: str, role: str, seen: set[str]) -> list[str]:
 
 @pytest.mark.once  # markup does not depend on the database
 def test_every_page_staff_reach_fits_a_phone_and_passes_axe(demo, browser, live_server, markup):
-    """The admin reaches most pages; the coordinator and the facilitator then add the
-    pages only they reach (their homes, their own lists), each pattern checked once."""
+    """The admin reaches most pages; the coordinator, the facilitator and a provider's
+    account then add the pages only they reach (their homes, their own lists), each
+    pattern checked once."""
     seen: set[str] = set()
     visited = []
-    for username in ("admin", "coordinator", "facilitator"):
+    for username in ("admin", "coordinator", "facilitator", "provider"):
         context = browser.new_context(
             viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="vi-VN"
         )
@@ -99,7 +100,8 @@ def test_every_page_staff_reach_fits_a_phone_and_passes_axe(demo, browser, live_
         page.fill("#username", username)
         page.fill("#password", DEMO_PASSWORD)
         page.click("main form [type=submit]")
-        page.wait_for_url("**/")
+        # A provider account's home is its referrals (issue 26).
+        page.wait_for_url("**/provider" if username == "provider" else "**/")
         seen.discard("/")  # each role's home is its own template
         visited += crawl(page, markup, live_server, username, seen)
         context.close()

@@ -97,7 +97,10 @@ def test_the_member_page_says_nothing_to_the_member(app, client, support_world):
     ):
         assert client.get(path).status_code == 404, path
     home = client.get("/").text
-    assert "Văn phòng một cửa" not in home and "screening" not in home.lower()
+    # Where they were referred, yes (issue 26); the service, the reason and the
+    # screening, no.
+    assert "Văn phòng một cửa" in home and "screening" not in home.lower()
+    assert "Cần khám" not in home
 
 
 def test_a_letter_is_for_its_maker_and_managers_not_other_facilitators(app, support_world):
