@@ -16,9 +16,10 @@ that are not ASCII) is a 400 page that says what to fix; a group that does not e
 a 404 and one out of scope a 403, as on the group pages. Nothing is written.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,8 +29,8 @@ from accounts.models import Role
 from core import audit
 from core.auth import require
 from core.clock import today
-from core.dates import first_day, period_args
-from core.forms import choices
+from core.dates import first_day, parse_day, period_args
+from core.forms import Form, choices
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import list_provinces
 from groups.models import Group
@@ -186,38 +187,89 @@ def index():
     )
 
 
-@bp.get("/exports/table")
-def download():
-    """One table of /exports (?table=…) as a file, with member codes only."""
-    require_staff()
+@dataclass
+class TableRequest:
+    """What ?table=&format=&group=&province=&from=&to= asks for, checked."""
+
+    name: str
+    fmt: str
+    group: Group | None
+    province: int | None
+    start: date | None
+    end: date | None
+    filters: list
+
+    @property
+    def stem(self) -> str:
+        return self.name if self.group is None else f"{self.name}_{self.group.code}"
+
+    def table(self, user):
+        return tables.table_for(
+            user,
+            self.name,
+            group_id=self.group.id if self.group else None,
+            province_code=self.province,
+            start=self.start,
+            end=self.end,
+            today=today(),
+        )
+
+
+def table_request() -> TableRequest:
+    """The table asked for in the query string; a 400 that says what to fix, a 404 for a
+    group that does not exist, a 403 for one or a province out of the user's scope."""
     name = request.args.get("table", "")
     if name not in TABLES:
         abort(400, description=_("Choose what to export."))
     fmt = format_arg()
     group = group_arg()
     province = province_arg()
-    values = {"group_id": group.id if group else None, "province_code": province}
     filters = [k for k in ("group", "province") if request.args.get(k)]
-    if name == "groups":
-        table = tables.groups_table(current_user, **values)
-    elif name == "members":
-        table = tables.members_table(current_user, **values)
-    elif name == "grants":
-        table = tables.grants_table(current_user, **values)
-    else:
+    start = end = None
+    if name in tables.WITH_PERIOD:
+        longest = current_app.config["MAX_PERIOD_DAYS"]
+        given_from, given_to = (parse_day(request.args.get(k, "")) for k in ("from", "to"))
+        last = given_to or today()
+        first = given_from or last
+        if (last - first).days > longest:
+            abort(
+                400,
+                description=_(
+                    "A file covers at most %(days)s days. Choose a shorter period, and"
+                    " export the rest as a second file.",
+                    days=longest,
+                ),
+            )
         start, end = period_args(default_days=365)
         filters.append("period")
-        if name == "attendance":
-            table = tables.attendance_table(current_user, start=start, end=end, **values)
-        elif name == "payments":
-            table = tables.tranches_table(current_user, start=start, end=end, **values)
-        else:
-            table = tables.follow_ups_table(
-                current_user, start=start, end=end, today=today(), **values
-            )
-    stem = name if group is None else f"{name}_{group.code}"
+    return TableRequest(name, fmt, group, province, start, end, filters)
+
+
+@bp.get("/exports/table")
+def download():
+    """One table of /exports (?table=…) as a file, with member codes only; a table too
+    large to write during a request is offered as a file prepared in the background
+    (reports.export_jobs)."""
+    require_staff()
+    asked = table_request()
+    table = asked.table(current_user)
+    limit = current_app.config["EXPORT_DIRECT_MAX_ROWS"]
+    if tables.count_at_most(table.stmt, limit) > limit:
+        return render_template(
+            "exports/large.html",
+            title=TABLES[asked.name][0],
+            limit=limit,
+            args=request.args.to_dict(),
+            form=Form(),
+        )
     return send_table(
-        fmt, name, table, filters=filters, group=group, province_code=province, stem=stem
+        asked.fmt,
+        asked.name,
+        table,
+        filters=asked.filters,
+        group=asked.group,
+        province_code=asked.province,
+        stem=asked.stem,
     )
 
 
