@@ -40,6 +40,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -98,7 +99,7 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
         WTF_CSRF_ENABLED=False,
         ENV="test",
         EXPORT_JOBS_RUNNER="none",  # run below, in this process, as the thread would
-        EXPORT_DIR=os.path.join(instance, "bench-exports"),
+        EXPORT_DIR=tempfile.mkdtemp(prefix="tuluc-bench-exports-"),
     )
     app = create_app(config)
     client = app.test_client()
@@ -122,7 +123,9 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
         from groups.models import Group
 
         first = db.session.scalar(select(Group.id).order_by(Group.id).limit(1))
-        assert jobs.run_job(queue(f"&group={first}")) == jobs.DONE
+        warm = queue(f"&group={first}")
+        assert jobs.run_job(warm) == jobs.DONE
+        jobs.file_path(db.session.get(jobs.ExportJob, warm)).unlink()
         db.session.remove()
 
     sampler = RssSampler()
@@ -148,6 +151,7 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
         assert fetched.status_code == 200 and len(fetched.data) == size
         fetched.close()
         jobs.file_path(job).unlink()
+        jobs.export_dir().rmdir()
     return {
         "export": export,
         "format": fmt,
