@@ -326,3 +326,21 @@ def test_the_reader_does_not_hold_the_write_lock(app, scene):
             db.session.commit()
             rest = list(rows)
         assert first and len(rest) == 2 and count == 0
+
+
+def test_in_the_web_process_the_job_runs_in_a_thread_of_its_own(app, scene, small_limit):
+    import threading
+
+    users, *_ = scene
+    app.config["EXPORT_JOBS_RUNNER"] = "thread"
+    client = as_user(app, users["admin"])
+    location = start(client).headers["Location"]
+    for thread in threading.enumerate():
+        if thread.name.startswith("export-job-"):
+            thread.join(timeout=60)
+    [job] = job_rows(app)
+    assert location == f"/exports/jobs/{job.id}"
+    assert (job.status, job.rows_done) == (jobs.DONE, 5)
+    response = client.get(f"/exports/jobs/{job.id}/file")
+    assert response.status_code == 200 and response.data.count(b"\r\n") == 6
+    response.close()
