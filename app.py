@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from imports.views import bp as imports_bp
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
+    from reports.export_job_views import bp as export_jobs_bp
     from reports.export_views import bp as exports_bp
     from reports.progress import bp as progress_bp
     from reports.views import bp as reports_bp
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         progress_bp,
         imports_bp,
         exports_bp,
+        export_jobs_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.login.logout")  # it checks the token itself; see its docstring

@@ -69,6 +69,13 @@ DEFAULTS = {
     "FOLLOW_UP_MONTHS": (1, 3, 6, 12),
     # Members who left their last group this many years ago are anonymised (daily job).
     "RETENTION_YEARS": 5,
+    # Exports (reports.export_jobs): a table of more rows than this is written by a job
+    # in the background ("thread": in the web process that queued it), kept in
+    # EXPORT_DIR (default instance/exports, 0700) and deleted this many days after.
+    "EXPORT_DIRECT_MAX_ROWS": 50_000,
+    "EXPORT_KEEP_DAYS": 7,
+    "EXPORT_DIR": None,
+    "EXPORT_JOBS_RUNNER": "thread",
     # Email of notifications: off until SMTP_HOST is set.
     "SMTP_HOST": None,
     "SMTP_PORT": 25,

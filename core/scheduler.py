@@ -40,6 +40,7 @@ JOBS = (
     Job("imports.purge_raw_rows", "imports.jobs:purge_expired_rows", {"hour": 5, "minute": 40}),
     Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
     Job("forms.forget_keys", "core.submissions:forget_old", {"hour": 3, "minute": 40}),
+    Job("exports.delete_expired", "reports.export_jobs:delete_expired", {"hour": 3, "minute": 50}),
 )
 EMAIL_EVERY_MINUTES = 5
 

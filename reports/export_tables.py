@@ -14,6 +14,7 @@ the neutral "Category 1/2/3" of lists; free-text notes never leave.
 """
 
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,15 +67,37 @@ class Table:
     columns: Sequence[Column]
     rows: Iterator[Sequence]
     title: object
+    stmt: object = None  # what the rows are read from, for counting them first
+
+
+# A connection of its own to read a large table through (reports.export_jobs): on SQLite
+# it reads without the write lock that every session transaction takes, so the rest of
+# the app keeps writing while a job reads for minutes. Unset, the session reads.
+reader: ContextVar = ContextVar("export_reader", default=None)
 
 
 def stream(stmt) -> Iterator:
     """The rows of a statement, fetched BATCH at a time (server-side on PostgreSQL)."""
-    result = db.session.execute(stmt.execution_options(yield_per=BATCH))
+    connection = reader.get()
+    stmt = stmt.execution_options(yield_per=BATCH)
+    result = (connection or db.session).execute(stmt)
     try:
         yield from result
     finally:
         result.close()
+
+
+def count_at_most(stmt, limit: int) -> int:
+    """The rows of the statement, counted up to `limit` + 1 and no further: deciding
+    whether a file is small costs the reading of at most that many rows."""
+    bounded = stmt.order_by(None).limit(limit + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(bounded))
+
+
+def count_rows(stmt) -> int:
+    connection = reader.get()
+    query = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return (connection or db.session).execute(query).scalar_one()
 
 
 def labels(enum, attribute: str = "label") -> dict:
@@ -166,7 +189,7 @@ def groups_table(
                 r[12],
             )
 
-    return Table(columns, rows(), _l("Groups"))
+    return Table(columns, rows(), _l("Groups"), stmt)
 
 
 # Members --------------------------------------------------------------------------------
@@ -243,7 +266,7 @@ def members_table(
                 row += (r[8], genders[r[9]], r[10], r[11])
             yield row
 
-    return Table(columns, rows(), _l("Members"))
+    return Table(columns, rows(), _l("Members"), stmt)
 
 
 # Attendance -----------------------------------------------------------------------------
@@ -297,7 +320,7 @@ def attendance_table(
         for r in stream(stmt):
             yield (r[0], r[1], r[2], kinds[r[3]], r[4], statuses[r[5]])
 
-    return Table(columns, rows(), _l("Attendance"))
+    return Table(columns, rows(), _l("Attendance"), stmt)
 
 
 # Grants, tranches, follow-ups -----------------------------------------------------------
@@ -373,7 +396,7 @@ def grants_table(
                 outcomes[r[12]] if r[12] else None,
             )
 
-    return Table(columns, rows(), _l("Grants"))
+    return Table(columns, rows(), _l("Grants"), stmt)
 
 
 def tranches_table(
@@ -428,7 +451,7 @@ def tranches_table(
         for r in stream(stmt):
             yield (*r[:6], methods[r[6]], r[7])
 
-    return Table(columns, rows(), _l("Payments"))
+    return Table(columns, rows(), _l("Payments"), stmt)
 
 
 def follow_ups_table(
@@ -500,4 +523,35 @@ def follow_ups_table(
                 r[10],
             )
 
-    return Table(columns, rows(), _l("Visits"))
+    return Table(columns, rows(), _l("Visits"), stmt)
+
+
+# The tables of /exports by their name in the URL; those with a period take start and end.
+WITH_PERIOD = ("attendance", "payments", "visits")
+
+
+def table_for(
+    user: User,
+    name: str,
+    *,
+    group_id: int | None = None,
+    province_code: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
+) -> Table:
+    """The table of /exports named `name` (groups, members, attendance…) for this user."""
+    values = {"group_id": group_id, "province_code": province_code}
+    if name == "groups":
+        return groups_table(user, **values)
+    if name == "members":
+        return members_table(user, **values)
+    if name == "grants":
+        return grants_table(user, **values)
+    if name == "attendance":
+        return attendance_table(user, start=start, end=end, **values)
+    if name == "payments":
+        return tranches_table(user, start=start, end=end, **values)
+    if name == "visits":
+        return follow_ups_table(user, start=start, end=end, today=today, **values)
+    raise ValueError(name)

@@ -16,24 +16,20 @@ that are not ASCII) is a 400 page that says what to fix; a group that does not e
 a 404 and one out of scope a 403, as on the group pages. Nothing is written.
 """
 
-import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import TextInput
 
 from accounts.models import Role
 from core import audit
 from core.auth import require
 from core.clock import today
-from core.dates import first_day, period_args
-from core.db import db
+from core.dates import first_day, parse_day, period_args
 from core.forms import Form, choices
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import list_provinces
@@ -42,12 +38,19 @@ from groups.services import groups as group_services
 from reports import export_tables as tables
 from reports import register as register_sheet
 from reports.exports import FORMATS, Column, table_file
+from reports.forms import (
+    FORMAT_LABELS,
+    GROUP_CODE,
+    REASON_MIN,
+    PersonalExportForm,
+    lookup_group,
+    parse_month,
+)
 
 bp = Blueprint("exports", __name__)
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
-REASON_MIN = 15
 
 # name in the URL: (title on the page, needs a period?)
 TABLES = {
@@ -58,14 +61,6 @@ TABLES = {
     "payments": (_l("Payments (tranches)"), True),
     "visits": (_l("Follow-up visits"), True),
 }
-FORMAT_LABELS = {"xlsx": _l("Excel (XLSX)"), "csv": _l("CSV"), "html": _l("Page to print")}
-# As templates/macros/files.html says it beside every other choice of file.
-CSV_NOTE = _l(
-    "CSV is for other programs: dates are written 2026-12-05, decimals with a point (0.4667)"
-    " and phone numbers 0912-345-678. To open the table in Excel or LibreOffice, choose"
-    " Excel (XLSX)."
-)
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 
 def require_staff() -> None:
@@ -82,31 +77,12 @@ def format_arg(allowed=FORMATS, default: str = "xlsx") -> str:
     return fmt
 
 
-def parse_month(raw: str) -> date:
-    """The first day of the month written YYYY-MM (this month when empty), within the
-    programme's years; else ValueError with the message to show."""
-    if not raw:
-        return today().replace(day=1)
-    match = _MONTH.fullmatch(raw.strip())
-    month = int(match.group(2)) if match else 0
-    if not match or not 1 <= month <= 12:
-        raise ValueError(_("Enter the month as year-month, for example 2026-03."))
-    chosen = date(int(match.group(1)), month, 1)
-    if chosen < first_day().replace(day=1) or chosen > today().replace(day=1):
-        raise ValueError(_("Choose a month between the programme's start and now."))
-    return chosen
-
-
 def month_arg() -> date:
     """The month of ?month=YYYY-MM; a malformed one is a 400 that says how to write it."""
     try:
         return parse_month(request.args.get("month", ""))
     except ValueError as error:
         abort(400, description=str(error))
-
-
-# A group's code as typed where there is no list to choose from (HUE-N012, any case).
-GROUP_CODE = re.compile(r"[A-Z]{1,6}-N[0-9]{3,6}")
 
 
 def group_choices_for_exports() -> list:
@@ -130,15 +106,6 @@ def group_arg(raw: str | None = None, *, required: bool = False) -> Group | None
         abort(404, description=_("This group does not exist."))
     require(group.can_view(current_user))
     return group
-
-
-def lookup_group(raw: str) -> Group | None:
-    """The group whose id or code (any case) this is, seen or not; None if none."""
-    raw = raw.strip()
-    if GROUP_CODE.fullmatch(raw.upper()):
-        return db.session.scalar(select(Group).where(Group.code == raw.upper()))
-    group_id = parse_int(raw, minimum=1)
-    return None if group_id is None else db.session.get(Group, group_id)
 
 
 def province_arg(raw: str | None = None) -> int | None:
@@ -220,38 +187,89 @@ def index():
     )
 
 
-@bp.get("/exports/table")
-def download():
-    """One table of /exports (?table=…) as a file, with member codes only."""
-    require_staff()
+@dataclass
+class TableRequest:
+    """What ?table=&format=&group=&province=&from=&to= asks for, checked."""
+
+    name: str
+    fmt: str
+    group: Group | None
+    province: int | None
+    start: date | None
+    end: date | None
+    filters: list
+
+    @property
+    def stem(self) -> str:
+        return self.name if self.group is None else f"{self.name}_{self.group.code}"
+
+    def table(self, user):
+        return tables.table_for(
+            user,
+            self.name,
+            group_id=self.group.id if self.group else None,
+            province_code=self.province,
+            start=self.start,
+            end=self.end,
+            today=today(),
+        )
+
+
+def table_request() -> TableRequest:
+    """The table asked for in the query string; a 400 that says what to fix, a 404 for a
+    group that does not exist, a 403 for one or a province out of the user's scope."""
     name = request.args.get("table", "")
     if name not in TABLES:
         abort(400, description=_("Choose what to export."))
     fmt = format_arg()
     group = group_arg()
     province = province_arg()
-    values = {"group_id": group.id if group else None, "province_code": province}
     filters = [k for k in ("group", "province") if request.args.get(k)]
-    if name == "groups":
-        table = tables.groups_table(current_user, **values)
-    elif name == "members":
-        table = tables.members_table(current_user, **values)
-    elif name == "grants":
-        table = tables.grants_table(current_user, **values)
-    else:
+    start = end = None
+    if name in tables.WITH_PERIOD:
+        longest = current_app.config["MAX_PERIOD_DAYS"]
+        given_from, given_to = (parse_day(request.args.get(k, "")) for k in ("from", "to"))
+        last = given_to or today()
+        first = given_from or last
+        if (last - first).days > longest:
+            abort(
+                400,
+                description=_(
+                    "A file covers at most %(days)s days. Choose a shorter period, and"
+                    " export the rest as a second file.",
+                    days=longest,
+                ),
+            )
         start, end = period_args(default_days=365)
         filters.append("period")
-        if name == "attendance":
-            table = tables.attendance_table(current_user, start=start, end=end, **values)
-        elif name == "payments":
-            table = tables.tranches_table(current_user, start=start, end=end, **values)
-        else:
-            table = tables.follow_ups_table(
-                current_user, start=start, end=end, today=today(), **values
-            )
-    stem = name if group is None else f"{name}_{group.code}"
+    return TableRequest(name, fmt, group, province, start, end, filters)
+
+
+@bp.get("/exports/table")
+def download():
+    """One table of /exports (?table=…) as a file, with member codes only; a table too
+    large to write during a request is offered as a file prepared in the background
+    (reports.export_jobs)."""
+    require_staff()
+    asked = table_request()
+    table = asked.table(current_user)
+    limit = current_app.config["EXPORT_DIRECT_MAX_ROWS"]
+    if tables.count_at_most(table.stmt, limit) > limit:
+        return render_template(
+            "exports/large.html",
+            title=TABLES[asked.name][0],
+            limit=limit,
+            args=request.args.to_dict(),
+            form=Form(),
+        )
     return send_table(
-        fmt, name, table, filters=filters, group=group, province_code=province, stem=stem
+        asked.fmt,
+        asked.name,
+        table,
+        filters=asked.filters,
+        group=asked.group,
+        province_code=asked.province,
+        stem=asked.stem,
     )
 
 
@@ -298,68 +316,6 @@ def register_response(fmt: str, sheet, *, reason: str | None = None):
 
 
 # Names and phones ---------------------------------------------------------------------
-
-
-class GroupField(SelectField):
-    """A list of groups where they are few; where they are too many to list, the view
-    gives it a text widget and the group's code is typed (see group_choices_for_exports)."""
-
-    def _value(self):
-        return self.data or ""
-
-
-class PersonalExportForm(Form):
-    table = SelectField(
-        _l("Table"),
-        choices=choices(
-            [
-                ("members", _l("Members with names and phones")),
-                ("register", _l("Attendance register with names")),
-            ]
-        ),
-    )
-    format = SelectField(
-        _l("File"), choices=choices(FORMAT_LABELS.items()), description=CSV_NOTE
-    )
-    group = GroupField(_l("Group"), validate_choice=False)
-    month = StringField(
-        _l("Month (for the register)"), description=_l("Year-month, for example 2026-03.")
-    )
-    confirm = BooleanField(
-        _l("I need the names and phone numbers of these people for my work"),
-        validators=[DataRequired(_l("Tick this to confirm that you need personal data."))],
-    )
-    reason = TextAreaField(
-        _l("Why do you need them?"),
-        description=_l(
-            "Recorded in the audit log with your name. Say what for, not about whom: no names here."
-        ),
-        validators=[
-            InputRequired(_l("Say why you need names and phones.")),
-            Length(
-                min=REASON_MIN,
-                max=300,
-                message=_l("Write a reason of 15 to 300 characters."),
-            ),
-        ],
-    )
-
-    def validate_group(self, field):
-        if self.table.data == "register" and not field.data:
-            raise ValidationError(_("Choose a group."))
-        if field.data and lookup_group(field.data) is None:  # another's: 403 below
-            raise ValidationError(_("No group has this code. Type it as on the group's page."))
-
-    def validate_month(self, field):
-        if self.table.data == "register":
-            try:
-                parse_month(field.data or "")
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-
-    def validate_format(self, field):
-        if field.data == "html" and self.table.data != "register":
-            raise ValidationError(_("Only the register can be printed as a page."))
 
 
 @bp.route("/exports/personal", methods=["GET", "POST"])

@@ -175,6 +175,34 @@ def _csv_cell(kind: Kind, value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _csv_converter(kind: Kind):
+    """_csv_cell for one column, with a quick way for the usual value of its kind (the
+    same result; anything else goes through _csv_cell): about twice as fast a file."""
+    if kind == TEXT:
+
+        def cell(value):
+            if type(value) is not str:  # None, a Mark, a number: as _csv_cell says
+                return _csv_cell(TEXT, value)
+            return "'" + value if value.startswith(_FORMULA_START) else value
+
+    elif kind == DATE:
+
+        def cell(value):
+            return value.isoformat() if type(value) is date else _csv_cell(DATE, value)
+
+    elif kind in (INTEGER, MONEY):
+
+        def cell(value):
+            return value if type(value) is int else _csv_cell(kind, value)
+
+    else:
+
+        def cell(value):
+            return _csv_cell(kind, value)
+
+    return cell
+
+
 def write_csv(
     columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], notes: Notes | None = None
 ) -> int:
@@ -186,10 +214,10 @@ def write_csv(
         writer.writerows([_csv_cell(TEXT, label), _csv_cell(TEXT, v)] for label, v in notes.lines)
         writer.writerow([])
     writer.writerow([c.csv_header() for c in columns])
-    kinds = [c.kind for c in columns]
+    cells = [_csv_converter(c.kind) for c in columns]
     count = 0
     for row in rows:
-        writer.writerow([_csv_cell(k, v) for k, v in zip(kinds, row, strict=True)])
+        writer.writerow([cell(v) for cell, v in zip(cells, row, strict=True)])
         count += 1
     text.flush()
     text.detach()

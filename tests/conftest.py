@@ -6,6 +6,8 @@ factories commit what they make; cleanup empties every table but reference data.
 
 import os
 import re
+import shutil
+import tempfile
 from types import SimpleNamespace
 
 import pytest
@@ -132,6 +134,10 @@ def config_for(database_url: str, **extra) -> dict:
         # Staff log in with a password only unless a test turns two-factor on
         # (production refuses to skip it).
         "TWO_FACTOR_SKIP": extra.get("ENV", "test") != "production",
+        # Export jobs stay queued for the test to run (reports.export_jobs.run_job), and
+        # their files go to a folder of this test process, never to instance/.
+        "EXPORT_JOBS_RUNNER": "none",
+        "EXPORT_DIR": os.path.join(tempfile.gettempdir(), f"tuluc-test-exports-{os.getpid()}"),
         **extra,
     }
 
@@ -307,6 +313,7 @@ def app(migrated):
         first_paid = stale_first_payments()
         empty_tables()
         db.engine.dispose()
+    shutil.rmtree(app.config["EXPORT_DIR"], ignore_errors=True)  # the export jobs' files
     assert not stale, f"meetings whose tallies differ from their attendance: {stale}"
     assert not due, f"groups whose meeting_due_by is not kept (kept, expected): {due}"
     assert not homes, f"members whose home group is not kept (id, kept, derived): {homes}"

@@ -433,6 +433,17 @@ MATRIX = {
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
     ),
+    # Files prepared in the background (reports/export_job_views.py): any staff may ask
+    # for one; its page and file are its owner's (`facilitator`) alone, 404 to others.
+    "export_jobs.start": (
+        "POST",
+        "/exports/jobs?table=members&format=csv",
+        {},
+        only(REDIRECT, *STAFF),
+    ),
+    "export_jobs.list_jobs": ("GET", "/exports/jobs", None, only(OK, *STAFF)),
+    "export_jobs.show_job": ("GET", "/exports/jobs/{export_job}", None, owner_only(OK)),
+    "export_jobs.job_file": ("GET", "/exports/jobs/{export_job}/file", None, owner_only(OK)),
 }
 
 
@@ -531,6 +542,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         users["other_provider"] = make_provider_user(app, support["health"], "other_provider")
         link = make_link(app, support["referral"])
         batch = make_import_batch(users["facilitator"].id, group.code)
+        export_job = make_export_job(users["facilitator"].id)
     ids = {
         "user": users["facilitator"].id,
         "group": group.id,
@@ -542,6 +554,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         **support,
         "batch": batch,
         "link": link,
+        "export_job": export_job,
     }
     return users, ids
 
@@ -709,6 +722,19 @@ def make_import_batch(facilitator_id: int, group_code: str) -> int:
     checks.check_batch(facilitator, batch, today())
     db.session.commit()
     return batch.id
+
+
+def make_export_job(facilitator_id: int) -> int:
+    """A members file of `facilitator`'s, written by its job."""
+    from accounts.models import User
+    from core.db import db
+    from reports import export_jobs
+
+    facilitator = db.session.get(User, facilitator_id)
+    job = export_jobs.queue_job(facilitator, "members", "csv")
+    db.session.commit()
+    assert export_jobs.run_job(job.id) == export_jobs.DONE
+    return job.id
 
 
 def audit_count(app) -> int:

@@ -225,6 +225,9 @@ def world(app, make_user, make_group, make_member, make_meeting):
             f"q{q.id}": field(*(str(o.id) for o in q.options)) for q in section.questions
         }
         w.batch = make_import_batch(w.facilitator.id, w.group.code)
+        from tests.test_authorization import make_export_job
+
+        w.export_job = make_export_job(w.facilitator.id)
     with app.app_context():
         from tests.test_authorization import make_link, make_provider_user
 
@@ -698,6 +701,19 @@ def export_personal_form(w) -> dict:
     return {"personal": export_forms(w)["personal"]}
 
 
+def export_job_forms(w) -> dict:
+    """A file prepared in the background (reports/export_job_views.py): what it is comes
+    in the query string, as on the download; a body of anything starts nothing."""
+    return {"start": (w.coordinator, "/exports/jobs", export_forms(w)["download"][2])}
+
+
+def export_job_pages(w) -> dict:
+    return {
+        "list_jobs": (w.facilitator, "/exports/jobs", {"page": field("2")}),
+        "show_job": (w.facilitator, f"/exports/jobs/{w.export_job}", {"page": field("2")}),
+    }
+
+
 TARGET_SETS = (
     (group_forms, "POST"),
     (grant_forms, "POST"),
@@ -705,6 +721,8 @@ TARGET_SETS = (
     (query_lists, "GET"),
     (export_lists, "GET"),
     (export_personal_form, "POST"),
+    (export_job_forms, "POST"),
+    (export_job_pages, "GET"),
     (support_forms, "POST"),
     (support_pages, "GET"),
     (provider_forms, "POST"),
@@ -735,6 +753,7 @@ def placeholder_world() -> SimpleNamespace:
         batch=1,
         link="token",
         provider_user=SimpleNamespace(id=1),
+        export_job=1,
     )
 
 

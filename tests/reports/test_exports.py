@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import openpyxl
@@ -20,6 +20,10 @@ MARCH = date(2025, 3, 3)
 
 @pytest.fixture
 def scene(app, make_user, make_group, make_member, make_meeting):
+    return build_scene(make_user, make_group, make_member, make_meeting)
+
+
+def build_scene(make_user, make_group, make_member, make_meeting):
     """A Huế group (two members, two March meetings) and a Nghệ An group (one member)."""
     users = {
         "admin": make_user(Role.ADMIN),
@@ -125,7 +129,9 @@ def test_payments_and_visits_of_the_period(app, scene):
     )
     rows = xlsx_rows(response)
     assert len(rows) == 2 and rows[1][1] == mai.code and rows[1][5] == 2_000_000
-    response = client.get("/exports/table?table=visits&format=csv&from=2025-01-01&to=2030-01-01")
+    # Visits are due up to a year ahead; a file covers at most MAX_PERIOD_DAYS.
+    period = f"from={today() - timedelta(days=300)}&to={today() + timedelta(days=366)}"
+    response = client.get(f"/exports/table?table=visits&format=csv&{period}")
     rows = csv_rows(response)
     assert rows[0][0] == "Mã thành viên" and len(rows) > 1
     assert all(r[0] == mai.code for r in rows[1:])
@@ -475,7 +481,11 @@ def test_a_member_who_moves_province_moves_out_of_the_old_coordinators_files(app
 
 def member_codes(app, user, name):
     """The member codes in an export (grants have the grant number first)."""
-    url = f"/exports/table?table={name}&format=csv&from=2025-01-01&to=2030-12-31"
+    from core.clock import today
+
+    # Visits are due up to a year ahead; a file covers at most MAX_PERIOD_DAYS.
+    period = f"from={today() - timedelta(days=300)}&to={today() + timedelta(days=366)}"
+    url = f"/exports/table?table={name}&format=csv&{period}"
     _c, response = get_as(app, user, url)
     return {row[1] if name == "grants" else row[0] for row in csv_rows(response)[1:]}
 
