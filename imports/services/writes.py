@@ -27,7 +27,8 @@ from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.services.batches import find_imported
-from imports.services.checks import Plan, _province_of, check_rows
+from imports.services.checks import check_rows
+from imports.services.checks.context import Plan, _province_of
 
 CHUNK = 500
 

@@ -9,7 +9,7 @@ from core.db import db
 from groups.models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from imports import cells
 from imports.services import group_names
-from imports.services.checks import (
+from imports.services.checks.context import (
     MAX_DAYS_AHEAD,
     Plan,
     _Context,
