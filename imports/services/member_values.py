@@ -25,19 +25,16 @@ def _unknown(plan, row: dict, key: str) -> bool:
     return False
 
 
-def joined(plan, raw, today: date) -> tuple[date | None, str | None]:
-    """The joining day and its precision (None, "month" or "year")."""
+def joined(plan, raw, in_window) -> tuple[date | None, str | None]:
+    """The joining day and its precision (None, "month" or "year"); `in_window(plan, day,
+    key)` refuses a day before the programme or after today."""
     if raw is None or _unknown(plan, {"joined_on": raw}, "joined_on"):
         return None, None
     day, precision = cells.approximate_day(raw)
     if day is None:
         plan.add("bad_date", "joined_on")
-    elif day > today:
-        plan.add("future_date", "joined_on")
-    elif precision == cells.YEAR:
-        plan.add("year_only", "joined_on")
-    elif precision == cells.MONTH:
-        plan.add("month_only", "joined_on")
+    elif in_window(plan, day, "joined_on") and precision is not None:
+        plan.add("year_only" if precision == cells.YEAR else "month_only", "joined_on")
     return day, precision
 
 

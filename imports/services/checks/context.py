@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from accounts.models import Role, User
+from core.dates import first_day
 from core.db import db
 from core.places import Commune
 from core.text import fold
@@ -27,7 +28,6 @@ from imports.services.vocabulary import (
 )
 
 _folded = lru_cache(maxsize=8192)(fold)  # group names repeat on every row
-MAX_DAYS_AHEAD = 7
 
 
 @dataclass
@@ -64,6 +64,7 @@ class _Context:
 
     def __init__(self, actor: User, batch: ImportBatch, today: date):
         self.actor, self.batch, self.today = actor, batch, today
+        self.first_day = first_day()
         self.answers = batch.answer_dict
         self.places: dict[str, dict] = {}  # asked places by key
         self.words: dict[str, dict] = {}  # category words asked, by key
@@ -74,6 +75,20 @@ class _Context:
         for g in self.groups:
             self.by_name[g.search_name].append(g)
         self.names = group_names.GroupNames(self.groups, self.answers)
+
+    def in_window(self, plan: Plan, day: date | None, key: str) -> bool:
+        """A day the forms would take: not before the programme began, not after today in
+        Viet Nam (the caller's `today`). Every date column of every register goes through
+        here, so the import keeps the window the pages keep."""
+        if day is None:
+            return False
+        if day > self.today:
+            plan.add("future_date", key)
+            return False
+        if day < self.first_day:
+            plan.add("before_programme", key)
+            return False
+        return True
 
     def covers(self, province_code: int) -> bool:
         return self.actor.role in (Role.ADMIN, Role.COORDINATOR) and self.actor.covers_province(

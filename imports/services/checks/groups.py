@@ -20,8 +20,8 @@ def _check_groups(ctx: _Context, rows) -> list[Plan]:
         founded_on = cells.day_of(row.get("founded_on"))
         if founded_on is None:
             plan.add("bad_date" if row.get("founded_on") is not None else "missing", "founded_on")
-        elif founded_on > ctx.today:
-            plan.add("future_date", "founded_on")
+        else:
+            ctx.in_window(plan, founded_on, "founded_on")
         code = cells.text(row.get("group_code"))
         existing = ctx.by_code.get(code.upper()) if code else None
         if existing is None and name and commune is not None:

@@ -26,7 +26,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         if not name:
             plan.add("missing", "full_name")
         read = member_values.read(plan, row, ctx.today, ctx.answers, ctx.words)
-        joined_on, precision = member_values.joined(plan, row.get("joined_on"), ctx.today)
+        joined_on, precision = member_values.joined(plan, row.get("joined_on"), ctx.in_window)
         has_place = any(row.get(k) is not None for k in ("commune", "province"))
         commune = (
             ctx.place(
