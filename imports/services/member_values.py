@@ -4,9 +4,9 @@ Only what the app cannot work without refuses a row (the name, the group). An op
 value written as not known ("không rõ", "KR", "-", "?") is left empty with a warning; one
 that cannot be read is left empty with a warning too, except a date written but not
 readable (a typo to fix: never a wrong date kept). A bare year is never an Excel serial
-day: a joining date given as a year or a month is kept as its first day, with a warning
-saying so. A category word the check does not know is asked once for the file, never
-taken as "community".
+day: a joining date given as a year or a month is kept as its first day with that
+precision (shown "~2019", "~05/2023"), and a warning says so. A category word the check
+does not know is asked once for the file, never taken as "community".
 """
 
 from datetime import date
@@ -49,6 +49,13 @@ def within_group(plan, day: date | None, precision: str | None, founded_on: date
         return founded_on
     plan.add("before_founded", "joined_on")
     return day
+
+
+def village(plan, row: dict) -> str | None:
+    """The member's own thôn, xóm or tổ, or None (not known: warned)."""
+    if row.get("village") is None or _unknown(plan, row, "village"):
+        return None
+    return cells.text(row.get("village"))
 
 
 def read(plan, row: dict, today: date, answers: dict, asked: dict) -> dict:

@@ -16,6 +16,7 @@ from core.text import fold
 from groups.models import (
     Attendance,
     Cadence,
+    DatePrecision,
     Group,
     GroupStatus,
     Meeting,
@@ -143,7 +144,7 @@ def _write_member(actor, plan: Plan, state) -> None:
         # A group made from this file starts on its earliest member's day.
         group.founded_on = joined_on
         state.setdefault("touched", set()).add(group.id)
-    create_member(
+    member = create_member(
         actor,
         group,
         full_name=v["full_name"],
@@ -155,6 +156,9 @@ def _write_member(actor, plan: Plan, state) -> None:
         joined_on=joined_on,
         role=v["role"],
     )
+    member.village = v["village"]
+    if v["joined_on"] is not None and v["joined_precision"] is not None:
+        member.memberships[0].joined_precision = DatePrecision(v["joined_precision"])
 
 
 def _write_attendance(actor, plan: Plan, state) -> None:

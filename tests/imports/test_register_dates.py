@@ -208,3 +208,44 @@ def test_the_limit_is_today_in_viet_nam_not_on_the_servers_clock(
     assert batch.summary_dict["counts"]["new"] == 1
     page = client.get(f"/imports/{batch_of(app, batch.id).id}").get_data(as_text=True)
     assert "Ngày sau hôm nay" in page
+
+
+def test_a_year_or_a_month_is_kept_with_its_precision_and_shown_so(
+    app, client, coordinator, make_group
+):
+    """2019 is kept as the year 2019 (~2019), 05/2023 as that month (~05/2023), never as
+    an invented 1 January or 1 May; a full date stays a date. The village comes along."""
+    from groups.models import DatePrecision, Member, Membership
+
+    make_group(HUE, name="Nhóm Cũ", founded_on=date(2018, 3, 5))
+    rows = [
+        ["Họ và tên", "Năm sinh", "Nhóm", "Thôn/Xóm", "Ngày vào nhóm"],
+        ["Năm số", 1985, "Nhóm Cũ", "Xóm 3", 2019],
+        ["Tháng", 1985, "Nhóm Cũ", "Thôn Đông", "05/2023"],
+        ["Ngày đủ", 1985, "Nhóm Cũ", "không rõ", "15/08/2021"],
+        ["Năm thành lập", 1985, "Nhóm Cũ", None, "2018"],  # the founding day, still ~2018
+    ]
+    batch = checked(client, app, xlsx(rows), filename="tv.xlsx")
+    assert batch.summary_dict["counts"]["new"] == 4
+    assert problems(batch)[("unknown_value", "village")] == [4]
+    client.post(f"/imports/{batch.id}/import")
+    with app.app_context():
+        kept = {
+            m.full_name: (m.id, m.village, ms.joined_on, ms.joined_precision)
+            for m, ms in db.session.execute(select(Member, Membership).join(Membership))
+        }
+    assert {name: value[1:] for name, value in kept.items()} == {
+        "Năm số": ("Xóm 3", date(2019, 1, 1), DatePrecision.YEAR),
+        "Tháng": ("Thôn Đông", date(2023, 5, 1), DatePrecision.MONTH),
+        "Ngày đủ": (None, date(2021, 8, 15), None),
+        "Năm thành lập": (None, date(2018, 3, 5), DatePrecision.YEAR),
+    }
+    shown = {
+        name: client.get(f"/members/{value[0]}").get_data(as_text=True)
+        for name, value in kept.items()
+    }
+    assert "từ ~2019" in shown["Năm số"] and "01/01/2019" not in shown["Năm số"]
+    assert "Xóm 3" in shown["Năm số"]
+    assert "từ ~05/2023" in shown["Tháng"] and "01/05/2023" not in shown["Tháng"]
+    assert "từ 15/08/2021" in shown["Ngày đủ"]
+    assert "từ ~2018" in shown["Năm thành lập"]

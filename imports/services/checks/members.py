@@ -47,6 +47,8 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             "full_name": name,
             **read,
             "joined_on": joined_on,
+            "joined_precision": precision if joined_on is not None else None,
+            "village": member_values.village(plan, row),
             "group": group,
             "new_group": new_group,
             "group_name": group_name,
