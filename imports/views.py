@@ -26,13 +26,14 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import saving
 from core.uploads import accepts_upload
-from groups.models import MemberCategory
+from groups.models import Gender, MemberCategory
 from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
 from imports.services import batches, checks, group_names, sheets, vocabulary, writes
+from imports.services.checks import changes
 from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -157,6 +158,7 @@ def show_batch(batch_id: int):
         layout=layout_of,
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
+        value_label=value_label,
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
 
@@ -217,6 +219,38 @@ def answer_words(batch_id: int):
             if saved.ok:
                 flash(_("Words saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/changes")
+def answer_changes(batch_id: int):
+    """Keep which fields of the members already here the import changes, then check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        kept = batch.answer_dict
+        for name in changes.FIELDS:
+            kept.pop(f"keep:{name}", None)
+            if request.form.get(f"field_{name}") == "listed" and not request.form.get(
+                f"apply_{name}"
+            ):
+                kept[f"keep:{name}"] = 1
+        with saving() as saved:
+            batch.answers = json.dumps(kept)
+            checks.check_batch(current_user, batch, today())
+        if saved.ok:
+            flash(_("Your choice of changes is saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+def value_label(field: str, value: str | None) -> str:
+    """A changed value as the page shows it: the label of a gender or category."""
+    if value is None:
+        return "—"
+    kinds = {"gender": Gender, "category": MemberCategory}
+    if field in kinds and value in set(kinds[field]):
+        return str(kinds[field](value).label)
+    return value
 
 
 @bp.post("/<int:batch_id>/layout")
@@ -339,7 +373,19 @@ def run_import(batch_id: int):
             db.session.commit()  # one transaction per chunk of rows
             done = progress
     if saved.ok:
-        flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+        updated = batch.summary_dict.get("updated", 0)
+        flash(
+            ngettext("%(num)s row imported.", "%(num)s rows imported.", done - updated), "success"
+        )
+        if updated:
+            flash(
+                ngettext(
+                    "%(num)s member already here was updated.",
+                    "%(num)s members already here were updated.",
+                    updated,
+                ),
+                "success",
+            )
         created = batch.summary_dict.get("created_groups", [])
         if created:
             flash(

@@ -43,6 +43,10 @@ PROBLEMS = {
     "bad_kind": (ERROR, _l("Kind of meeting not understood")),
     "duplicate_in_file": (ERROR, _l("The same person or meeting appears twice in the file")),
     "existing_member": (WARNING, _l("Duplicates an existing member: kept, not added again")),
+    "member_changes": (
+        WARNING,
+        _l("Already here, with new values: the changes listed below will be applied"),
+    ),
     "existing_group": (WARNING, _l("The group already exists: kept, not added again")),
     "new_group": (WARNING, _l("A new group will be created, as you confirmed")),
     "bad_phone": (WARNING, _l("Phone number not understood: left empty")),

@@ -20,15 +20,16 @@ from groups.models import (
     Group,
     GroupStatus,
     Meeting,
+    Member,
 )
 from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
-from groups.services.members import create_member
+from groups.services.members import create_member, update_member
 from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.services.batches import find_imported
-from imports.services.checks import check_rows
+from imports.services.checks import changes, check_rows
 from imports.services.checks.context import Plan, _province_of
 
 CHUNK = 500
@@ -54,13 +55,18 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     if missing_required(batch.kind, batch.mapping_dict):
         raise DomainError(_l("Choose a column for every required field first."))
     plans, _ctx = check_rows(actor, batch, today)
-    good = [p for p in plans if p.outcome == "new"]
+    answers = batch.answer_dict
+    good = [
+        p
+        for p in plans
+        if p.outcome == "new" or (p.outcome == "matched" and changes.applied(p, answers))
+    ]
     if batch.status == BatchStatus.CHECKED:
         if find_imported(batch.kind, batch.file_hash) is not None:
             raise DomainError(_l("This file was already imported. Nothing was added again."))
         batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
     done = 0
-    state = {"groups": {}, "meetings": {}, "today": today}
+    state = {"groups": {}, "meetings": {}, "today": today, "answers": answers, "updated": 0}
     write = {
         Kind.GROUPS: _write_group,
         Kind.MEMBERS: _write_member,
@@ -86,12 +92,14 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         actor,
         "import",
         batch,
-        detail=f"kind={batch.kind.value};new={done};matched={counts.get('matched', 0)};"
+        detail=f"kind={batch.kind.value};new={done - state['updated']};"
+        f"updated={state['updated']};matched={counts.get('matched', 0)};"
         f"errors={sum(1 for p in plans if p.outcome == 'error')}",
     )
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     summary = batch.summary_dict
-    summary["imported"] = done
+    summary["imported"] = done - state["updated"]
+    summary["updated"] = state["updated"]
     summary["created_groups"] = [
         f"{g.code} {g.name}" for g in state["groups"].values() if batch.kind == Kind.MEMBERS
     ]
@@ -118,7 +126,32 @@ def _write_group(actor, plan: Plan, state) -> None:
     state["groups"][(v["commune_code"], fold(v["name"]))] = group
 
 
+def _update_member(actor, plan: Plan, state) -> None:
+    """Apply a matched row's kept changes through the members service (audited there)."""
+    member = db.session.get(Member, plan.values["member_id"])
+    new = {name: value for name, (_now, value) in changes.applied(plan, state["answers"]).items()}
+    if "village" in new:
+        member.village = new.pop("village")
+        audit.record(actor, "update", member, detail="changed=village;import")
+    if new:
+        update_member(
+            actor,
+            member,
+            version=member.version,
+            full_name=member.full_name,
+            gender=new.get("gender", member.gender),
+            birth_year=new.get("birth_year", member.birth_year),
+            phone=new.get("phone", member.phone),
+            category=new.get("category", member.category),
+            notes=member.notes,
+        )
+    state["updated"] += 1
+
+
 def _write_member(actor, plan: Plan, state) -> None:
+    if plan.outcome == "matched":
+        _update_member(actor, plan, state)
+        return
     v, created = plan.values, state["groups"]
     if v["group"] is not None:
         group = db.session.get(Group, v["group"].id)

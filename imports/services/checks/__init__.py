@@ -13,6 +13,7 @@ from core.db import db
 from imports.columns import Kind, missing_required
 from imports.models import ImportBatch
 from imports.services import sheets
+from imports.services.checks import changes
 from imports.services.checks.attendance import check_attendance
 from imports.services.checks.context import Plan, _Context, _row_values
 from imports.services.checks.groups import _check_groups
@@ -68,6 +69,7 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "places": list(ctx.places.values()),
         "groups": ctx.names.summary(),
         "words": list(ctx.words.values()),
+        "changes": changes.summary(plans, ctx.answers),
     }
 
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 from core.text import fold
 from imports import cells
 from imports.services import group_names, member_values
+from imports.services.checks import changes
 from imports.services.checks.context import (
     Plan,
     _Context,
@@ -53,6 +54,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             "new_group": new_group,
             "group_name": group_name,
             "code": cells.text(row.get("member_code")),
+            "given": {key for key, value in row.items() if value is not None},
         }
         staged.append(plan)
     _plan_new_groups(ctx, staged, homes)
@@ -66,6 +68,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         by_code[code.upper()] = (group_id, member_id)
     seen: dict[tuple, int] = {}
     seen_years: dict[tuple, list] = {}
+    matched: list[Plan] = []
     for plan in staged:
         v = plan.values
         if not v["full_name"] or (v["group"] is None and v["new_group"] is None):
@@ -73,16 +76,19 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         group_key = v["group"].id if v["group"] else v["new_group"]
         if v["code"]:
             if v["code"].upper() in by_code and by_code[v["code"].upper()][0] == group_key:
-                plan.outcome = "matched"
-                plan.problems.append(("existing_member", None))
+                plan.outcome, v["member_id"] = "matched", by_code[v["code"].upper()][1]
+                matched.append(plan)
                 continue
             plan.add("unknown_code", "member_code")
         key = (group_key, fold(v["full_name"])[:120], v["birth_year"])
-        if isinstance(group_key, int) and _already_here(
-            existing.get((group_key, key[1]), []), v["birth_year"]
-        ):
-            plan.outcome = "matched"
-            plan.add("existing_member")
+        found = (
+            _already_here(existing.get((group_key, key[1]), []), v["birth_year"])
+            if isinstance(group_key, int)
+            else None
+        )
+        if found is not None:
+            plan.outcome, v["member_id"] = "matched", found
+            matched.append(plan)
             continue
         years = seen_years.setdefault(key[:2], [])
         if key in seen or (years and (v["birth_year"] is None or None in years)):
@@ -90,15 +96,19 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
             continue
         seen[key] = plan.number
         years.append(v["birth_year"])
+    changes.compare(matched)
     return plans
 
 
-def _already_here(named: list[tuple[int, int | None]], year: int | None) -> bool:
-    """The same person is in the group: same name (folded) and year of birth, or the one
-    member of that name when either year is not known (a row without its year)."""
-    if any(known == year for _, known in named):
-        return True
-    return len(named) == 1 and (year is None or named[0][1] is None)
+def _already_here(named: list[tuple[int, int | None]], year: int | None) -> int | None:
+    """The member already in the group this row names: same name (folded) and year of
+    birth, or the one member of that name when either year is not known."""
+    for member_id, known in named:
+        if known == year:
+            return member_id
+    if len(named) == 1 and (year is None or named[0][1] is None):
+        return named[0][0]
+    return None
 
 
 def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) -> None:
