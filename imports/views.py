@@ -8,6 +8,7 @@ coordinators and admins in their provinces, facilitators into their own groups.
 import csv
 import io
 import json
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from accounts.models import Role
 from core import audit
 from core.auth import require
-from core.clock import today
+from core.clock import day_of, today
 from core.db import db
 from core.downloads import attachment, file_name
 from core.parse import PLACE_CODE_MAX, parse_int
@@ -30,7 +31,7 @@ from groups.models import Gender, MemberCategory
 from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
-from imports.models import BatchStatus, ImportBatch
+from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
 from imports.services import batches, checks, group_names, sheets, vocabulary, writes
 from imports.services.checks import changes
@@ -159,8 +160,17 @@ def show_batch(batch_id: int):
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
         value_label=value_label,
+        fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
+
+
+def _fix_until(batch: ImportBatch):
+    """The last day the rows to fix of an imported file can be downloaded (the purge
+    deletes them RAW_ROWS_DAYS after the import), or None."""
+    if batch.status != BatchStatus.IMPORTED or batch.imported_at is None:
+        return None
+    return day_of(batch.imported_at) + timedelta(days=RAW_ROWS_DAYS)
 
 
 def _asks_groups(summary: dict) -> bool:

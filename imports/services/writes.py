@@ -6,7 +6,7 @@ from datetime import date
 from itertools import batched
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from accounts.models import User
 from core import audit
@@ -42,14 +42,13 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     each step (one transaction per chunk). Yields the rows done so far.
 
     The first step claims the file (the batch becomes IMPORTED: the same file cannot be
-    imported twice); the last deletes the raw rows. A failure between steps leaves the
-    rest of the rows to import by running it again.
+    imported twice); the last deletes the raw rows but those to fix, and says it is done
+    (summary "imported"). A failure between steps leaves the rest of the rows to import
+    by running it again.
     """
     if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
         raise DomainError(_l("This file can no longer be imported."))
-    if batch.status == BatchStatus.IMPORTED and not db.session.scalar(
-        select(ImportRow.id).where(ImportRow.batch_id == batch.id).limit(1)
-    ):
+    if batch.status == BatchStatus.IMPORTED and "imported" in batch.summary_dict:
         # Sent twice (a second tap, the Back button): the first import did it all.
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     if missing_required(batch.kind, batch.mapping_dict):
@@ -96,8 +95,17 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         f"updated={state['updated']};matched={counts.get('matched', 0)};"
         f"errors={sum(1 for p in plans if p.outcome == 'error')}",
     )
-    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    # The rows to fix stay (the purge deletes them RAW_ROWS_DAYS after the import), with
+    # what this last check found, so that the file of rows to fix can be downloaded later.
+    to_fix = {p.number: p.problems for p in plans if p.outcome == "error"}
+    db.session.execute(
+        delete(ImportRow).where(
+            ImportRow.batch_id == batch.id, ImportRow.number.not_in(list(to_fix) or [-1])
+        )
+    )
     summary = batch.summary_dict
+    summary["rows"] = {str(number): problems for number, problems in to_fix.items()}
+    summary["to_fix"] = len(to_fix)
     summary["imported"] = done - state["updated"]
     summary["updated"] = state["updated"]
     summary["created_groups"] = [

@@ -191,3 +191,37 @@ def test_a_corrected_register_says_what_it_changes_then_applies_it(
             )
         ).all()
     assert details == ["changed=phone"]
+
+
+def test_the_rows_to_fix_stay_downloadable_after_the_import_then_expire(
+    app, client, coordinator, make_group, runner
+):
+    import csv
+    import io
+    from datetime import timedelta
+
+    from imports.models import ImportRow
+
+    make_group(HA_TINH, name="Nhóm Xóm Giếng", founded_on=date(2018, 1, 1))
+    rows = [person("Lê Thị Hồng"), person("Sai Ngày", joined="31/02/2023"), person("Hồ Thị Na")]
+    batch = checked(client, app, register(rows), filename="so.xlsx")
+    client.post(f"/imports/{batch.id}/import")
+    assert count(app, Member) == 2 and count(app, ImportRow) == 1  # the row to fix alone
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "1 dòng chưa được nhập" in page and f"/imports/{batch.id}/annotated" in page
+
+    response = client.get(f"/imports/{batch.id}/annotated")
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r[1] for r in table[1:]] == ["Sai Ngày"]
+    assert "Ngày không hợp lệ" in table[1][-2]
+
+    # Sent again: nothing more is imported, the row to fix stays.
+    client.post(f"/imports/{batch.id}/import")
+    assert count(app, Member) == 2 and count(app, ImportRow) == 1
+
+    later = (batch_of(app, batch.id).imported_at.date() + timedelta(days=8)).isoformat()
+    runner.invoke(args=["scheduler", "run-job", "imports.purge_raw_rows", "--today", later])
+    assert count(app, ImportRow) == 0
+    response = client.get(f"/imports/{batch.id}/annotated", follow_redirects=True)
+    assert "không có gì để tải về" in response.get_data(as_text=True)
