@@ -33,7 +33,7 @@ from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, group_names, sheets, vocabulary, writes
+from imports.services import batches, checks, group_names, member_values, sheets, vocabulary, writes
 from imports.services.checks import changes
 from imports.upload_limits import SHEET_ROWS
 
@@ -160,6 +160,7 @@ def show_batch(batch_id: int):
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
         value_label=value_label,
+        asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
         fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
@@ -218,6 +219,8 @@ def answer_words(batch_id: int):
             value = request.form.get(f"word_{i}", "")
             if value in set(MemberCategory):
                 answers[f"category:{word['key']}"] = value
+        if request.form.get("file_category", "") in set(MemberCategory):
+            answers[member_values.FILE_CATEGORY] = request.form["file_category"]
         if not answers:
             flash(_("Choose what at least one word means."), "error")
         else:

@@ -93,8 +93,19 @@ def read(plan, row: dict, today: date, answers: dict, asked: dict) -> dict:
     }
 
 
+# The answer for a file without a category column: one category for all its rows.
+FILE_CATEGORY = "category:*"
+
+
 def category(plan, row: dict, answers: dict, asked: dict) -> MemberCategory:
+    """The category a row's word means; a file without the column takes the one the
+    person chose for the whole file, else community with a warning on every row."""
     raw = row.get("category")
+    if "category" not in row:
+        if answers.get(FILE_CATEGORY) in set(MemberCategory):
+            return MemberCategory(answers[FILE_CATEGORY])
+        plan.add("no_category_column", "category")
+        return MemberCategory.COMMUNITY
     if raw is None or _unknown(plan, row, "category"):
         return MemberCategory.COMMUNITY
     key = header_key(

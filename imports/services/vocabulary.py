@@ -43,6 +43,10 @@ PROBLEMS = {
     "bad_kind": (ERROR, _l("Kind of meeting not understood")),
     "duplicate_in_file": (ERROR, _l("The same person or meeting appears twice in the file")),
     "existing_member": (WARNING, _l("Duplicates an existing member: kept, not added again")),
+    "no_category_column": (
+        WARNING,
+        _l("No category column: kept as community resident unless you choose below"),
+    ),
     "member_changes": (
         WARNING,
         _l("Already here, with new values: the changes listed below will be applied"),
