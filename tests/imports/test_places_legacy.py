@@ -88,10 +88,8 @@ def test_every_old_ward_resolves_only_to_its_official_successors(plain):
             assert set(answer.communes) == successors and len(successors) > 1, address
     total = sum(counts.values())
     rate = (counts[RESOLVED] + counts[SPLIT]) / total
-    print(
-        f"\n{total} old wards ({'without diacritics' if plain else 'as written'}): "
-        f"{counts[RESOLVED]} resolved, {counts[SPLIT]} split, {counts[UNKNOWN]} unknown, "
-        f"{rate:.2%} answered"
-    )
+    print(f"\n{total} old wards ({'without diacritics' if plain else 'as written'}): "
+          f"{counts[RESOLVED]} resolved, {counts[SPLIT]} split, {counts[UNKNOWN]} unknown, "
+          f"{rate:.2%} answered")
     assert total > 10_000
     assert rate >= (0.99 if plain else 0.995)
