@@ -144,6 +144,9 @@ def show_batch(batch_id: int):
     )
     for place in places:
         place["communes"] = place_order(communes[c] for c in place["choices"] if c in communes)
+    for change in summary.get("changes", {}).get("shown", []):
+        change["now"] = value_label(change["field"], change["now"])
+        change["new"] = value_label(change["field"], change["new"])
     return render_template(
         "imports/batch.html",
         batch=batch,
@@ -159,7 +162,6 @@ def show_batch(batch_id: int):
         layout=layout_of,
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
-        value_label=value_label,
         asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
         fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
