@@ -183,8 +183,12 @@ def main() -> int:
         (batch, summary), first = timed("dry run, members (read + store + check)", check_members)
         print(f"  counts {summary['counts']}, places asked {len(summary['places'])}")
         db.session.commit()
-        # Answers for the two split wards, as a coordinator would give them once.
+        # Answers for the two split wards, as a coordinator would give them once, and the
+        # groups the register names confirmed to create (never made silently: issue 23).
         batches.set_answers(batch, {p["key"]: p["choices"][0] for p in summary["places"]})
+        batches.set_group_answers(
+            batch, {e["key"]: "new" for e in summary["groups"].get("unknown", [])}
+        )
         summary, _ = timed(
             "check again after answering places", lambda: checks.check_batch(actor, batch, today)
         )

@@ -33,6 +33,8 @@ def select_locale() -> str:
 # Babel's own vi formats (d/M/y, d/M/yy) are not what people write here.
 DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
 WEEKDAY_PATTERNS = {"vi": "EEEE, dd/MM/y", "en": "EEEE d MMM y"}
+# A date known only to its month or year (an imported register's "05/2023", "2019").
+MONTH_PATTERNS = {"vi": "MM/y", "en": "MMM y"}
 
 
 def _pattern(patterns: dict[str, str]) -> tuple[str, object]:
@@ -40,13 +42,19 @@ def _pattern(patterns: dict[str, str]) -> tuple[str, object]:
     return patterns.get(locale.language, patterns["vi"]), locale
 
 
-def format_day(value: date | None) -> str:
+def format_day(value: date | None, precision: str | None = None) -> str:
     """A calendar date the way people write it: 05/12/2026 in Vietnamese, 5 Dec 2026.
-    A timestamp (UTC) gives its day in Viet Nam, not in UTC."""
+    A timestamp (UTC) gives its day in Viet Nam, not in UTC. With a precision ("year",
+    "month": groups.models.DatePrecision), only what is known: ~2019, ~05/2023."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
+    if precision == "year":
+        return f"~{value.year}"
+    if precision == "month":
+        pattern, locale = _pattern(MONTH_PATTERNS)
+        return "~" + format_date(value, pattern, locale=locale)
     pattern, locale = _pattern(DATE_PATTERNS)
     return format_date(value, pattern, locale=locale)
 

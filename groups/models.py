@@ -133,6 +133,14 @@ class Group(db.Model):
         return self.status != GroupStatus.CLOSED and self.can_view(user)
 
 
+class DatePrecision(LabelledEnum):
+    """How much of a date a register gave: only its year, or its month and year. The
+    date kept is the first day of that year or month; it is shown "~2019", "~05/2023"."""
+
+    YEAR = "year", _l("Only the year is known")
+    MONTH = "month", _l("Only the month is known")
+
+
 class Gender(LabelledEnum):
     FEMALE = "female", _l("Female")
     MALE = "male", _l("Male")
@@ -169,6 +177,8 @@ class Member(db.Model):
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     birth_year: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The member's own thôn, xóm or tổ (visits need it), from an import.
+    village: Mapped[str | None] = mapped_column(String(120))
     category: Mapped[MemberCategory] = mapped_column(enum_column(MemberCategory))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -287,6 +297,9 @@ class Membership(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole))
     joined_on: Mapped[date]
+    # None: the day is known. A register that gave only a year or a month keeps its
+    # first day in joined_on, and says so here.
+    joined_precision: Mapped[DatePrecision | None] = mapped_column(enum_column(DatePrecision, 5))
     left_on: Mapped[date | None]
     left_reason: Mapped[str | None] = mapped_column(String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

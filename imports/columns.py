@@ -132,6 +132,9 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         _GROUP,
         *_place_fields(False),
         Field(
+            "village", _l("Village"), "Thôn/Xóm", ("Thôn", "Xóm", "Thôn/Ấp", "Ấp", "Tổ", "Thôn/Bản")
+        ),
+        Field(
             "joined_on",
             _l("Joined on"),
             "Ngày tham gia",

@@ -8,6 +8,7 @@ coordinators and admins in their provinces, facilitators into their own groups.
 import csv
 import io
 import json
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,20 +20,21 @@ from sqlalchemy import select
 from accounts.models import Role
 from core import audit
 from core.auth import load, require
-from core.clock import today
+from core.clock import day_of, today
 from core.db import db
 from core.downloads import attachment, file_name
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import commit, saving
 from core.uploads import accepts_upload
-from groups.models import MemberCategory
+from groups.models import Gender, MemberCategory
 from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
-from imports.models import BatchStatus, ImportBatch
+from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, group_names, sheets, vocabulary, writes
+from imports.services import batches, checks, group_names, member_values, sheets, vocabulary, writes
+from imports.services.checks import changes
 from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -138,6 +140,9 @@ def show_batch(batch_id: int):
     )
     for place in places:
         place["communes"] = place_order(communes[c] for c in place["choices"] if c in communes)
+    for change in summary.get("changes", {}).get("shown", []):
+        change["now"] = value_label(change["field"], change["now"])
+        change["new"] = value_label(change["field"], change["new"])
     return render_template(
         "imports/batch.html",
         batch=batch,
@@ -153,8 +158,18 @@ def show_batch(batch_id: int):
         layout=layout_of,
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
+        asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
+        fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
     )
+
+
+def _fix_until(batch: ImportBatch):
+    """The last day the rows to fix of an imported file can be downloaded (the purge
+    deletes them RAW_ROWS_DAYS after the import), or None."""
+    if batch.status != BatchStatus.IMPORTED or batch.imported_at is None:
+        return None
+    return day_of(batch.imported_at) + timedelta(days=RAW_ROWS_DAYS)
 
 
 def _asks_groups(summary: dict) -> bool:
@@ -202,6 +217,8 @@ def answer_words(batch_id: int):
             value = request.form.get(f"word_{i}", "")
             if value in set(MemberCategory):
                 answers[f"category:{word['key']}"] = value
+        if request.form.get("file_category", "") in set(MemberCategory):
+            answers[member_values.FILE_CATEGORY] = request.form["file_category"]
         if not answers:
             flash(_("Choose what at least one word means."), "error")
         else:
@@ -213,6 +230,38 @@ def answer_words(batch_id: int):
             if saved.ok:
                 flash(_("Words saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+@bp.post("/<int:batch_id>/changes")
+def answer_changes(batch_id: int):
+    """Keep which fields of the members already here the import changes, then check again."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _pending(batch)
+        kept = batch.answer_dict
+        for name in changes.FIELDS:
+            kept.pop(f"keep:{name}", None)
+            if request.form.get(f"field_{name}") == "listed" and not request.form.get(
+                f"apply_{name}"
+            ):
+                kept[f"keep:{name}"] = 1
+        with saving() as saved:
+            batch.answers = json.dumps(kept)
+            checks.check_batch(current_user, batch, today())
+        if saved.ok:
+            flash(_("Your choice of changes is saved and the file checked again."), "success")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+def value_label(field: str, value: str | None) -> str:
+    """A changed value as the page shows it: the label of a gender or category."""
+    if value is None:
+        return "—"
+    kinds = {"gender": Gender, "category": MemberCategory}
+    if field in kinds and value in set(kinds[field]):
+        return str(kinds[field](value).label)
+    return value
 
 
 @bp.post("/<int:batch_id>/layout")
@@ -335,7 +384,19 @@ def run_import(batch_id: int):
             commit("one transaction per chunk of imported rows")
             done = progress
     if saved.ok:
-        flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+        updated = batch.summary_dict.get("updated", 0)
+        flash(
+            ngettext("%(num)s row imported.", "%(num)s rows imported.", done - updated), "success"
+        )
+        if updated:
+            flash(
+                ngettext(
+                    "%(num)s member already here was updated.",
+                    "%(num)s members already here were updated.",
+                    updated,
+                ),
+                "success",
+            )
         created = batch.summary_dict.get("created_groups", [])
         if created:
             flash(

@@ -332,6 +332,7 @@ MATRIX = {
     "imports.change_layout": ("POST", "/imports/{batch}/layout", {}, owner_only(REDIRECT)),
     "imports.answer_groups": ("POST", "/imports/{batch}/groups", {}, owner_only(REDIRECT)),
     "imports.answer_words": ("POST", "/imports/{batch}/words", {}, owner_only(REDIRECT)),
+    "imports.answer_changes": ("POST", "/imports/{batch}/changes", {}, owner_only(REDIRECT)),
     "imports.run_import": ("POST", "/imports/{batch}/import", {}, owner_only(REDIRECT)),
     "imports.discard": ("POST", "/imports/{batch}/discard", {}, owner_only(REDIRECT)),
     # Only the person who marked it missed, the same day: others are sent back with a message.

@@ -4,9 +4,9 @@ Only what the app cannot work without refuses a row (the name, the group). An op
 value written as not known ("không rõ", "KR", "-", "?") is left empty with a warning; one
 that cannot be read is left empty with a warning too, except a date written but not
 readable (a typo to fix: never a wrong date kept). A bare year is never an Excel serial
-day: a joining date given as a year or a month is kept as its first day, with a warning
-saying so. A category word the check does not know is asked once for the file, never
-taken as "community".
+day: a joining date given as a year or a month is kept as its first day with that
+precision (shown "~2019", "~05/2023"), and a warning says so. A category word the check
+does not know is asked once for the file, never taken as "community".
 """
 
 from datetime import date
@@ -25,19 +25,16 @@ def _unknown(plan, row: dict, key: str) -> bool:
     return False
 
 
-def joined(plan, raw, today: date) -> tuple[date | None, str | None]:
-    """The joining day and its precision (None, "month" or "year")."""
+def joined(plan, raw, in_window) -> tuple[date | None, str | None]:
+    """The joining day and its precision (None, "month" or "year"); `in_window(plan, day,
+    key)` refuses a day before the programme or after today."""
     if raw is None or _unknown(plan, {"joined_on": raw}, "joined_on"):
         return None, None
     day, precision = cells.approximate_day(raw)
     if day is None:
         plan.add("bad_date", "joined_on")
-    elif day > today:
-        plan.add("future_date", "joined_on")
-    elif precision == cells.YEAR:
-        plan.add("year_only", "joined_on")
-    elif precision == cells.MONTH:
-        plan.add("month_only", "joined_on")
+    elif in_window(plan, day, "joined_on") and precision is not None:
+        plan.add("year_only" if precision == cells.YEAR else "month_only", "joined_on")
     return day, precision
 
 
@@ -52,6 +49,13 @@ def within_group(plan, day: date | None, precision: str | None, founded_on: date
         return founded_on
     plan.add("before_founded", "joined_on")
     return day
+
+
+def village(plan, row: dict) -> str | None:
+    """The member's own thôn, xóm or tổ, or None (not known: warned)."""
+    if row.get("village") is None or _unknown(plan, row, "village"):
+        return None
+    return cells.text(row.get("village"))
 
 
 def read(plan, row: dict, today: date, answers: dict, asked: dict) -> dict:
@@ -89,8 +93,19 @@ def read(plan, row: dict, today: date, answers: dict, asked: dict) -> dict:
     }
 
 
+# The answer for a file without a category column: one category for all its rows.
+FILE_CATEGORY = "category:*"
+
+
 def category(plan, row: dict, answers: dict, asked: dict) -> MemberCategory:
+    """The category a row's word means; a file without the column takes the one the
+    person chose for the whole file, else community with a warning on every row."""
     raw = row.get("category")
+    if "category" not in row:
+        if answers.get(FILE_CATEGORY) in set(MemberCategory):
+            return MemberCategory(answers[FILE_CATEGORY])
+        plan.add("no_category_column", "category")
+        return MemberCategory.COMMUNITY
     if raw is None or _unknown(plan, row, "category"):
         return MemberCategory.COMMUNITY
     key = header_key(

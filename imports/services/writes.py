@@ -6,7 +6,7 @@ from datetime import date
 from itertools import batched
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from accounts.models import User
 from core import audit
@@ -16,18 +16,21 @@ from core.text import fold
 from groups.models import (
     Attendance,
     Cadence,
+    DatePrecision,
     Group,
     GroupStatus,
     Meeting,
+    Member,
 )
 from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
-from groups.services.members import create_member
+from groups.services.members import create_member, update_member
 from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.services.batches import find_imported
-from imports.services.checks import Plan, _province_of, check_rows
+from imports.services.checks import changes, check_rows
+from imports.services.checks.context import Plan, _province_of
 
 CHUNK = 500
 
@@ -39,26 +42,30 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     each step (one transaction per chunk). Yields the rows done so far.
 
     The first step claims the file (the batch becomes IMPORTED: the same file cannot be
-    imported twice); the last deletes the raw rows. A failure between steps leaves the
-    rest of the rows to import by running it again.
+    imported twice); the last deletes the raw rows but those to fix, and says it is done
+    (summary "imported"). A failure between steps leaves the rest of the rows to import
+    by running it again.
     """
     if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
         raise DomainError(_l("This file can no longer be imported."))
-    if batch.status == BatchStatus.IMPORTED and not db.session.scalar(
-        select(ImportRow.id).where(ImportRow.batch_id == batch.id).limit(1)
-    ):
+    if batch.status == BatchStatus.IMPORTED and "imported" in batch.summary_dict:
         # Sent twice (a second tap, the Back button): the first import did it all.
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     if missing_required(batch.kind, batch.mapping_dict):
         raise DomainError(_l("Choose a column for every required field first."))
     plans, _ctx = check_rows(actor, batch, today)
-    good = [p for p in plans if p.outcome == "new"]
+    answers = batch.answer_dict
+    good = [
+        p
+        for p in plans
+        if p.outcome == "new" or (p.outcome == "matched" and changes.applied(p, answers))
+    ]
     if batch.status == BatchStatus.CHECKED:
         if find_imported(batch.kind, batch.file_hash) is not None:
             raise DomainError(_l("This file was already imported. Nothing was added again."))
         batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
     done = 0
-    state = {"groups": {}, "meetings": {}, "today": today}
+    state = {"groups": {}, "meetings": {}, "today": today, "answers": answers, "updated": 0}
     write = {
         Kind.GROUPS: _write_group,
         Kind.MEMBERS: _write_member,
@@ -84,12 +91,23 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         actor,
         "import",
         batch,
-        detail=f"kind={batch.kind.value};new={done};matched={counts.get('matched', 0)};"
+        detail=f"kind={batch.kind.value};new={done - state['updated']};"
+        f"updated={state['updated']};matched={counts.get('matched', 0)};"
         f"errors={sum(1 for p in plans if p.outcome == 'error')}",
     )
-    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    # The rows to fix stay (the purge deletes them RAW_ROWS_DAYS after the import), with
+    # what this last check found, so that the file of rows to fix can be downloaded later.
+    to_fix = {p.number: p.problems for p in plans if p.outcome == "error"}
+    db.session.execute(
+        delete(ImportRow).where(
+            ImportRow.batch_id == batch.id, ImportRow.number.not_in(list(to_fix) or [-1])
+        )
+    )
     summary = batch.summary_dict
-    summary["imported"] = done
+    summary["rows"] = {str(number): problems for number, problems in to_fix.items()}
+    summary["to_fix"] = len(to_fix)
+    summary["imported"] = done - state["updated"]
+    summary["updated"] = state["updated"]
     summary["created_groups"] = [
         f"{g.code} {g.name}" for g in state["groups"].values() if batch.kind == Kind.MEMBERS
     ]
@@ -116,7 +134,32 @@ def _write_group(actor, plan: Plan, state) -> None:
     state["groups"][(v["commune_code"], fold(v["name"]))] = group
 
 
+def _update_member(actor, plan: Plan, state) -> None:
+    """Apply a matched row's kept changes through the members service (audited there)."""
+    member = db.session.get(Member, plan.values["member_id"])
+    new = {name: value for name, (_now, value) in changes.applied(plan, state["answers"]).items()}
+    if "village" in new:
+        member.village = new.pop("village")
+        audit.record(actor, "update", member, detail="changed=village;import")
+    if new:
+        update_member(
+            actor,
+            member,
+            version=member.version,
+            full_name=member.full_name,
+            gender=new.get("gender", member.gender),
+            birth_year=new.get("birth_year", member.birth_year),
+            phone=new.get("phone", member.phone),
+            category=new.get("category", member.category),
+            notes=member.notes,
+        )
+    state["updated"] += 1
+
+
 def _write_member(actor, plan: Plan, state) -> None:
+    if plan.outcome == "matched":
+        _update_member(actor, plan, state)
+        return
     v, created = plan.values, state["groups"]
     if v["group"] is not None:
         group = db.session.get(Group, v["group"].id)
@@ -142,7 +185,7 @@ def _write_member(actor, plan: Plan, state) -> None:
         # A group made from this file starts on its earliest member's day.
         group.founded_on = joined_on
         state.setdefault("touched", set()).add(group.id)
-    create_member(
+    member = create_member(
         actor,
         group,
         full_name=v["full_name"],
@@ -154,6 +197,9 @@ def _write_member(actor, plan: Plan, state) -> None:
         joined_on=joined_on,
         role=v["role"],
     )
+    member.village = v["village"]
+    if v["joined_on"] is not None and v["joined_precision"] is not None:
+        member.memberships[0].joined_precision = DatePrecision(v["joined_precision"])
 
 
 def _write_attendance(actor, plan: Plan, state) -> None:

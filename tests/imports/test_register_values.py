@@ -199,3 +199,25 @@ def test_roles_and_a_year_on_a_meeting_date(app, client, login_as, make_group, m
     batch = checked(client, app, data, kind="attendance", filename="dd.xlsx")
     assert problems(batch)[("bad_date", "held_on")] == [5]  # a meeting needs its day
     assert GroupRole.MEMBER  # (roles are read in test_not_known_in_optional_fields…)
+
+
+def test_a_file_without_a_category_column_is_asked_once_for_all_its_rows(
+    app, client, coordinator, group
+):
+    """No silent "community": every row says it, the page asks once, and the answer is
+    the category of every row."""
+    header = ["STT", "Họ và tên", "Năm sinh", "Nhóm", "Ngày vào nhóm"]
+    people = [[1, "Lê Thị Hồng", 1985, "Nhóm Xóm Giếng", "01/03/2023"]]
+    people.append([2, "Hồ Thị Na", 1990, "Nhóm Xóm Giếng", "01/03/2023"])
+    data = book(("Danh sách", lambda ws: titled(ws, header, people)))
+    batch = checked(client, app, data, filename="so.xlsx")
+    assert problems(batch)[("no_category_column", "category")] == [5, 6]
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Đối tượng của mọi người trong tệp" in page and 'name="file_category"' in page
+    client.post(f"/imports/{batch.id}/words", data={"file_category": "survivor"})
+    batch = batch_of(app, batch.id)
+    assert ("no_category_column", "category") not in problems(batch)
+    client.post(f"/imports/{batch.id}/import")
+    with app.app_context():
+        kept = db.session.scalars(select(Member.category)).all()
+    assert kept == [MemberCategory.SURVIVOR, MemberCategory.SURVIVOR]

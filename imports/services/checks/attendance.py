@@ -1,7 +1,6 @@
 """The dry run of an attendance register: each mark's group, meeting and member."""
 
 from collections import defaultdict
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -9,8 +8,7 @@ from core.db import db
 from groups.models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from imports import cells
 from imports.services import group_names
-from imports.services.checks import (
-    MAX_DAYS_AHEAD,
+from imports.services.checks.context import (
     Plan,
     _Context,
     _folded,
@@ -32,9 +30,7 @@ def check_attendance(ctx: _Context, rows) -> list[Plan]:
         held_on = cells.day_of(row.get("held_on"))
         if held_on is None:
             plan.add("bad_date" if row.get("held_on") is not None else "missing", "held_on")
-        elif held_on > ctx.today + timedelta(days=MAX_DAYS_AHEAD):
-            plan.add("future_date", "held_on")
-        elif group is not None and held_on < group.founded_on:
+        elif ctx.in_window(plan, held_on, "held_on") and group and held_on < group.founded_on:
             plan.add("before_founded", "held_on")
         kind = MeetingKind.REGULAR
         if row.get("kind") is not None:
