@@ -51,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.export_views import bp as exports_bp
-    from reports.progress import bp as progress_bp
+    from reports.pages import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.views import bp as support_bp
 

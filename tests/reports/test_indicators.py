@@ -462,7 +462,7 @@ def test_groups_behind_in_a_period_not_over_yet_are_those_behind_today(app, worl
     ],
 )
 def test_grant_portfolio_totals_counted_by_hand(app, world, who, narrow, want):
-    from reports.review import portfolio_totals
+    from reports.pages.review import portfolio_totals
 
     with app.app_context():
         user = db.session.get(User, getattr(world, who).id)

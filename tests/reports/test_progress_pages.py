@@ -143,7 +143,7 @@ def test_portfolio_shows_the_queue_with_attendance_and_earlier_grants(
         )
         services.submit_grant(SimpleNamespace(id=None), grant)
         db.session.commit()
-    monkeypatch.setattr("reports.review.today", lambda: date(2025, 4, 15))
+    monkeypatch.setattr("reports.pages.review.today", lambda: date(2025, 4, 15))
     login(client, world.coordinator)
     page = client.get("/progress/grants")
     html = text(page)

@@ -6,7 +6,7 @@ same for one province or the country.
 
 from datetime import date, timedelta
 
-from flask import current_app, render_template, request
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Float, and_, case, cast, func, select
@@ -17,7 +17,6 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
-from core.parse import parse_int
 from groups.models import (
     Attendance,
     AttendanceStatus,
@@ -40,8 +39,8 @@ from livelihoods.models import (
 from livelihoods.services import member_card, visible_grants
 from reports.charts import weeks_ahead
 from reports.indicators import OUTCOME_MONTHS, VISIT_GRACE_DAYS, Scope, group_rows
+from reports.pages.common import bp, load_period, load_scope, paginate_rows, scope_args
 from reports.periods import KINDS, Period
-from reports.progress import bp, load_period, load_scope, scope_args
 from reports.sql import day_number
 
 # What the scorecard's score is made of, each a share between 0 and 1.
@@ -144,25 +143,6 @@ def scorecard():
         kinds=KINDS,
         here=scope_args(scope),
     )
-
-
-def paginate_rows(stmt):
-    """paginate() for a select of several columns: the rows, not only the first entity."""
-    per_page = current_app.config["PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    number = min(parse_int(request.args.get("page", ""), minimum=1) or 1, pages)
-    items = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(items, number, pages, total)
-
-
-class Page:
-    """The parts of a Flask-SQLAlchemy page that templates/macros/pager.html reads."""
-
-    def __init__(self, items, page, pages, total):
-        self.items, self.page, self.pages, self.total = items, page, pages, total
-        self.has_prev, self.has_next = page > 1, page < pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
 # Workload ------------------------------------------------------------------------------
