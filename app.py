@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.export_views import bp as exports_bp
+    from reports.facts.cli import analytics_cli
     from reports.pages import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.views import bp as support_bp
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(analytics_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

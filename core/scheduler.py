@@ -40,6 +40,8 @@ JOBS = (
     Job("imports.purge_raw_rows", "imports.jobs:purge_expired_rows", {"hour": 5, "minute": 40}),
     Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
     Job("forms.forget_keys", "core.submissions:forget_old", {"hour": 3, "minute": 40}),
+    # Every minute: the figures read marked keys live until they are folded in.
+    Job("reports.fold_facts", "reports.facts.jobs:fold_facts", {"minute": "*"}),
 )
 EMAIL_EVERY_MINUTES = 5
 
