@@ -2,6 +2,7 @@
 for (checked against what the user may see), links that keep them, the pager of rows."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import format_percent
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from accounts.models import Role
 from core.auth import require
-from core.clock import today
+from core.clock import VIETNAM, today
 from core.db import db
 from core.parse import PLACE_CODE_MAX, int_arg, parse_int
 from core.places import Commune, Province
@@ -114,7 +115,14 @@ def format_share(value) -> str:
     return "" if value is None else format_percent(value)
 
 
+def figures_as_of() -> str:
+    """The time in Viet Nam the figures are counted at: read from the facts and the writes
+    not yet folded into them (reports.facts.refresh), they are exact at that moment."""
+    return datetime.now(VIETNAM).strftime("%H:%M")
+
+
 bp.add_app_template_global(period_url, "period_url")
+bp.add_app_template_global(figures_as_of, "figures_as_of")
 bp.add_app_template_filter(format_share, "share")
 
 

@@ -1,10 +1,14 @@
 """Progress pages: the figures of a scope for a period, drill-down, charts, definitions.
 
-Nothing is cached: every page counts from the tables when it is asked for, so a meeting
-recorded a second ago is in the figures. The scope comes from the query string
-(?province=, ?commune=, ?group=) and is checked against what the user may see before
-anything is counted; the period picker is a GET form (reports/periods.py).
+Nothing is cached: the meeting figures of whole months are read from the analytics
+tables and the (group, month) keys written since they were folded in from the meetings
+themselves (reports.indicators.groups.meeting_rows), so a meeting recorded a second ago
+is in the figures; the page says the time they were counted at. The scope comes from
+the query string (?province=, ?commune=, ?group=) and is checked against what the user
+may see before anything is counted; the period picker is a GET form (reports/periods.py).
 """
+
+from datetime import datetime
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
@@ -15,7 +19,7 @@ from sqlalchemy import select
 from accounts.models import Role
 from core import audit
 from core.auth import require
-from core.clock import today
+from core.clock import VIETNAM, today
 from core.db import db
 from groups.models import Member, Membership
 from groups.services import figures as group_figures
@@ -23,6 +27,7 @@ from livelihoods.models import Outcome
 from reports import charts, exports, indicators
 from reports.export_views import send_table
 from reports.indicators import SECTIONS, Scope
+from reports.indicators.groups import reads_facts
 from reports.pages.common import (
     STAFF,
     UNITS,
@@ -80,6 +85,7 @@ def overview():
         here=scope_args(scope),
         outcomes=list(Outcome),
         support=screening_and_referrals(scope, period),
+        from_facts=reads_facts(period),
         today=day,
     )
 
@@ -141,6 +147,7 @@ def export_figures():
                 _("Period"),
                 f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
             ),
+            (_("Figures as of"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)")),
         ],
     )
     return send_table(

@@ -6,23 +6,26 @@ import multiprocessing
 import os
 import random
 import signal
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select, text, update
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, text, update
 
 from accounts.models import Role, User
 from app import create_app
 from core.db import db
 from core.scheduler import JOBS, resolve
-from groups.models import AttendanceStatus, Cadence, Group, Meeting, MeetingKind
+from groups.models import Attendance, AttendanceStatus, Cadence, Group, Meeting, MeetingKind
 from groups.services import meetings as meeting_services
 from groups.services.schedule import keep_meeting_due_by
-from reports import indicators
+from reports import charts, indicators
 from reports.facts import refresh
 from reports.facts.models import DirtyKey, FactState, GroupMonth
 from reports.indicators import Scope
+from reports.indicators import groups as group_indicators
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, config_for, stale_facts
 
@@ -284,3 +287,133 @@ def test_eight_processes_writing_and_folding_at_once_count_nothing_twice(app, ma
         assert stale_facts() == {}
         held = db.session.scalar(select(func.count()).where(Meeting.kind == MeetingKind.REGULAR))
         assert db.session.scalar(select(func.sum(GroupMonth.held))) == held
+
+
+# Property: any writes, any folds, the same figures ------------------------------------
+
+DAYS = st.integers(min_value=0, max_value=330)  # days after 2025-01-06
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("meet"), st.integers(0, 2), DAYS, st.booleans()),
+        st.tuples(st.just("redate"), st.integers(0, 50), DAYS),
+        st.tuples(st.just("stamp"), st.integers(0, 50), st.integers(0, 6)),
+        st.tuples(st.just("delete"), st.integers(0, 50)),
+        st.tuples(st.just("move"), st.integers(0, 2), st.sampled_from([HUE, NGHE_AN])),
+        st.tuples(st.just("fold"), st.sampled_from([None, 1, 3])),
+    ),
+    max_size=25,
+)
+PERIODS = [
+    Period.containing("month", date(2025, 3, 1)),
+    Period.containing("month", date(2025, 7, 1)),
+    Period.containing("quarter", date(2025, 2, 1)),
+    Period.containing("year", date(2025, 1, 1)),
+    Period.custom(date(2025, 2, 10), date(2025, 5, 20)),
+]
+PROPERTY = settings(
+    max_examples=int(os.environ.get("TULUC_FACTS_EXAMPLES", "10")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _apply(operation, group_ids: list[int]) -> None:
+    kind = operation[0]
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
+    start = date(2025, 1, 6)
+    if kind == "meet":
+        _k, g, offset, regular = operation
+        day = start + timedelta(days=offset)
+        if db.session.scalar(
+            select(func.count()).where(Meeting.group_id == group_ids[g], Meeting.held_on == day)
+        ):
+            return
+        record(group_ids[g], day, MeetingKind.REGULAR if regular else MeetingKind.TRAINING)
+    elif kind in ("redate", "stamp", "delete") and meetings:
+        meeting = meetings[operation[1] % len(meetings)]
+        if kind == "redate":
+            day = start + timedelta(days=operation[2])
+            if db.session.scalar(
+                select(func.count()).where(
+                    Meeting.group_id == meeting.group_id,
+                    Meeting.held_on == day,
+                    Meeting.kind == meeting.kind,
+                )
+            ):
+                return
+            meeting.held_on = day
+        elif kind == "stamp":  # recorded n days after it was held
+            meeting.created_at = datetime.combine(
+                meeting.held_on + timedelta(days=operation[2]), time(10), UTC
+            )
+        else:
+            db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
+            db.session.delete(meeting)
+        db.session.flush()
+        keep_meeting_due_by(db.session.get(Group, meeting.group_id))
+    elif kind == "move":
+        group = db.session.get(Group, group_ids[operation[1]])
+        group.province_code = operation[2]
+        group.commune_code = db.session.scalar(
+            text("SELECT min(code) FROM communes WHERE province_code = :p"), {"p": operation[2]}
+        )
+    elif kind == "fold":
+        refresh.fold(limit=operation[1])
+    db.session.commit()
+
+
+def _figures(user, group_ids):
+    out = []
+    for narrow in (
+        {},
+        {"province_code": HUE},
+        {"province_code": NGHE_AN},
+        *({"group_id": g} for g in group_ids),
+    ):
+        scope = Scope(user, **narrow)
+        for period in PERIODS:
+            out.append(
+                (
+                    narrow,
+                    period,
+                    indicators.group_figures(scope, period, TODAY),
+                    charts.attendance_by_month(scope, period),
+                    [(c.key, c.sums) for c in charts.children(scope, period, TODAY)],
+                )
+            )
+    return out
+
+
+def test_every_figure_from_the_facts_is_the_live_figure_after_any_writes_and_folds(
+    app, make_group, make_member, make_user, monkeypatch
+):
+    group_ids = [
+        make_group(HUE, name="Nhóm A").id,
+        make_group(HUE, name="Nhóm B", cadence=Cadence.MONTHLY).id,
+        make_group(NGHE_AN, name="Nhóm C", cadence=Cadence.FORTNIGHTLY).id,
+    ]
+    for i, g in enumerate(group_ids):
+        for name in ("Lê Thị Hoa", "Phạm Văn Nam")[: i + 1]:
+            make_member(SimpleNamespace(id=g), full_name=name)
+    admin = make_user(Role.ADMIN)
+    coordinator = make_user(Role.COORDINATOR, provinces=[HUE])
+
+    @PROPERTY
+    @given(OPERATIONS)
+    def check(operations):
+        with app.app_context():
+            for operation in operations:
+                _apply(operation, group_ids)
+            assert stale_facts() == {}
+            for user in (db.session.get(User, admin.id), db.session.get(User, coordinator.id)):
+                monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+                from_facts = _figures(user, group_ids)
+                monkeypatch.setattr(group_indicators, "READ_FACTS", False)
+                live = _figures(user, group_ids)
+                monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+                assert from_facts == live
+            db.session.remove()
+
+    check()
