@@ -1,5 +1,7 @@
-"""What a group-month fact is made of: the one place that says what a meeting "held",
-"recorded on time" and "attended" count as (the live figures read the same expressions)."""
+"""What the figures count, each written once: what a group-month fact is made of (a
+meeting "held", "recorded on time", "attended") and the rules the live figures and the
+scorecard share (a visit "due" and "on time", a business "running"). The indicators and
+the review pages read these expressions; none writes its own."""
 
 from datetime import date
 
@@ -7,14 +9,43 @@ from sqlalchemy import and_, case, func, select, tuple_
 
 from core.db import db
 from groups.models import Meeting, MeetingKind
+from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Outcome, Visit
+from reports.definitions import OUTCOME_MONTHS
 from reports.sql import day_number, local_day_number, month_start
 
 # A meeting is recorded on time when it is saved at most this many days after it was held.
 TIMELY_DAYS = 3
+# A follow-up visit is on time when it is made at most this many days after its due day.
+VISIT_GRACE_DAYS = 7
+# A business is running when a check finds it operating or struggling (not stopped).
+RUNNING = (Outcome.OPERATING, Outcome.STRUGGLING)
 
 REGULAR = Meeting.kind == MeetingKind.REGULAR
 # Both days in Viet Nam: typed in at 00:30 on the 4th day after is late (issue 22).
 TIMELY = local_day_number(Meeting.created_at) - day_number(Meeting.held_on) <= TIMELY_DAYS
+
+# Over follow_ups joined to their visit (outer: a visit not made is not on time).
+VISIT_ON_TIME = and_(
+    FollowUp.status == FollowUpStatus.DONE,
+    day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
+)
+BUSINESS_RUNNING = Visit.business_status.in_(RUNNING)
+
+
+def visits_due(start: date, end: date):
+    """Follow-up visits due in the period, not counting cancelled ones."""
+    return and_(FollowUp.due_on.between(start, end), FollowUp.status != FollowUpStatus.CANCELLED)
+
+
+def outcome_checks(start: date, end: date, months=OUTCOME_MONTHS):
+    """Livelihood checks at `months` made in the period that found a business status
+    (over visits joined to their follow-up)."""
+    return and_(
+        FollowUp.kind == FollowUpKind.GRANT_CHECK,
+        FollowUp.months_after.in_(months),
+        Visit.business_status.is_not(None),
+        Visit.visited_on.between(start, end),
+    )
 
 
 def meeting_sums():

@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -18,6 +17,7 @@ from core.db import db
 from core.parse import PLACE_CODE_MAX, int_arg, parse_int
 from core.places import Commune, Province
 from groups.models import Group
+from reports.definitions import UNITS  # noqa: F401 - the pages and the donor export read it here
 from reports.indicators import Scope
 from reports.periods import Period, PeriodError, from_args
 
@@ -96,14 +96,6 @@ def child_args(scope: Scope, child) -> dict:
     if scope.province_code is not None:
         return {"commune": child.key}
     return {"province": child.key}
-
-
-UNITS = {
-    "count": _l("number"),
-    "percent": _l("share, 0 to 1"),
-    "vnd": _l("đồng"),
-    "days": _l("days"),
-}
 
 
 def period_url(endpoint: str, period: Period, **args) -> str:

@@ -25,12 +25,12 @@ from groups.models import Member, Membership
 from groups.services import figures as group_figures
 from livelihoods.models import Outcome
 from reports import charts, exports, indicators
+from reports.definitions import SUPPORT, UNITS
 from reports.export_views import send_table
 from reports.indicators import SECTIONS, Scope
 from reports.indicators.groups import reads_facts
 from reports.pages.common import (
     STAFF,
-    UNITS,
     bp,
     child_args,
     load_period,
@@ -110,6 +110,7 @@ def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
         "screenings_before": support_figures.screening_change(codes, before.start, before.end),
         "dimensions": list(Dimension),
         "services": list(SupportType),
+        "figures": {f.key: f for f in SUPPORT.figures},
     }
 
 
@@ -180,4 +181,4 @@ def figure_value(kind: str, value):
 def definitions():
     """How each figure is counted: the same definitions the figures are computed from."""
     require(current_user.role in STAFF)
-    return render_template("reports/definitions.html", sections=SECTIONS)
+    return render_template("reports/definitions.html", sections=[*SECTIONS, SUPPORT])
