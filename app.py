@@ -52,7 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.audit import bp as audit_bp
     from reports.export_job_views import bp as export_jobs_bp
     from reports.export_views import bp as exports_bp
-    from reports.progress import bp as progress_bp
+    from reports.facts.cli import analytics_cli
+    from reports.pages import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.provider_views import bp as providers_bp
     from support.views import bp as support_bp
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(analytics_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

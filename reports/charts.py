@@ -9,13 +9,16 @@ needs, and sends no script or style sheet.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import and_, exists, extract, func, select, union_all
 
 from core.db import db
 from core.places import Commune, Province, place_order
 from groups.models import Group, Meeting
+from reports.facts.models import DirtyKey, GroupMonth
 from reports.indicators import GroupSums, Scope, group_sums
+from reports.indicators.groups import reads_facts
 from reports.periods import Period, _add_months
+from reports.sql import month_start
 
 
 @dataclass
@@ -30,24 +33,56 @@ def attendance_by_month(
 ) -> list[tuple[date, int, int]]:
     """(first day of month, present, marks) for the 6 months ending with the period's last:
     six columns stay readable on a 360 px screen. Sums the meetings' tallies: no read of
-    the attendance marks themselves."""
+    the attendance marks themselves; for whole months, the facts, the months a write
+    marked since they were folded in read from their meetings (indicators.meeting_rows)."""
     last = period.end.replace(day=1)
     first = _add_months(last, 1 - months)
-    year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
-    rows = db.session.execute(
-        select(
-            year,
-            month,
-            func.sum(Meeting.present_count),
-            func.sum(Meeting.marked_count),
+    if reads_facts(Period("custom", first, period.end)):
+        month = GroupMonth.month
+        folded = select(month, GroupMonth.present, GroupMonth.marks).where(
+            month.between(first, period.end),
+            scope.has_group(GroupMonth.group_id),
+            ~exists().where(
+                DirtyKey.group_id == GroupMonth.group_id, DirtyKey.month == GroupMonth.month
+            ),
         )
-        .where(
-            Meeting.held_on.between(first, period.end),
-            scope.has_group(Meeting.group_id),
+        marked = (
+            select(DirtyKey.month, func.sum(Meeting.present_count), func.sum(Meeting.marked_count))
+            .join(
+                Meeting,
+                and_(
+                    Meeting.group_id == DirtyKey.group_id,
+                    month_start(Meeting.held_on) == DirtyKey.month,
+                ),
+            )
+            .where(
+                DirtyKey.month.between(first, period.end),
+                Meeting.held_on.between(first, period.end),
+                scope.has_group(Meeting.group_id),
+            )
+            .group_by(DirtyKey.month)
         )
-        .group_by(year, month)
-    ).all()
-    got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
+        both = union_all(folded, marked).subquery()
+        rows = db.session.execute(
+            select(both.c[0], func.sum(both.c[1]), func.sum(both.c[2])).group_by(both.c[0])
+        ).all()
+        got = {(m.year, m.month): (int(p or 0), int(n or 0)) for m, p, n in rows}
+    else:
+        year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
+        rows = db.session.execute(
+            select(
+                year,
+                month,
+                func.sum(Meeting.present_count),
+                func.sum(Meeting.marked_count),
+            )
+            .where(
+                Meeting.held_on.between(first, period.end),
+                scope.has_group(Meeting.group_id),
+            )
+            .group_by(year, month)
+        ).all()
+        got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
     out = []
     for i in range(months):
         day = _add_months(first, i)

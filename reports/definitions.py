@@ -1,7 +1,9 @@
-"""What each indicator is: its label and how it is counted, in the user's language.
-
-The figures are computed in reports/indicators.py; the "how each figure is counted" page
-shows these same texts, so the page and the numbers cannot drift apart.
+"""Every figure the app shows: its label, how it is counted, its unit, in the user's
+language. The "how each figure is counted" page shows these same texts (SECTIONS and the
+screening and referral section, SUPPORT), so the page and the numbers cannot drift
+apart; the rules they state are written once, as SQL, in reports/facts/build.py (what a
+meeting held, a visit on time, a business running is) and computed by
+reports/indicators/ (from the analytics tables where a figure adds up by group and month).
 """
 
 from dataclasses import dataclass, field
@@ -247,9 +249,80 @@ SECTIONS = [
             ),
         ],
     ),
-    # Screening and referral figures: their section goes here when support/ has them.
 ]
 FIGURES = {f.key: f for s in SECTIONS for f in s.figures}
+
+# Screening and referrals: counted by support/figures.py for coordinators and admins, at
+# the level of a province or wider, in the province of the member's current group.
+SUPPORT = Section(
+    "support",
+    _l("Screening and referrals"),
+    [
+        Figure(
+            "referrals_made",
+            _l("Referrals made"),
+            _l("Referrals with a referral day in the period, of members in the provinces shown."),
+        ),
+        Figure(
+            "referrals_completed",
+            _l("Of which the service was received"),
+            _l("Of those referrals, the ones whose status now is 'service received'."),
+        ),
+        Figure(
+            "referrals_consent_withdrawn",
+            _l("Of which closed because consent was withdrawn"),
+            _l(
+                "Of those referrals, the ones closed because the member withdrew the consent "
+                "they relied on (not counted as declined)."
+            ),
+        ),
+        Figure(
+            "referral_days",
+            _l("Median days from referral to service"),
+            _l(
+                "For the referrals whose service was received: days from the referral day to "
+                "the day it was closed. Half took fewer days, half more."
+            ),
+            "days",
+        ),
+        Figure(
+            "screenings",
+            _l("Screenings done"),
+            _l("Complete screenings dated in the period."),
+        ),
+        Figure(
+            "members_rescreened",
+            _l("Members screened more than once"),
+            _l("Members with at least two complete screenings dated in the period."),
+        ),
+        Figure(
+            "screening_change",
+            _l("Average change, first to latest screening"),
+            _l(
+                "Per dimension, for members screened more than once in the period and scored "
+                "on it both times: the latest score less the first, averaged. Scores run "
+                "from 0 to 1; a positive change means the member's situation improved."
+            ),
+        ),
+    ],
+)
+
+# What the scorecard's score is made of, each a share between 0 and 1: the same rules as
+# the figures of the same names above (reports/facts/build.py).
+SCORE_PARTS = (
+    ("regularity", _l("Meetings held as expected")),
+    ("attendance", _l("Attendance")),
+    ("visits", _l("Visits on time")),
+    ("businesses", _l("Businesses running")),
+)
+
+# The unit of each kind of figure, for the exports.
+UNITS = {
+    "count": _l("number"),
+    "percent": _l("share, 0 to 1"),
+    "vnd": _l("đồng"),
+    "days": _l("days"),
+}
 
 
 def age_band_labels():

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -50,6 +50,26 @@ def _local_day_number_postgresql(element, compiler, **kw):
 def _local_day_number_sqlite(element, compiler, **kw):
     inner = compiler.process(element.clauses, **kw)
     return f"CAST(julianday({inner}, '+7 hours') - 2440587.5 AS INTEGER)"
+
+
+class month_start(FunctionElement):
+    """The first day of a date's month, as a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "month_start"
+
+
+@compiles(month_start)
+def _month_start_postgresql(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', {inner}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return f"date({inner}, 'start of month')"
 
 
 class checked_only(FunctionElement):

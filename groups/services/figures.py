@@ -8,11 +8,13 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, select
 
+from core.clock import today as clock_today
 from core.db import db
 from groups.models import (
     Attendance,
     AttendanceStatus,
     Group,
+    GroupStatus,
     Meeting,
     MeetingKind,
     Member,
@@ -79,8 +81,16 @@ def meetings_held(group_ids, start: date, end: date) -> dict[int, int]:
     )
 
 
-def meetings_expected(group: Group, start: date, end: date) -> int:
-    return len(expected_dates(group, start, end))
+def meetings_expected(group: Group, start: date, end: date, today: date | None = None) -> int:
+    """The group's meeting days in the period, counted as the progress figures count them
+    (reports.indicators.groups.expected_meetings, in SQL; a test holds them equal): none
+    after today, none for a group paused now or closed without its closing day."""
+    if group.status == GroupStatus.PAUSED or (
+        group.status == GroupStatus.CLOSED and group.closed_on is None
+    ):
+        return 0
+    end = min(end, today or clock_today())
+    return len(expected_dates(group, start, end)) if end >= start else 0
 
 
 def last_regular_meetings(group_ids, until: date | None = None) -> dict[int, date]:

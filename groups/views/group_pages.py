@@ -173,7 +173,7 @@ def show_group(group_id: int):
     rates = figures.member_rates(group.id, start, end)
     group_rate = figures.group_rates([group.id], start, end).get(group.id)
     held = figures.meetings_held([group.id], start, end).get(group.id, 0)
-    expected = figures.meetings_expected(group, start, end)
+    expected = figures.meetings_expected(group, start, end, day)
     last = figures.last_regular_meetings([group.id]).get(group.id)
     meetings = db.session.scalars(meeting_services.list_meetings(group.id, limit=10)).all()
     absences = figures.repeated_absences([group.id])

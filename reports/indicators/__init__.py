@@ -28,9 +28,9 @@ from flask_babel import lazy_gettext as _l
 
 from groups.models import Gender, MemberCategory
 from reports.definitions import FIGURES, OUTCOME_MONTHS, SECTIONS, Figure, Section, age_band_labels
+from reports.facts.build import TIMELY_DAYS, VISIT_GRACE_DAYS
 from reports.indicators.grants import grant_figures
 from reports.indicators.groups import (
-    TIMELY_DAYS,
     GroupSums,
     expected_meetings,
     group_figures,
@@ -38,7 +38,7 @@ from reports.indicators.groups import (
     group_sums,
 )
 from reports.indicators.members import AGE_BANDS, member_figures
-from reports.indicators.outcomes import VISIT_GRACE_DAYS, outcome_figures
+from reports.indicators.outcomes import outcome_figures
 from reports.indicators.scope import Scope
 from reports.periods import Period
 

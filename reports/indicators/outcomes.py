@@ -15,12 +15,15 @@ from livelihoods.models import (
     Visit,
 )
 from reports.definitions import OUTCOME_MONTHS
+from reports.facts.build import (
+    RUNNING,
+    VISIT_ON_TIME,
+    outcome_checks,
+    visits_due,
+)
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from reports.sql import count_of, day_number, median_of, ratio
-
-# A follow-up visit is on time when it is made at most this many days after its due day.
-VISIT_GRACE_DAYS = 7
+from reports.sql import count_of, median_of, ratio
 
 
 def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True) -> dict:
@@ -31,13 +34,7 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
     statuses = db.session.execute(
         select(FollowUp.months_after, Visit.business_status, func.count())
         .join(Visit, Visit.follow_up_id == FollowUp.id)
-        .where(
-            in_scope,
-            FollowUp.kind == FollowUpKind.GRANT_CHECK,
-            FollowUp.months_after.in_(OUTCOME_MONTHS),
-            Visit.business_status.is_not(None),
-            Visit.visited_on.between(period.start, period.end),
-        )
+        .where(in_scope, outcome_checks(period.start, period.end))
         .group_by(FollowUp.months_after, Visit.business_status)
     ).all()
     by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
@@ -62,15 +59,8 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         .where(*six_months, Grant.planned_income.is_not(None))
     )
     income, planned = median_of(incomes), median_of(plans)
-    due = and_(
-        in_scope,
-        FollowUp.due_on.between(period.start, period.end),
-        FollowUp.status != FollowUpStatus.CANCELLED,
-    )
-    on_time = and_(
-        FollowUp.status == FollowUpStatus.DONE,
-        day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
-    )
+    due = and_(in_scope, visits_due(period.start, period.end))
+    on_time = VISIT_ON_TIME
     visits = (
         select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
         .select_from(FollowUp)
@@ -91,9 +81,7 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         )
     ).one()
     out = {
-        f"running_{m}": ratio(
-            counts[Outcome.OPERATING] + counts[Outcome.STRUGGLING], sum(counts.values())
-        )
+        f"running_{m}": ratio(sum(counts[o] for o in RUNNING), sum(counts.values()))
         for m, counts in by_months.items()
     }
     out.update(
@@ -107,10 +95,7 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
         # median is over: for disclosure control (reports.suppression).
         bases={
             **{
-                f"running_{m}": (
-                    counts[Outcome.OPERATING] + counts[Outcome.STRUGGLING],
-                    sum(counts.values()),
-                )
+                f"running_{m}": (sum(counts[o] for o in RUNNING), sum(counts.values()))
                 for m, counts in by_months.items()
             },
             "visits_on_time": (int(on_time_n), int(due_n)),

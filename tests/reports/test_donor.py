@@ -13,8 +13,8 @@ import pytest
 
 from groups.models import Gender, MemberCategory
 from reports import indicators
-from reports.donor import STATISTICS, donor_sections
 from reports.indicators import AGE_BANDS, SECTIONS
+from reports.pages.donor import STATISTICS, donor_sections
 from reports.suppression import HIDDEN, THRESHOLD
 from tests.conftest import HUE, login
 from tests.reports import world as world_module

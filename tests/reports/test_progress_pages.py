@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 from flask_babel import force_locale
@@ -9,6 +10,7 @@ from sqlalchemy import select, update
 
 from core.db import db
 from groups.models import Group, Member
+from reports.definitions import SUPPORT
 from reports.indicators import FIGURES
 from tests.conftest import HUE, NGHE_AN, login
 from tests.reports import world as world_module
@@ -91,8 +93,9 @@ def test_the_definitions_page_shows_every_figure(client, world):
     client.post("/language", data={"locale": "en"})
     html = client.get("/progress/how").get_data(as_text=True)
     with client.application.test_request_context(), force_locale("en"):
-        for figure in FIGURES.values():
+        for figure in [*FIGURES.values(), *SUPPORT.figures]:
             assert str(figure.label) in html
+            assert " ".join(str(figure.how).split()) in " ".join(unescape(html).split())
 
 
 def test_facilitator_sees_their_own_groups_scorecard(client, world):
@@ -143,7 +146,7 @@ def test_portfolio_shows_the_queue_with_attendance_and_earlier_grants(
         )
         services.submit_grant(SimpleNamespace(id=None), grant)
         db.session.commit()
-    monkeypatch.setattr("reports.review.today", lambda: date(2025, 4, 15))
+    monkeypatch.setattr("reports.pages.review.today", lambda: date(2025, 4, 15))
     login(client, world.coordinator)
     page = client.get("/progress/grants")
     html = text(page)

@@ -20,8 +20,8 @@ from groups.models import Gender, MemberCategory
 from reports import exports, indicators
 from reports.export_views import send_table
 from reports.indicators import AGE_BANDS, SECTIONS, Scope
+from reports.pages.common import UNITS, bp, load_period
 from reports.periods import KINDS
-from reports.progress import UNITS, bp, load_period
 from reports.suppression import (
     HIDDEN,
     THRESHOLD,

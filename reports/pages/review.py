@@ -6,8 +6,7 @@ same for one province or the country.
 
 from datetime import date, timedelta
 
-from flask import current_app, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask import render_template
 from flask_login import current_user
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import selectinload
@@ -17,7 +16,6 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
-from core.parse import parse_int
 from groups.models import (
     Attendance,
     AttendanceStatus,
@@ -29,28 +27,19 @@ from groups.models import (
 from groups.services.scope import home_memberships
 from livelihoods.models import (
     FollowUp,
-    FollowUpKind,
     FollowUpStatus,
     Grant,
     GrantEvent,
     GrantStatus,
-    Outcome,
     Visit,
 )
 from livelihoods.services import member_card, visible_grants
 from reports.charts import weeks_ahead
-from reports.indicators import OUTCOME_MONTHS, VISIT_GRACE_DAYS, Scope, group_rows
+from reports.definitions import SCORE_PARTS
+from reports.facts.build import BUSINESS_RUNNING, VISIT_ON_TIME, outcome_checks, visits_due
+from reports.indicators import Scope, group_rows
+from reports.pages.common import bp, load_period, load_scope, paginate_rows, scope_args
 from reports.periods import KINDS, Period
-from reports.progress import bp, load_period, load_scope, scope_args
-from reports.sql import day_number
-
-# What the scorecard's score is made of, each a share between 0 and 1.
-SCORE_PARTS = (
-    ("regularity", _l("Meetings held as expected")),
-    ("attendance", _l("Attendance")),
-    ("visits", _l("Visits on time")),
-    ("businesses", _l("Businesses running")),
-)
 
 
 def _share(part, whole):
@@ -64,10 +53,7 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
     The score is the mean of the parts that have something to count in the period."""
     rows = group_rows(scope, period, day)
     home = home_memberships()
-    on_time = and_(
-        FollowUp.status == FollowUpStatus.DONE,
-        day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
-    )
+    on_time = VISIT_ON_TIME
     visits = (
         select(
             home.c.group_id,
@@ -77,15 +63,11 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
         .select_from(FollowUp)
         .join(home, home.c.member_id == FollowUp.member_id)
         .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
-        .where(
-            FollowUp.due_on.between(period.start, period.end),
-            FollowUp.status != FollowUpStatus.CANCELLED,
-            scope.has_group(home.c.group_id),
-        )
+        .where(visits_due(period.start, period.end), scope.has_group(home.c.group_id))
         .group_by(home.c.group_id)
         .subquery()
     )
-    running = Visit.business_status.in_((Outcome.OPERATING, Outcome.STRUGGLING))
+    running = BUSINESS_RUNNING
     businesses = (
         select(
             home.c.group_id,
@@ -95,13 +77,7 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
         .select_from(Visit)
         .join(FollowUp, FollowUp.id == Visit.follow_up_id)
         .join(home, home.c.member_id == FollowUp.member_id)
-        .where(
-            FollowUp.kind == FollowUpKind.GRANT_CHECK,
-            FollowUp.months_after.in_(OUTCOME_MONTHS),
-            Visit.business_status.is_not(None),
-            Visit.visited_on.between(period.start, period.end),
-            scope.has_group(home.c.group_id),
-        )
+        .where(outcome_checks(period.start, period.end), scope.has_group(home.c.group_id))
         .group_by(home.c.group_id)
         .subquery()
     )
@@ -144,25 +120,6 @@ def scorecard():
         kinds=KINDS,
         here=scope_args(scope),
     )
-
-
-def paginate_rows(stmt):
-    """paginate() for a select of several columns: the rows, not only the first entity."""
-    per_page = current_app.config["PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    number = min(parse_int(request.args.get("page", ""), minimum=1) or 1, pages)
-    items = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(items, number, pages, total)
-
-
-class Page:
-    """The parts of a Flask-SQLAlchemy page that templates/macros/pager.html reads."""
-
-    def __init__(self, items, page, pages, total):
-        self.items, self.page, self.pages, self.total = items, page, pages, total
-        self.has_prev, self.has_next = page > 1, page < pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
 # Workload ------------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """Progress pages: the figures of a scope for a period, drill-down, charts, definitions.
 
-Nothing is cached: every page counts from the tables when it is asked for, so a meeting
-recorded a second ago is in the figures. The scope comes from the query string
-(?province=, ?commune=, ?group=) and is checked against what the user may see before
-anything is counted; the period picker is a GET form (reports/periods.py).
+Nothing is cached: the meeting figures of whole months are read from the analytics
+tables and the (group, month) keys written since they were folded in from the meetings
+themselves (reports.indicators.groups.meeting_rows), so a meeting recorded a second ago
+is in the figures; the page says the time they were counted at. The scope comes from
+the query string (?province=, ?commune=, ?group=) and is checked against what the user
+may see before anything is counted; the period picker is a GET form (reports/periods.py).
 """
 
-from dataclasses import dataclass
+from datetime import datetime
 
-from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import format_percent
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,95 +19,27 @@ from sqlalchemy import select
 from accounts.models import Role
 from core import audit
 from core.auth import require
-from core.clock import today
+from core.clock import VIETNAM, today
 from core.db import db
-from core.parse import PLACE_CODE_MAX, int_arg
-from core.places import Commune, Province
-from groups.models import Group, Member, Membership
+from groups.models import Member, Membership
 from groups.services import figures as group_figures
 from livelihoods.models import Outcome
 from reports import charts, exports, indicators
+from reports.definitions import SUPPORT, UNITS
 from reports.export_views import send_table
 from reports.indicators import SECTIONS, Scope
-from reports.periods import KINDS, Period, PeriodError, from_args
+from reports.indicators.groups import reads_facts
+from reports.pages.common import (
+    STAFF,
+    bp,
+    child_args,
+    load_period,
+    load_scope,
+    scope_args,
+)
+from reports.periods import KINDS, Period
 from support import figures as support_figures
 from support.models import Dimension, SupportType
-
-bp = Blueprint("progress", __name__, url_prefix="/progress")
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.FACILITATOR)
-
-
-@dataclass
-class Crumb:
-    label: str
-    args: dict
-
-
-def load_scope() -> tuple[Scope, list[Crumb]]:
-    """The scope the query string asks for, refused (403) when the user may not see it.
-
-    Coordinators may narrow to their provinces, their communes and groups; facilitators
-    to their own groups; admins to anything. Unknown places are 404."""
-    require(current_user.role in STAFF)
-    top = _("Whole country") if current_user.role == Role.ADMIN else _("My groups")
-    if current_user.role == Role.COORDINATOR:
-        top = _("My provinces")
-    crumbs = [Crumb(top, {})]
-    group_id = int_arg("group")
-    commune_code = int_arg("commune", maximum=PLACE_CODE_MAX)
-    province_code = int_arg("province", maximum=PLACE_CODE_MAX)
-    if group_id is not None:
-        group = db.get_or_404(Group, group_id)
-        require(group.can_view(current_user))
-        if current_user.role != Role.FACILITATOR:
-            crumbs += _place_crumbs(group.province, group.commune)
-        crumbs.append(Crumb(group.name, {"group": group.id}))
-        return Scope(current_user, group_id=group.id), crumbs
-    if commune_code is not None:
-        commune = db.get_or_404(Commune, commune_code)
-        require(current_user.covers_province(commune.province_code))
-        crumbs += _place_crumbs(commune.province, commune)
-        return Scope(current_user, commune_code=commune.code), crumbs
-    if province_code is not None:
-        province = db.get_or_404(Province, province_code)
-        require(current_user.covers_province(province.code))
-        crumbs += _place_crumbs(province, None)
-        return Scope(current_user, province_code=province.code), crumbs
-    return Scope(current_user), crumbs
-
-
-def _place_crumbs(province, commune) -> list[Crumb]:
-    out = [Crumb(province.short_name, {"province": province.code})]
-    if commune is not None:
-        out.append(Crumb(commune.short_name, {"commune": commune.code}))
-    return out
-
-
-def load_period() -> tuple[Period, str | None]:
-    """The period asked for, or this month with the reason when it cannot be read."""
-    day = today()
-    try:
-        return from_args(request.args, day), None
-    except PeriodError as error:
-        return Period.containing("month", day), str(error)
-
-
-def scope_args(scope: Scope) -> dict:
-    if scope.group_id is not None:
-        return {"group": scope.group_id}
-    if scope.commune_code is not None:
-        return {"commune": scope.commune_code}
-    if scope.province_code is not None:
-        return {"province": scope.province_code}
-    return {}
-
-
-def child_args(scope: Scope, child) -> dict:
-    if scope.commune_code is not None:
-        return {"group": child.key}
-    if scope.province_code is not None:
-        return {"commune": child.key}
-    return {"province": child.key}
 
 
 def group_members(scope: Scope, period: Period):
@@ -152,6 +85,7 @@ def overview():
         here=scope_args(scope),
         outcomes=list(Outcome),
         support=screening_and_referrals(scope, period),
+        from_facts=reads_facts(period),
         today=day,
     )
 
@@ -176,15 +110,8 @@ def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
         "screenings_before": support_figures.screening_change(codes, before.start, before.end),
         "dimensions": list(Dimension),
         "services": list(SupportType),
+        "figures": {f.key: f for f in SUPPORT.figures},
     }
-
-
-UNITS = {
-    "count": _l("number"),
-    "percent": _l("share, 0 to 1"),
-    "vnd": _l("đồng"),
-    "days": _l("days"),
-}
 
 
 @bp.get("/export")
@@ -221,6 +148,7 @@ def export_figures():
                 _("Period"),
                 f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
             ),
+            (_("Figures as of"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)")),
         ],
     )
     return send_table(
@@ -253,19 +181,4 @@ def figure_value(kind: str, value):
 def definitions():
     """How each figure is counted: the same definitions the figures are computed from."""
     require(current_user.role in STAFF)
-    return render_template("reports/definitions.html", sections=SECTIONS)
-
-
-def period_url(endpoint: str, period: Period, **args) -> str:
-    return url_for(endpoint, **args, **period.query())
-
-
-def format_share(value) -> str:
-    """A share between 0 and 1 as a whole percentage: 86%."""
-    return "" if value is None else format_percent(value)
-
-
-bp.add_app_template_global(period_url, "period_url")
-bp.add_app_template_filter(format_share, "share")
-
-from reports import donor, review  # noqa: E402,F401  (their views are on this blueprint)
+    return render_template("reports/definitions.html", sections=[*SECTIONS, SUPPORT])

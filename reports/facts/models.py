@@ -1,0 +1,53 @@
+"""The analytics tables: one row per group and month of what adds up, the (group, month)
+keys a write has touched since they were last folded in, and when that was.
+
+No foreign keys and no place or access columns: a fact names its group only, and whose
+it is is joined from the live `groups` table when it is read, so a group that moves takes
+its figures with it at once (DESIGN.md, "Data protection").
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db
+
+
+class GroupMonth(db.Model):
+    """What a group's meetings of one month add up to (reports.facts.build says how)."""
+
+    __tablename__ = "fact_group_months"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    held: Mapped[int] = mapped_column(default=0)  # regular meetings held
+    on_time: Mapped[int] = mapped_column(default=0)  # of those, recorded within 3 days
+    present: Mapped[int] = mapped_column(default=0)  # attendance marks "present"
+    marks: Mapped[int] = mapped_column(default=0)  # every attendance mark
+
+    __table_args__ = (Index("ix_fact_group_months_month", "month", "group_id"),)
+
+
+class DirtyKey(db.Model):
+    """A (group, month) whose meetings changed after its facts were made: set by triggers
+    on `meetings` (migration 0033) in the writer's own transaction; read live until it is
+    folded in. `touches` counts the writes: on PostgreSQL a write updates the row it finds,
+    so a fold that claims the row waits for that write to commit."""
+
+    __tablename__ = "fact_dirty"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    touches: Mapped[int] = mapped_column(default=1)
+
+
+class FactState(db.Model):
+    """When a table of facts was last folded in (`as_of`: every write committed before it
+    is in the facts) and last rebuilt."""
+
+    __tablename__ = "fact_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    as_of: Mapped[datetime | None]
+    rebuilt_at: Mapped[datetime | None]

@@ -1,0 +1,150 @@
+"""Folding marked (group, month) keys into the facts, and rebuilding them all.
+
+A write to `meetings` marks its (group, month) in `fact_dirty` in its own transaction
+(triggers, migration 0033). The figures read a marked key from the live meetings and an
+unmarked one from the facts (reports.indicators.groups), so they are exact whether or
+not the keys have been folded in: folding only makes them cheaper to read.
+
+A fold is one transaction: it claims the marked keys (deletes them), replaces their facts
+by what the meetings say now, and commits; killed anywhere before the commit it leaves
+nothing behind, and the keys are still marked. Folds never run side by side (an advisory
+lock on PostgreSQL; BEGIN IMMEDIATE on SQLite), and a fact is computed whole, never
+added to, so two folds, or a fold and a rebuild, cannot count anything twice. On
+PostgreSQL a write that marks a key already marked updates that row, so a fold deleting
+it waits for the write to commit and then reads its meeting; a write that comes after the
+claim marks the key again, for the next fold.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union
+
+from core.db import db, dialect_insert, utcnow
+from groups.models import Meeting
+from reports.facts.build import group_month_rows
+from reports.facts.models import DirtyKey, FactState, GroupMonth
+from reports.sql import month_start
+
+NAME = "group_months"
+BATCH = 2000
+FOLD_LOCK = 2404  # advisory lock keys (PostgreSQL), arbitrary but fixed
+REBUILD_LOCK = 2405
+
+
+class RebuildRunning(RuntimeError):
+    """Another process is rebuilding the facts."""
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def fold(limit: int | None = None) -> int:
+    """Fold marked keys (at most `limit`) into the facts, in the current transaction;
+    the caller commits. Returns how many keys it folded."""
+    if _postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK})
+    started = utcnow()
+    waiting = db.session.scalar(select(func.count()).select_from(DirtyKey))
+    # SKIP LOCKED: a key a write holds (marked, not yet committed) is left for the next
+    # fold, so a fold never waits for a writer and a writer never deadlocks with a fold.
+    stmt = (
+        select(DirtyKey.group_id, DirtyKey.month)
+        .order_by(DirtyKey.group_id, DirtyKey.month)
+        .with_for_update(skip_locked=True)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    keys = [tuple(k) for k in db.session.execute(stmt)]
+    if keys:
+        # Claimed before the meetings are read: a write committing after this waits (it
+        # updates or inserts a row this transaction deleted) and marks its key again.
+        claimed = tuple_(DirtyKey.group_id, DirtyKey.month).in_(keys)
+        db.session.execute(delete(DirtyKey).where(claimed))
+        facts = tuple_(GroupMonth.group_id, GroupMonth.month).in_(keys)
+        db.session.execute(delete(GroupMonth).where(facts))
+        rows = group_month_rows(keys)
+        if rows:
+            db.session.execute(
+                insert(GroupMonth),
+                [
+                    dict(
+                        zip(
+                            ("group_id", "month", "held", "on_time", "present", "marks"),
+                            r,
+                            strict=True,
+                        )
+                    )
+                    for r in rows
+                ],
+            )
+    if len(keys) >= waiting:  # none skipped or left: every write committed before it is in
+        _set_state(as_of=started)
+    return len(keys)
+
+
+def _set_state(**values) -> None:
+    stmt = dialect_insert(FactState).values(name=NAME, **values)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+
+def mark_all() -> int:
+    """Mark every (group, month) with meetings or facts, in the current transaction."""
+    month = month_start(Meeting.held_on)
+    keys = union(
+        select(Meeting.group_id, month).distinct(),
+        select(GroupMonth.group_id, GroupMonth.month),
+    ).subquery()
+    stmt = (
+        dialect_insert(DirtyKey)
+        .from_select(
+            ["group_id", "month", "touches"],
+            # WHERE: SQLite reads "SELECT … FROM x ON CONFLICT" as a join without it.
+            select(keys.c[0], keys.c[1], literal(1)).where(keys.c[0].is_not(None)),
+        )
+        .on_conflict_do_nothing()
+    )
+    db.session.execute(stmt)
+    return db.session.scalar(select(func.count()).select_from(DirtyKey))
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> int:
+    """Make every fact again from the meetings: mark every key, then fold them in batches,
+    one transaction each (commits). The figures stay exact all along (a marked key is read
+    live). Raises RebuildRunning when another process is rebuilding (PostgreSQL)."""
+    connection = None
+    if _postgresql():
+        connection = db.engine.connect()  # holds the rebuild's lock, dies with the process
+        if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": REBUILD_LOCK}):
+            connection.close()
+            raise RebuildRunning
+    try:
+        started = utcnow()
+        total = mark_all()
+        db.session.commit()
+        done = 0
+        while True:
+            n = fold(limit=batch)
+            db.session.commit()
+            done += n
+            if progress is not None:
+                progress(min(done, total), total)
+            if n < batch:
+                break
+        _set_state(rebuilt_at=started)
+        db.session.commit()
+        return done
+    finally:
+        if connection is not None:
+            connection.close()  # the session's lock goes with it
+
+
+def state() -> tuple[datetime | None, datetime | None, int]:
+    """(as_of, rebuilt_at, keys waiting to be folded)."""
+    row = db.session.get(FactState, NAME)
+    waiting = db.session.scalar(select(func.count()).select_from(DirtyKey))
+    return (row.as_of if row else None), (row.rebuilt_at if row else None), waiting
+
+
+__all__ = ["RebuildRunning", "fold", "mark_all", "rebuild", "state"]
