@@ -67,7 +67,10 @@ def donor_sections(figures: dict, how: Protection | None = None) -> list[tuple]:
         ),
     ]
     total = figures["active_members"]
-    tables = [[("members", _l("Members in a group"), "count", count(total, "members"))]]
+    # The same count as active_members above: the same cell, rounded the same.
+    tables = [
+        [("active_members", _l("Members in a group"), "count", count(total, "active_members"))]
+    ]
     for cells, counts in sets:
         tables.append(
             [
@@ -112,6 +115,7 @@ def donor():
         sections=donor_sections(figures, protection()),
         legend=legend(),
         hidden=HIDDEN,
+        printed_on=today(),
         here={k: request.args.getlist(k) for k in ("province", "period", "on", "start", "end")},
     )
 

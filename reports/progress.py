@@ -298,4 +298,4 @@ def format_share(value) -> str:
 bp.add_app_template_global(period_url, "period_url")
 bp.add_app_template_filter(format_share, "share")
 
-from reports import donor, internal_export, review  # noqa: E402,F401  (their views are on this blueprint)
+from reports import donor, internal_export, releases, review  # noqa: E402,F401  (their views are on this blueprint)

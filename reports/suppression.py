@@ -142,13 +142,15 @@ class Protection:
             return HIDDEN
         return None if value is None else self._round(round(value), self.amount_base, cell)
 
-    def share(self, numerator: int, denominator: int, cell: str):
+    def share(self, numerator: int, denominator: int, cell: str, parts=(None, None)):
         """numerator/denominator from the rounded counts; hidden when either is under
-        the threshold (a share of 1 of 3 is a person)."""
+        the threshold (a share of 1 of 3 is a person). `parts` names the cells of the
+        numerator and denominator when they are published counts too, so that they are
+        rounded as there: a second rounding of one count would be a second look at it."""
         if numerator < self.threshold or denominator < self.threshold:
             return HIDDEN
-        num = self.count(numerator, f"{cell}:numerator")
-        den = self.count(denominator, f"{cell}:denominator")
+        num = self.count(numerator, parts[0] or f"{cell}:numerator")
+        den = self.count(denominator, parts[1] or f"{cell}:denominator")
         return min(1.0, num / den)
 
     def statistic(self, value, values: int, unit: str = ""):
@@ -162,6 +164,12 @@ class Protection:
 
 
 STATISTICS = ("income_6", "planned_income_6")  # medians in đồng, not sums
+# Shares whose numerator or denominator is a count published as a figure of its own.
+SHARE_PARTS = {
+    "timeliness": (None, "meetings_held"),
+    "completeness": (None, "meetings_expected"),
+    "visits_on_time": (None, "visits_due"),
+}
 
 
 def protect_figure(figure, figures: dict, how: Protection):
@@ -175,7 +183,7 @@ def protect_figure(figure, figures: dict, how: Protection):
     if base is None:
         return HIDDEN
     if figure.kind == "percent":
-        return how.share(*base, figure.key)
+        return how.share(*base, figure.key, SHARE_PARTS.get(figure.key, (None, None)))
     if figure.kind == "vnd" and figure.key not in STATISTICS:
         return how.amount(value, base, figure.key)
     return how.statistic(value, base, figure.kind)

@@ -276,6 +276,33 @@ MATRIX = {
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
     ),
+    # Releases of the donor report: a Huế one approved, and one waiting for approval,
+    # both prepared by `coordinator` (who may not approve their own).
+    "progress.releases": (
+        "GET",
+        "/progress/releases",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
+    "progress.release": ("GET", "/progress/releases/{release}", None, only(OK, *MANAGERS)),
+    "progress.release_export": (
+        "GET",
+        "/progress/releases/{release}/export?format=csv",
+        None,
+        only(OK, *MANAGERS),
+    ),
+    "progress.prepare": (
+        "POST",
+        "/progress/releases?period=quarter&on=2025-01-01&province=46",
+        {"changes": "Thêm thành viên nhập muộn"},
+        only(REDIRECT, *MANAGERS),
+    ),
+    "progress.approve": (
+        "POST",
+        "/progress/releases/{draft_release}/approve",
+        {},
+        only(REDIRECT, *MANAGERS),
+    ),
     "imports.upload": ("GET", "/imports", None, only(OK, *STAFF)),
     "imports.template": ("GET", "/imports/template/members", None, only(OK, *STAFF)),
     # A batch of rows uploaded by `facilitator`: theirs alone, whatever the scope of others.
@@ -456,6 +483,32 @@ def world(app, make_user, make_group, make_member, make_meeting):
     return build_world(app, make_user, make_group, make_member, make_meeting)
 
 
+def make_releases(preparer_id: int, approver_id: int) -> dict:
+    """A Huế release of 2025's first quarter, approved, and version 2, waiting."""
+    from core.db import db, utcnow
+    from reports.models import Release
+
+    ids = {}
+    for version, name in ((1, "release"), (2, "draft_release")):
+        release = Release(
+            period_kind="quarter",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 3, 31),
+            provinces="46",
+            version=version,
+            cells="[]",
+            parameters='{"threshold": 5, "base": 5, "amount_base": 5000000}',
+            prepared_by_id=preparer_id,
+            approved_by_id=approver_id if version == 1 else None,
+            approved_at=utcnow() if version == 1 else None,
+        )
+        db.session.add(release)
+        db.session.flush()
+        ids[name] = release.id
+    db.session.commit()
+    return ids
+
+
 def build_world(app, make_user, make_group, make_member, make_meeting):
     """A Huế group run by `facilitator`, with a member, a meeting and a consent; and a
     Nghệ An group run by `other_facilitator`."""
@@ -481,7 +534,9 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         grants = make_grants(users["facilitator"].id, member.id)
         support = make_records(users["facilitator"].id, member.id, draft=True)
         batch = make_import_batch(users["facilitator"].id, group.code)
+        releases = make_releases(users["coordinator"].id, users["admin"].id)
     ids = {
+        **releases,
         "user": users["facilitator"].id,
         "group": group.id,
         "other_group": other_group.id,

@@ -204,3 +204,19 @@ def test_a_download_for_a_period_that_cannot_be_read_is_refused(client, world):
     assert client.get("/progress/donor/export?period=custom&start=x").status_code == 400
     assert client.get("/progress/donor/export?format=pdf").status_code == 404
     assert client.get("/progress/donor/export?province=40").status_code == 403
+
+
+def test_the_donor_report_prints_its_figures_and_legend_without_its_controls(client, world):
+    """On paper (static/app.css, @media print): the period picker, the release form and
+    the file links are left out; the tables, the legend and the day printed remain."""
+    import pathlib
+
+    login(client, world.coordinator)
+    body = client.get(f"/progress/donor?{MARCH}").get_data(as_text=True)
+    assert '<div class="donor-report">' in body
+    assert '<form method="get" class="card no-print">' in body
+    assert '<p class="print-only">In ngày' in body
+    css = pathlib.Path("static/app.css").read_text()
+    rules = css[css.index(".donor-report .no-print") - 200 :]
+    assert "@media print" in rules and ".donor-report .no-print, .donor-report form" in rules
+    assert "display: none" in rules and "break-inside: avoid" in rules
