@@ -245,6 +245,9 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
     login(client, world.coordinator)
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    page = client.get(f"/progress?{MARCH}").get_data(as_text=True)
+    assert "Chỉ dùng nội bộ: số liệu trên trang này là số chính xác" in page
+    assert "/progress/export/internal?" in page
     response = client.get(f"/progress/export?format=xlsx&{MARCH}")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
