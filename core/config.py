@@ -76,6 +76,15 @@ DEFAULTS = {
     "EXPORT_KEEP_DAYS": 7,
     "EXPORT_DIR": None,
     "EXPORT_JOBS_RUNNER": "thread",
+    # Disclosure control of figures that leave the case team (reports.suppression):
+    # amounts, shares and medians over fewer values than the threshold are hidden (never
+    # under 3); counts are rounded at random to the base, amounts to the amount base, the
+    # same way for the same people under the key (derived from SECRET_KEY when unset:
+    # set it once, since changing it changes every published figure).
+    "DISCLOSURE_THRESHOLD": 5,
+    "DISCLOSURE_ROUNDING_BASE": 5,
+    "DISCLOSURE_AMOUNT_BASE": 5_000_000,
+    "DISCLOSURE_KEY": None,
     # Email of notifications: off until SMTP_HOST is set.
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
@@ -139,6 +148,7 @@ def load_config(app, override: dict | None) -> None:
             "SECRET_KEY is not set. Set it in the environment to a long random value, e.g.\n"
             "  export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    check_disclosure_settings(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     # Bound values (names, phones, notes) never reach a log or an error report, whatever
     # the engine options given: SQLAlchemy puts them in every DBAPIError's text otherwise.
@@ -146,6 +156,33 @@ def load_config(app, override: dict | None) -> None:
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
         "hide_parameters": True,
     }
+
+
+MIN_DISCLOSURE_THRESHOLD = 3
+
+
+def check_disclosure_settings(config) -> None:
+    """Refuse to start with disclosure parameters that would not protect anyone."""
+    names = ("DISCLOSURE_THRESHOLD", "DISCLOSURE_ROUNDING_BASE", "DISCLOSURE_AMOUNT_BASE")
+    try:
+        threshold, base, amount_base = (int(config[name]) for name in names)
+    except (TypeError, ValueError):
+        raise SystemExit(
+            "DISCLOSURE_THRESHOLD, DISCLOSURE_ROUNDING_BASE and DISCLOSURE_AMOUNT_BASE "
+            "must be whole numbers."
+        ) from None
+    if threshold < MIN_DISCLOSURE_THRESHOLD:
+        raise SystemExit(
+            f"DISCLOSURE_THRESHOLD is {threshold}: it may not be under "
+            f"{MIN_DISCLOSURE_THRESHOLD}, or published figures could point at a person."
+        )
+    if base < MIN_DISCLOSURE_THRESHOLD or amount_base < 100_000:
+        raise SystemExit(
+            f"DISCLOSURE_ROUNDING_BASE must be at least {MIN_DISCLOSURE_THRESHOLD} and "
+            "DISCLOSURE_AMOUNT_BASE at least 100000 (đồng)."
+        )
+    for name in names:
+        config[name] = int(config[name])
 
 
 def _instance_secret(instance: Path) -> str:

@@ -57,6 +57,8 @@ ACTIONS = {
     "reset_password": _l("Temporary password set"),
     "activate": _l("Account activated"),
     "deactivate": _l("Account deactivated"),
+    "prepare_release": _l("Release of the donor report prepared"),
+    "approve_release": _l("Release of the donor report approved"),
 }
 RECORD_TYPES = {
     "members": _l("Member"),

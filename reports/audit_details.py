@@ -36,6 +36,7 @@ FILTERS = {
     "commune": _l("commune"),
     "period": _l("period"),
     "personal": _l("names and phones"),
+    "exact": _l("exact figures, for internal use"),
 }
 # A detail of one word.
 WORDS = {
@@ -87,6 +88,16 @@ def _piece(key: str, value: str) -> str:
             "second step: %(how)s", how=SECOND_STEP.get(value, value)
         ),
         "version": lambda: gettext("Questionnaire %(number)s", number=_number(value)),
+        # A release of the donor report (reports.pages.releases): its version, scope, period
+        # and the disclosure control it was published with.
+        "release": lambda: gettext("release version %(number)s", number=_number(value)),
+        "period": lambda: gettext("period %(dates)s", dates=value.replace("..", " – ")),
+        "provinces": lambda: gettext("provinces %(codes)s", codes=value.replace(",", ", ")),
+        "threshold": lambda: gettext("threshold %(number)s", number=_number(value)),
+        "base": lambda: gettext("counts rounded to base %(number)s", number=_number(value)),
+        "amount_base": lambda: gettext(
+            "amounts rounded to base %(number)s đồng", number=_number(value)
+        ),
         "provider": lambda: gettext("service provider no. %(number)s", number=_number(value)),
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),

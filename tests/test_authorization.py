@@ -307,6 +307,12 @@ MATRIX = {
         None,
         only(OK, *IN_SCOPE),
     ),
+    "progress.export_internal": (
+        "GET",
+        "/progress/export/internal?group={group}",
+        None,
+        only(OK, *MANAGERS),
+    ),
     "progress.scorecard": ("GET", "/progress/scorecard?group={group}", None, only(OK, *IN_SCOPE)),
     "progress.workload": ("GET", "/progress/workload?group={group}", None, only(OK, *IN_SCOPE)),
     "progress.portfolio": ("GET", "/progress/grants?group={group}", None, only(OK, *MANAGERS)),
@@ -321,6 +327,33 @@ MATRIX = {
         "/progress/donor/export?format=csv",
         None,
         only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
+    # Releases of the donor report: a Huế one approved, and one waiting for approval,
+    # both prepared by `coordinator` (who may not approve their own).
+    "progress.releases": (
+        "GET",
+        "/progress/releases",
+        None,
+        only(OK, "coordinator", "other_coordinator", "admin"),
+    ),
+    "progress.release": ("GET", "/progress/releases/{release}", None, only(OK, *MANAGERS)),
+    "progress.release_export": (
+        "GET",
+        "/progress/releases/{release}/export?format=csv",
+        None,
+        only(OK, *MANAGERS),
+    ),
+    "progress.prepare": (
+        "POST",
+        "/progress/releases?period=quarter&on=2025-01-01&province=46",
+        {"changes": "Thêm thành viên nhập muộn"},
+        only(REDIRECT, *MANAGERS),
+    ),
+    "progress.approve": (
+        "POST",
+        "/progress/releases/{draft_release}/approve",
+        {},
+        only(REDIRECT, *MANAGERS),
     ),
     "imports.upload": ("GET", "/imports", None, only(OK, *STAFF)),
     "imports.template": ("GET", "/imports/template/members", None, only(OK, *STAFF)),
@@ -455,6 +488,7 @@ POSTED = {
     "accounts.login": ({"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
     "accounts.change_password": only(OK, *STAFF, *PROVIDERS),
     "accounts.login_code": everyone(REDIRECT),
+    "progress.export_internal": only(OK, *MANAGERS),
     "accounts.login_enrol": everyone(REDIRECT),
     "accounts.login_new_password": everyone(REDIRECT),
     "accounts.two_factor_settings": only(OK, *STAFF, *PROVIDERS),
@@ -515,6 +549,32 @@ def world(app, make_user, make_group, make_member, make_meeting):
     return build_world(app, make_user, make_group, make_member, make_meeting)
 
 
+def make_releases(preparer_id: int, approver_id: int) -> dict:
+    """A Huế release of 2025's first quarter, approved, and version 2, waiting."""
+    from core.db import db, utcnow
+    from reports.models import Release
+
+    ids = {}
+    for version, name in ((1, "release"), (2, "draft_release")):
+        release = Release(
+            period_kind="quarter",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 3, 31),
+            provinces="46",
+            version=version,
+            cells="[]",
+            parameters='{"threshold": 5, "base": 5, "amount_base": 5000000}',
+            prepared_by_id=preparer_id,
+            approved_by_id=approver_id if version == 1 else None,
+            approved_at=utcnow() if version == 1 else None,
+        )
+        db.session.add(release)
+        db.session.flush()
+        ids[name] = release.id
+    db.session.commit()
+    return ids
+
+
 def build_world(app, make_user, make_group, make_member, make_meeting):
     """A Huế group run by `facilitator`, with a member, a meeting and a consent; and a
     Nghệ An group run by `other_facilitator`."""
@@ -544,7 +604,9 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         link = make_link(app, support["referral"])
         batch = make_import_batch(users["facilitator"].id, group.code)
         export_job = make_export_job(users["facilitator"].id)
+        releases = make_releases(users["coordinator"].id, users["admin"].id)
     ids = {
+        **releases,
         "user": users["facilitator"].id,
         "group": group.id,
         "other_group": other_group.id,

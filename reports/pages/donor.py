@@ -24,65 +24,60 @@ from reports.pages.common import UNITS, bp, load_period
 from reports.periods import KINDS
 from reports.suppression import (
     HIDDEN,
-    THRESHOLD,
+    LANGUAGE_NAMES,
+    Protection,
     legend,
-    suppress_amount,
-    suppress_count,
-    suppress_parts,
-    suppress_share,
-    suppress_statistic,
-)
-
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language
-STATISTICS = ("income_6", "planned_income_6")  # medians in đồng, not sums
-METHOD = _l(
-    "Cell suppression: every count under %(threshold)s is hidden, and so is another "
-    "figure where the hidden one could be worked out from a total; an amount is hidden "
-    "when it is over fewer than %(threshold)s grants, a share when its numerator or its "
-    "denominator would be hidden, a median when it is over fewer than %(threshold)s values.",
-    threshold=THRESHOLD,
+    method,
+    protect_figure,
+    protection,
 )
 
 
-def protect(figure, figures: dict):
-    """The value of a figure as the report shows it: itself, HIDDEN, or None (no data).
-    A share, amount or median whose base is not known is hidden: never shown exact."""
-    value = figures.get(figure.key)
-    base = figures.get("bases", {}).get(figure.key)
-    if figure.kind == "count":
-        return None if value is None else suppress_count(value)
-    if base is None:
-        return HIDDEN
-    if figure.kind == "percent":
-        return suppress_share(value, *base)
-    if figure.kind == "vnd" and figure.key not in STATISTICS:
-        return suppress_amount(value, base)
-    return suppress_statistic(value, base)
+def donor_sections(figures: dict, how: Protection | None = None) -> list[tuple]:
+    """(title, tables): each table a list of (cell, label, kind, value shown); the
+    indicator sections, then members by category, sex and age, each part and the total
+    rounded on its own. `cell` names the cell the same in every release. Without `how`
+    (the internal export and the tests' truth), the values are exact."""
 
+    def shown(figure):
+        return figures.get(figure.key) if how is None else protect_figure(figure, figures, how)
 
-def donor_sections(figures: dict) -> list[tuple]:
-    """(title, tables): each table a list of (label, kind, value shown); the indicator
-    sections, then members by category, sex and age, each set against the total."""
+    def count(value, cell):
+        return value if how is None else how.count(value, cell)
+
     out = [
-        (section.title, [[(f.label, f.kind, protect(f, figures)) for f in section.figures]])
+        (
+            section.title,
+            [[(f.key, f.label, f.kind, shown(f)) for f in section.figures]],
+        )
         for section in SECTIONS
     ]
-    total = figures["active_members"]
     sets = [
         (
-            [c.neutral_label for c in MemberCategory],
+            [(f"category:{c.value}", c.neutral_label) for c in MemberCategory],
             [figures["by_category"][c] for c in MemberCategory],
         ),
-        ([g.label for g in Gender], [figures["by_gender"][g] for g in Gender]),
+        ([(f"sex:{g.value}", g.label) for g in Gender], [figures["by_gender"][g] for g in Gender]),
         (
-            [*indicators.age_band_labels(), _l("Birth year not known")],
+            [
+                *((f"age:{i}", label) for i, label in enumerate(indicators.age_band_labels())),
+                ("age:unknown", _l("Birth year not known")),
+            ],
             [figures["by_age"][i] for i in [*range(len(AGE_BANDS)), None]],
         ),
     ]
-    tables = [[(_l("Members in a group"), "count", suppress_count(total))]]
-    for labels, counts in sets:
-        _total, shown = suppress_parts(counts, total)
-        tables.append([(label, "count", v) for label, v in zip(labels, shown, strict=True)])
+    total = figures["active_members"]
+    # The same count as active_members above: the same cell, rounded the same.
+    tables = [
+        [("active_members", _l("Members in a group"), "count", count(total, "active_members"))]
+    ]
+    for cells, counts in sets:
+        tables.append(
+            [
+                (cell, label, "count", count(n, cell))
+                for (cell, label), n in zip(cells, counts, strict=True)
+            ]
+        )
     out.append((_l("Members in a group, by category, sex and age"), tables))
     return out
 
@@ -117,9 +112,10 @@ def donor():
         period=period,
         period_error=period_error,
         kinds=KINDS,
-        sections=donor_sections(figures),
+        sections=donor_sections(figures, protection()),
         legend=legend(),
         hidden=HIDDEN,
+        printed_on=today(),
         here={k: request.args.getlist(k) for k in ("province", "period", "on", "start", "end")},
     )
 
@@ -146,8 +142,8 @@ def donor_export():
             ),
             (_("Provinces"), ", ".join(names)),
             (_("Made on"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)")),
-            (_("How figures are protected"), METHOD),
-            (_("Threshold"), str(THRESHOLD)),
+            (_("How figures are protected"), method()),
+            (_("Threshold"), str(protection().threshold)),
             *(
                 (_("Legend (%(language)s)", language=LANGUAGE_NAMES[lang]), text)
                 for lang, text in legend()
@@ -162,9 +158,9 @@ def donor_export():
     ]
     rows = [
         [title, label, UNITS.get(kind, ""), value]
-        for title, tables in donor_sections(figures)
+        for title, tables in donor_sections(figures, protection())
         for table in tables
-        for label, kind, value in table
+        for _cell, label, kind, value in table
     ]
     return send_table(
         fmt,

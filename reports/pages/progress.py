@@ -38,6 +38,7 @@ from reports.pages.common import (
     scope_args,
 )
 from reports.periods import KINDS, Period
+from reports.suppression import HIDDEN, LANGUAGE_NAMES, legend, method, protect_figure, protection
 from support import figures as support_figures
 from support.models import Dimension, SupportType
 
@@ -116,13 +117,20 @@ def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
 
 @bp.get("/export")
 def export_figures():
-    """The figures of the page as a spreadsheet (CSV or XLSX): one row per figure, this
-    period and the one before, numbers as numbers; recorded in the audit log."""
+    """The figures of the page as a spreadsheet (CSV or XLSX) that may be shared: one row
+    per figure, this period and the one before, protected as the donor report is
+    (reports.suppression); recorded in the audit log. Exact figures: export_internal."""
     scope, _crumbs = load_scope()
     period, _error = load_period()
     fmt = request.args.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         abort(404)
+    return indicator_file(scope, period, fmt, protection())
+
+
+def indicator_file(scope: Scope, period: Period, fmt: str, how=None, reason=None):
+    """The indicator table as a file: protected by `how`, or exact (with `reason`, for
+    the audit log) when it is None."""
     report = indicators.report(scope, period, today())
     columns = [
         exports.Column(_l("Section")),
@@ -133,32 +141,55 @@ def export_figures():
             _l("Period before (%(period)s)", period=period.previous().label), exports.DECIMAL
         ),
     ]
+
+    def value(figure, figures, raw):
+        if how is None:
+            return figure_value(figure.kind, raw)
+        if raw is None and figure.kind == "count":
+            return None
+        shown = protect_figure(figure, figures, how)
+        return shown if shown is HIDDEN else figure_value(figure.kind, shown)
+
     rows = [
         [section.title, figure.label, UNITS.get(figure.kind, "")]
-        + [figure_value(figure.kind, now), figure_value(figure.kind, before)]
+        + [
+            value(figure, report.current, now),
+            value(figure, report.previous, before) if figure.comparable else None,
+        ]
         for section in SECTIONS
         for figure, now, before in report.section_rows(section)
     ]
     filters = ["period", *scope_args(scope)]
-    notes = exports.Notes(
-        _("Notes"),
-        [
-            (_("For internal use only"), INTERNAL),
-            (
-                _("Period"),
-                f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
-            ),
-            (_("Figures as of"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)")),
-        ],
+    period_note = (
+        _("Period"),
+        f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
     )
+    as_of = (_("Figures as of"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)"))
+    if how is None:
+        notes = [(_("For internal use only"), INTERNAL), period_note, as_of, (_("Reason"), reason)]
+        filters.append("exact")
+    else:
+        notes = [
+            period_note,
+            as_of,
+            (_("How figures are protected"), method(how)),
+            (_("Threshold"), str(how.threshold)),
+            *(
+                (_("Legend (%(language)s)", language=LANGUAGE_NAMES[lang]), text)
+                for lang, text in legend(how)
+            ),
+        ]
     return send_table(
         fmt,
         "indicators",
         (columns, rows),
         filters=filters,
         province_code=scope.province_code,
-        stem=exports.safe_name("indicators", scope.level, period.start, period.end),
-        notes=notes,
+        reason=reason,
+        stem=exports.safe_name(
+            "indicators" if how else "indicators_internal", scope.level, period.start, period.end
+        ),
+        notes=exports.Notes(_("Notes"), notes),
     )
 
 

@@ -14,8 +14,8 @@ import pytest
 from groups.models import Gender, MemberCategory
 from reports import indicators
 from reports.indicators import AGE_BANDS, SECTIONS
-from reports.pages.donor import STATISTICS, donor_sections
-from reports.suppression import HIDDEN, THRESHOLD
+from reports.pages.donor import donor_sections
+from reports.suppression import HIDDEN, STATISTICS, THRESHOLD, protection
 from tests.conftest import HUE, login
 from tests.reports import world as world_module
 
@@ -68,9 +68,9 @@ def generated_figures(rng) -> dict:
 
 
 def expected_hidden(figure, figures) -> bool:
-    value, base = figures[figure.key], figures["bases"].get(figure.key)
+    base = figures["bases"].get(figure.key)
     if figure.kind == "count":
-        return value < THRESHOLD
+        return False  # rounded, never hidden
     if figure.kind == "percent":
         return min(base) < THRESHOLD  # numerator or denominator
     return base < THRESHOLD  # amounts and medians: the grants or values they are over
@@ -80,17 +80,21 @@ def expected_hidden(figure, figures) -> bool:
 def test_hidden_cells_are_marked_and_statistics_need_enough_values(app, seed):
     figures = generated_figures(random.Random(seed))
     with app.test_request_context():
-        sections = donor_sections(figures)
+        sections = donor_sections(figures, protection())
     for (_title, tables), section in zip(sections, SECTIONS, strict=False):
-        for (_label, _kind, shown), figure in zip(tables[0], section.figures, strict=True):
+        for (_cell, _label, _kind, shown), figure in zip(tables[0], section.figures, strict=True):
             assert shown != "<5"
             assert (shown is HIDDEN) == expected_hidden(figure, figures), figure.key
-            if shown is not HIDDEN:
-                assert shown == figures[figure.key]
+            value = figures[figure.key]
+            if figure.kind == "count":
+                assert shown % 5 == 0 and abs(shown - value) <= 4
+                assert not 1 <= shown <= 4
+            elif shown is not HIDDEN and figure.kind == "vnd" and figure.key not in STATISTICS:
+                assert shown % 5_000_000 == 0 and abs(shown - value) < 5_000_000
     *_sections, (_title, breakdown) = sections
     for table in breakdown:
-        for _label, _kind, shown in table:
-            assert shown is HIDDEN or (isinstance(shown, int) and shown >= THRESHOLD)
+        for _cell, _label, _kind, shown in table:
+            assert isinstance(shown, int) and shown % 5 == 0
     assert str(HIDDEN) == "[c]"
 
 
@@ -110,13 +114,14 @@ def test_medians_count_the_values_themselves(app, world):
         figures = indicators.compute(
             scope, Period.containing("month", date(2025, 3, 1)), date(2025, 4, 1)
         )
+        how = protection()
         assert figures["bases"]["days_to_decision"] == 3
         assert figures["bases"]["days_to_payment"] == 1
         assert figures["days_to_decision"] is not None
         shown = {
             f.key: v
-            for (_t, tables), s in zip(donor_sections(figures), SECTIONS, strict=False)
-            for f, (_l, _k, v) in zip(s.figures, tables[0], strict=True)
+            for (_t, tables), s in zip(donor_sections(figures, how), SECTIONS, strict=False)
+            for f, (_c, _l, _k, v) in zip(s.figures, tables[0], strict=True)
         }
     assert shown["days_to_decision"] is HIDDEN and shown["days_to_payment"] is HIDDEN
     assert all(shown[key] is HIDDEN for key in STATISTICS)
@@ -167,8 +172,9 @@ def test_page_and_downloads_agree_cell_by_cell(app, client, world, monkeypatch, 
     assert "March 2025" in notes["Period"] or "2025-03-01" in notes["Period"]
     assert "Huế" in notes["Provinces"]
     assert notes["Made on"]
-    assert "[c] hidden to protect people" in notes["Legend (English)"]
-    assert notes["Legend (Tiếng Việt)"].startswith("[c] ẩn")
+    assert "[c]: hidden to protect people" in notes["Legend (English)"]
+    assert "multiple of 5" in notes["Legend (English)"]
+    assert "[c]" in notes["Legend (Tiếng Việt)"] and "bội số của 5" in notes["Legend (Tiếng Việt)"]
     assert "fewer than 5" in notes["How figures are protected"]
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/progress/donor/export?{MARCH}").data))
@@ -198,3 +204,19 @@ def test_a_download_for_a_period_that_cannot_be_read_is_refused(client, world):
     assert client.get("/progress/donor/export?period=custom&start=x").status_code == 400
     assert client.get("/progress/donor/export?format=pdf").status_code == 404
     assert client.get("/progress/donor/export?province=40").status_code == 403
+
+
+def test_the_donor_report_prints_its_figures_and_legend_without_its_controls(client, world):
+    """On paper (static/app.css, @media print): the period picker, the release form and
+    the file links are left out; the tables, the legend and the day printed remain."""
+    import pathlib
+
+    login(client, world.coordinator)
+    body = client.get(f"/progress/donor?{MARCH}").get_data(as_text=True)
+    assert '<div class="donor-report">' in body
+    assert '<form method="get" class="card no-print">' in body
+    assert '<p class="print-only">In ngày' in body
+    css = pathlib.Path("static/app.css").read_text()
+    rules = css[css.index(".donor-report .no-print") - 200 :]
+    assert "@media print" in rules and ".donor-report .no-print, .donor-report form" in rules
+    assert "display: none" in rules and "break-inside: avoid" in rules

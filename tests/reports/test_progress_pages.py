@@ -162,20 +162,24 @@ def test_pages_are_in_vietnamese_by_default(client, world):
     assert "Tiến độ" in html
 
 
-def test_donor_report_hides_small_counts_and_their_complements(client, world):
+def test_donor_report_rounds_counts_and_never_shows_a_small_one(client, world):
     login(client, world.coordinator)
     client.post("/language", data={"locale": "en"})
     page = client.get(f"/progress/donor?{MARCH}")
     html = text(page)
     assert page.status_code == 200
-    assert "Members in a group</td><td>6</td>" in html
-    assert 'Joined</td><td><span class="hidden-cell">[c]</span></td>' in html
-    # Category 2: all six; categories 1 and 3: none. Both zeros hidden, so 6 is hidden
-    # too, and marked as hidden, not as "<5" (F4).
-    assert 'Category 2</td><td><span class="hidden-cell">[c]</span></td>' in html
+    # Six members in a group, one joined: published as multiples of 5, never as 1.
+    members = re.search(r"Members in a group</td><td>(\d+)</td>", html).group(1)
+    joined = re.search(r"Joined</td><td>(\d+)</td>", html).group(1)
+    assert members in ("5", "10") and joined in ("0", "5")
+    # Category 2: all six; categories 1 and 3: none (0 stays 0).
+    assert re.search(r"Category 2</td><td>(5|10)</td>", html)
+    assert "Category 1</td><td>0</td>" in html
+    # Three decisions in March: their median is hidden, marked [c], never "<5" (F4).
+    assert '<span class="hidden-cell">[c]</span>' in html
     assert "&lt;5" not in html and "<5" not in html
     # The legend, in both languages whatever the user's.
-    assert "[c] hidden to protect people" in html and "[c] ẩn" in html
+    assert "[c]: hidden to protect people" in html and "bội số của 5" in html
     assert world.members.m2.code not in html and "Trần Thị Mai" not in html
     assert client.get(f"/progress/donor?province={NGHE_AN}").status_code == 403
     assert client.get(f"/progress/donor?province={HUE}").status_code == 200
@@ -232,8 +236,6 @@ def test_bad_query_strings_are_answered_never_a_500(client, world, query):
 
 
 def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app, client, world):
-    """The progress page's figures as XLSX: one row per figure, numbers as numbers, the
-    export recorded; the same scope rules as the page (another province: 403)."""
     import csv
     import io
     import re
@@ -246,32 +248,34 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
     login(client, world.coordinator)
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    page = client.get(f"/progress?{MARCH}").get_data(as_text=True)
+    assert "Chỉ dùng nội bộ: số liệu trên trang này là số chính xác" in page
+    assert "/progress/export/internal?" in page
     response = client.get(f"/progress/export?format=xlsx&{MARCH}")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) > 10 and len(rows[0]) == 5
     assert any(isinstance(r[3], (int, float)) for r in rows[1:])
-    # Counts and amounts are whole numbers in both files; other figures never have three
-    # decimals ("0.125" reads as 125 where "." groups thousands).
-    whole_units = ("số lượng", "đồng")  # progress.UNITS of counts and amounts
-    assert {type(r[3]) for r in rows[1:] if r[2] in whole_units and r[3] is not None} == {int}
+    # The file anyone may be sent is protected as the donor report is (issue 21): counts
+    # are multiples of 5, amounts whole numbers or hidden ([c], text).
+    counts, amounts = "số lượng", "đồng"  # progress.UNITS of counts and amounts
+    assert all(r[3] % 5 == 0 for r in rows[1:] if r[2] == counts and r[3] is not None)
+    assert {type(r[3]) for r in rows[1:] if r[2] == amounts and r[3] is not None} <= {int, str}
+    assert {r[3] for r in rows[1:] if isinstance(r[3], str)} <= {"[c]"}
     csv_rows = list(
         csv.reader(
             io.StringIO(client.get(f"/progress/export?format=csv&{MARCH}").data.decode("utf-8-sig"))
         )
     )
-    # Exact figures say so, above the table and on a sheet of their own (issue 21).
     blank = csv_rows.index([])
     notes = dict(csv_rows[:blank])
-    assert "không công bố" in notes["Chỉ dùng nội bộ"], notes
+    assert "Chỉ dùng nội bộ" not in notes, notes
+    assert "bội số của 5" in notes["Chú thích (Tiếng Việt)"]
     csv_rows = csv_rows[blank + 1 :]
-    book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames[1] == "Ghi chú"
-    assert "không công bố" in str(book.worksheets[1]["B1"].value)
-    values = [(r[2], v) for r in csv_rows[1:] for v in r[3:] if v]
+    values = [(r[2], v) for r in csv_rows[1:] for v in r[3:] if v and v != "[c]"]
     assert values and all(re.fullmatch(r"-?\d+|-?\d+\.\d{4}", v) for _u, v in values), values
-    assert all("." not in v for unit, v in values if unit in whole_units)
+    assert all("." not in v for unit, v in values if unit in (counts, amounts))
     with app.app_context():
         after = db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
@@ -280,3 +284,39 @@ def test_the_figures_go_out_as_a_spreadsheet_with_numbers_and_an_audit_event(app
         assert after >= 1
     assert client.get("/progress/export?format=pdf").status_code == 404
     assert client.get(f"/progress/export?province={NGHE_AN}&format=csv").status_code == 403
+
+
+def test_exact_figures_only_with_a_reason_recorded_in_the_audit_log(app, client, world):
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from core.audit import AuditEvent
+
+    login(client, world.coordinator)
+    url = f"/progress/export/internal?{MARCH}"
+    form = client.get(url)
+    assert form.status_code == 200 and "nội bộ" in form.get_data(as_text=True)
+    short = client.post(url, data={"format": "csv", "reason": "vì"})
+    assert short.status_code == 200 and "15" in short.get_data(as_text=True)
+    reason = "Đối chiếu với sổ sách của tỉnh"
+    response = client.post(url, data={"format": "csv", "reason": reason})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    blank = rows.index([])
+    notes = dict(rows[:blank])
+    assert "không công bố" in notes["Chỉ dùng nội bộ"] and notes["Lý do"] == reason
+    joined = next(r for r in rows[blank + 2 :] if r[1] == "Mới tham gia")
+    assert joined[3] == "1"  # exact: m4 joined in March
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id.desc())
+        ).first()
+        assert reason in (event.detail or "")
+    # Facilitators get the protected file only; others' provinces are refused.
+    assert client.get(f"/progress/export/internal?province={NGHE_AN}").status_code == 403
+    facilitator = app.test_client()
+    login(facilitator, world.facilitator)
+    assert facilitator.get(url).status_code == 403
+    assert facilitator.post(url, data={"format": "csv", "reason": reason}).status_code == 403

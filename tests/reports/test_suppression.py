@@ -1,73 +1,77 @@
-"""Small-cell suppression: nothing under 5 shown, nor can it be worked out."""
+"""Seeded random rounding (reports.suppression): what each published figure can say."""
 
-from itertools import product
+from collections import Counter
 
 import pytest
 
-from reports.suppression import (
-    HIDDEN,
-    suppress_amount,
-    suppress_count,
-    suppress_parts,
-    suppress_share,
-    suppress_statistic,
-)
+from reports.suppression import HIDDEN, Protection
+
+HOW = Protection(key=b"test key")
 
 
-def test_counts_under_five_are_hidden():
-    assert [suppress_count(n) for n in (0, 1, 4, 5, 12)] == [HIDDEN, HIDDEN, HIDDEN, 5, 12]
+@pytest.mark.parametrize("value", range(0, 60))
+def test_a_count_is_a_multiple_of_five_at_most_four_away(value):
+    shown = HOW.count(value, "joined")
+    assert shown % 5 == 0 and abs(shown - value) <= 4
+    if 1 <= value <= 4:
+        assert shown != value  # a small count never appears as itself
+    assert HOW.count(value, "joined") == shown  # the same people, the same figure
 
 
-def test_one_hidden_part_takes_the_smallest_other_with_it():
-    total, parts = suppress_parts([3, 20, 9])
-    assert total == 32
-    assert parts == [HIDDEN, 20, HIDDEN]
+def test_the_rounding_is_unbiased_over_cells():
+    """3 is rounded up in about 3 cells of 5, down in the others."""
+    ups = Counter(HOW.count(3, f"cell {i}") for i in range(4000))
+    assert set(ups) == {0, 5}
+    assert 0.55 < ups[5] / 4000 < 0.65
 
 
-def test_two_hidden_parts_are_enough():
-    assert suppress_parts([3, 2, 40]) == (45, [HIDDEN, HIDDEN, 40])
-    assert suppress_parts([1, 0, 40]) == (41, [HIDDEN, HIDDEN, HIDDEN])
+def test_another_key_rounds_differently_and_none_stays_none():
+    other = Protection(key=b"another key")
+    cells = [f"c{i}" for i in range(200)]
+    assert [HOW.count(7, c) for c in cells] != [other.count(7, c) for c in cells]
+    assert HOW.count(None, "joined") is None
 
 
-def test_a_small_total_hides_everything():
-    assert suppress_parts([2, 2]) == (HIDDEN, [HIDDEN, HIDDEN])
+def test_amounts_are_rounded_to_the_amount_base_and_hidden_over_few_grants():
+    assert HOW.amount(13_000_000, 3, "approved_vnd") is HIDDEN
+    shown = HOW.amount(13_000_000, 5, "approved_vnd")
+    assert shown in (10_000_000, 15_000_000)
+    assert HOW.amount(13_000_000, 5, "approved_vnd") == shown
 
 
-def test_nothing_hidden_when_all_are_large():
-    assert suppress_parts([5, 6, 7]) == (18, [5, 6, 7])
+def test_shares_are_of_rounded_counts_and_hidden_when_either_is_small():
+    assert HOW.share(2, 40, "attendance") is HIDDEN  # the numerator is small
+    assert HOW.share(4, 4, "attendance") is HIDDEN
+    share = HOW.share(17, 23, "attendance")
+    num, den = HOW.count(17, "attendance:numerator"), HOW.count(23, "attendance:denominator")
+    assert share == num / den
+    assert HOW.share(9, 9, "x") <= 1
 
 
-def test_a_total_given_that_differs_from_the_sum():
-    # Members by category add up to the members counted; pass that total.
-    assert suppress_parts([10, 1], total=11) == (11, [HIDDEN, HIDDEN])
-
-
-@pytest.mark.parametrize("parts", [list(p) for p in product((0, 1, 4, 5, 9), repeat=3)])
-def test_no_hidden_part_can_be_worked_out_from_the_rest(parts):
-    total, shown = suppress_parts(parts)
-    if total is HIDDEN:
-        assert all(v is HIDDEN for v in shown)
-        return
-    hidden = [i for i, v in enumerate(shown) if v is HIDDEN]
-    assert len(hidden) != 1  # one hidden cell is the total less the others
-    if hidden and len(hidden) < len(parts):
-        assert sum(parts[i] for i in hidden) >= 5  # not "both are 0", nor "one is 1"
-    for i, v in enumerate(shown):
-        assert v is HIDDEN or v >= 5
-        if parts[i] < 5:
-            assert v is HIDDEN
-
-
-def test_amounts_and_shares_over_few_cases_are_hidden():
-    assert suppress_amount(9_000_000, 3) is HIDDEN
-    assert suppress_amount(9_000_000, 5) == 9_000_000
-    assert suppress_share(0.5, 2, 4) is HIDDEN and suppress_share(0.5, 4, 8) is HIDDEN
-    assert suppress_share(0.5, 5, 10) == 0.5
-    assert suppress_share(0.1, 1, 10) is HIDDEN  # the numerator is small
-    assert suppress_statistic(14, 4) is HIDDEN and suppress_statistic(14, 5) == 14
+def test_medians_need_enough_values():
+    assert HOW.statistic(14, 4) is HIDDEN and HOW.statistic(14, 5) == 14
+    assert HOW.statistic(5_340_000, 5, "vnd") == 5_300_000
 
 
 def test_one_mark_for_every_hidden_cell_and_it_is_not_a_count():
     assert str(HIDDEN) == "[c]"
-    _total, shown = suppress_parts([42, 3])  # 42 is hidden with 3: it is not "<5"
-    assert shown == [HIDDEN, HIDDEN] and all(str(v) == "[c]" for v in shown)
+
+
+def test_the_parameters_recorded_never_hold_the_key():
+    assert "key" not in HOW.parameters() and b"test key" not in repr(HOW.parameters()).encode()
+
+
+@pytest.mark.parametrize("threshold", [0, 2, "x"])
+def test_a_threshold_under_three_stops_the_app_with_a_message(threshold, tmp_path):
+    from app import create_app
+
+    with pytest.raises(SystemExit, match="DISCLOSURE_THRESHOLD"):
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "DISCLOSURE_THRESHOLD": threshold,
+                "INSTANCE_PATH": str(tmp_path),
+                "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3",
+            }
+        )
