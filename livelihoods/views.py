@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from accounts.models import Role
-from core import audit
+from core import audit, offline
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
@@ -436,3 +436,20 @@ def grants_of(member: Member) -> list[Grant]:
 
 def visits_of(member: Member) -> list:
     return list(db.session.scalars(services.list_visits(member_id=member.id, limit=20)))
+
+
+# A visit due within this many days is kept on a phone that keeps its groups' forms.
+KEPT_VISITS_DAYS = 14
+
+
+@offline.keeps_forms
+def visit_forms(user) -> list[str]:
+    """The visit forms of the user's visits due soon (issue 25, layer 2)."""
+    if user.role != Role.FACILITATOR:
+        return []
+    stmt = services.list_due(user, until=today() + timedelta(days=KEPT_VISITS_DAYS))
+    return [
+        url_for("livelihoods.record_visit", follow_up_id=follow_up.id)
+        for follow_up in db.session.scalars(stmt.limit(offline.MAX_FORMS))
+        if follow_up.referral_id is None
+    ]

@@ -58,9 +58,12 @@
     });
   }
 
-  function withFreshToken(body) {
+  // The page's fresh token, and when save was pressed on this phone (core/submissions.py
+  // keeps it beside the server's time, within bounds).
+  function withFreshToken(body, created) {
     var params = new URLSearchParams(body);
     if (tokenTag && params.has('csrf_token')) params.set('csrf_token', tokenTag.content);
+    if (created) params.set('saved_on_phone', String(Math.floor(created)));
     return params.toString();
   }
 
@@ -70,7 +73,7 @@
     entry.tried = Date.now();
     return fetch(entry.url, {
       method: 'POST',
-      body: withFreshToken(entry.body),
+      body: withFreshToken(entry.body, entry.created),
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       credentials: 'same-origin',
       redirect: 'follow',
@@ -262,14 +265,127 @@
       var left = entries.filter(function (e) { return e.state !== 'sent'; }).length;
       if (!left || window.confirm(count(text.logoutWarning, left))) {
         form.dataset.outboxChecked = '1';
-        form.submit();
+        wipeForms().then(function () { form.submit(); }, function () { form.submit(); });
       }
     }, function () { form.submit(); });
   });
 
+  // Issue 25, layer 2: the forms of the user's groups, kept on this phone when the user
+  // chose it on the account page (core/offline.py says which). Wiped when logged out,
+  // when another person logs in, when the choice is taken back, after 14 days unrefreshed.
+  var FORMS = 'tuluc-forms';
+  var FORMS_META = '/outbox/kept-meta';
+  var REFRESH = 10 * 60 * 1000;
+  var offlineCopy = document.body.dataset.offlineCopy; // set by sw.js on a kept form
+
+  function wipeForms() {
+    return window.caches ? caches.delete(FORMS) : Promise.resolve();
+  }
+
+  function keepState(n) {
+    var state = document.getElementById('keep-forms-state');
+    if (!state) return;
+    state.textContent = window.caches ? count(state.dataset.ready, n) : state.dataset.needsJs;
+    state.hidden = false;
+  }
+
+  function refreshForms() {
+    if (offlineCopy) return Promise.resolve();
+    if (!window.caches) { keepState(0); return Promise.resolve(); }
+    if (!user || !text.keep) return wipeForms();
+    var onAccount = !!document.getElementById('keep-forms-state');
+    return caches.open(FORMS).then(function (cache) {
+      return cache.match(FORMS_META).then(function (found) {
+        return found ? found.json() : null;
+      }).then(function (meta) {
+        if (meta && meta.user !== user) return wipeForms().then(refreshForms);
+        if (meta && !onAccount && Date.now() - meta.checked < REFRESH) return null;
+        return fetch(text.forms, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+          return r.ok && !r.redirected ? r.json() : null;
+        }).then(function (list) {
+          if (!list) return null;
+          if (!list.keep) return wipeForms();
+          var wanted = list.forms;
+          var kept = 0;
+          return cache.keys().then(function (requests) {
+            // A group no longer theirs, a visit made: its form goes.
+            return Promise.all(requests.filter(function (rq) {
+              var path = new URL(rq.url).pathname;
+              return path !== FORMS_META && wanted.indexOf(path) < 0;
+            }).map(function (rq) { return cache.delete(rq); }));
+          }).then(function () {
+            var next = Promise.resolve();
+            wanted.forEach(function (path) { // one at a time: the link is slow
+              next = next.then(function () {
+                return fetch(path, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+                  if (r.ok && !r.redirected) { kept += 1; return cache.put(path, r); }
+                  return cache.delete(path);
+                }, function () {});
+              });
+            });
+            return next;
+          }).then(function () {
+            return cache.put(FORMS_META, new Response(JSON.stringify({
+              user: user, checked: Date.now(), days: list.days || 14, count: kept,
+            }), { headers: { 'Content-Type': 'application/json' } }));
+          }).then(function () { keepState(kept); });
+        });
+      });
+    }).catch(function () {});
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(32);
+    crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // A kept form opened with no signal: say it is a copy, and keep what is saved in it in
+  // the outbox (a copy's token may be old; the outbox sends with a fresh one). Each save
+  // gets a key of its own: the same copy may serve two meetings.
+  function useOfflineCopy() {
+    var main = document.getElementById('main');
+    var notice = document.createElement('div');
+    notice.className = 'alert offline-copy';
+    notice.setAttribute('role', 'status');
+    var day = new Date(Number(offlineCopy)).toLocaleDateString(document.documentElement.lang || undefined);
+    notice.textContent = text.offlineCopy.replace('{d}', day);
+    main.insertBefore(notice, main.firstChild);
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      if ((form.getAttribute('method') || '').toLowerCase() !== 'post' || !main.contains(form)) return;
+      event.preventDefault();
+      var data;
+      try {
+        data = new FormData(form, event.submitter);
+      } catch (_) {
+        data = new FormData(form);
+        if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+      }
+      var params = new URLSearchParams(data);
+      var key = newKey();
+      params.set('submission', key);
+      put({
+        url: new URL(form.getAttribute('action') || location.href, location.href).href,
+        body: params.toString(),
+        key: key,
+        user: user,
+        form: document.title,
+        created: Date.now(),
+        state: 'waiting',
+        attempts: 0,
+        next: 0,
+      }).then(function () {
+        location.assign(navigator.onLine ? text.page : '/static/offline.html');
+      });
+    });
+  }
+
+  if (offlineCopy && user) useOfflineCopy();
+
   var ready = document.getElementById('outbox-list');
   if (ready) document.getElementById('outbox-needs-js').hidden = true;
-  remember().then(function () { return sendAll(false); }).catch(function () {});
+  remember().then(function () { return sendAll(false); }).catch(function () {}).then(refreshForms);
   window.addEventListener('online', function () { sendAll(true); });
   navigator.serviceWorker.addEventListener('message', function (event) {
     if (event.data === 'outbox-send') sendAll(true);

@@ -62,6 +62,13 @@ MATRIX = {
     "core.set_language": ("POST", "/language", {"locale": "en"}, everyone(REDIRECT)),
     "core.service_worker": ("GET", "/sw.js", None, everyone(OK)),
     "core.outbox": ("GET", "/outbox", None, only(OK, *STAFF)),
+    "core.keep_forms": (
+        "POST",
+        "/outbox/keep",
+        {"keep": "1"},
+        only(REDIRECT, "facilitator", "other_facilitator"),
+    ),
+    "core.kept_forms": ("GET", "/outbox/forms", None, only(OK, "facilitator", "other_facilitator")),
     "accounts.login": (
         "GET",
         "/login",
