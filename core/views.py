@@ -127,9 +127,7 @@ def kept_forms():
     if not offline.keeping():
         response = jsonify(keep=False, forms=[])
     else:
-        response = jsonify(
-            keep=True, forms=offline.forms_for(current_user), days=offline.KEEP_DAYS
-        )
+        response = jsonify(keep=True, forms=offline.forms_for(current_user), days=offline.KEEP_DAYS)
     response.headers["Cache-Control"] = "no-store"
     return response
 
