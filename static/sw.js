@@ -142,9 +142,9 @@ self.addEventListener('fetch', (event) => {
   } else if (request.method === 'GET' && request.mode === 'navigate') {
     // No page is kept on the phone (they hold names) unless its user chose to keep their
     // groups' forms; with no signal, say what to do instead of the browser's own error.
-    event.respondWith(fetch(request).catch(
-      () => keptForm(url).catch(() => null).then((kept) => kept || page(NO_SIGNAL_PAGE))
-    ));
+    event.respondWith(fetch(request).catch(() => (KEPT.includes(url.pathname)
+      ? page(url.pathname)
+      : keptForm(url).catch(() => null).then((kept) => kept || page(NO_SIGNAL_PAGE)))));
   } else if (request.method === 'GET' && KEPT.includes(url.pathname)) {
     event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
   }
