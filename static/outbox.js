@@ -50,12 +50,59 @@
   function put(entry) { return run('entries', 'readwrite', function (s) { return s.put(entry); }); }
   function drop(id) { return run('entries', 'readwrite', function (s) { return s.delete(id); }); }
 
+  // The words of this page's form: a field's label, a choice's label (name=value), so
+  // that the outbox can show an entry the server refused as the person typed it.
+  function labelsOf() {
+    var found = {};
+    document.querySelectorAll('main form [name]').forEach(function (field) {
+      var label = field.id && document.querySelector('label[for="' + field.id + '"]');
+      var text = label ? label.textContent.replace(/\s+/g, ' ').trim() : '';
+      if (field.type === 'radio' || field.type === 'checkbox') {
+        found[field.name + '=' + field.value] = text;
+        var group = field.closest('[aria-labelledby]');
+        var named = group && document.getElementById(group.getAttribute('aria-labelledby'));
+        var set = field.closest('fieldset');
+        var legend = named || (set && set.querySelector('legend'));
+        if (legend) found[field.name] = legend.textContent.replace(/\s+/g, ' ').trim();
+      } else if (field.tagName === 'SELECT') {
+        found[field.name] = text;
+        Array.prototype.forEach.call(field.options, function (o) { found[field.name + '=' + o.value] = o.textContent.trim(); });
+      } else if (field.type !== 'hidden' && field.type !== 'submit') {
+        found[field.name] = text;
+      }
+    });
+    return found;
+  }
+
   // Who is logged in here, and which form this page is: the worker writes them beside an entry.
   function remember() {
     return run('meta', 'readwrite', function (s) {
       s.put({ k: 'user', v: user });
+      s.put({ k: 'labels', v: labelsOf() });
       return s.put({ k: 'page', v: document.title });
     });
+  }
+
+  // What was typed, in the form's words (the server's version is a link away).
+  function typed(entry) {
+    var labels = entry.labels || {};
+    var list = document.createElement('dl');
+    list.className = 'outbox-typed';
+    new URLSearchParams(entry.body).forEach(function (value, name) {
+      if (!(name in labels) || !value) return;
+      var dt = document.createElement('dt');
+      dt.textContent = labels[name] || name;
+      var dd = document.createElement('dd');
+      dd.textContent = labels[name + '=' + value] || value;
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+    var box = document.createElement('details');
+    var summary = document.createElement('summary');
+    summary.textContent = document.getElementById('outbox-list').dataset.typed;
+    box.appendChild(summary);
+    box.appendChild(list);
+    return box;
   }
 
   // The page's fresh token, and when save was pressed on this phone (core/submissions.py
@@ -216,6 +263,7 @@
         problem.textContent = entry.problem;
         li.appendChild(problem);
       }
+      if (entry.state === 'conflict' || entry.state === 'refused') li.appendChild(typed(entry));
       var actions = document.createElement('p');
       actions.className = 'actions';
       if (entry.state === 'sent' && entry.place) {
@@ -371,6 +419,7 @@
         key: key,
         user: user,
         form: document.title,
+        labels: labelsOf(),
         created: Date.now(),
         state: 'waiting',
         attempts: 0,

@@ -54,6 +54,7 @@ async function keep(url, body) {
     const meta = db.transaction('meta').objectStore('meta');
     const who = await done(meta.get('user'));
     const page = await done(meta.get('page'));
+    const labels = await done(meta.get('labels'));
     const user = who ? who.v : '';
     const key = new URLSearchParams(body).get('submission') || '';
     if (!user || !key) return false; // not logged in, or a form that is not a record
@@ -63,6 +64,7 @@ async function keep(url, body) {
     await done(store.add({
       url, body, key, user,
       form: page ? page.v : '',
+      labels: labels ? labels.v : {},
       created: Date.now(),
       state: 'waiting',
       attempts: 0,

@@ -259,6 +259,15 @@ def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
     entry = page.locator("#outbox-list li.state-refused")
     assert entry.locator(".outbox-problem").inner_text().strip()  # the server's own words
     assert entry.locator(f'a[href$="/groups/{group.id}/meetings/new"]').count() == 1
+    # Beside the server's words, what was typed, in the form's own labels.
+    typed = entry.locator("details")
+    typed.locator("summary").click()
+    names, values = typed.locator("dt").all_inner_texts(), typed.locator("dd").all_inner_texts()
+    shown = dict(zip(names, values, strict=True))
+    assert "Buổi trùng" in shown.values()
+    marks = {k: v for k, v in shown.items() if k.startswith("Trần Thị Mai")}
+    assert list(marks.values()) == ["Có mặt"], shown  # a mark, by its member and its word
+    assert not any(kept_key in v for v in shown.values() for kept_key in [entries(page)[0]["key"]])
     assert meetings(app) == 1
     assert parse_qs(entries(page)[0]["body"])["topics"] == ["Buổi trùng"]  # nothing dropped
 
