@@ -104,7 +104,10 @@ def outbox():
 @roles_required("facilitator")
 def keep_forms():
     """Turn "keep my groups on this phone" on or off for this login (issue 25, layer 2)."""
-    keep = request.form.get("keep") == "1"
+    choice = request.form.get("keep")
+    if choice not in ("0", "1"):
+        abort(400, description=_("Choose whether to keep your groups on this phone."))
+    keep = choice == "1"
     with saving():
         audit.record(
             current_user,
