@@ -456,6 +456,18 @@ def test_a_facilitator_who_keeps_their_groups_opens_and_saves_a_form_with_no_sig
     assert meetings(app) == 2
     assert meeting_makers(app) == [user.id, user.id]
 
+    # The group is given to another facilitator: its form leaves the phone with the next
+    # page that has signal (the account page asks at once).
+    from groups.models import Group
+
+    with app.app_context():
+        db.session.get(Group, group.id).facilitators = []
+        db.session.commit()
+    page.goto(live_server + "/account")
+    state.wait_for(state="visible")
+    assert "0 phiếu" in state.inner_text()
+    assert kept_count(page) == 0
+
     # Logging out wipes what was kept.
     page.click(".account summary")
     with page.expect_navigation():
