@@ -34,7 +34,7 @@ from core.db import db
 from core.logs import log_error
 from core.places import place_order
 from core.saving import saving
-from core.submissions import offline_save
+from core.submissions import offline_save, offline_saves
 from core.urls import safe_next
 from core.web import ONE_YEAR
 
@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("core", __name__)
 bp.add_app_template_filter(place_order)
 bp.add_app_template_global(offline_save)
+bp.add_app_template_global(offline_saves)
 bp.add_app_template_global(offline.keeping, "keeping_forms")
 
 

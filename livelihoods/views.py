@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from accounts.models import Role
-from core import audit, offline
+from core import audit, offline, submissions
 from core.auth import require
 from core.clock import today
 from core.db import db, utcnow
@@ -266,7 +266,7 @@ def record_visit(follow_up_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            services.record_visit(
+            visit = services.record_visit(
                 current_user,
                 follow_up,
                 visited_on=form.visited_on.data,
@@ -277,6 +277,7 @@ def record_visit(follow_up_id: int):
                 notes=form.notes.data,
                 today=today(),
             )
+            submissions.note_created(visit)  # sent later from a phone: when it was pressed
         if saved.ok:
             flash(_("The visit was recorded."), "success")
             if follow_up.grant_id:

@@ -176,3 +176,22 @@ def test_a_phone_clock_ahead_never_dates_a_save_later_than_the_server(app):
         moment = pressed_at()
     assert moment is not None and moment <= datetime.now(UTC)
     assert datetime.now(UTC) - moment < timedelta(minutes=1)
+
+
+def test_a_visit_sent_later_keeps_when_save_was_pressed_and_the_grant_page_says_so(app, world):
+    from tests.livelihoods.grant_fixtures import visit_form
+
+    grant_id = make_grant(
+        app, world.mai, drafter=world.facilitator, upto="disbursed", decider=world.coordinator
+    )
+    follow_up_id = follow_up_ids(app, grant_id)[0]
+    client = client_for(app, world.facilitator)
+    pressed = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    data = visit_form(submission=new_key(), saved_on_phone=ms(pressed))
+    answer = client.post(f"/follow-ups/{follow_up_id}/visit", data=data)
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(OfflineSave.pressed_at)) == pressed
+    page = client.get(f"/grants/{grant_id}").get_data(as_text=True)
+    note = re.search(r'<span class="meta offline-note">(.*?)</span>', page, re.S).group(1)
+    assert "3 ngày" in note
