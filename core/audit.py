@@ -25,6 +25,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import submissions
 from core.db import db, utcnow
 
 
@@ -126,6 +127,8 @@ def record(
     elif group_id is not None:
         event.province_code = _where("group_province", group_id)
     db.session.add(event)
+    if action == "create" and obj is not None:
+        submissions.note_created(obj)  # made from a form kept on a phone: when it was pressed
     return event
 
 

@@ -9,18 +9,27 @@ saved twice. Two sendings at the same moment meet at the key's primary key: the 
 lets one claim it and makes the other wait, then fail.
 
 Keys are kept for KEEP_DAYS, then dropped by the daily job.
+
+A form the phone kept while it had no signal (static/outbox.js) is sent later with the
+moment its user pressed save (PRESSED_FIELD, milliseconds since 1970 by the phone's
+clock). A record made from it keeps that moment beside the server's (OfflineSave), and
+its page says "saved on the phone at …, sent … later". The phone's clock is believed
+within bounds only: never later than the server's now, never more than PRESSED_MAX_DAYS
+before; a value out of bounds or malformed is ignored, not refused (the record matters
+more than its note).
 """
 
 import logging
 import re
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import abort, flash, g, has_request_context, redirect, request
+from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, delete, update
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +42,12 @@ KEEP_DAYS = 7
 # How long a second sending waits for the first one's answer (it is being written).
 WAIT_SECONDS = 3.0
 
+PRESSED_FIELD = "saved_on_phone"
+PRESSED = re.compile(r"^[0-9]{1,15}$")
+PRESSED_MAX_DAYS = 30
+# Sent sooner than this after pressing save: an ordinary save, nothing to note.
+NOTED_AFTER = timedelta(minutes=2)
+
 ALREADY_SAVED = _l("This was already saved. Sending it again saved nothing twice.")
 
 
@@ -44,6 +59,24 @@ class Submission(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Where the first sending was sent on (its redirect), for a second one to follow.
     location: Mapped[str | None] = mapped_column(String(500))
+
+
+class OfflineSave(db.Model):
+    """A record made from a form kept on a phone: when save was pressed, when it arrived."""
+
+    __tablename__ = "offline_saves"
+    __table_args__ = (UniqueConstraint("object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    pressed_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def later(self) -> str:
+        """How long after pressing save it arrived, in words ("2 ngày")."""
+        return format_timedelta(self.received_at - self.pressed_at, threshold=1)
 
 
 def new_key() -> str:
@@ -59,6 +92,57 @@ def sent_key() -> str | None:
         return None
     value = request.form.get("submission")
     return value if isinstance(value, str) and KEY.match(value) else None
+
+
+def pressed_at() -> datetime | None:
+    """When the person pressed save on the phone, as the request says, within bounds."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    value = request.form.get(PRESSED_FIELD)
+    if not isinstance(value, str) or not PRESSED.match(value):
+        return None
+    now = utcnow()
+    try:
+        moment = datetime.fromtimestamp(int(value) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if moment < now - timedelta(days=PRESSED_MAX_DAYS):
+        return None
+    return min(moment, now)  # a phone's clock running ahead never dates a save later
+
+
+def note_created(obj) -> None:
+    """Keep when save was pressed for a record made from a form sent later (audit.record)."""
+    moment = pressed_at()
+    object_id = getattr(obj, "id", None)
+    if moment is None or object_id is None or utcnow() - moment < NOTED_AFTER:
+        return
+    db.session.add(
+        OfflineSave(object_type=obj.__tablename__, object_id=object_id, pressed_at=moment)
+    )
+
+
+def offline_save(obj) -> OfflineSave | None:
+    """The note of a record made from a form kept on a phone, if it was (template global)."""
+    return db.session.scalar(
+        select(OfflineSave).where(
+            OfflineSave.object_type == obj.__tablename__, OfflineSave.object_id == obj.id
+        )
+    )
+
+
+def offline_saves(objs) -> dict[int, OfflineSave]:
+    """The notes of several records of one kind, by id, in one query (template global)."""
+    objs = list(objs)
+    if not objs:
+        return {}
+    rows = db.session.scalars(
+        select(OfflineSave).where(
+            OfflineSave.object_type == objs[0].__tablename__,
+            OfflineSave.object_id.in_([obj.id for obj in objs]),
+        )
+    )
+    return {row.object_id: row for row in rows}
 
 
 def claimed(key: str) -> bool:

@@ -10,11 +10,13 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask import session as cookie_session
 from flask_babel import get_locale, refresh
@@ -26,12 +28,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from core import proxy
+from core import audit, offline, proxy
 from core.auth import login_manager, public, roles_required
 from core.db import db
 from core.logs import log_error
 from core.places import place_order
 from core.saving import saving
+from core.submissions import offline_save, offline_saves
 from core.urls import safe_next
 from core.web import ONE_YEAR
 
@@ -39,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("core", __name__)
 bp.add_app_template_filter(place_order)
+bp.add_app_template_global(offline_save)
+bp.add_app_template_global(offline_saves)
+bp.add_app_template_global(offline.keeping, "keeping_forms")
 
 
 @bp.get("/healthz")
@@ -93,6 +99,41 @@ def outbox():
     """What this phone kept while it had no signal; static/outbox.js lists it from the
     phone's own storage (nothing of it is on the server until it is sent)."""
     return render_template("outbox.html")
+
+
+@bp.post("/outbox/keep")
+@roles_required("facilitator")
+def keep_forms():
+    """Turn "keep my groups on this phone" on or off for this login (issue 25, layer 2)."""
+    choice = request.form.get("keep")
+    if choice not in ("0", "1"):
+        abort(400, description=_("Choose whether to keep your groups on this phone."))
+    keep = choice == "1"
+    with saving():
+        audit.record(
+            current_user,
+            "offline_forms_on" if keep else "offline_forms_off",
+            object_type="users",
+            object_id=current_user.id,
+        )
+    offline.set_keeping(keep)
+    if keep:
+        flash(_("Your groups' meeting and visit forms will be kept on this phone."), "success")
+    else:
+        flash(_("The forms kept on this phone are being deleted."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.get("/outbox/forms")
+@roles_required("facilitator")
+def kept_forms():
+    """The addresses of the forms this phone should keep, for static/outbox.js."""
+    if not offline.keeping():
+        response = jsonify(keep=False, forms=[])
+    else:
+        response = jsonify(keep=True, forms=offline.forms_for(current_user), days=offline.KEEP_DAYS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/language")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from accounts.models import Role
-from core import audit
+from core import audit, offline, submissions
 from core.auth import load, require
 from core.clock import today
 from core.db import db, utcnow
@@ -254,7 +254,7 @@ def record_visit(follow_up_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            services.record_visit(
+            visit = services.record_visit(
                 current_user,
                 follow_up,
                 visited_on=form.visited_on.data,
@@ -265,6 +265,7 @@ def record_visit(follow_up_id: int):
                 notes=form.notes.data,
                 today=today(),
             )
+            submissions.note_created(visit)  # sent later from a phone: when it was pressed
         if saved.ok:
             flash(_("The visit was recorded."), "success")
             if follow_up.grant_id:
@@ -424,3 +425,20 @@ def grants_of(member: Member) -> list[Grant]:
 
 def visits_of(member: Member) -> list:
     return list(db.session.scalars(services.list_visits(member_id=member.id, limit=20)))
+
+
+# A visit due within this many days is kept on a phone that keeps its groups' forms.
+KEPT_VISITS_DAYS = 14
+
+
+@offline.keeps_forms
+def visit_forms(user) -> list[str]:
+    """The visit forms of the user's visits due soon (issue 25, layer 2)."""
+    if user.role != Role.FACILITATOR:
+        return []
+    stmt = services.list_due(user, until=today() + timedelta(days=KEPT_VISITS_DAYS))
+    return [
+        url_for("livelihoods.record_visit", follow_up_id=follow_up.id)
+        for follow_up in db.session.scalars(stmt.limit(offline.MAX_FORMS))
+        if follow_up.referral_id is None
+    ]

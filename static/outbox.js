@@ -50,17 +50,67 @@
   function put(entry) { return run('entries', 'readwrite', function (s) { return s.put(entry); }); }
   function drop(id) { return run('entries', 'readwrite', function (s) { return s.delete(id); }); }
 
+  // The words of this page's form: a field's label, a choice's label (name=value), so
+  // that the outbox can show an entry the server refused as the person typed it.
+  function labelsOf() {
+    var found = {};
+    document.querySelectorAll('main form [name]').forEach(function (field) {
+      var label = field.id && document.querySelector('label[for="' + field.id + '"]');
+      var text = label ? label.textContent.replace(/\s+/g, ' ').trim() : '';
+      if (field.type === 'radio' || field.type === 'checkbox') {
+        found[field.name + '=' + field.value] = text;
+        var group = field.closest('[aria-labelledby]');
+        var named = group && document.getElementById(group.getAttribute('aria-labelledby'));
+        var set = field.closest('fieldset');
+        var legend = named || (set && set.querySelector('legend'));
+        if (legend) found[field.name] = legend.textContent.replace(/\s+/g, ' ').trim();
+      } else if (field.tagName === 'SELECT') {
+        found[field.name] = text;
+        Array.prototype.forEach.call(field.options, function (o) { found[field.name + '=' + o.value] = o.textContent.trim(); });
+      } else if (field.type !== 'hidden' && field.type !== 'submit') {
+        found[field.name] = text;
+      }
+    });
+    return found;
+  }
+
   // Who is logged in here, and which form this page is: the worker writes them beside an entry.
   function remember() {
     return run('meta', 'readwrite', function (s) {
       s.put({ k: 'user', v: user });
+      s.put({ k: 'labels', v: labelsOf() });
       return s.put({ k: 'page', v: document.title });
     });
   }
 
-  function withFreshToken(body) {
+  // What was typed, in the form's words (the server's version is a link away).
+  function typed(entry) {
+    var labels = entry.labels || {};
+    var list = document.createElement('dl');
+    list.className = 'outbox-typed';
+    new URLSearchParams(entry.body).forEach(function (value, name) {
+      if (!(name in labels) || !value) return;
+      var dt = document.createElement('dt');
+      dt.textContent = labels[name] || name;
+      var dd = document.createElement('dd');
+      dd.textContent = labels[name + '=' + value] || value;
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+    var box = document.createElement('details');
+    var summary = document.createElement('summary');
+    summary.textContent = document.getElementById('outbox-list').dataset.typed;
+    box.appendChild(summary);
+    box.appendChild(list);
+    return box;
+  }
+
+  // The page's fresh token, and when save was pressed on this phone (core/submissions.py
+  // keeps it beside the server's time, within bounds).
+  function withFreshToken(body, created) {
     var params = new URLSearchParams(body);
     if (tokenTag && params.has('csrf_token')) params.set('csrf_token', tokenTag.content);
+    if (created) params.set('saved_on_phone', String(Math.floor(created)));
     return params.toString();
   }
 
@@ -70,7 +120,7 @@
     entry.tried = Date.now();
     return fetch(entry.url, {
       method: 'POST',
-      body: withFreshToken(entry.body),
+      body: withFreshToken(entry.body, entry.created),
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       credentials: 'same-origin',
       redirect: 'follow',
@@ -213,6 +263,7 @@
         problem.textContent = entry.problem;
         li.appendChild(problem);
       }
+      if (entry.state === 'conflict' || entry.state === 'refused') li.appendChild(typed(entry));
       var actions = document.createElement('p');
       actions.className = 'actions';
       if (entry.state === 'sent' && entry.place) {
@@ -262,14 +313,128 @@
       var left = entries.filter(function (e) { return e.state !== 'sent'; }).length;
       if (!left || window.confirm(count(text.logoutWarning, left))) {
         form.dataset.outboxChecked = '1';
-        form.submit();
+        wipeForms().then(function () { form.submit(); }, function () { form.submit(); });
       }
     }, function () { form.submit(); });
   });
 
+  // Issue 25, layer 2: the forms of the user's groups, kept on this phone when the user
+  // chose it on the account page (core/offline.py says which). Wiped when logged out,
+  // when another person logs in, when the choice is taken back, after 14 days unrefreshed.
+  var FORMS = 'tuluc-forms';
+  var FORMS_META = '/outbox/kept-meta';
+  var REFRESH = 10 * 60 * 1000;
+  var offlineCopy = document.body.dataset.offlineCopy; // set by sw.js on a kept form
+
+  function wipeForms() {
+    return window.caches ? caches.delete(FORMS) : Promise.resolve();
+  }
+
+  function keepState(n) {
+    var state = document.getElementById('keep-forms-state');
+    if (!state) return;
+    state.textContent = window.caches ? count(state.dataset.ready, n) : state.dataset.needsJs;
+    state.hidden = false;
+  }
+
+  function refreshForms() {
+    if (offlineCopy) return Promise.resolve();
+    if (!window.caches) { keepState(0); return Promise.resolve(); }
+    if (!user || !text.keep) return wipeForms();
+    var onAccount = !!document.getElementById('keep-forms-state');
+    return caches.open(FORMS).then(function (cache) {
+      return cache.match(FORMS_META).then(function (found) {
+        return found ? found.json() : null;
+      }).then(function (meta) {
+        if (meta && meta.user !== user) return wipeForms().then(refreshForms);
+        if (meta && !onAccount && Date.now() - meta.checked < REFRESH) return null;
+        return fetch(text.forms, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+          return r.ok && !r.redirected ? r.json() : null;
+        }).then(function (list) {
+          if (!list) return null;
+          if (!list.keep) return wipeForms();
+          var wanted = list.forms;
+          var kept = 0;
+          return cache.keys().then(function (requests) {
+            // A group no longer theirs, a visit made: its form goes.
+            return Promise.all(requests.filter(function (rq) {
+              var path = new URL(rq.url).pathname;
+              return path !== FORMS_META && wanted.indexOf(path) < 0;
+            }).map(function (rq) { return cache.delete(rq); }));
+          }).then(function () {
+            var next = Promise.resolve();
+            wanted.forEach(function (path) { // one at a time: the link is slow
+              next = next.then(function () {
+                return fetch(path, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+                  if (r.ok && !r.redirected) { kept += 1; return cache.put(path, r); }
+                  return cache.delete(path);
+                }, function () {});
+              });
+            });
+            return next;
+          }).then(function () {
+            return cache.put(FORMS_META, new Response(JSON.stringify({
+              user: user, checked: Date.now(), days: list.days || 14, count: kept,
+            }), { headers: { 'Content-Type': 'application/json' } }));
+          }).then(function () { keepState(kept); });
+        });
+      });
+    }).catch(function () {});
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(32);
+    crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // A kept form opened with no signal: say it is a copy, and keep what is saved in it in
+  // the outbox (a copy's token may be old; the outbox sends with a fresh one). Each save
+  // gets a key of its own: the same copy may serve two meetings.
+  function useOfflineCopy() {
+    var main = document.getElementById('main');
+    var notice = document.createElement('div');
+    notice.className = 'alert offline-copy';
+    notice.setAttribute('role', 'status');
+    var day = new Date(Number(offlineCopy)).toLocaleDateString(document.documentElement.lang || undefined);
+    notice.textContent = text.offlineCopy.replace('{d}', day);
+    main.insertBefore(notice, main.firstChild);
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      if ((form.getAttribute('method') || '').toLowerCase() !== 'post' || !main.contains(form)) return;
+      event.preventDefault();
+      var data;
+      try {
+        data = new FormData(form, event.submitter);
+      } catch (_) {
+        data = new FormData(form);
+        if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+      }
+      var params = new URLSearchParams(data);
+      var key = newKey();
+      params.set('submission', key);
+      put({
+        url: new URL(form.getAttribute('action') || location.href, location.href).href,
+        body: params.toString(),
+        key: key,
+        user: user,
+        form: document.title,
+        labels: labelsOf(),
+        created: Date.now(),
+        state: 'waiting',
+        attempts: 0,
+        next: 0,
+      }).then(function () {
+        location.assign(navigator.onLine ? text.page : '/static/offline.html');
+      });
+    });
+  }
+
+  if (offlineCopy && user) useOfflineCopy();
+
   var ready = document.getElementById('outbox-list');
   if (ready) document.getElementById('outbox-needs-js').hidden = true;
-  remember().then(function () { return sendAll(false); }).catch(function () {});
+  remember().then(function () { return sendAll(false); }).catch(function () {}).then(refreshForms);
   window.addEventListener('online', function () { sendAll(true); });
   navigator.serviceWorker.addEventListener('message', function (event) {
     if (event.data === 'outbox-send') sendAll(true);

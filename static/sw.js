@@ -4,10 +4,14 @@
    no library, no build step. */
 'use strict';
 
-const CACHE = 'tuluc-offline-2';
+const CACHE = 'tuluc-offline-3';
+// Issue 25, layer 2: the forms a facilitator chose to keep (static/outbox.js fills it).
+const FORMS = 'tuluc-forms';
+const FORMS_META = '/outbox/kept-meta';
+const DAY = 24 * 3600 * 1000;
 const SAVED_PAGE = '/static/offline.html';
 const NO_SIGNAL_PAGE = '/static/no-signal.html';
-const KEPT = [SAVED_PAGE, NO_SIGNAL_PAGE, '/static/app.css'];
+const KEPT = [SAVED_PAGE, NO_SIGNAL_PAGE, '/static/app.css', '/static/outbox.js'];
 const DB_NAME = 'tuluc-outbox';
 // Never kept on the phone: a login, a password, anything sent before logging in.
 const NOT_KEPT = /(^|&)(password|current_password|new_password|confirm|pin|code)=/;
@@ -19,7 +23,7 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches.keys()
-      .then((names) => Promise.all(names.filter((n) => n !== CACHE).map((n) => caches.delete(n))))
+      .then((names) => Promise.all(names.filter((n) => n !== CACHE && n !== FORMS).map((n) => caches.delete(n))))
       .then(() => self.clients.claim())
   );
 });
@@ -50,6 +54,7 @@ async function keep(url, body) {
     const meta = db.transaction('meta').objectStore('meta');
     const who = await done(meta.get('user'));
     const page = await done(meta.get('page'));
+    const labels = await done(meta.get('labels'));
     const user = who ? who.v : '';
     const key = new URLSearchParams(body).get('submission') || '';
     if (!user || !key) return false; // not logged in, or a form that is not a record
@@ -59,6 +64,7 @@ async function keep(url, body) {
     await done(store.add({
       url, body, key, user,
       form: page ? page.v : '',
+      labels: labels ? labels.v : {},
       created: Date.now(),
       state: 'waiting',
       attempts: 0,
@@ -82,6 +88,28 @@ async function page(path) {
     status: 200,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
   });
+}
+
+// A form kept on this phone (layer 2), opened with no signal: marked as a copy, so that
+// outbox.js keeps what is saved in it (its token may be old) and says it is a copy.
+// Kept longer than the facilitator chose (14 days) without being refreshed: wiped.
+async function keptForm(url) {
+  if (!(await caches.has(FORMS))) return null;
+  const cache = await caches.open(FORMS);
+  const found = await cache.match(FORMS_META);
+  if (!found) return null;
+  const meta = await found.json();
+  if (!(Date.now() - meta.checked < (meta.days || 14) * DAY)) {
+    await caches.delete(FORMS);
+    return null;
+  }
+  const kept = await cache.match(url.pathname);
+  if (!kept) return null;
+  const html = (await kept.text()).replace('<body', '<body data-offline-copy="' + Number(meta.checked) + '"');
+  const headers = new Headers(kept.headers);
+  headers.delete('Content-Length');
+  headers.set('Cache-Control', 'no-store');
+  return new Response(html, { status: 200, headers });
 }
 
 async function sendOrKeep(request) {
@@ -114,9 +142,11 @@ self.addEventListener('fetch', (event) => {
       && type.startsWith('application/x-www-form-urlencoded')) {
     event.respondWith(sendOrKeep(request));
   } else if (request.method === 'GET' && request.mode === 'navigate') {
-    // No page is kept on the phone (they hold names); with no signal, say what to do
-    // instead of the browser's own error.
-    event.respondWith(fetch(request).catch(() => page(NO_SIGNAL_PAGE)));
+    // No page is kept on the phone (they hold names) unless its user chose to keep their
+    // groups' forms; with no signal, say what to do instead of the browser's own error.
+    event.respondWith(fetch(request).catch(() => (KEPT.includes(url.pathname)
+      ? page(url.pathname)
+      : keptForm(url).catch(() => null).then((kept) => kept || page(NO_SIGNAL_PAGE)))));
   } else if (request.method === 'GET' && KEPT.includes(url.pathname)) {
     event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
   }

@@ -103,6 +103,13 @@ MATRIX = {
         None,
         only(OK, *MANAGERS, member=NOT_FOUND),
     ),
+    "core.keep_forms": (
+        "POST",
+        "/outbox/keep",
+        {"keep": "1"},
+        only(REDIRECT, "facilitator", "other_facilitator"),
+    ),
+    "core.kept_forms": ("GET", "/outbox/forms", None, only(OK, "facilitator", "other_facilitator")),
     "accounts.login": (
         "GET",
         "/login",

@@ -414,6 +414,7 @@ def account_forms(w) -> dict:
             {**password, "current_password": field(PASSWORD)},
         ),
         "set_language": (w.coordinator, "/language", {"locale": field("vi", "en")}),
+        "keep_forms": (w.facilitator, "/outbox/keep", {"keep": field("1", "0")}),
         "login": (None, "/login", {"username": field("admin1"), "password": field("x")}),
         "member_login": (
             None,

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import offline
 from core.auth import require
 from core.clock import today
 from core.db import db
@@ -15,7 +16,10 @@ from groups import forms
 from groups.models import (
     Attendance,
     AttendanceStatus,
+    Group,
+    GroupStatus,
     Member,
+    group_facilitators,
 )
 from groups.services import meetings as meeting_services
 from groups.views.common import (
@@ -146,3 +150,15 @@ def edit_meeting(meeting_id: int):
 def _members_for(group, form, meeting):
     day = form.held_on.data or meeting.held_on
     return meeting_services.members_on(group.id, day)
+
+
+@offline.keeps_forms
+def meeting_forms(user) -> list[str]:
+    """The meeting form of each open group the user facilitates (issue 25, layer 2)."""
+    groups = db.session.scalars(
+        select(Group)
+        .join(group_facilitators, group_facilitators.c.group_id == Group.id)
+        .where(group_facilitators.c.user_id == user.id, Group.status != GroupStatus.CLOSED)
+        .order_by(Group.id)
+    )
+    return [url_for("groups.record_meeting", group_id=group.id) for group in groups]

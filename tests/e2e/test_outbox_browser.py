@@ -259,6 +259,15 @@ def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
     entry = page.locator("#outbox-list li.state-refused")
     assert entry.locator(".outbox-problem").inner_text().strip()  # the server's own words
     assert entry.locator(f'a[href$="/groups/{group.id}/meetings/new"]').count() == 1
+    # Beside the server's words, what was typed, in the form's own labels.
+    typed = entry.locator("details")
+    typed.locator("summary").click()
+    names, values = typed.locator("dt").all_inner_texts(), typed.locator("dd").all_inner_texts()
+    shown = dict(zip(names, values, strict=True))
+    assert "Buổi trùng" in shown.values()
+    marks = {k: v for k, v in shown.items() if k.startswith("Trần Thị Mai")}
+    assert list(marks.values()) == ["Có mặt"], shown  # a mark, by its member and its word
+    assert not any(kept_key in v for v in shown.values() for kept_key in [entries(page)[0]["key"]])
     assert meetings(app) == 1
     assert parse_qs(entries(page)[0]["body"])["topics"] == ["Buổi trùng"]  # nothing dropped
 
@@ -301,3 +310,167 @@ def test_an_entry_answered_form_expired_waits_for_login_and_is_sent_with_a_fresh
     page.goto(live_server + "/")
     wait_sent(page, 1)
     assert meetings(app) == 1
+
+
+def meeting_makers(app) -> list[int]:
+    """Who recorded each meeting, as the audit log has it."""
+    from core.audit import AuditEvent
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(AuditEvent.actor_id).where(
+                    AuditEvent.action == "create", AuditEvent.object_type == "meetings"
+                )
+            )
+        )
+
+
+def revoke(app, user) -> None:
+    """The session ends on the server (logged out elsewhere, deactivated, timed out)."""
+    from accounts.models import User
+    from accounts.services import revoke_sessions
+
+    with app.app_context():
+        assert revoke_sessions(db.session.get(User, user.id)) >= 1
+        db.session.commit()
+
+
+def test_a_session_revoked_while_offline_keeps_the_entries_for_their_maker_alone(
+    app, live_server, online_phone, facilitator_group, make_user, make_group
+):
+    context, page = online_phone
+    user, group = facilitator_group
+    other = make_user(Role.FACILITATOR, username="lan", password=PASSWORD, full_name="Lê Thị Lan")
+    make_group(HUE, facilitators=[other], name="Nhóm Thôn Tây", founded_on=date(2025, 1, 6))
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi một")
+    revoke(app, user)  # still offline, the session ends on the server meanwhile
+
+    # The signal returns on an open page: the sending meets the login page and waits.
+    context.set_offline(False)
+    page.goto(live_server + "/groups")
+    assert "/login" in page.url
+    assert [e["state"] for e in entries(page)] == ["waiting"]
+    assert meetings(app) == 0
+
+    # Another facilitator logs in on this phone: nothing of hoa's is sent under lan.
+    log_in(page, live_server, "lan")
+    page.goto(live_server + "/outbox")
+    until(page, "!document.getElementById('outbox-empty').hidden")
+    assert meetings(app) == 0
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+
+    # hoa logs in again: it is sent once, under hoa, with the new session's token.
+    log_in(page, live_server)
+    wait_sent(page, 1)
+    assert meetings(app) == 1
+    assert meeting_makers(app) == [user.id]
+
+
+def test_a_session_revoked_under_an_open_page_waits_as_needs_login_then_is_sent_once(
+    app, live_server, online_phone, facilitator_group
+):
+    context, page = online_phone
+    user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Buổi chờ")
+    context.set_offline(False)
+    page.route("**/groups/*/meetings/new", lambda route: route.abort())
+    page.goto(live_server + "/outbox")  # logged in, but the first sending fails
+    until(page, "document.querySelector('#outbox-list li.state-waiting') !== null")
+    page.unroute("**/groups/*/meetings/new")
+    revoke(app, user)
+
+    # The page still open sends again: the server answers with its login page.
+    page.locator("#outbox-list button", has_text="Gửi lại").first.click()
+    until(page, "document.querySelector('#outbox-list li.state-login') !== null")
+    assert meetings(app) == 0
+
+    log_in(page, live_server)
+    wait_sent(page, 1)
+    page.goto(live_server + "/")
+    assert meetings(app) == 1
+    assert meeting_makers(app) == [user.id]
+
+
+def kept_count(page) -> int:
+    return page.evaluate(
+        """() => caches.has('tuluc-forms').then((has) => !has ? -1 : caches.open('tuluc-forms')
+            .then((c) => c.keys()).then((keys) => keys.length - 1))"""
+    )
+
+
+def test_a_facilitator_who_keeps_their_groups_opens_and_saves_a_form_with_no_signal(
+    app, live_server, online_phone, facilitator_group, markup
+):
+    context, page = online_phone
+    user, group = facilitator_group
+    log_in(page, live_server)
+    form_url = f"{live_server}/groups/{group.id}/meetings/new"
+
+    # Without the choice, no page holding names is kept: a dead zone says what to do.
+    page.goto(live_server + "/account")
+    assert kept_count(page) == -1
+    context.set_offline(True)
+    page.goto(form_url)
+    assert page.locator("#no-signal").count() == 1
+    context.set_offline(False)
+
+    page.goto(live_server + "/account")
+    with page.expect_navigation():
+        page.click("#keep-forms button[name=keep][value='1']")
+    state = page.locator("#keep-forms-state")
+    state.wait_for(state="visible")
+    assert "1 phiếu" in state.inner_text()
+    assert kept_count(page) == 1
+    markup.watch(page)
+    page.goto(live_server + "/account")
+    state.wait_for(state="visible")
+    markup.check(page, "account-keeping")
+
+    # In a dead zone the kept form opens, says it is a copy, and keeps two meetings.
+    context.set_offline(True)
+    for held_on, topics in ((today(), "Buổi một"), (today() - timedelta(days=7), "Buổi hai")):
+        page.goto(form_url)
+        notice = page.locator(".offline-copy")
+        notice.wait_for(state="visible")
+        assert "Không có mạng" in notice.inner_text()
+        assert page.locator("main").inner_text().count("Trần Thị Mai") == 1
+        page.fill("#held_on", held_on.isoformat())
+        page.fill("#topics", topics)
+        with page.expect_navigation():
+            page.click("form.meeting [type=submit]")
+        assert page.locator("#offline-saved").count() == 1
+    kept = entries(page)
+    assert [e["state"] for e in kept] == ["waiting", "waiting"]
+    assert len({e["key"] for e in kept}) == 2  # one copy, two meetings, two keys
+    assert meetings(app) == 0
+
+    # Signal back: both are sent once, with a fresh token.
+    context.set_offline(False)
+    page.goto(live_server + "/outbox")
+    wait_sent(page, 2)
+    assert meetings(app) == 2
+    assert meeting_makers(app) == [user.id, user.id]
+
+    # The group is given to another facilitator: its form leaves the phone with the next
+    # page that has signal (the account page asks at once).
+    from groups.models import Group
+
+    with app.app_context():
+        db.session.get(Group, group.id).facilitators = []
+        db.session.commit()
+    page.goto(live_server + "/account")
+    state.wait_for(state="visible")
+    assert "0 phiếu" in state.inner_text()
+    assert kept_count(page) == 0
+
+    # Logging out wipes what was kept.
+    page.click(".account summary")
+    with page.expect_navigation():
+        page.click(".account form button[type=submit]")
+    assert kept_count(page) == -1
+    markup.assert_valid_html()
