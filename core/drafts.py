@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 NOT_KEPT = {"csrf_token", "password", "current_password", "new_password", "confirm", "pin"}
 # In the signed cookie: the page with a kept form, and whose session ended. No form data.
 COOKIE_KEY = "draft_path"
+PATH_MAX = 300
 ENDED_USER_KEY = "ended_user_id"
 
 
@@ -38,7 +39,7 @@ class FormDraft(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    path: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(PATH_MAX))
     # The posted fields as a JSON list of [name, value] pairs, in order.
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -99,14 +100,22 @@ def is_first_view() -> bool:
     return request.method == "GET" and not restoring()
 
 
+def _address() -> str:
+    """The page's path with its query string: a form whose scope or period is in the
+    query (the exact-figures export) comes back on that page, not on the bare path."""
+    return request.full_path if request.query_string else request.path
+
+
 def _page_path() -> str | None:
-    """The path of the page the form was posted from, if it can be opened with GET."""
+    """The address of the page the form was posted from, if it can be opened with GET
+    (and is short enough to keep)."""
     adapter = current_app.url_map.bind("")
     try:
         adapter.match(request.path, method="GET")
     except (NotFound, MethodNotAllowed):
         return None
-    return request.path
+    address = _address()
+    return address if len(address) <= PATH_MAX else None
 
 
 def keep_and_ask_to_log_in():
@@ -129,18 +138,17 @@ def keep_and_ask_to_log_in():
         ),
         "info",
     )
-    full = request.full_path if request.query_string else request.path
-    return redirect(url_for("accounts.login", next=full))
+    return redirect(url_for("accounts.login", next=path))
 
 
 def restore_on_request(user) -> None:
     """On opening the noted page after login, put the kept form in place of request.form."""
-    if request.method != "GET" or cookie_session.get(COOKIE_KEY) != request.path:
+    if request.method != "GET" or cookie_session.get(COOKIE_KEY) != _address():
         return
     cookie_session.pop(COOKIE_KEY, None)
     if not user.is_authenticated:
         return
-    data = take(user.id, request.path, utcnow())
+    data = take(user.id, _address(), utcnow())
     db.session.commit()
     if data is None:
         return

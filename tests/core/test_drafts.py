@@ -30,6 +30,7 @@ PUBLIC_FORMS = (
     "accounts.login_code",
     "accounts.login_enrol",
     "accounts.login_new_password",  # a step of logging in, like the two above
+    "providers.link",  # the letter's link: its code is the provider's only sign-in
 )
 FORM_PAGES = sorted(e for e in POSTED if e not in PUBLIC_FORMS)
 KEPT_VI = "Những gì bạn đã nhập vẫn được giữ"
