@@ -29,6 +29,7 @@ from core.auth import require
 from core.clock import VIETNAM, today
 from core.db import db, utcnow
 from core.forms import Form
+from core.saving import commit
 
 # donor as a module: reports.pages imports every page module at once.
 from reports import exports, indicators
@@ -196,7 +197,7 @@ def prepare():
         release = prepare_release(
             current_user, chosen, period, snapshot(figures, how), how, form.changes.data
         )
-        db.session.commit()
+        commit("a release is prepared from the figures as they stand")
     except ReleaseError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -252,7 +253,7 @@ def approve(release_id: int):
         return redirect(url_for("progress.release", release_id=release.id))
     try:
         approve_release(current_user, release)
-        db.session.commit()
+        commit("a release approved")
     except ReleaseError as error:
         db.session.rollback()
         flash(str(error), "error")
