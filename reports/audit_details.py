@@ -37,6 +37,7 @@ FILTERS = {
     "period": _l("period"),
     "personal": _l("names and phones"),
     "exact": _l("exact figures, for internal use"),
+    "job": _l("file prepared in the background"),
 }
 # A detail of one word.
 WORDS = {
@@ -49,12 +50,24 @@ WORDS = {
     "import": _l("from an imported file"),
     "complete": _l("finished"),
     "two_factor": _l("wrong second-step code"),
+    # Why a letter's link did not open (support.providers.Refusal); a provider's reading.
+    "unknown": _l("no such link"),
+    "expired": _l("link expired"),
+    "closed": _l("referral closed"),
+    "consent_withdrawn": _l("consent withdrawn"),
+    "wrong_code": _l("wrong code from the letter"),
+    "throttled": _l("too many tries"),
+    "provider": _l("read from a provider account"),
 }
 DOORS = {"member": _l("member sign-in with a PIN"), "staff": _l("staff sign-in")}
 SECOND_STEP = {
     "totp": _l("code from the app"),
     "recovery_code": _l("recovery code"),
     "enrolled": _l("two-factor sign-in just set up"),
+}
+VIA = {
+    "link": _l("by the provider, through the letter's link"),
+    "account": _l("by the provider, from its account"),
 }
 
 
@@ -99,6 +112,11 @@ def _piece(key: str, value: str) -> str:
             "amounts rounded to base %(number)s đồng", number=_number(value)
         ),
         "provider": lambda: gettext("service provider no. %(number)s", number=_number(value)),
+        "link": lambda: gettext("letter link no. %(number)s", number=_number(value)),
+        "provider_link": lambda: gettext(
+            "read through the letter link no. %(number)s", number=_number(value)
+        ),
+        "via": lambda: str(VIA.get(value, value)),
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),

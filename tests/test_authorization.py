@@ -639,7 +639,7 @@ def make_provider_user(app, provider_id: int, username: str):
     from tests.conftest import PASSWORD
 
     user = account_services.create_user(
-        None, username=username, full_name="Trần Thị Mai", role=Role.PROVIDER, password=PASSWORD
+        None, username=username, full_name="Võ Văn Khang", role=Role.PROVIDER, password=PASSWORD
     )
     db.session.add(ProviderStaff(user_id=user.id, provider_id=provider_id))
     db.session.commit()
