@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from demo.cli import demo_command
     from groups.views import bp as groups_bp
     from imports.views import bp as imports_bp
+    from inbox.views import bp as inbox_bp
     from livelihoods.views import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.export_job_views import bp as export_jobs_bp
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
         imports_bp,
         exports_bp,
         export_jobs_bp,
+        inbox_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("accounts.views.login.logout")  # it checks the token itself; see its docstring

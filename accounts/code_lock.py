@@ -21,10 +21,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from accounts.models import User
-from core import audit, notify
+from core import audit
 from core.audit import AuditEvent
 from core.db import db
 from core.i18n import format_moment
+from inbox import services as notify
 
 DAY = timedelta(days=1)
 CHECKED = "two_factor"  # a code from the app, checked and wrong

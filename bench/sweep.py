@@ -42,7 +42,7 @@ from bench.harness import (
 from bench.national import LARGE, SMALL, Builder, Size
 from core.clock import today as today_in_vietnam
 from core.db import db
-from core.notify import Notification
+from inbox.models import Notification
 from livelihoods import jobs
 from livelihoods.models import (
     FollowUp,

@@ -3,10 +3,8 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
-from flask_login import current_user
 
 from core.db import db
-from core.notify import count_unread
 from core.parse import MAX_ID, IdConverter, parse_int
 
 
@@ -39,12 +37,7 @@ def paginate(stmt, per_page: int | None = None):
     return page
 
 
-def unread_count() -> int:
-    return count_unread(current_user.id) if current_user.is_authenticated else 0
-
-
 def init_app(app) -> None:
     """Before any blueprint: its <int:…> rules are compiled with this converter."""
     app.url_map.converters["int"] = IdConverter
     app.jinja_env.globals["page_url"] = page_url
-    app.jinja_env.globals["unread_count"] = unread_count

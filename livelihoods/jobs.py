@@ -16,17 +16,17 @@ from flask_babel import ngettext
 from sqlalchemy import String, case, cast, func, literal, select
 
 from accounts.models import Role, User, user_provinces
-from core import notify
 from core.db import UTCDateTime, db, dialect_insert, inserted, utcnow
 from core.i18n import format_day
 from core.jobs import claim
-from core.notify import Notification
 from groups.models import Group, GroupStatus, Member, group_facilitators
 from groups.services.figures import repeated_absence_rows
 from groups.services.schedule import due_by_passed
 from groups.services.scope import current_groups, home_memberships
+from inbox import services as notify
+from inbox.models import Notification
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
-from livelihoods.services import FOLLOW_UP_NOTICES
+from livelihoods.services import FOLLOW_UP_NOTICES, member_card
 
 logger = logging.getLogger(__name__)
 
@@ -249,11 +249,6 @@ def weekly_digest(today: date) -> dict[str, int]:
     return {"digests": sent}
 
 
-def send_email() -> dict[str, int]:
-    """Email what the jobs added, where SMTP is configured."""
-    return {"emailed": notify.send_pending_email()}
-
-
 # Words for the inbox and email, in the reader's language. Member codes only, no names,
 # amounts or circumstances.
 
@@ -312,3 +307,20 @@ def _render_digest(notifications):
 
 notify.RENDERERS.update({kind: _render_follow_ups for kind in FOLLOW_UP_NOTICES})
 notify.RENDERERS["digest"] = _render_digest
+
+
+def _beside_follow_ups(notifications):
+    """The member of each visit reminder, for the inbox page (emails keep codes)."""
+    ids = {n.object_id for n in notifications}
+    follow_ups = {
+        f.id: f
+        for f in db.session.scalars(
+            select(FollowUp).where(FollowUp.id.in_(ids)).options(*member_card(FollowUp.member))
+        )
+    }
+    return {
+        n.id: follow_ups[n.object_id].member for n in notifications if n.object_id in follow_ups
+    }
+
+
+notify.BESIDE.update({kind: _beside_follow_ups for kind in FOLLOW_UP_NOTICES})

@@ -3,18 +3,16 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from accounts.models import Role
 from core import audit, offline, submissions
 from core.auth import load, require
 from core.clock import today
-from core.db import db, utcnow
+from core.db import db
 from core.drafts import is_first_view
 from core.keyset import count_up_to, keyset_page
-from core.notify import Notification, render
-from core.saving import commit, saving
-from core.urls import paginate
+from core.saving import saving
 from groups.models import Member
 from groups.views.common import load_member
 from livelihoods import forms, services
@@ -347,45 +345,6 @@ def due():
         today=day,
         until=until,
     )
-
-
-@bp.get("/inbox")
-def inbox():
-    """The user's notifications, newest first; opening the inbox marks them read."""
-    page = paginate(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
-    texts = render(page.items)
-    # Beside a visit reminder, who the member is (in the app only; emails keep codes).
-    visit_ids = {n.object_id for n in page.items if n.kind in services.FOLLOW_UP_NOTICES}
-    follow_ups = {
-        f.id: f
-        for f in db.session.scalars(
-            select(FollowUp)
-            .where(FollowUp.id.in_(visit_ids))
-            .options(*services.member_card(FollowUp.member))
-        )
-    }
-    people = {
-        n.id: follow_ups[n.object_id]
-        for n in page.items
-        if n.kind in services.FOLLOW_UP_NOTICES and n.object_id in follow_ups
-    }
-    unread = {n.id for n in page.items if n.read_at is None}
-    if people:  # names are shown beside the reminders
-        audit.note_read("list", object_type="notifications", detail=f"page={page.page}")
-    # Rendered before the commit, which would expire the page's rows and reload each one.
-    html = render_template(
-        "livelihoods/inbox.html", page=page, texts=texts, unread_ids=unread, people=people
-    )
-    if unread:
-        db.session.execute(
-            update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
-        )
-        commit("the inbox page read: its notices marked read")
-    return html
 
 
 @bp.route("/members/<int:member_id>/pin", methods=["GET", "POST"])

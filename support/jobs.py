@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from sqlalchemy import literal, select
 
 from accounts.models import User
-from core import notify
 from core.db import db, dialect_insert, inserted
 from core.i18n import format_day
 from groups.models import Member
+from inbox import services as notify
 from livelihoods.jobs import _now, _text
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support.models import OPEN_STATUSES, Referral

@@ -33,12 +33,13 @@ from sqlalchemy import select
 
 from accounts import services as account_services
 from accounts.models import Role, User, user_provinces
-from core import audit, notify
+from core import audit
 from core.dates import PLAN_DAYS, Day, check_day
 from core.db import db
 from core.errors import DomainError
 from core.i18n import format_day
 from groups.models import Consent, ConsentPurpose, Member
+from inbox import services as notify
 from support.models import (
     NEXT_STATUS,
     ProviderType,

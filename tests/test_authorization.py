@@ -238,7 +238,7 @@ MATRIX = {
     ),
     "livelihoods.list_grants": ("GET", "/grants", None, only(OK, *STAFF)),
     "livelihoods.due": ("GET", "/due", None, only(OK, *STAFF)),
-    "livelihoods.inbox": ("GET", "/inbox", None, not_providers(logged_in(OK))),
+    "inbox.index": ("GET", "/inbox", None, not_providers(logged_in(OK))),
     "livelihoods.draft_grant": (
         "GET",
         "/members/{member}/grants/new",

@@ -470,7 +470,7 @@ def query_lists(w) -> dict:
         "list_members": (w.coordinator, "/members", filters),
         "list_grants": (w.coordinator, "/grants", filters),
         "list_users": (w.admin, "/admin/users", filters),
-        "inbox": (w.coordinator, "/inbox", filters),
+        "index": (w.coordinator, "/inbox", filters),  # inbox.index
         "due": (w.coordinator, "/due", filters),
         "home": (w.facilitator, "/", filters),
         "show_group": (w.coordinator, f"/groups/{w.group.id}", filters),

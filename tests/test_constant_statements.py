@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from accounts.models import Role
 from core.db import db, utcnow
-from core.notify import Notification
+from inbox.models import Notification
 
 
 def statements_of(app, client, url: str) -> int:

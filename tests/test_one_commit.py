@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "core", "groups", "imports", "livelihoods", "reports", "support")
+PACKAGES = ("accounts", "core", "groups", "imports", "inbox", "livelihoods", "reports", "support")
 
 
 def _modules():
@@ -40,6 +40,7 @@ def test_the_scan_sees_views_and_services_of_every_package():
     assert "accounts/views.py" in names or "accounts/views/__init__.py" in names
     assert "groups/services/members.py" in names and "core/views.py" in names
     assert "support/provider_views.py" in names and "reports/pages/releases.py" in names
+    assert "inbox/views.py" in names
 
 
 def test_no_view_or_service_commits_but_through_core_saving():

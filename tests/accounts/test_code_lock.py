@@ -16,7 +16,7 @@ from accounts.views import login as login_views
 from app import create_app
 from core.audit import AuditEvent
 from core.db import db, utcnow
-from core.notify import Notification
+from inbox.models import Notification
 from tests.accounts.test_two_factor import enrol_through_the_pages, enrolled
 from tests.conftest import Client, config_for
 

@@ -15,8 +15,8 @@ from sqlalchemy import delete, select, update
 from accounts.models import Role, User
 from core.db import db
 from core.jobs import JobRun
-from core.notify import Notification
 from groups.models import Member
+from inbox.models import Notification
 from livelihoods import services
 from livelihoods.models import Activity, FollowUp, Grant, Method, Outcome
 from tests.conftest import HUE, QUANG_TRI

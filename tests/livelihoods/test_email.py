@@ -14,8 +14,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from core.db import db
-from core.notify import Notification, send_pending_email
-from livelihoods.jobs import daily_sweep, escalate_overdue, send_email, weekly_digest
+from inbox.jobs import send_pending_email
+from inbox.models import Notification
+from livelihoods.jobs import daily_sweep, escalate_overdue, weekly_digest
 from tests.livelihoods.jobs_fixtures import (  # noqa: F401 - fixtures
     DUE,
     assert_neutral,
@@ -146,7 +147,7 @@ def test_escalation_and_digest_emails_to_a_coordinator_are_neutral(
     run(app, escalate_overdue, late)
     run(app, weekly_digest, late)
     with app.app_context():
-        assert send_email() == {"emailed": 2}
+        assert send_pending_email() == 2
 
     messages = smtp.to("coord@example.org")
     assert len(messages) == 2

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.jobs import JobRun
-from core.notify import Notification
 from core.scheduler import JOBS, run_job
 from groups.models import GroupStatus, Member
 from groups.services import members as member_services
+from inbox.models import Notification
 from livelihoods import services
 from livelihoods.jobs import daily_sweep, escalate_overdue, weekly_digest
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, Method, Tranche

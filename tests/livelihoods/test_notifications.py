@@ -11,7 +11,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import db
-from core.notify import Notification, render
+from inbox.models import Notification
+from inbox.services import render
 from livelihoods.jobs import daily_sweep, escalate_overdue, weekly_digest
 from tests.conftest import login
 from tests.groups.helpers import use_english

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from core.clock import today
 from core.db import db
-from core.notify import Notification
 from groups.models import Group, Member
 from groups.services import members as member_services
+from inbox.models import Notification
 from livelihoods.jobs import daily_sweep, escalate_overdue
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support import services
@@ -115,7 +115,7 @@ def test_the_inbox_words_are_neutral_and_lead_to_the_referral(app, client, suppo
     assert f"/referrals/{ids['referral']}" in inbox
     with app.app_context():
         code = db.session.get(Member, ids["member"]).code
-        from core.notify import render
+        from inbox.services import render
 
         texts = render(list(db.session.scalars(select(Notification))))
     for subject, body, _link in texts.values():

@@ -16,9 +16,9 @@ from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from core.errors import DomainError
-from core.notify import Notification
 from groups.models import Consent
 from groups.services import members as member_services
+from inbox.models import Notification
 from livelihoods.models import FollowUp
 from support import providers
 from support.jobs import open_referral_checks
