@@ -5,12 +5,13 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from itertools import batched
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, update
 
 from accounts.models import User
-from core import audit, clock
+from core import audit, clock, submissions
 from core.dates import check_day
 from core.db import db, utcnow
 from core.errors import DomainError
@@ -253,6 +254,9 @@ def _write_members(actor, chunk, state) -> None:
             for member_id, (_plan, group, _joined_on) in zip(member_ids, new, strict=True)
         ],
     )
+    if submissions.pressed_at() is not None:  # confirmed from a form kept on a phone
+        for member_id in member_ids:
+            submissions.note_created(SimpleNamespace(__tablename__="members", id=member_id))
 
 
 def _group_for(actor, plan: Plan, state) -> Group:
