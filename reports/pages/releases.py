@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -28,8 +27,9 @@ from core import audit
 from core.auth import require
 from core.clock import VIETNAM, today
 from core.db import db, utcnow
+from core.errors import DomainError
 from core.forms import Form
-from core.saving import commit
+from core.saving import commit, saving
 
 # donor as a module: reports.pages imports every page module at once.
 from reports import exports, indicators
@@ -50,6 +50,10 @@ class PrepareForm(Form):
         description=_l("Needed for a correction: readers of the earlier version will see it."),
         validators=[Optional(), Length(max=500)],
     )
+
+
+SAME_VERSION = "uq_releases_period_start_period_end_provinces_version"
+PREPARED_MEANWHILE = _l("Someone prepared this release at the same moment: see the list.")
 
 
 class ReleaseError(Exception):
@@ -193,19 +197,17 @@ def prepare():
         return redirect(back)
     how = protection()
     figures = indicators.compute(Scope(current_user, provinces=chosen), period, today())
-    try:
-        release = prepare_release(
-            current_user, chosen, period, snapshot(figures, how), how, form.changes.data
-        )
-        commit("a release is prepared from the figures as they stand")
-    except ReleaseError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    # Through saving: a double tap prepares one version (the second is answered as the
+    # first was), and a version prepared by someone else at the same moment is a message.
+    with saving(duplicates={SAME_VERSION: (PREPARED_MEANWHILE, None)}) as saved:
+        try:
+            release = prepare_release(
+                current_user, chosen, period, snapshot(figures, how), how, form.changes.data
+            )
+        except ReleaseError as error:
+            raise DomainError(str(error)) from error
+    if not saved.ok:
         return redirect(back)
-    except IntegrityError:  # another version was prepared at the same moment
-        db.session.rollback()
-        flash(_("Someone prepared this release at the same moment: see the list."), "error")
-        return redirect(url_for("progress.releases"))
     flash(
         _(
             "Version %(version)s prepared: another person now checks and approves it.",
