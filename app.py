@@ -42,11 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 
     from accounts.cli import users_cli
-    from accounts.views import bp as accounts_bp
+    from accounts.views.blueprint import bp as accounts_bp
     from core.backup import backup_command, restore_command
     from core.views import bp as core_bp
     from demo.cli import demo_command
-    from groups.views import bp as groups_bp
+    from groups.views.blueprint import bp as groups_bp
     from imports.views import bp as imports_bp
     from inbox.views import bp as inbox_bp
     from livelihoods.views import bp as livelihoods_bp
@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.export_job_views import bp as export_jobs_bp
     from reports.export_views import bp as exports_bp
     from reports.facts.cli import analytics_cli
-    from reports.pages import bp as progress_bp
+    from reports.pages.blueprint import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.provider_views import bp as providers_bp
     from support.views import bp as support_bp

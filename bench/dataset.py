@@ -39,7 +39,6 @@ from bench.national import LARGE, Builder
 from core.clock import today as today_in_vietnam
 from core.db import db
 from groups.models import Gender, Group, Member, Membership, group_facilitators
-from livelihoods import services as grant_services
 from livelihoods.models import (
     Activity,
     FollowUp,
@@ -49,6 +48,7 @@ from livelihoods.models import (
     GrantStatus,
     Outcome,
 )
+from livelihoods.services.members import set_member_pin
 from reports.facts.refresh import rebuild
 
 PASSWORD = "demo-tuluc"
@@ -293,7 +293,7 @@ class NationalBuilder(Builder):
             .limit(1)
         ) or db.session.get(Member, self.members[groups[0]][0])
         admin = db.session.get(User, self.admin_id)
-        grant_services.set_member_pin(admin, member, MEMBER_PIN)
+        set_member_pin(admin, member, MEMBER_PIN)
         self.member_code = member.code
         self.summary["coordinator groups"] = db.session.scalar(
             select(func.count()).where(Group.province_code.in_(coordinator))

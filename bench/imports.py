@@ -139,7 +139,8 @@ def main() -> int:
     from groups.models import Group, Member, Membership
     from imports.columns import Kind
     from imports.places_legacy import resolve_old_address
-    from imports.services import batches, checks, writes
+    from imports.services import batches, writes
+    from imports.services.checks import dry_run
     from tests.conftest import empty_tables
 
     folder = tempfile.mkdtemp(prefix="bench-imports-")
@@ -178,7 +179,7 @@ def main() -> int:
 
         def check_members():
             batch = batches.store_batch(actor, Kind.MEMBERS, "members.xlsx", data)
-            return batch, checks.check_batch(actor, batch, today)
+            return batch, dry_run.check_batch(actor, batch, today)
 
         (batch, summary), first = timed("dry run, members (read + store + check)", check_members)
         print(f"  counts {summary['counts']}, places asked {len(summary['places'])}")
@@ -190,7 +191,7 @@ def main() -> int:
             batch, {e["key"]: "new" for e in summary["groups"].get("unknown", [])}
         )
         summary, _ = timed(
-            "check again after answering places", lambda: checks.check_batch(actor, batch, today)
+            "check again after answering places", lambda: dry_run.check_batch(actor, batch, today)
         )
         db.session.commit()
 
@@ -214,7 +215,7 @@ def main() -> int:
 
         def check_attendance():
             batch = batches.store_batch(actor, Kind.ATTENDANCE, "attendance.xlsx", data)
-            return checks.check_batch(actor, batch, today)
+            return dry_run.check_batch(actor, batch, today)
 
         summary, second = timed("dry run, attendance (read + store + check)", check_attendance)
         print(f"  counts {summary['counts']}")

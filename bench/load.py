@@ -58,8 +58,9 @@ from groups.models import (
 )
 from groups.services import groups as group_services
 from groups.services import members as member_services
-from livelihoods import services as grant_services
 from livelihoods.models import Activity, FollowUp, FollowUpStatus, Method, Visit
+from livelihoods.services.grants import approve_grant, draft_grant, submit_grant
+from livelihoods.services.tranches import record_tranche
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-load-password"
@@ -175,7 +176,7 @@ def build(
                 )
             follow_ups = []
             for member in members if grants else ():
-                grant = grant_services.draft_grant(
+                grant = draft_grant(
                     users[0],
                     member,
                     activity=Activity.LIVESTOCK,
@@ -183,11 +184,9 @@ def build(
                     amount_requested=5_000_000,
                 )
                 paid_on = day - timedelta(days=400)
-                grant_services.submit_grant(users[0], grant, on=paid_on - timedelta(days=10))
-                grant_services.approve_grant(
-                    coordinator, grant, amount=5_000_000, note=None, on=paid_on
-                )
-                grant_services.record_tranche(
+                submit_grant(users[0], grant, on=paid_on - timedelta(days=10))
+                approve_grant(coordinator, grant, amount=5_000_000, note=None, on=paid_on)
+                record_tranche(
                     coordinator,
                     grant,
                     paid_on=paid_on,

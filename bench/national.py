@@ -54,7 +54,7 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
-from livelihoods.services import DEFAULT_CHECK_MONTHS, add_months
+from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, add_months
 
 PASSWORD = "bench-password"
 SEED_PROVINCES = (46, 44, 42, 40)  # Huế, Quảng Trị, Hà Tĩnh, Nghệ An: SMALL's provinces

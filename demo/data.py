@@ -30,8 +30,18 @@ from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
 from groups.services import schedule
-from livelihoods import services as grant_services
 from livelihoods.models import Activity, Grant, Method, Outcome
+from livelihoods.services.follow_ups import record_visit
+from livelihoods.services.grants import (
+    approve_grant,
+    close_grant,
+    draft_grant,
+    reject_grant,
+    return_grant,
+    submit_grant,
+)
+from livelihoods.services.members import set_member_pin
+from livelihoods.services.tranches import record_tranche
 
 DEMO_PASSWORD = "demo-tuluc"
 
@@ -321,7 +331,7 @@ def seed_grants(rng: random.Random, day: date) -> int:
         members = meeting_services.members_on(group.id, day)[: len(GRANT_STAGES)]
         for member, stage in zip(members, GRANT_STAGES, strict=False):
             activity = rng.choice(list(PLANS))
-            grant = grant_services.draft_grant(
+            grant = draft_grant(
                 facilitator,
                 member,
                 activity=activity,
@@ -348,28 +358,24 @@ def seed_grants(rng: random.Random, day: date) -> int:
             submitted = max(decided - timedelta(days=rng.randint(3, 21)), joined)
             if stage == "submitted":
                 submitted = day - timedelta(days=rng.randint(0, 10))
-            grant_services.submit_grant(facilitator, grant, on=submitted)
+            submit_grant(facilitator, grant, on=submitted)
             if stage == "submitted":
                 continue
             if stage == "returned":
-                grant_services.return_grant(
-                    decider, grant, note="Bổ sung chi phí thức ăn.", on=decided
-                )
+                return_grant(decider, grant, note="Bổ sung chi phí thức ăn.", on=decided)
                 continue
             if stage == "rejected":
-                grant_services.reject_grant(
+                reject_grant(
                     decider,
                     grant,
                     reason="Đã được hỗ trợ vốn từ chương trình khác trong năm nay.",
                     on=decided,
                 )
                 continue
-            grant_services.approve_grant(
-                decider, grant, amount=grant.amount_requested, note=None, on=decided
-            )
+            approve_grant(decider, grant, amount=grant.amount_requested, note=None, on=decided)
             if stage == "approved":
                 continue
-            grant_services.record_tranche(
+            record_tranche(
                 decider,
                 grant,
                 paid_on=paid_on,
@@ -385,7 +391,7 @@ def seed_grants(rng: random.Random, day: date) -> int:
                     follow_up.due_on > day - timedelta(days=60) and rng.random() < 0.25
                 ):
                     continue
-                grant_services.record_visit(
+                record_visit(
                     facilitator,
                     follow_up,
                     visited_on=min(follow_up.due_on + timedelta(days=rng.randint(0, 3)), day),
@@ -397,7 +403,7 @@ def seed_grants(rng: random.Random, day: date) -> int:
                     today=day,
                 )
             if stage == "closed":
-                grant_services.close_grant(
+                close_grant(
                     decider,
                     grant,
                     outcome=Outcome.OPERATING,
@@ -412,7 +418,7 @@ def seed_member_login() -> str | None:
     group = db.session.scalar(select(Group).order_by(Group.id))
     member = meeting_services.members_on(group.id, today())[0]
     if db.session.scalar(select(User).where(User.member_id == member.id)) is None:
-        grant_services.set_member_pin(accounts.get_user_by_username("admin"), member, DEMO_PIN)
+        set_member_pin(accounts.get_user_by_username("admin"), member, DEMO_PIN)
     return member.code
 
 

@@ -121,7 +121,8 @@ def seed_register_check(day: date) -> int:
     from core.db import db
     from imports.columns import Kind
     from imports.models import ImportBatch
-    from imports.services import batches, checks
+    from imports.services import batches
+    from imports.services.checks import dry_run
 
     data = PATH.read_bytes()
     digest = batches.file_hash(data)
@@ -129,5 +130,5 @@ def seed_register_check(day: date) -> int:
         return 0
     coordinator = accounts.get_user_by_username("coordinator")
     batch = batches.store_batch(coordinator, Kind.MEMBERS, PATH.name, data)
-    checks.check_batch(coordinator, batch, day)
+    dry_run.check_batch(coordinator, batch, day)
     return 1

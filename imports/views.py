@@ -33,8 +33,8 @@ from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, group_names, member_values, sheets, vocabulary, writes
-from imports.services.checks import changes
+from imports.services import batches, group_names, member_values, sheets, vocabulary, writes
+from imports.services.checks import changes, dry_run
 from imports.upload_limits import SHEET_ROWS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -90,7 +90,7 @@ def upload():
         else:
             with saving(form) as saved:
                 batch = batches.store_batch(current_user, kind, filename, data)
-                checks.check_batch(current_user, batch, today())
+                dry_run.check_batch(current_user, batch, today())
             if saved.ok:
                 return redirect(url_for("imports.show_batch", batch_id=batch.id))
     files = db.session.scalars(
@@ -199,7 +199,7 @@ def answer_groups(batch_id: int):
                     answers[entry["key"]] = group_id
         with saving() as saved:
             batches.set_group_answers(batch, answers)
-            checks.check_batch(current_user, batch, today())
+            dry_run.check_batch(current_user, batch, today())
         if saved.ok:
             flash(_("Groups saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -226,7 +226,7 @@ def answer_words(batch_id: int):
                 kept = batch.answer_dict
                 kept.update(answers)
                 batch.answers = json.dumps(kept)
-                checks.check_batch(current_user, batch, today())
+                dry_run.check_batch(current_user, batch, today())
             if saved.ok:
                 flash(_("Words saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -248,7 +248,7 @@ def answer_changes(batch_id: int):
                 kept[f"keep:{name}"] = 1
         with saving() as saved:
             batch.answers = json.dumps(kept)
-            checks.check_batch(current_user, batch, today())
+            dry_run.check_batch(current_user, batch, today())
         if saved.ok:
             flash(_("Your choice of changes is saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -286,7 +286,7 @@ def change_layout(batch_id: int):
                 sheets.relayout(
                     batch, chosen, headers, batches.remembered_mapping(current_user, batch.kind)
                 )
-                checks.check_batch(current_user, batch, today())
+                dry_run.check_batch(current_user, batch, today())
             if saved.ok:
                 flash(_("Sheets and header rows saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -313,7 +313,7 @@ def change_columns(batch_id: int):
                 mapping[f.key] = column
         with saving() as saved:
             batches.set_mapping(current_user, batch, mapping)
-            checks.check_batch(current_user, batch, today())
+            dry_run.check_batch(current_user, batch, today())
         if saved.ok:
             flash(_("Columns saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
@@ -336,7 +336,7 @@ def answer_places(batch_id: int):
         else:
             with saving() as saved:
                 batches.set_answers(batch, answers)
-                checks.check_batch(current_user, batch, today())
+                dry_run.check_batch(current_user, batch, today())
             if saved.ok:
                 flash(_("Communes saved and the file checked again."), "success")
     return redirect(url_for("imports.show_batch", batch_id=batch.id))

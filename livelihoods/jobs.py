@@ -26,7 +26,7 @@ from groups.services.scope import current_groups, home_memberships
 from inbox import services as notify
 from inbox.models import Notification
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
-from livelihoods.services import FOLLOW_UP_NOTICES, member_card
+from livelihoods.services.follow_ups import FOLLOW_UP_NOTICES, member_card
 
 logger = logging.getLogger(__name__)
 

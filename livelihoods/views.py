@@ -15,7 +15,7 @@ from core.keyset import count_up_to, keyset_page
 from core.saving import saving
 from groups.models import Member
 from groups.views.common import load_member
-from livelihoods import forms, services
+from livelihoods import forms
 from livelihoods import jobs as _jobs  # noqa: F401 - registers the notification texts
 from livelihoods.models import (
     Activity,
@@ -26,6 +26,7 @@ from livelihoods.models import (
     Outcome,
     Tranche,
 )
+from livelihoods.services import follow_ups, grants, members, tranches
 
 bp = Blueprint("livelihoods", __name__)
 
@@ -40,7 +41,7 @@ def list_grants():
     require(current_user.role in Role.STAFF)
     status = request.args.get("status", "")
     status = GrantStatus(status) if status in GrantStatus._value2member_map_ else None
-    stmt = services.visible_grants(current_user).options(*services.member_card(Grant.member))
+    stmt = grants.visible_grants(current_user).options(*follow_ups.member_card(Grant.member))
     if status:
         stmt = stmt.where(Grant.status == status)
     # Newest first, by the index ix_grants_created_at_id; any page costs what the first does.
@@ -60,7 +61,7 @@ def draft_grant(member_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            grant = services.draft_grant(
+            grant = grants.draft_grant(
                 current_user,
                 member,
                 activity=Activity(form.activity.data),
@@ -82,7 +83,7 @@ def show_grant(grant_id: int):
         "livelihoods/grant.html",
         grant=grant,
         today=today(),
-        visits=db.session.scalars(services.list_visits(grant_id=grant.id, limit=50)).all(),
+        visits=db.session.scalars(follow_ups.list_visits(grant_id=grant.id, limit=50)).all(),
     )
 
 
@@ -96,7 +97,7 @@ def edit_grant(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
-            services.update_draft(
+            grants.update_draft(
                 current_user,
                 grant,
                 activity=Activity(form.activity.data),
@@ -132,7 +133,7 @@ def submit_grant(grant_id: int):
     if form.validate_on_submit():
         return _step(
             grant,
-            lambda: services.submit_grant(current_user, grant),
+            lambda: grants.submit_grant(current_user, grant),
             _("The application was sent to the coordinator for a decision."),
         )
     return render_template("livelihoods/submit.html", form=form, grant=grant)
@@ -150,13 +151,13 @@ def decide_grant(grant_id: int):
         with saved:
             on = form.on.data
             if form.decision.data == "approve":
-                services.approve_grant(
+                grants.approve_grant(
                     current_user, grant, amount=form.amount.data, note=form.note.data, on=on
                 )
             elif form.decision.data == "reject":
-                services.reject_grant(current_user, grant, reason=form.note.data, on=on)
+                grants.reject_grant(current_user, grant, reason=form.note.data, on=on)
             else:
-                services.return_grant(current_user, grant, note=form.note.data, on=on)
+                grants.return_grant(current_user, grant, note=form.note.data, on=on)
         if saved.ok:
             flash(_("The decision was recorded."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
@@ -183,7 +184,7 @@ def record_tranche(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
-            services.record_tranche(
+            tranches.record_tranche(
                 current_user,
                 grant,
                 **tranche_values(form),
@@ -207,7 +208,7 @@ def edit_tranche(tranche_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
-            services.correct_tranche(current_user, tranche, **tranche_values(form))
+            tranches.correct_tranche(current_user, tranche, **tranche_values(form))
         if saved.ok:
             flash(_("The disbursement was corrected; open visits moved with it."), "success")
             return redirect(url_for("livelihoods.show_grant", grant_id=grant.id))
@@ -223,7 +224,7 @@ def close_grant(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
-            services.close_grant(
+            grants.close_grant(
                 current_user,
                 grant,
                 outcome=Outcome(form.outcome.data),
@@ -252,7 +253,7 @@ def record_visit(follow_up_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            visit = services.record_visit(
+            visit = follow_ups.record_visit(
                 current_user,
                 follow_up,
                 visited_on=form.visited_on.data,
@@ -269,7 +270,9 @@ def record_visit(follow_up_id: int):
             if follow_up.grant_id:
                 return redirect(url_for("livelihoods.show_grant", grant_id=follow_up.grant_id))
             return redirect(url_for("livelihoods.due"))
-    earlier = db.session.scalars(services.list_visits(member_id=follow_up.member_id, limit=5)).all()
+    earlier = db.session.scalars(
+        follow_ups.list_visits(member_id=follow_up.member_id, limit=5)
+    ).all()
     page = render_template(
         "livelihoods/visit_form.html",
         form=form,
@@ -288,7 +291,7 @@ def mark_missed(follow_up_id: int):
     form = forms.MissedForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.mark_missed(
+            follow_ups.mark_missed(
                 current_user, follow_up, reason=form.reason.data, today=today(), on=form.on.data
             )
         if saved.ok:
@@ -306,7 +309,7 @@ def undo_missed(follow_up_id: int):
     form = forms.Form()
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.undo_missed(current_user, follow_up, today=today())
+            follow_ups.undo_missed(current_user, follow_up, today=today())
         if saved.ok:
             flash(_("The visit is back on the list of visits to make."), "success")
         else:
@@ -327,10 +330,10 @@ def due():
     day = today()
     if current_user.role == Role.FACILITATOR:
         until = day + timedelta(days=6 - day.weekday())  # to Sunday
-        stmt = services.list_due(current_user, until=until)
+        stmt = follow_ups.list_due(current_user, until=until)
     else:
         until = day
-        stmt = services.list_due(current_user, until=day, overdue_only_before=day)
+        stmt = follow_ups.list_due(current_user, until=day, overdue_only_before=day)
     # Every visit is listed, page by page (keyset: page 80 costs what page 1 does); a
     # long list is never cut silently, and its count says "500+" past DUE_COUNT_CAP.
     total = count_up_to(stmt, DUE_COUNT_CAP)
@@ -355,7 +358,7 @@ def set_pin(member_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            services.set_member_pin(current_user, member, form.pin.data)
+            members.set_member_pin(current_user, member, form.pin.data)
         if saved.ok:
             flash(
                 _(
@@ -383,7 +386,7 @@ def grants_of(member: Member) -> list[Grant]:
 
 
 def visits_of(member: Member) -> list:
-    return list(db.session.scalars(services.list_visits(member_id=member.id, limit=20)))
+    return list(db.session.scalars(follow_ups.list_visits(member_id=member.id, limit=20)))
 
 
 # A visit due within this many days is kept on a phone that keeps its groups' forms.
@@ -395,7 +398,7 @@ def visit_forms(user) -> list[str]:
     """The visit forms of the user's visits due soon (issue 25, layer 2)."""
     if user.role != Role.FACILITATOR:
         return []
-    stmt = services.list_due(user, until=today() + timedelta(days=KEPT_VISITS_DAYS))
+    stmt = follow_ups.list_due(user, until=today() + timedelta(days=KEPT_VISITS_DAYS))
     return [
         url_for("livelihoods.record_visit", follow_up_id=follow_up.id)
         for follow_up in db.session.scalars(stmt.limit(offline.MAX_FORMS))

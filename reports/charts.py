@@ -15,8 +15,8 @@ from core.db import db
 from core.places import Commune, Province, place_order
 from groups.models import Group, Meeting
 from reports.facts.models import DirtyKey, GroupMonth
-from reports.indicators import GroupSums, Scope, group_sums
-from reports.indicators.groups import reads_facts
+from reports.indicators.groups import GroupSums, group_sums, reads_facts
+from reports.indicators.scope import Scope
 from reports.periods import Period, _add_months
 from reports.sql import month_start
 

@@ -54,7 +54,7 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
-from livelihoods.services import visible_grants
+from livelihoods.services.grants import visible_grants
 from reports.exports import DATE, INTEGER, MONEY, PHONE, Column, local_day
 
 BATCH = 1_000

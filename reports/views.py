@@ -16,7 +16,8 @@ from groups.services import figures
 from groups.services.groups import list_groups, visible_groups
 from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
-from livelihoods.services import list_due, visible_grants
+from livelihoods.services.follow_ups import list_due
+from livelihoods.services.grants import visible_grants
 from support.providers import member_referrals
 
 bp = Blueprint("reports", __name__)

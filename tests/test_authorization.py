@@ -744,23 +744,22 @@ def make_grants(facilitator_id: int, member_id: int) -> dict[str, int]:
     from core.clock import today
     from core.db import db
     from groups.models import Member
-    from livelihoods import services
     from livelihoods.models import Activity, Method
+    from livelihoods.services.grants import approve_grant, draft_grant, submit_grant
+    from livelihoods.services.tranches import record_tranche
 
     facilitator = db.session.get(User, facilitator_id)
     member = db.session.get(Member, member_id)
     decider = User(id=None, role=Role.ADMIN)
-    draft = services.draft_grant(
+    draft = draft_grant(
         facilitator, member, activity=Activity.CROPS, plan="Rau", amount_requested=3_000_000
     )
-    paid = services.draft_grant(
+    paid = draft_grant(
         facilitator, member, activity=Activity.LIVESTOCK, plan="Lợn", amount_requested=5_000_000
     )
-    services.submit_grant(facilitator, paid, on=today() - timedelta(days=45))
-    services.approve_grant(
-        decider, paid, amount=5_000_000, note=None, on=today() - timedelta(days=40)
-    )
-    tranche = services.record_tranche(
+    submit_grant(facilitator, paid, on=today() - timedelta(days=45))
+    approve_grant(decider, paid, amount=5_000_000, note=None, on=today() - timedelta(days=40))
+    tranche = record_tranche(
         decider,
         paid,
         paid_on=today() - timedelta(days=40),
@@ -784,12 +783,13 @@ def make_import_batch(facilitator_id: int, group_code: str) -> int:
     from core.clock import today
     from core.db import db
     from imports.columns import Kind
-    from imports.services import batches, checks
+    from imports.services import batches
+    from imports.services.checks import dry_run
 
     facilitator = db.session.get(User, facilitator_id)
     data = f"Họ và tên,Năm sinh,Nhóm\nLê Thị Hồng,1985,{group_code}\n".encode()
     batch = batches.store_batch(facilitator, Kind.MEMBERS, "so.csv", data)
-    checks.check_batch(facilitator, batch, today())
+    dry_run.check_batch(facilitator, batch, today())
     db.session.commit()
     return batch.id
 

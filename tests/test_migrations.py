@@ -124,7 +124,7 @@ def test_migrations_that_copy_tables_keep_sqlite_data_and_references(tmp_path):
     from groups.models import Cadence, Gender, GroupRole, GroupStatus, MemberCategory
     from groups.services import groups, members
     from livelihoods.models import Activity
-    from livelihoods.services import draft_grant
+    from livelihoods.services.grants import draft_grant
 
     admin = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
     app = create_app(config_for("sqlite:///" + str(tmp_path / "d.sqlite3")))

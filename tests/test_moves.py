@@ -306,11 +306,11 @@ def test_a_member_moved_takes_due_visits_grants_and_reminders_to_the_new_staff(a
 
 def test_the_moved_member_still_sees_their_own_grant_and_next_visit(app, world, make_user):
     from groups.models import Member
-    from livelihoods import services
+    from livelihoods.services.members import set_member_pin
 
     users, ids, _code = world
     with app.app_context():
-        services.set_member_pin(ADMIN, db.session.get(Member, ids["member"]), "583920")
+        set_member_pin(ADMIN, db.session.get(Member, ids["member"]), "583920")
         db.session.commit()
         code = db.session.get(Member, ids["member"]).code
     move(app, "member_moved", ids)
@@ -353,7 +353,8 @@ def test_lists_and_checks_agree_for_every_user_and_record_in_every_state(app, wo
     from groups.services import members as member_services
     from groups.services.members import visible_members
     from livelihoods.models import FollowUp, Grant
-    from livelihoods.services import visible_follow_ups, visible_grants
+    from livelihoods.services.follow_ups import visible_follow_ups
+    from livelihoods.services.grants import visible_grants
 
     users, ids, _code = world
 

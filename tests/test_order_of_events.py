@@ -34,8 +34,17 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
-from livelihoods import services as grant_services
 from livelihoods.models import Activity, FollowUp, Method, Outcome, Tranche, Visit
+from livelihoods.services.follow_ups import mark_missed, record_visit
+from livelihoods.services.grants import (
+    approve_grant,
+    close_grant,
+    draft_grant,
+    reject_grant,
+    return_grant,
+    submit_grant,
+)
+from livelihoods.services.tranches import correct_tranche, record_tranche
 from support import questionnaire
 from support import services as support_services
 from support.models import Referral, ReferralStatus, Screening, SupportType
@@ -177,43 +186,43 @@ SUBMITTED, APPROVED = TODAY - timedelta(days=50), TODAY - timedelta(days=45)
 
 
 def _submitted(w, on=SUBMITTED):
-    grant = grant_services.draft_grant(
+    grant = draft_grant(
         ADMIN, _mai(w), activity=Activity.LIVESTOCK, plan="Nuôi lợn", amount_requested=4_000_000
     )
-    grant_services.submit_grant(ADMIN, grant, on=on)
+    submit_grant(ADMIN, grant, on=on)
     return grant
 
 
 def _decide(w, how, on):
     grant = _submitted(w)
     if how == "approve":
-        grant_services.approve_grant(ADMIN, grant, amount=4_000_000, note=None, on=on)
+        approve_grant(ADMIN, grant, amount=4_000_000, note=None, on=on)
     elif how == "reject":
-        grant_services.reject_grant(ADMIN, grant, reason="Chưa đủ", on=on)
+        reject_grant(ADMIN, grant, reason="Chưa đủ", on=on)
     else:
-        grant_services.return_grant(ADMIN, grant, note="Bổ sung", on=on)
+        return_grant(ADMIN, grant, note="Bổ sung", on=on)
     return grant
 
 
 def _resubmit(w, returned_on, on):
     grant = _decide(w, "return", returned_on)
-    grant_services.submit_grant(ADMIN, grant, on=on)
+    submit_grant(ADMIN, grant, on=on)
 
 
 def _close_grant(w, paid_on, on):
     grant = _grant(w, paid_on=paid_on)
-    grant_services.close_grant(ADMIN, grant, outcome=Outcome.OPERATING, note=None, on=on)
+    close_grant(ADMIN, grant, outcome=Outcome.OPERATING, note=None, on=on)
 
 
 def _missed(w, paid_on, on):
     grant = _grant(w, paid_on=paid_on)
-    grant_services.mark_missed(ADMIN, grant.follow_ups[0], reason="Đi vắng", today=TODAY, on=on)
+    mark_missed(ADMIN, grant.follow_ups[0], reason="Đi vắng", today=TODAY, on=on)
 
 
 def _grant(w, *, paid_on=None):
     grant = _decide(w, "approve", APPROVED)
     if paid_on is not None:
-        grant_services.record_tranche(
+        record_tranche(
             ADMIN,
             grant,
             paid_on=paid_on,
@@ -227,7 +236,7 @@ def _grant(w, *, paid_on=None):
 
 def _pay(w, paid_on):
     grant = _grant(w)
-    grant_services.record_tranche(
+    record_tranche(
         ADMIN,
         grant,
         paid_on=paid_on,
@@ -241,7 +250,7 @@ def _pay(w, paid_on):
 def _visit(w, paid_on, visited_on):
     grant = _grant(w, paid_on=paid_on)
     follow_up = grant.follow_ups[0]
-    grant_services.record_visit(
+    record_visit(
         ADMIN,
         follow_up,
         visited_on=visited_on,
@@ -255,7 +264,7 @@ def _visit(w, paid_on, visited_on):
 def _move_first_payment_after_visit(w, paid_on, visited_on, corrected_on):
     _visit(w, paid_on, visited_on)
     tranche = db.session.scalar(select(Tranche))
-    grant_services.correct_tranche(
+    correct_tranche(
         ADMIN,
         tranche,
         paid_on=corrected_on,

@@ -18,7 +18,7 @@ from core.db import db
 from groups.models import ConsentPurpose, Member
 from groups.services import members as member_services
 from livelihoods import jobs
-from livelihoods.services import set_member_pin
+from livelihoods.services.members import set_member_pin
 from tests.conftest import HUE, ROOT, login
 from tests.livelihoods.grant_fixtures import make_grant
 

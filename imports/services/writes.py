@@ -35,8 +35,9 @@ from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
 from imports.services.batches import find_imported
-from imports.services.checks import changes, check_rows
+from imports.services.checks import changes
 from imports.services.checks.context import Plan, _province_of
+from imports.services.checks.dry_run import check_rows
 
 CHUNK = 500
 

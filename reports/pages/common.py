@@ -18,7 +18,7 @@ from core.parse import PLACE_CODE_MAX, int_arg, parse_int
 from core.places import Commune, Province
 from groups.models import Group
 from reports.definitions import UNITS  # noqa: F401 - the pages and the donor export read it here
-from reports.indicators import Scope
+from reports.indicators.scope import Scope
 from reports.periods import Period, PeriodError, from_args
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")

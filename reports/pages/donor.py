@@ -17,9 +17,12 @@ from core.db import db
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Province, place_order
 from groups.models import Gender, MemberCategory
-from reports import exports, indicators
+from reports import exports
+from reports.definitions import SECTIONS, age_band_labels
 from reports.export_views import send_table
-from reports.indicators import AGE_BANDS, SECTIONS, Scope
+from reports.indicators import all_sections
+from reports.indicators.members import AGE_BANDS
+from reports.indicators.scope import Scope
 from reports.pages.common import UNITS, bp, load_period
 from reports.periods import KINDS
 from reports.suppression import (
@@ -60,7 +63,7 @@ def donor_sections(figures: dict, how: Protection | None = None) -> list[tuple]:
         ([(f"sex:{g.value}", g.label) for g in Gender], [figures["by_gender"][g] for g in Gender]),
         (
             [
-                *((f"age:{i}", label) for i, label in enumerate(indicators.age_band_labels())),
+                *((f"age:{i}", label) for i, label in enumerate(age_band_labels())),
                 ("age:unknown", _l("Birth year not known")),
             ],
             [figures["by_age"][i] for i in [*range(len(AGE_BANDS)), None]],
@@ -104,7 +107,7 @@ def donor():
     """The donor report for a period and the provinces ticked (all of one's own by
     default): figures only, no names or codes, small counts hidden."""
     choices, chosen, period, period_error = donor_request()
-    figures = indicators.compute(Scope(current_user, provinces=chosen), period, today())
+    figures = all_sections.compute(Scope(current_user, provinces=chosen), period, today())
     return render_template(
         "reports/donor.html",
         choices=choices,
@@ -130,7 +133,7 @@ def donor_export():
         abort(404)
     if period_error:  # a file for another period than the one asked for would mislead
         abort(400, description=period_error)
-    figures = indicators.compute(Scope(current_user, provinces=chosen), period, today())
+    figures = all_sections.compute(Scope(current_user, provinces=chosen), period, today())
     names = [p.short_name for p in choices if p.code in chosen]
     notes = exports.Notes(
         _("Notes"),

@@ -24,11 +24,12 @@ from core.db import db
 from groups.models import Member, Membership
 from groups.services import figures as group_figures
 from livelihoods.models import Outcome
-from reports import charts, exports, indicators
-from reports.definitions import SUPPORT, UNITS
+from reports import charts, exports
+from reports.definitions import SECTIONS, SUPPORT, UNITS, age_band_labels
 from reports.export_views import send_table
-from reports.indicators import SECTIONS, Scope
+from reports.indicators import all_sections
 from reports.indicators.groups import reads_facts
+from reports.indicators.scope import Scope
 from reports.pages.common import (
     STAFF,
     bp,
@@ -63,7 +64,7 @@ def overview():
     period, period_error = load_period()
     day = today()
     kids = charts.children(scope, period, day)
-    report = indicators.report(scope, period, day, groups=charts.total(kids))
+    report = all_sections.report(scope, period, day, groups=charts.total(kids))
     members = []
     if scope.group_id is not None:
         members = group_members(scope, period)
@@ -78,7 +79,7 @@ def overview():
         kinds=KINDS,
         report=report,
         sections=SECTIONS,
-        age_bands=indicators.age_band_labels(),
+        age_bands=age_band_labels(),
         attendance=charts.attendance_by_month(scope, period),
         children=kids,
         child_args=lambda child: child_args(scope, child),
@@ -131,7 +132,7 @@ def export_figures():
 def indicator_file(scope: Scope, period: Period, fmt: str, how=None, reason=None):
     """The indicator table as a file: protected by `how`, or exact (with `reason`, for
     the audit log) when it is None."""
-    report = indicators.report(scope, period, today())
+    report = all_sections.report(scope, period, today())
     columns = [
         exports.Column(_l("Section")),
         exports.Column(_l("Figure"), width=40),

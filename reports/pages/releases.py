@@ -32,10 +32,11 @@ from core.forms import Form
 from core.saving import commit, saving
 
 # donor as a module: reports.pages imports every page module at once.
-from reports import exports, indicators
+from reports import exports
 from reports.definitions import UNITS
 from reports.export_views import send_table
-from reports.indicators import Scope
+from reports.indicators import all_sections
+from reports.indicators.scope import Scope
 from reports.models import Release
 from reports.pages import donor
 from reports.pages.common import bp
@@ -196,7 +197,7 @@ def prepare():
         flash(_("Only a quarter, a half-year or a year that has ended can be released."), "error")
         return redirect(back)
     how = protection()
-    figures = indicators.compute(Scope(current_user, provinces=chosen), period, today())
+    figures = all_sections.compute(Scope(current_user, provinces=chosen), period, today())
     # Through saving: a double tap prepares one version (the second is answered as the
     # first was), and a version prepared by someone else at the same moment is a message.
     with saving(duplicates={SAME_VERSION: (PREPARED_MEANWHILE, None)}) as saved:

@@ -33,11 +33,13 @@ from livelihoods.models import (
     GrantStatus,
     Visit,
 )
-from livelihoods.services import member_card, visible_grants
+from livelihoods.services.follow_ups import member_card
+from livelihoods.services.grants import visible_grants
 from reports.charts import weeks_ahead
 from reports.definitions import SCORE_PARTS
 from reports.facts.build import BUSINESS_RUNNING, VISIT_ON_TIME, outcome_checks, visits_due
-from reports.indicators import Scope, group_rows
+from reports.indicators.groups import group_rows
+from reports.indicators.scope import Scope
 from reports.pages.common import bp, load_period, load_scope, paginate_rows, scope_args
 from reports.periods import KINDS, Period
 

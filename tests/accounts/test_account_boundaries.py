@@ -54,7 +54,7 @@ def member_login(app, make_user, make_group, make_member):
     from types import SimpleNamespace
 
     from groups.models import Member
-    from livelihoods.services import set_member_pin
+    from livelihoods.services.members import set_member_pin
 
     with app.app_context():
         user = set_member_pin(admin, db.session.get(Member, member.id), "583920")

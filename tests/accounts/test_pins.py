@@ -112,7 +112,7 @@ def test_the_pin_form_refuses_a_trivial_pin_with_a_clear_message(
 
 def test_the_service_refuses_a_trivial_pin_whoever_calls_it(app, facilitator_and_member):
     from groups.models import Member
-    from livelihoods.services import set_member_pin
+    from livelihoods.services.members import set_member_pin
 
     facilitator, member = facilitator_and_member
     with app.app_context():

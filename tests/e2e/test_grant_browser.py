@@ -20,7 +20,7 @@ from accounts.models import Role
 from core.clock import today
 from core.db import db
 from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Method, Tranche
-from livelihoods.services import DEFAULT_CHECK_MONTHS, add_months
+from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, add_months
 from tests.conftest import HUE
 from tests.livelihoods.grant_fixtures import make_grant
 

@@ -14,8 +14,8 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Consent, Member
-from livelihoods import services
 from livelihoods.models import FollowUp
+from livelihoods.services.members import set_member_pin
 from tests.conftest import HUE
 from tests.e2e.conftest import submit
 from tests.livelihoods.grant_fixtures import make_grant
@@ -54,9 +54,7 @@ def people(app, make_user, make_group, make_member, make_meeting):
             select(FollowUp.id).where(FollowUp.grant_id == paid).order_by(FollowUp.due_on)
         )
         consent = db.session.scalar(select(Consent.id).where(Consent.member_id == mai.id))
-        services.set_member_pin(
-            db.session.get(User, facilitator.id), db.session.get(Member, mai.id), PIN
-        )
+        set_member_pin(db.session.get(User, facilitator.id), db.session.get(Member, mai.id), PIN)
         db.session.commit()
     return dict(
         facilitator=facilitator,

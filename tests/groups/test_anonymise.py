@@ -16,8 +16,11 @@ from groups.jobs import anonymise_expired
 from groups.models import Attendance, Member, Membership
 from groups.services import members as member_services
 from groups.services.members import retention_cutoff
-from livelihoods import services as grant_services
 from livelihoods.models import Activity, Grant, Method, Outcome, Visit
+from livelihoods.services.follow_ups import record_visit
+from livelihoods.services.grants import approve_grant, draft_grant, submit_grant
+from livelihoods.services.members import set_member_pin
+from livelihoods.services.tranches import record_tranche
 from tests.conftest import NGHE_AN, login, scripts_beyond_the_outbox
 
 NOBODY = SimpleNamespace(id=None)
@@ -61,18 +64,16 @@ def person(app, make_user, make_group, make_member, make_meeting):
     with app.app_context():
         member = db.session.get(Member, made.id)
         facilitator = db.session.get(User, users["facilitator"].id)
-        grant = grant_services.draft_grant(
+        grant = draft_grant(
             facilitator,
             member,
             activity=Activity.CROPS,
             plan=CANARIES[4],
             amount_requested=3_000_000,
         )
-        grant_services.submit_grant(facilitator, grant, on=date(2025, 2, 20))
-        grant_services.approve_grant(
-            DECIDER, grant, amount=3_000_000, note=CANARIES[0], on=date(2025, 3, 1)
-        )
-        grant_services.record_tranche(
+        submit_grant(facilitator, grant, on=date(2025, 2, 20))
+        approve_grant(DECIDER, grant, amount=3_000_000, note=CANARIES[0], on=date(2025, 3, 1))
+        record_tranche(
             DECIDER,
             grant,
             paid_on=date(2025, 3, 1),
@@ -81,7 +82,7 @@ def person(app, make_user, make_group, make_member, make_meeting):
             purchased=CANARIES[0],
             today=date(2025, 3, 1),
         )
-        grant_services.record_visit(
+        record_visit(
             facilitator,
             grant.follow_ups[0],
             visited_on=date(2025, 4, 1),
@@ -90,7 +91,7 @@ def person(app, make_user, make_group, make_member, make_meeting):
             notes=CANARIES[2],
             today=date(2025, 4, 1),
         )
-        grant_services.set_member_pin(facilitator, member, "739164")
+        set_member_pin(facilitator, member, "739164")
         login_user = db.session.scalar(select(User).where(User.member_id == member.id))
         login_user.email, login_user.phone = "canary@example.org", CANARIES[1]
         db.session.commit()

@@ -17,7 +17,6 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from livelihoods import services
 from livelihoods.models import (
     Activity,
     FollowUp,
@@ -27,6 +26,13 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
+from livelihoods.services.grants import (
+    DEFAULT_CHECK_MONTHS,
+    approve_grant,
+    draft_grant,
+    submit_grant,
+)
+from livelihoods.services.tranches import record_tranche
 from tests.conftest import HUE, NGHE_AN, login
 
 PLAN = "Nuôi 2 con lợn giống, chuồng có sẵn; thức ăn 600.000 đ/tháng; bán sau 5 tháng."
@@ -90,7 +96,7 @@ def make_grant(
     approved: int | None = None,
     paid: int | None = None,
     paid_on: date | None = None,
-    months=services.DEFAULT_CHECK_MONTHS,
+    months=DEFAULT_CHECK_MONTHS,
 ) -> int:
     """A grant for member taken through the services up to draft, submitted, approved
     or disbursed (one tranche of `paid`, default all of it, `paid_on` default 40 days
@@ -99,7 +105,7 @@ def make_grant(
     assert upto in steps
     with app.app_context():
         author = db.session.get(User, drafter.id)
-        grant = services.draft_grant(
+        grant = draft_grant(
             author,
             db.session.get(Member, member.id),
             activity=Activity.LIVESTOCK,
@@ -113,14 +119,12 @@ def make_grant(
             "approved": today() - timedelta(days=60),
         }.get(upto, today())
         if steps.index(upto) >= 1:
-            services.submit_grant(author, grant, on=decided - timedelta(days=7))
+            submit_grant(author, grant, on=decided - timedelta(days=7))
         if steps.index(upto) >= 2:
             decider_row = db.session.get(User, decider.id)
-            services.approve_grant(
-                decider_row, grant, amount=approved or requested, note=None, on=decided
-            )
+            approve_grant(decider_row, grant, amount=approved or requested, note=None, on=decided)
         if steps.index(upto) >= 3:
-            services.record_tranche(
+            record_tranche(
                 decider_row,
                 grant,
                 paid_on=paid_on or today() - timedelta(days=40),

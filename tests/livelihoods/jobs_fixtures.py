@@ -17,8 +17,10 @@ from core.db import db
 from core.jobs import JobRun
 from groups.models import Member
 from inbox.models import Notification
-from livelihoods import services
 from livelihoods.models import Activity, FollowUp, Grant, Method, Outcome
+from livelihoods.services.follow_ups import record_visit
+from livelihoods.services.grants import approve_grant, close_grant, draft_grant, submit_grant
+from livelihoods.services.tranches import record_tranche
 from tests.conftest import HUE, QUANG_TRI
 
 # Services take an actor; stand-ins with no user row where who did it is not tested.
@@ -103,12 +105,12 @@ def make_paid_grant(app):
         with app.app_context():
             row = db.session.get(Member, member.id)
             drafter = _drafter(row)
-            grant = services.draft_grant(
+            grant = draft_grant(
                 drafter, row, activity=Activity.LIVESTOCK, plan="Nuôi gà", amount_requested=amount
             )
-            services.submit_grant(drafter, grant, on=paid_on - timedelta(days=7))
-            services.approve_grant(DECIDER, grant, amount=amount, note=None, on=paid_on)
-            tranche = services.record_tranche(
+            submit_grant(drafter, grant, on=paid_on - timedelta(days=7))
+            approve_grant(DECIDER, grant, amount=amount, note=None, on=paid_on)
+            tranche = record_tranche(
                 DECIDER,
                 grant,
                 paid_on=paid_on,
@@ -135,11 +137,11 @@ def make_submitted_grant(app):
         with app.app_context():
             row = db.session.get(Member, member.id)
             drafter = _drafter(row)
-            grant = services.draft_grant(
+            grant = draft_grant(
                 drafter, row, activity=Activity.CROPS, plan="Trồng rau", amount_requested=AMOUNT
             )
             if submit:
-                services.submit_grant(drafter, grant)
+                submit_grant(drafter, grant)
             db.session.commit()
             return grant.id
 
@@ -153,7 +155,7 @@ def visit(app):
     def do(follow_up_id: int, on: date):
         with app.app_context():
             follow_up = db.session.get(FollowUp, follow_up_id)
-            services.record_visit(
+            record_visit(
                 NOBODY,
                 follow_up,
                 visited_on=on,
@@ -173,7 +175,7 @@ def close(app):
 
     def do(grant_id: int):
         with app.app_context():
-            services.close_grant(
+            close_grant(
                 DECIDER, db.session.get(Grant, grant_id), outcome=Outcome.OPERATING, note=None
             )
             db.session.commit()

@@ -14,9 +14,10 @@ from core import clock
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from livelihoods import services
 from livelihoods.models import Activity, FollowUp, Grant, GrantEvent, Method
-from reports import indicators
+from livelihoods.services.grants import approve_grant, draft_grant, submit_grant
+from livelihoods.services.tranches import record_tranche
+from reports.indicators.all_sections import compute
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from reports.sql import ratio
@@ -134,23 +135,21 @@ def test_the_figures_count_a_decision_by_the_day_it_was_taken(app, world):
     with app.app_context():
         coordinator = db.session.get(User, world.coordinator.id)
         facilitator = db.session.get(User, world.facilitator.id)
-        grant = services.draft_grant(
+        grant = draft_grant(
             facilitator, db.session.get(Member, world.mai.id), activity=Activity.CROPS,
             plan="Rau", amount_requested=2_000_000,
         )  # fmt: skip
-        services.submit_grant(facilitator, grant, on=date(2026, 2, 22))
-        services.approve_grant(
-            coordinator, grant, amount=2_000_000, note=None, on=date(2026, 2, 27)
-        )
-        services.record_tranche(
+        submit_grant(facilitator, grant, on=date(2026, 2, 22))
+        approve_grant(coordinator, grant, amount=2_000_000, note=None, on=date(2026, 2, 27))
+        record_tranche(
             coordinator, grant, paid_on=date(2026, 3, 9), amount=2_000_000, method=Method.CASH,
             purchased=None, today=date(2026, 3, 9),
         )  # fmt: skip
         db.session.commit()
-        february = indicators.compute(
+        february = compute(
             Scope(coordinator), Period.containing("month", date(2026, 2, 1)), date(2026, 3, 31)
         )
-        march = indicators.compute(
+        march = compute(
             Scope(coordinator), Period.containing("month", date(2026, 3, 1)), date(2026, 3, 31)
         )
     assert (february["approved"], february["days_to_decision"]) == (1, 5.0)
@@ -172,24 +171,22 @@ def test_one_day_everywhere_at_23_30_and_00_30_in_viet_nam(
     with app.app_context():
         coordinator = db.session.get(User, world.coordinator.id)
         facilitator = db.session.get(User, world.facilitator.id)
-        grant = services.draft_grant(
+        grant = draft_grant(
             facilitator, db.session.get(Member, world.mai.id), activity=Activity.CROPS,
             plan="Rau", amount_requested=2_000_000,
         )  # fmt: skip
-        services.submit_grant(facilitator, grant)
-        services.approve_grant(coordinator, grant, amount=2_000_000, note=None)
+        submit_grant(facilitator, grant)
+        approve_grant(coordinator, grant, amount=2_000_000, note=None)
         for event in grant.events:
             event.at = now  # typed in at that moment
-        services.record_tranche(
+        record_tranche(
             coordinator, grant, paid_on=local_day, amount=2_000_000, method=Method.CASH,
             purchased=None, today=local_day,
         )  # fmt: skip
         db.session.commit()
         month = Period.containing("month", local_day)
-        figures = indicators.compute(Scope(coordinator), month, local_day)
-        day_figures = indicators.compute(
-            Scope(coordinator), Period.custom(local_day, local_day), local_day
-        )
+        figures = compute(Scope(coordinator), month, local_day)
+        day_figures = compute(Scope(coordinator), Period.custom(local_day, local_day), local_day)
     assert local_day == (date(2026, 3, 31) if hour == 16 else date(2026, 4, 1))
     assert (figures["approved"], figures["days_to_decision"], figures["days_to_payment"]) == (
         1, 0.0, 0.0,
@@ -213,7 +210,7 @@ def test_a_meeting_typed_in_after_midnight_on_the_fourth_day_is_late(
         row = db.session.get(Meeting, meeting.id)
         row.created_at = datetime(2026, 3, 5, utc_hour, 30, tzinfo=UTC)
         db.session.commit()
-        figures = indicators.compute(
+        figures = compute(
             Scope(db.session.get(User, world.coordinator.id)),
             Period.containing("month", held_on),
             date(2026, 3, 31),

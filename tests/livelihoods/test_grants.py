@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.clock import today
 from core.db import db
 from livelihoods.models import FollowUp, GrantStatus, Outcome, Visit
-from livelihoods.services import add_months
+from livelihoods.services.grants import add_months
 from tests.livelihoods.grant_fixtures import (
     build_world,
     client_for,

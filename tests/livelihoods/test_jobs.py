@@ -15,9 +15,10 @@ from core.scheduler import JOBS, run_job
 from groups.models import GroupStatus, Member
 from groups.services import members as member_services
 from inbox.models import Notification
-from livelihoods import services
 from livelihoods.jobs import daily_sweep, escalate_overdue, weekly_digest
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, Method, Tranche
+from livelihoods.services import follow_ups
+from livelihoods.services.tranches import correct_tranche, record_tranche
 from tests.conftest import HUE
 from tests.livelihoods.jobs_fixtures import (  # noqa: F401 - fixtures
     AMOUNT,
@@ -43,7 +44,7 @@ def days(start: date, end: date):
 
 def mark_missed(app, follow_up_id):
     with app.app_context():
-        services.mark_missed(
+        follow_ups.mark_missed(
             NOBODY, db.session.get(FollowUp, follow_up_id), reason="Đi vắng", today=date.today()
         )
         db.session.commit()
@@ -53,7 +54,7 @@ def correct(app, tranche_id: int, paid_on: date, today: date) -> None:
     """Correct the date of a tranche, keeping its amount and method."""
     with app.app_context():
         tranche = db.session.get(Tranche, tranche_id)
-        services.correct_tranche(
+        correct_tranche(
             DECIDER,
             tranche,
             paid_on=paid_on,
@@ -408,7 +409,7 @@ def test_correcting_a_later_tranche_leaves_the_checks_alone(app, world, make_pai
     with app.app_context():
         row = db.session.get(Grant, grant.id)
         row.amount_approved = 2 * AMOUNT  # room for a second tranche
-        second = services.record_tranche(
+        second = record_tranche(
             DECIDER,
             row,
             paid_on=date(2026, 2, 1),

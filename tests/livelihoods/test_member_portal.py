@@ -15,7 +15,7 @@ from core.clock import today
 from core.db import db
 from core.i18n import format_weekday
 from livelihoods.models import GrantStatus
-from livelihoods.services import add_months
+from livelihoods.services.grants import add_months
 from reports.views import MEMBER_STATUS
 from tests.conftest import login
 from tests.livelihoods.grant_fixtures import (

@@ -12,8 +12,10 @@ import openpyxl
 import pytest
 
 from groups.models import Gender, MemberCategory
-from reports import indicators
-from reports.indicators import AGE_BANDS, SECTIONS
+from reports.definitions import SECTIONS
+from reports.indicators import all_sections
+from reports.indicators.members import AGE_BANDS
+from reports.indicators.scope import Scope
 from reports.pages.donor import donor_sections
 from reports.suppression import HIDDEN, STATISTICS, THRESHOLD, protection
 from tests.conftest import HUE, login
@@ -110,8 +112,8 @@ def test_medians_count_the_values_themselves(app, world):
 
     with app.test_request_context():
         user = db.session.get(User, world.coordinator.id)
-        scope = indicators.Scope(user, provinces=(HUE,))
-        figures = indicators.compute(
+        scope = Scope(user, provinces=(HUE,))
+        figures = all_sections.compute(
             scope, Period.containing("month", date(2025, 3, 1)), date(2025, 4, 1)
         )
         how = protection()
@@ -150,7 +152,7 @@ def agrees(page: str, unit: str, value) -> bool:
 @pytest.mark.parametrize("seed", range(6))
 def test_page_and_downloads_agree_cell_by_cell(app, client, world, monkeypatch, seed):
     figures = generated_figures(random.Random(seed))
-    monkeypatch.setattr(indicators, "compute", lambda *args, **kwargs: figures)
+    monkeypatch.setattr(all_sections, "compute", lambda *args, **kwargs: figures)
     login(client, world.coordinator)
     client.post("/language", data={"locale": "en"})
     page = client.get(f"/progress/donor?{MARCH}")

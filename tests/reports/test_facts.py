@@ -21,11 +21,12 @@ from core.scheduler import JOBS, resolve
 from groups.models import Attendance, AttendanceStatus, Cadence, Group, Meeting, MeetingKind
 from groups.services import meetings as meeting_services
 from groups.services.schedule import keep_meeting_due_by
-from reports import charts, indicators
+from reports import charts
 from reports.facts import refresh
 from reports.facts.models import DirtyKey, FactState, GroupMonth
-from reports.indicators import Scope
 from reports.indicators import groups as group_indicators
+from reports.indicators.groups import group_figures
+from reports.indicators.scope import Scope
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, config_for, stale_facts
 
@@ -114,7 +115,7 @@ def test_figures_are_the_same_before_and_after_folding(app, two_groups, make_use
         march = Period.containing("month", date(2025, 3, 1))
         quarter = Period.containing("quarter", date(2025, 3, 1))
         before = [
-            indicators.group_figures(Scope(user, **narrow), period, TODAY)
+            group_figures(Scope(user, **narrow), period, TODAY)
             for narrow in ({}, {"province_code": HUE}, {"group_id": b.id})
             for period in (march, quarter)
         ]
@@ -122,7 +123,7 @@ def test_figures_are_the_same_before_and_after_folding(app, two_groups, make_use
         refresh.fold()
         db.session.commit()
         after = [
-            indicators.group_figures(Scope(user, **narrow), period, TODAY)
+            group_figures(Scope(user, **narrow), period, TODAY)
             for narrow in ({}, {"province_code": HUE}, {"group_id": b.id})
             for period in (march, quarter)
         ]
@@ -223,7 +224,7 @@ def test_a_fold_killed_before_its_commit_leaves_facts_and_marks_as_they_were(app
         assert db.session.get(GroupMonth, (a.id, date(2025, 3, 1))).held == 1  # untouched
         user = SimpleNamespace(role=Role.ADMIN, id=None)
         march = Period.containing("month", date(2025, 3, 1))
-        assert indicators.group_figures(Scope(user), march, TODAY)["meetings_held"] == 2
+        assert group_figures(Scope(user), march, TODAY)["meetings_held"] == 2
         refresh.fold()
         db.session.commit()
         assert stale_facts() == {}
@@ -378,7 +379,7 @@ def _figures(user, group_ids):
                 (
                     narrow,
                     period,
-                    indicators.group_figures(scope, period, TODAY),
+                    group_figures(scope, period, TODAY),
                     charts.attendance_by_month(scope, period),
                     [(c.key, c.sums) for c in charts.children(scope, period, TODAY)],
                 )

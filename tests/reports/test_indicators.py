@@ -11,12 +11,18 @@ from core.db import db
 from groups.models import Cadence, Group, GroupStatus
 from groups.services import figures as group_figures
 from groups.services.schedule import expected_dates
-from livelihoods import services
 from livelihoods.models import FollowUp, Grant, Method, Outcome
-from reports import indicators
-from reports.indicators import Scope
+from livelihoods.services.follow_ups import record_visit
+from livelihoods.services.grants import close_grant
+from livelihoods.services.tranches import record_tranche
+from reports.definitions import SECTIONS
+from reports.indicators import all_sections
+from reports.indicators import groups as group_indicators
 from reports.indicators import scope as scope_module
+from reports.indicators.all_sections import breakdown_table, compute, section_table
+from reports.indicators.groups import expected_meetings
 from reports.indicators.members import _age_band
+from reports.indicators.scope import Scope
 from reports.periods import Period, PeriodError, from_args
 from tests.conftest import HUE, NGHE_AN
 from tests.reports import world as world_module
@@ -33,7 +39,7 @@ def world(app, make_user, make_group, make_member, make_meeting):
 def figures(app, user, period=MARCH, today=TODAY, **narrow):
     with app.app_context():
         user = db.session.get(User, user.id)
-        return indicators.compute(Scope(user, **narrow), period, today)
+        return compute(Scope(user, **narrow), period, today)
 
 
 def test_periods_and_the_period_before():
@@ -92,7 +98,7 @@ def test_a_closed_group_is_expected_to_meet_until_the_day_it_closed(app, world):
     # A's and C's 4 Mondays).
     with app.app_context():
         user = db.session.get(User, world.coordinator.id)
-        before = indicators.report(Scope(user), MARCH, TODAY).previous
+        before = all_sections.report(Scope(user), MARCH, TODAY).previous
     assert before["meetings_expected"] == 10
 
 
@@ -107,7 +113,7 @@ def test_a_group_closed_before_the_period_stops_being_expected_to_meet(app, worl
 def test_the_period_before_is_counted_the_same_way(app, world):
     with app.app_context():
         user = db.session.get(User, world.coordinator.id)
-        report = indicators.report(Scope(user), MARCH, TODAY)
+        report = all_sections.report(Scope(user), MARCH, TODAY)
     # A: 4 Mondays; B: 5 and 19 Feb; C (closed on 1 March) still met on its 4 Mondays.
     assert report.previous["meetings_expected"] == 10
     assert report.previous["active_groups"] == 3
@@ -115,9 +121,7 @@ def test_the_period_before_is_counted_the_same_way(app, world):
     assert report.previous["completeness"] == 0
     assert report.previous["timeliness"] is None
     assert report.previous["left"] == 1  # m8
-    rows = dict(
-        (f.key, (now, before)) for f, now, before in report.section_rows(indicators.SECTIONS[3])
-    )
+    rows = dict((f.key, (now, before)) for f, now, before in report.section_rows(SECTIONS[3]))
     assert rows["overdue_now"][1] is None  # a figure of today has no period before
     # ... and is not counted for it either.
     assert report.previous["overdue_now"] is None
@@ -162,7 +166,7 @@ def test_still_to_pay_out_at_a_periods_end_counts_payments_made_after_it(app, wo
     wide scope and a narrow one check their members differently)."""
     with app.app_context():
         grant = db.session.get(Grant, world.grants["m2"])
-        services.record_tranche(
+        record_tranche(
             db.session.get(User, world.admin.id),
             grant,
             paid_on=date(2025, 3, 12),
@@ -192,7 +196,7 @@ def test_a_grant_closed_after_a_period_still_had_the_rest_to_pay_then(app, world
     of March it no longer was (m5's 2,000,000, approved on the 20th, still is)."""
     with app.app_context():
         grant = db.session.get(Grant, world.grants["m2"])
-        services.close_grant(
+        close_grant(
             db.session.get(User, world.admin.id),
             grant,
             outcome=Outcome.OPERATING,
@@ -214,7 +218,7 @@ def test_outcomes_and_a_rejected_grant_has_none(app, world):
             for f in db.session.scalars(select(FollowUp).where(FollowUp.grant_id.is_not(None)))
         }
         m2, m7 = world.grants["m2"], world.grants["m7"]
-        services.record_visit(
+        record_visit(
             actor,
             checks[m2, 3],
             visited_on=date(2025, 6, 12),
@@ -223,7 +227,7 @@ def test_outcomes_and_a_rejected_grant_has_none(app, world):
             notes=None,
             today=today,
         )
-        services.record_visit(
+        record_visit(
             actor,
             checks[m2, 6],
             visited_on=date(2025, 9, 25),
@@ -232,7 +236,7 @@ def test_outcomes_and_a_rejected_grant_has_none(app, world):
             notes=None,
             today=today,
         )
-        services.record_visit(
+        record_visit(
             actor,
             checks[m7, 3],
             visited_on=date(2025, 6, 6),
@@ -334,7 +338,7 @@ def test_expected_meetings_in_sql_match_the_schedule_and_the_group_page(app, mak
             period = Period.custom(start, start + timedelta(days=rng.randrange(1, 400)))
             today = start + timedelta(days=rng.randrange(500))
             rows = db.session.execute(
-                select(Group, indicators.expected_meetings(period, today)).where(
+                select(Group, expected_meetings(period, today)).where(
                     Group.id.in_([g.id for g in made])
                 )
             ).all()
@@ -346,7 +350,7 @@ def test_expected_meetings_in_sql_match_the_schedule_and_the_group_page(app, mak
         for kind in ("month", "quarter", "year"):
             period = Period.containing(kind, date(2025, 2, 20))
             for group, n in db.session.execute(
-                select(Group, indicators.expected_meetings(period, date(2026, 1, 1)))
+                select(Group, expected_meetings(period, date(2026, 1, 1)))
             ).all():
                 want = group_figures.meetings_expected(group, period.start, period.end)
                 assert n == want
@@ -358,7 +362,7 @@ def test_statements_do_not_grow_with_groups(app, world, make_group, make_member,
     with app.app_context():
         log = StatementLog(db.engine)
         user = db.session.get(User, world.admin.id)
-        indicators.report(Scope(user), MARCH, TODAY)
+        all_sections.report(Scope(user), MARCH, TODAY)
         small = len(log.statements)
     for _ in range(3):
         group = make_group()
@@ -367,18 +371,18 @@ def test_statements_do_not_grow_with_groups(app, world, make_group, make_member,
     with app.app_context():
         log = StatementLog(db.engine)
         user = db.session.get(User, world.admin.id)
-        indicators.report(Scope(user), MARCH, TODAY)
+        all_sections.report(Scope(user), MARCH, TODAY)
         assert len(log.statements) == small <= 14
 
 
 def test_section_tables_are_plain_columns_and_rows(app, world):
     with app.test_request_context():
         user = db.session.get(User, world.coordinator.id)
-        report = indicators.report(Scope(user), MARCH, TODAY)
-        columns, rows = indicators.section_table(report, "grants")
+        report = all_sections.report(Scope(user), MARCH, TODAY)
+        columns, rows = section_table(report, "grants")
         assert len(columns) == 3 and str(columns[0])
         assert rows[0][1:] == [3, 0]
-        columns, rows = indicators.breakdown_table(report)
+        columns, rows = breakdown_table(report)
         assert sum(r[1] for r in rows[:3]) == 6
 
 
@@ -429,7 +433,7 @@ def test_the_drill_down_rows_add_up_to_the_scopes_group_figures(app, world, who)
             scopes += [Scope(user, province_code=HUE), Scope(user, commune_code=group.commune_code)]
         for scope in scopes:
             kids = charts.children(scope, MARCH, TODAY)
-            alone = indicators.group_figures(scope, MARCH, TODAY)
+            alone = group_indicators.group_figures(scope, MARCH, TODAY)
             if scope.group_id is not None:
                 assert kids == [] and charts.total(kids) is None
             else:

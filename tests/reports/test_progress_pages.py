@@ -10,8 +10,7 @@ from sqlalchemy import select, update
 
 from core.db import db
 from groups.models import Group, Member
-from reports.definitions import SUPPORT
-from reports.indicators import FIGURES
+from reports.definitions import FIGURES, SUPPORT
 from tests.conftest import HUE, NGHE_AN, login
 from tests.reports import world as world_module
 
@@ -132,19 +131,19 @@ def test_portfolio_shows_the_queue_with_attendance_and_earlier_grants(
 ):
     from types import SimpleNamespace
 
-    from livelihoods import services
     from livelihoods.models import Activity
+    from livelihoods.services.grants import draft_grant, submit_grant
 
     with app.app_context():
         m2 = db.session.get(Member, world.members.m2.id)
-        grant = services.draft_grant(
+        grant = draft_grant(
             SimpleNamespace(id=None),
             m2,
             activity=Activity.TAILORING,
             plan="May",
             amount_requested=1_000_000,
         )
-        services.submit_grant(SimpleNamespace(id=None), grant)
+        submit_grant(SimpleNamespace(id=None), grant)
         db.session.commit()
     monkeypatch.setattr("reports.pages.review.today", lambda: date(2025, 4, 15))
     login(client, world.coordinator)

@@ -25,8 +25,9 @@ from accounts.models import Role, User
 from core.db import db
 from groups.models import Cadence, Group, GroupStatus, Meeting, Member
 from groups.services import members as member_services
-from livelihoods import services
 from livelihoods.models import Activity, GrantEvent, Method
+from livelihoods.services.grants import approve_grant, draft_grant, reject_grant, submit_grant
+from livelihoods.services.tranches import record_tranche
 from tests.conftest import NGHE_AN
 
 D = date
@@ -90,16 +91,16 @@ def build(app, make_user, make_group, make_member, make_meeting):
         grants = {}
 
         def grant(m, amount, submitted, decided=None, approved=None, paid=None):
-            g = services.draft_grant(
+            g = draft_grant(
                 actor, member(m), activity=Activity.CROPS, plan="Rau", amount_requested=amount
             )
-            services.submit_grant(actor, g, on=submitted)
+            submit_grant(actor, g, on=submitted)
             if approved:
-                services.approve_grant(decider, g, amount=approved, note=None, on=decided)
+                approve_grant(decider, g, amount=approved, note=None, on=decided)
             elif decided:
-                services.reject_grant(decider, g, reason="Chưa đủ", on=decided)
+                reject_grant(decider, g, reason="Chưa đủ", on=decided)
             if paid:
-                services.record_tranche(
+                record_tranche(
                     decider,
                     g,
                     paid_on=paid[0],

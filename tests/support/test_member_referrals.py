@@ -11,7 +11,7 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from livelihoods.services import set_member_pin
+from livelihoods.services.members import set_member_pin
 from support import providers, services
 from support.models import Referral, ServiceProvider, SupportType
 from tests.conftest import login
