@@ -71,7 +71,7 @@ def run_job(app, job: Job, day=None) -> dict:
 def send_email(app) -> None:
     with app.app_context():
         try:
-            resolve("inbox.jobs:send_pending_email")()
+            resolve("accounts.jobs:send_pending_email")()
         except Exception as error:
             log_error(logger, "sending email failed", error=error)
         finally:

@@ -11,22 +11,18 @@ import json
 import logging
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import String, case, cast, func, literal, select
 
 from accounts.models import Role, User, user_provinces
 from core.db import UTCDateTime, db, dialect_insert, inserted, utcnow
-from core.i18n import format_day
 from core.jobs import claim
-from groups.models import Group, GroupStatus, Member, group_facilitators
+from groups.models import Group, GroupStatus, group_facilitators
 from groups.services.figures import repeated_absence_rows
 from groups.services.schedule import due_by_passed
 from groups.services.scope import current_groups, home_memberships
 from inbox import services as notify
 from inbox.models import Notification
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
-from livelihoods.services.follow_ups import FOLLOW_UP_NOTICES, member_card
 
 logger = logging.getLogger(__name__)
 
@@ -247,80 +243,3 @@ def weekly_digest(today: date) -> dict[str, int]:
     )
     db.session.commit()
     return {"digests": sent}
-
-
-# Words for the inbox and email, in the reader's language. Member codes only, no names,
-# amounts or circumstances.
-
-
-def _render_follow_ups(notifications):
-    ids = {n.object_id for n in notifications}
-    rows = {
-        f.id: (f, code)
-        for f, code in db.session.execute(
-            select(FollowUp, Member.code)
-            .join(Member, Member.id == FollowUp.member_id)
-            .where(FollowUp.id.in_(ids))
-        ).all()
-    }
-    out = {}
-    for n in notifications:
-        follow_up, code = rows[n.object_id]
-        day = format_day(follow_up.due_on)
-        subject = {
-            "due_soon": _("Visit coming up: %(code)s", code=code),
-            "due_today": _("Visit due today: %(code)s", code=code),
-            "overdue": _("Visit overdue: %(code)s", code=code),
-            "escalated": _("Visit overdue for more than two weeks: %(code)s", code=code),
-        }[n.kind]
-        body = _(
-            "%(kind)s: %(code)s, due on %(day)s.", kind=follow_up.kind.label, code=code, day=day
-        )
-        out[n.id] = (subject, body, ("livelihoods.record_visit", {"follow_up_id": follow_up.id}))
-    return out
-
-
-def _render_digest(notifications):
-    out = {}
-    for n in notifications:
-        d = n.data
-        subject = _("Your week in Tự Lực")
-        body = " ".join(
-            [
-                _("In your provinces:"),
-                ngettext("%(num)d visit is overdue.", "%(num)d visits are overdue.", d["overdue"]),
-                ngettext(
-                    "%(num)d group is behind on meetings.",
-                    "%(num)d groups are behind on meetings.",
-                    d["behind"],
-                ),
-                ngettext(
-                    "%(num)d grant is waiting for a decision.",
-                    "%(num)d grants are waiting for a decision.",
-                    d["waiting"],
-                ),
-            ]
-        )
-        out[n.id] = (subject, body, ("livelihoods.due", {}))
-    return out
-
-
-notify.RENDERERS.update({kind: _render_follow_ups for kind in FOLLOW_UP_NOTICES})
-notify.RENDERERS["digest"] = _render_digest
-
-
-def _beside_follow_ups(notifications):
-    """The member of each visit reminder, for the inbox page (emails keep codes)."""
-    ids = {n.object_id for n in notifications}
-    follow_ups = {
-        f.id: f
-        for f in db.session.scalars(
-            select(FollowUp).where(FollowUp.id.in_(ids)).options(*member_card(FollowUp.member))
-        )
-    }
-    return {
-        n.id: follow_ups[n.object_id].member for n in notifications if n.object_id in follow_ups
-    }
-
-
-notify.BESIDE.update({kind: _beside_follow_ups for kind in FOLLOW_UP_NOTICES})

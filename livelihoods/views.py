@@ -16,7 +16,6 @@ from core.saving import saving
 from groups.models import Member
 from groups.views.common import load_member
 from livelihoods import forms
-from livelihoods import jobs as _jobs  # noqa: F401 - registers the notification texts
 from livelihoods.models import (
     Activity,
     FollowUp,

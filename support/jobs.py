@@ -14,13 +14,10 @@ the first run after a pause catches up."""
 import logging
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import literal, select
 
 from accounts.models import User
 from core.db import db, dialect_insert, inserted
-from core.i18n import format_day
-from groups.models import Member
 from inbox import services as notify
 from livelihoods.jobs import _now, _text
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
@@ -79,35 +76,3 @@ def open_referral_checks(today: date) -> dict[str, int]:
     db.session.commit()
     logger.info("referral checks for %s: %s opened, %s told", today, opened, told)
     return {"referral_checks": opened, "told": told}
-
-
-def _render_overdue(notifications):
-    """Neutral words: a member code, a date, nothing about the service or the reason."""
-    ids = {n.object_id for n in notifications}
-    rows = dict(
-        db.session.execute(
-            select(Referral.id, Member.code)
-            .join(Member, Member.id == Referral.member_id)
-            .where(Referral.id.in_(ids))
-        ).all()
-    )
-    expected = dict(
-        db.session.execute(
-            select(Referral.id, Referral.expected_on).where(Referral.id.in_(ids))
-        ).all()
-    )
-    out = {}
-    for n in notifications:
-        code = rows.get(n.object_id, "")
-        subject = _("Follow-up needed: %(code)s", code=code)
-        body = _(
-            "A service you arranged for %(code)s was expected by %(day)s and has no outcome "
-            "yet. Check with the member and record what happened.",
-            code=code,
-            day=format_day(expected.get(n.object_id)),
-        )
-        out[n.id] = (subject, body, ("support.show_referral", {"referral_id": n.object_id}))
-    return out
-
-
-notify.RENDERERS["referral_overdue"] = _render_overdue

@@ -34,7 +34,6 @@ from groups.models import Consent, Group, Member
 from groups.services.groups import visible_groups
 from groups.views.common import provinces_for
 from support import forms, providers, scoring, services
-from support import jobs as _jobs  # noqa: F401 - registers the notification texts
 from support.models import (
     NEXT_STATUS,
     Dimension,

@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from accounts.jobs import send_pending_email
 from core.db import db
-from inbox.jobs import send_pending_email
 from inbox.models import Notification
 from livelihoods.jobs import daily_sweep, escalate_overdue, weekly_digest
 from tests.livelihoods.jobs_fixtures import (  # noqa: F401 - fixtures

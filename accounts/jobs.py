@@ -1,4 +1,6 @@
-"""Email of notifications, where SMTP is configured (run by the scheduler process)."""
+"""Email of notifications to the address on each user's account, where SMTP is configured
+(run by the scheduler process). It lives with the accounts, which hold the addresses and
+languages: the inbox sits below every feature and imports none of them."""
 
 import logging
 import smtplib
