@@ -75,3 +75,15 @@ def test_every_phone_link_goes_through_the_tel_filter():
         and any("|tel" not in hit for hit in hits)
     }
     assert not bare, bare
+
+
+def test_every_pager_is_one_of_the_pager_macros():
+    """One look for every pager (code review d64d4a7 §5.9): lists call a macro of
+    templates/macros/pager.html rather than writing their own `<nav class="pager">`."""
+    own = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if path.name != "pager.html" and 'class="pager"' in path.read_text(encoding="utf-8")
+    ]
+    assert own == []
+    assert not (TEMPLATES / "macros" / "keyset_pager.html").exists()
