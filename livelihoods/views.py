@@ -3,7 +3,6 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from accounts.models import Role
 from core import audit, offline, submissions
@@ -13,9 +12,9 @@ from core.db import db
 from core.drafts import is_first_view
 from core.keyset import count_up_to, keyset_page
 from core.saving import saving
-from groups.models import Member
 from groups.views.common import load_member
 from livelihoods import forms
+from livelihoods.member_lists import grants_of, visits_of
 from livelihoods.models import (
     Activity,
     FollowUp,
@@ -374,18 +373,6 @@ def set_pin(member_id: int):
 def grant_helpers():
     """Lets the member page (groups) list a member's grants without importing this package."""
     return {"grants_of": grants_of, "visits_of": visits_of}
-
-
-def grants_of(member: Member) -> list[Grant]:
-    return list(
-        db.session.scalars(
-            select(Grant).where(Grant.member_id == member.id).order_by(Grant.created_at.desc())
-        )
-    )
-
-
-def visits_of(member: Member) -> list:
-    return list(db.session.scalars(follow_ups.list_visits(member_id=member.id, limit=20)))
 
 
 # A visit due within this many days is kept on a phone that keeps its groups' forms.
