@@ -7,7 +7,7 @@ from flask import current_app
 
 from core.db import db
 from core.jobs import claim
-from groups.services.members import anonymise_member, list_expired_members
+from groups.services.anonymise import anonymise_member, list_expired_members
 
 logger = logging.getLogger(__name__)
 

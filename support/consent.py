@@ -4,9 +4,10 @@ closes with a status of its own (ReferralStatus.CONSENT_WITHDRAWN). Its letter c
 longer be printed (Referral.can_print_letter), its check leaves the due lists and the
 referral job no longer chases it (support/jobs.py follows open referrals only).
 
-Registered with groups.services.members (ON_WITHDRAWAL, RELYING_ON, ANONYMISERS), which
-cannot import this package. Written in bulk, as the other anonymisers are, so versions
-bumped by them never meet a stale copy in the session.
+Registered with groups.services.members (ON_WITHDRAWAL, RELYING_ON) and
+groups.services.anonymise (ANONYMISERS), which cannot import this package. Written in
+bulk, as the other anonymisers are, so versions bumped by them never meet a stale copy in
+the session.
 """
 
 from datetime import date
@@ -18,6 +19,7 @@ from core import audit
 from core.dates import Day
 from core.db import db
 from groups.models import Consent, Member
+from groups.services import anonymise
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support.models import OPEN_STATUSES, Referral, ReferralEvent, ReferralStatus, ServiceProvider
@@ -132,4 +134,4 @@ def relying_on(consent: Consent) -> list:
 
 member_services.ON_WITHDRAWAL.append(close_on_withdrawal)
 member_services.RELYING_ON.append(relying_on)
-member_services.ANONYMISERS.append(close_on_anonymisation)
+anonymise.ANONYMISERS.append(close_on_anonymisation)

@@ -18,6 +18,7 @@ from core.errors import Conflict, DomainError
 from core.places import Province
 from core.saving import on_duplicate
 from groups.models import Consent, ConsentPurpose, Member
+from groups.services import anonymise
 from groups.services import members as member_services
 from groups.services.scope import member_in_scope
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
@@ -440,7 +441,7 @@ def clear_member_texts(member: Member) -> None:
     )
 
 
-member_services.ANONYMISERS.append(clear_member_texts)
+anonymise.ANONYMISERS.append(clear_member_texts)
 
 # Closing referrals whose consent is withdrawn registers itself with groups (hooks).
 from support import consent as _consent  # noqa: E402, F401

@@ -23,6 +23,7 @@ from groups.models import (
     Group,
     MemberCategory,
 )
+from groups.services import anonymise as anonymisation
 from groups.services import figures
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
@@ -280,7 +281,7 @@ def anonymise_member(member_id: int):
     saved = saving(form, record=member)
     if form.validate_on_submit():
         with saved:
-            member_services.anonymise_member(current_user, member, on=today(), reason="request")
+            anonymisation.anonymise_member(current_user, member, on=today(), reason="request")
         if saved.ok:
             flash(_("Member %(code)s was anonymised.", code=member.code), "success")
             return redirect(url_for("groups.show_member", member_id=member.id))

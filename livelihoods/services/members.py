@@ -13,7 +13,7 @@ from core.db import db
 from core.errors import DomainError
 from core.security import hash_password
 from groups.models import Member
-from groups.services import members as member_services
+from groups.services import anonymise
 from livelihoods.models import (
     FollowUp,
     FollowUpStatus,
@@ -104,4 +104,4 @@ def clear_member_texts(member: Member) -> None:
     )
 
 
-member_services.ANONYMISERS.append(clear_member_texts)
+anonymise.ANONYMISERS.append(clear_member_texts)

@@ -15,7 +15,7 @@ from core.scheduler import JOBS, resolve
 from groups.jobs import anonymise_expired
 from groups.models import Attendance, Member, Membership
 from groups.services import members as member_services
-from groups.services.members import retention_cutoff
+from groups.services.anonymise import retention_cutoff
 from livelihoods.models import Activity, Grant, Method, Outcome, Visit
 from livelihoods.services.follow_ups import record_visit
 from livelihoods.services.grants import approve_grant, draft_grant, submit_grant

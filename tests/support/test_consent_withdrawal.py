@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.clock import today
 from core.db import db
 from groups.models import Consent, Member
+from groups.services import anonymise
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpStatus
 from support import figures
@@ -89,7 +90,7 @@ def test_anonymising_the_member_closes_their_open_referrals(app, support_world):
     users, ids = support_world
     with app.app_context():
         member = db.session.get(Member, ids["member"])
-        member_services.anonymise_member(NOBODY, member, on=today(), reason="request")
+        anonymise.anonymise_member(NOBODY, member, on=today(), reason="request")
         db.session.commit()
         events = db.session.scalars(
             select(ReferralEvent).where(ReferralEvent.referral_id == ids["referral"])

@@ -216,13 +216,13 @@ def test_facilitator_sees_status_but_not_the_reason(app, client, support_world):
 
 def test_anonymising_clears_what_was_written_about_the_member(app, client, support_world):
     from groups.models import Member
-    from groups.services import members as member_services
+    from groups.services import anonymise
     from tests.support.helpers import NOBODY
 
     users, ids = support_world
     with app.app_context():
         member = db.session.get(Member, ids["member"])
-        member_services.anonymise_member(NOBODY, member, on=today(), reason="request")
+        anonymise.anonymise_member(NOBODY, member, on=today(), reason="request")
         db.session.commit()
         referral = db.session.get(Referral, ids["referral"])
         assert referral.reason == "" and all(e.note is None for e in referral.events)
