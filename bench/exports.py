@@ -12,7 +12,7 @@ then each export and format runs in a fresh process as `admin`, the way the app 
 - the download (GET /exports/table?…) must answer with the offer of a job, not a file
   (more than EXPORT_DIRECT_MAX_ROWS rows);
 - the job is queued through its route (POST /exports/jobs?…) and run by
-  reports.export_jobs.run_job in this process, as the web process's thread runs it;
+  reports.export_runner.run_job in this process, as the web process's thread runs it;
 - then the file is fetched through its route as its owner would, and deleted.
 
 The exports: members (every member of the nation) and attendance (a year of attendance
@@ -92,6 +92,7 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
     from core.clock import today
     from core.db import db
     from reports import export_jobs as jobs
+    from reports import export_runner
 
     config = bench_config(url, instance)
     config.update(
@@ -127,7 +128,7 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
 
         first = db.session.scalar(select(Group.id).order_by(Group.id).limit(1))
         warm = queue(f"&group={first}")
-        assert jobs.run_job(warm) == jobs.DONE
+        assert export_runner.run_job(warm) == jobs.DONE
         jobs.file_path(db.session.get(jobs.ExportJob, warm)).unlink()
         db.session.remove()
 
@@ -138,7 +139,7 @@ def measure(url: str, instance: str, export: str, fmt: str, with_tracemalloc: bo
     started, cpu = time.perf_counter(), time.process_time()
     job_id = queue()
     with app.app_context():
-        status = jobs.run_job(job_id)
+        status = export_runner.run_job(job_id)
         db.session.remove()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     python_peak = tracemalloc.get_traced_memory()[1] if with_tracemalloc else None

@@ -26,6 +26,7 @@ from core.downloads import attachment, file_name
 from core.forms import Form
 from core.saving import commit
 from reports import export_jobs as jobs
+from reports import export_runner
 from reports.export_views import TABLES, require_staff, table_request
 from reports.exports import CHUNK, CONTENT_TYPES, safe_name
 
@@ -70,7 +71,7 @@ def start():
         if job is None:
             raise
     if job.status == jobs.QUEUED:
-        jobs.launch(current_app._get_current_object(), job.id)
+        export_runner.launch(current_app._get_current_object(), job.id)
     return redirect(url_for("export_jobs.show_job", job_id=job.id))
 
 

@@ -136,7 +136,7 @@ def config_for(database_url: str, **extra) -> dict:
         # Staff log in with a password only unless a test turns two-factor on
         # (production refuses to skip it).
         "TWO_FACTOR_SKIP": extra.get("ENV", "test") != "production",
-        # Export jobs stay queued for the test to run (reports.export_jobs.run_job), and
+        # Export jobs stay queued for the test to run (reports.export_runner.run_job), and
         # their files go to a folder of this test process, never to instance/.
         "EXPORT_JOBS_RUNNER": "none",
         "EXPORT_DIR": os.path.join(tempfile.gettempdir(), f"tuluc-test-exports-{os.getpid()}"),

@@ -14,6 +14,7 @@ from accounts.models import User
 from core.audit import AuditEvent
 from core.db import db, utcnow
 from reports import export_jobs as jobs
+from reports import export_runner
 from tests.conftest import NGHE_AN, login
 from tests.reports.test_exports import build_scene
 
@@ -51,7 +52,7 @@ def job_rows(app, **where):
 
 def run(app, job_id):
     with app.app_context():
-        return jobs.run_job(job_id)
+        return export_runner.run_job(job_id)
 
 
 def exports_of(app, actor_id):
@@ -199,8 +200,8 @@ def test_an_interrupted_job_is_failed_never_left_running(app, scene, small_limit
     start(client)
     assert [j.status for j in job_rows(app)] == [jobs.FAILED, jobs.QUEUED]
     # The killed writer, if it ever came back, finds the job no longer its own.
-    with app.app_context(), pytest.raises(jobs.Lost):
-        jobs._set(job.id, "gone", rows_done=1)
+    with app.app_context(), pytest.raises(export_runner.Lost):
+        export_runner._set(job.id, "gone", rows_done=1)
 
 
 def test_a_job_that_fails_while_writing_says_so_and_leaves_no_file(app, scene, monkeypatch):
@@ -213,7 +214,7 @@ def test_a_job_that_fails_while_writing_says_so_and_leaves_no_file(app, scene, m
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(jobs, "write_table", broken)
+    monkeypatch.setattr(export_runner, "write_table", broken)
     with pytest.raises(OSError):
         run(app, job_id)
     [job] = job_rows(app)
@@ -317,7 +318,7 @@ def test_the_reader_does_not_hold_the_write_lock(app, scene):
         admin = db.session.get(User, users["admin"].id)
         from reports import export_tables as tables
 
-        with jobs.reading_connection():
+        with export_runner.reading_connection():
             rows = tables.members_table(admin).rows
             first = next(rows)
             # Another writer commits while the read is open.
