@@ -10,26 +10,27 @@ import io
 import json
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from accounts.models import Role
 from core import audit
 from core.auth import load, require
 from core.clock import day_of, today
 from core.db import db
-from core.downloads import attachment, file_name
+from core.downloads import file_name
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import commit, saving
 from core.uploads import accepts_upload
 from groups.models import Gender, MemberCategory
 from imports import layout
-from imports.columns import FIELDS, Kind, missing_required
+from imports.access import kinds_for, may_import
+from imports.columns import FIELDS, missing_required
+from imports.downloads import _csv_response, _safe_cell
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
@@ -51,18 +52,6 @@ SKIP_REASONS = {
 }
 # The request may carry the file plus the form around it.
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
-
-
-def kinds_for(user) -> list[Kind]:
-    """Facilitators add members and attendance to their groups; managers also groups."""
-    if user.role == Role.FACILITATOR:
-        return [Kind.MEMBERS, Kind.ATTENDANCE]
-    return list(Kind)
-
-
-def may_import(user) -> bool:
-    """Staff who may bring registers in: admins, coordinators, facilitators."""
-    return getattr(user, "role", None) in Role.STAFF
 
 
 def load_batch(batch_id: int) -> ImportBatch:
@@ -112,18 +101,6 @@ def template(kind: str):
     out = io.StringIO()
     csv.writer(out).writerow([f.header for f in FIELDS[found]])
     return _csv_response(out.getvalue(), file_name("template", found.value, ext="csv"))
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    # A byte-order mark so that Excel reads the Vietnamese letters as UTF-8.
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": attachment(filename),
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @bp.get("/<int:batch_id>")
@@ -362,13 +339,6 @@ def annotated(batch_id: int):
         writer.writerow([_safe_cell(c) for c in cells])
     audit.note_export("import_rows", rows=len(rows), object_id=batch.id)
     return _csv_response(out.getvalue(), file_name("check", batch.id, ext="csv"))
-
-
-def _safe_cell(value: str) -> str:
-    """Text Excel will not run as a formula (=, +, -, @ first)."""
-    if value and value[0] in "=+-@\t\r" and not value.lstrip("+-").replace(".", "").isdigit():
-        return "'" + value
-    return value
 
 
 @bp.post("/<int:batch_id>/import")
