@@ -27,8 +27,9 @@ from core.forms import Form
 from core.saving import commit
 from reports import export_jobs as jobs
 from reports import export_runner
+from reports.export_files import CHUNK
 from reports.export_views import TABLES, require_staff, table_request
-from reports.exports import CHUNK, CONTENT_TYPES, safe_name
+from reports.exports import CONTENT_TYPES, safe_name
 
 bp = Blueprint("export_jobs", __name__)
 

@@ -37,7 +37,8 @@ from groups.models import Group
 from groups.services import groups as group_services
 from reports import export_tables as tables
 from reports import register as register_sheet
-from reports.exports import FORMATS, Column, table_file
+from reports.export_files import table_file
+from reports.exports import FORMATS, Column
 from reports.forms import (
     FORMAT_LABELS,
     GROUP_CODE,

@@ -28,7 +28,7 @@ from core.clock import today
 from core.db import db
 from demo.data import DEMO_PASSWORD, DEMO_PIN
 from groups.models import Group
-from reports import exports
+from reports import export_files, exports
 from tests.conftest import Client, config_for, empty_tables, login
 from tests.spreadsheet import SOFFICE, open_in_calc, read_fods
 from tests.test_vietnamese_pages import data_words, english_words
@@ -62,7 +62,7 @@ def demo(migrated):
     # Each file's columns as the app declared them (kind, day), for the spreadsheet test.
     written = []
     patch = pytest.MonkeyPatch()
-    original = exports.write_table
+    original = export_files.write_table
 
     def recording(fmt, columns, rows, out, **kwargs):
         declared = Declared((c.kind, c.day, c.note) for c in columns)
@@ -72,7 +72,7 @@ def demo(migrated):
         written.append(declared)
         return original(fmt, columns, rows, out, **kwargs)
 
-    patch.setattr(exports, "write_table", recording)
+    patch.setattr(export_files, "write_table", recording)
     assert result.exit_code == 0, result.output
     member_code = re.search(r"code (\S+), PIN", result.output).group(1)
     walks: dict[str, SimpleNamespace] = {}

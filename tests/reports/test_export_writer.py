@@ -10,7 +10,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from reports import exports
+from reports import export_files, exports
 from reports.exports import (
     DATE,
     DECIMAL,
@@ -116,12 +116,12 @@ def test_unknown_format_is_a_404(app):
     from werkzeug.exceptions import NotFound
 
     with app.test_request_context(), pytest.raises(NotFound):
-        exports.table_response("pdf", "x", COLUMNS, iter(()))
+        export_files.table_response("pdf", "x", COLUMNS, iter(()))
 
 
 def test_response_streams_a_file_with_a_neutral_name(app):
     with app.test_request_context():
-        response = exports.table_response("csv", "members", COLUMNS, iter(ROWS))
+        response = export_files.table_response("csv", "members", COLUMNS, iter(ROWS))
         body = b"".join(response.response)
         response.close()
     assert response.headers["Content-Disposition"].startswith('attachment; filename="thanh-vien_')
@@ -130,10 +130,10 @@ def test_response_streams_a_file_with_a_neutral_name(app):
 
 
 def test_a_large_file_is_sent_in_chunks_and_closed(app, monkeypatch):
-    monkeypatch.setattr(exports, "IN_ONE_PIECE", 0)
-    monkeypatch.setattr(exports, "CHUNK", 16)
+    monkeypatch.setattr(export_files, "IN_ONE_PIECE", 0)
+    monkeypatch.setattr(export_files, "CHUNK", 16)
     with app.test_request_context():
-        response = exports.table_response("csv", "members", COLUMNS, iter(ROWS))
+        response = export_files.table_response("csv", "members", COLUMNS, iter(ROWS))
         chunks = list(response.response)
         response.close()
     assert len(chunks) > 3 and all(len(c) <= 16 for c in chunks)
@@ -141,14 +141,14 @@ def test_a_large_file_is_sent_in_chunks_and_closed(app, monkeypatch):
     assert response.content_length == sum(len(c) for c in chunks)
 
 
-@pytest.mark.parametrize("in_one_piece", [exports.IN_ONE_PIECE, 0])
+@pytest.mark.parametrize("in_one_piece", [export_files.IN_ONE_PIECE, 0])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_content_type_names_the_charset_once_for_text_and_never_for_a_workbook(
     app, monkeypatch, fmt, in_one_piece
 ):
-    monkeypatch.setattr(exports, "IN_ONE_PIECE", in_one_piece)  # from memory, then in chunks
+    monkeypatch.setattr(export_files, "IN_ONE_PIECE", in_one_piece)  # from memory, then in chunks
     with app.test_request_context():
-        response = exports.table_response(fmt, "members", COLUMNS, iter(ROWS))
+        response = export_files.table_response(fmt, "members", COLUMNS, iter(ROWS))
         response.close()
     content_type = response.headers["Content-Type"]
     assert content_type.count("charset") == (1 if fmt == "csv" else 0), content_type
