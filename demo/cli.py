@@ -6,7 +6,8 @@ from waitress.server import create_server
 from core.clock import today
 from core.db import db
 from core.schema import refresh_statistics, upgrade_schema
-from demo.data import DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seed_demo, seed_member_login
+from demo.data import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from demo.grants import DEMO_PIN, seed_member_login
 from demo.register import seed_register_check
 from livelihoods import jobs
 

@@ -26,7 +26,8 @@ from accounts.models import Role
 from app import create_app
 from core.clock import today
 from core.db import db
-from demo.data import DEMO_PASSWORD, DEMO_PIN
+from demo.data import DEMO_PASSWORD
+from demo.grants import DEMO_PIN
 from groups.models import Group
 from reports import export_files, exports
 from tests.conftest import Client, config_for, empty_tables, login

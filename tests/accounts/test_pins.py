@@ -125,7 +125,7 @@ def test_the_service_refuses_a_trivial_pin_whoever_calls_it(app, facilitator_and
 
 
 def test_the_demo_pin_meets_the_policy_and_the_readme_names_it():
-    from demo.data import DEMO_PIN
+    from demo.grants import DEMO_PIN
     from tests.conftest import ROOT
 
     assert pin_is_acceptable(DEMO_PIN)
