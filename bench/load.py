@@ -44,15 +44,13 @@ from core.db import db
 from core.places import Commune
 from core.schema import upgrade_schema
 from demo.data import FAMILY, FEMALE, SEED_PROVINCES
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
     Cadence,
     ConsentPurpose,
     Gender,
     GroupRole,
     GroupStatus,
-    Meeting,
     Member,
     MemberCategory,
 )

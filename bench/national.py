@@ -21,9 +21,8 @@ from core.db import db
 from core.places import Commune, Province
 from core.schema import upgrade_schema
 from demo.data import FAMILY, FEMALE, MALE, TOPICS, VILLAGES
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from groups.models import (
-    Attendance,
-    AttendanceStatus,
     Cadence,
     Consent,
     ConsentPurpose,
@@ -31,8 +30,6 @@ from groups.models import (
     Group,
     GroupRole,
     GroupStatus,
-    Meeting,
-    MeetingKind,
     Member,
     MemberCategory,
     Membership,

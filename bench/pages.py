@@ -37,7 +37,8 @@ from app import create_app
 from bench import dataset
 from bench.harness import StatementLog, at_head, bench_config
 from core.db import db
-from groups.models import Consent, Group, Meeting, Member, Membership
+from groups.meeting_models import Meeting
+from groups.models import Consent, Group, Member, Membership
 from groups.services import groups as group_services
 from groups.services.scope import member_in_scope
 from livelihoods.models import (

@@ -53,7 +53,7 @@ def load_demo(app) -> None:
 
 def free_day(app, group_id: int, taken: set) -> str:
     """A past day without a meeting of the group (a day already recorded is refused)."""
-    from groups.models import Meeting
+    from groups.meeting_models import Meeting
 
     with app.app_context():
         held = set(db.session.scalars(select(Meeting.held_on).where(Meeting.group_id == group_id)))

@@ -16,15 +16,14 @@ from core.db import db
 from core.places import Commune
 from demo.grants import seed_grants
 from demo.support import seed_support
+from groups.meeting_models import AttendanceStatus, MeetingKind
 from groups.models import (
-    AttendanceStatus,
     Cadence,
     ConsentPurpose,
     Gender,
     Group,
     GroupRole,
     GroupStatus,
-    MeetingKind,
     MemberCategory,
 )
 from groups.services import groups as group_services

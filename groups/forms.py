@@ -21,15 +21,14 @@ from core.clock import today
 from core.dates import DayField
 from core.forms import Form, at_most, choices
 from core.parse import WholeNumberField, to_int
+from groups.meeting_models import AttendanceStatus, MeetingKind
 from groups.models import (
     WEEKDAYS,
-    AttendanceStatus,
     Cadence,
     ConsentPurpose,
     Gender,
     GroupRole,
     GroupStatus,
-    MeetingKind,
     MemberCategory,
 )
 from groups.services.meetings import MAX_DAYS_AHEAD

@@ -13,7 +13,8 @@ from sqlalchemy import and_, exists, extract, func, select, union_all
 
 from core.db import db
 from core.places import Commune, Province, place_order
-from groups.models import Group, Meeting
+from groups.meeting_models import Meeting
+from groups.models import Group
 from reports.facts.models import DirtyKey, GroupMonth
 from reports.indicators.groups import GroupSums, group_sums, reads_facts
 from reports.indicators.scope import Scope

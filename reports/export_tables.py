@@ -24,18 +24,15 @@ from sqlalchemy import case, exists, false, func, select
 from accounts.models import Role, User
 from core.db import db
 from core.places import Commune, Province
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from groups.models import (
     WEEKDAYS,
-    Attendance,
-    AttendanceStatus,
     Cadence,
     Consent,
     ConsentPurpose,
     Gender,
     Group,
     GroupStatus,
-    Meeting,
-    MeetingKind,
     Member,
     MemberCategory,
     Membership,

@@ -16,15 +16,8 @@ from sqlalchemy import or_, select, union
 
 from core.db import db
 from core.i18n import format_day
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Group,
-    Meeting,
-    MeetingKind,
-    Member,
-    Membership,
-)
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import Group, Member, Membership
 from reports.exports import INTEGER, Column
 
 # The marks of the paper register: x, V, P in Vietnamese.

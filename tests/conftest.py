@@ -21,7 +21,8 @@ from accounts.models import Role
 from app import create_app
 from core.db import db
 from core.schema import upgrade_schema
-from groups.models import Group, Meeting, Member
+from groups.meeting_models import Meeting
+from groups.models import Group, Member
 from groups.services.schedule import get_stale_meeting_due_by
 from groups.services.scope import derived_home_memberships
 from livelihoods.models import Grant, Tranche
@@ -529,7 +530,8 @@ def make_meeting(app):
     Members of the group not in marks are marked present."""
     from datetime import date
 
-    from groups.models import AttendanceStatus, Group, MeetingKind
+    from groups.meeting_models import AttendanceStatus, MeetingKind
+    from groups.models import Group
     from groups.services import meetings as meeting_services
 
     def make(

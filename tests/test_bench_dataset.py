@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from app import create_app
 from bench import dataset
 from core.db import db
-from groups.models import Group, Meeting
+from groups.meeting_models import Meeting
+from groups.models import Group
 from tests.conftest import config_for, stale_due_days, stale_tallies
 
 

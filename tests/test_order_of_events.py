@@ -18,19 +18,8 @@ from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from core.errors import DomainError
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Consent,
-    ConsentPurpose,
-    Group,
-    GroupRole,
-    GroupStatus,
-    Meeting,
-    MeetingKind,
-    Member,
-    Membership,
-)
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import Consent, ConsentPurpose, Group, GroupRole, GroupStatus, Member, Membership
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from accounts.models import Role, User
 from core.clock import today
 from core.db import db
-from groups.models import Group, Meeting, Member, Membership
+from groups.meeting_models import Meeting
+from groups.models import Group, Member, Membership
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services

@@ -10,16 +10,8 @@ from sqlalchemy import and_, case, func, select
 
 from core.clock import today as clock_today
 from core.db import db
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Group,
-    GroupStatus,
-    Meeting,
-    MeetingKind,
-    Member,
-    Membership,
-)
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import Group, GroupStatus, Member, Membership
 from groups.services.schedule import expected_dates
 
 

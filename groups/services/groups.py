@@ -19,7 +19,8 @@ from core.db import db
 from core.errors import DomainError
 from core.places import Commune, Province
 from core.text import fold
-from groups.models import Cadence, Group, GroupStatus, Meeting, Membership, group_facilitators
+from groups.meeting_models import Meeting
+from groups.models import Cadence, Group, GroupStatus, Membership, group_facilitators
 from groups.services.codes import next_code
 from groups.services.errors import StaleEdit
 from groups.services.schedule import due_by_passed, keep_meeting_due_by

@@ -12,15 +12,8 @@ from core.dates import Day, check_day, not_before
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.i18n import format_day
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Group,
-    Meeting,
-    MeetingKind,
-    Member,
-    Membership,
-)
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import Group, Member, Membership
 from groups.services.errors import StaleEdit
 from groups.services.schedule import keep_meeting_due_by
 

@@ -19,7 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import db
-from groups.models import Cadence, Group, GroupStatus, Meeting, MeetingKind
+from groups.meeting_models import Meeting, MeetingKind
+from groups.models import Cadence, Group, GroupStatus
 
 # A group is overdue when no regular meeting was held this long after one was expected.
 OVERDUE_GRACE = timedelta(days=3)

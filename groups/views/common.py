@@ -6,11 +6,8 @@ from accounts.models import Role
 from core.auth import load
 from core.parse import parse_int
 from core.places import list_provinces
-from groups.models import (
-    Group,
-    Meeting,
-    Member,
-)
+from groups.meeting_models import Meeting
+from groups.models import Group, Member
 
 bp = Blueprint("groups", __name__)
 

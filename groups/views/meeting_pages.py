@@ -13,14 +13,8 @@ from core.drafts import is_first_view
 from core.parse import parse_int
 from core.saving import saving
 from groups import forms
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Group,
-    GroupStatus,
-    Member,
-    group_facilitators,
-)
+from groups.meeting_models import Attendance, AttendanceStatus
+from groups.models import Group, GroupStatus, Member, group_facilitators
 from groups.services import meetings as meeting_services
 from groups.views.common import (
     bp,

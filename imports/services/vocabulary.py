@@ -2,13 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
-from groups.models import (
-    AttendanceStatus,
-    Gender,
-    GroupRole,
-    MeetingKind,
-    MemberCategory,
-)
+from groups.meeting_models import AttendanceStatus, MeetingKind
+from groups.models import Gender, GroupRole, MemberCategory
 
 # Problems found by a check: code -> (level, what it means, said once for all its rows).
 ERROR, WARNING = "error", "warning"

@@ -17,16 +17,8 @@ from core.db import db, utcnow
 from core.errors import DomainError
 from core.places import Province
 from core.text import fold, sort_key
-from groups.models import (
-    Attendance,
-    Cadence,
-    DatePrecision,
-    Group,
-    GroupStatus,
-    Meeting,
-    Member,
-    Membership,
-)
+from groups.meeting_models import Attendance, Meeting
+from groups.models import Cadence, DatePrecision, Group, GroupStatus, Member, Membership
 from groups.services.codes import next_code
 from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, select, tuple_
 
 from core.db import db
-from groups.models import Meeting, MeetingKind
+from groups.meeting_models import Meeting, MeetingKind
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Outcome, Visit
 from reports.definitions import OUTCOME_MONTHS
 from reports.sql import day_number, local_day_number, month_start

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union
 
 from core.db import db, dialect_insert, utcnow
-from groups.models import Meeting
+from groups.meeting_models import Meeting
 from reports.facts.build import group_month_rows
 from reports.facts.models import DirtyKey, FactState, GroupMonth
 from reports.sql import month_start

@@ -8,12 +8,8 @@ from functools import lru_cache
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 
 from core.db import db
-from groups.models import (
-    Cadence,
-    Group,
-    GroupStatus,
-    Meeting,
-)
+from groups.meeting_models import Meeting
+from groups.models import Cadence, Group, GroupStatus
 from groups.services.schedule import due_by_passed, overdue_clause
 from reports.facts.build import meeting_sums
 from reports.facts.models import DirtyKey, GroupMonth

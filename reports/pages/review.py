@@ -16,14 +16,8 @@ from core import audit
 from core.auth import require
 from core.clock import today
 from core.db import db
-from groups.models import (
-    Attendance,
-    AttendanceStatus,
-    Group,
-    GroupStatus,
-    Meeting,
-    group_facilitators,
-)
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting
+from groups.models import Group, GroupStatus, group_facilitators
 from groups.services.scope import home_memberships
 from livelihoods.models import (
     FollowUp,

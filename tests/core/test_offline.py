@@ -12,7 +12,8 @@ from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from core.submissions import OfflineSave, new_key
-from groups.models import GroupStatus, Meeting
+from groups.meeting_models import Meeting
+from groups.models import GroupStatus
 from tests.conftest import HUE
 from tests.livelihoods.grant_fixtures import build_world, client_for, follow_up_ids, make_grant
 

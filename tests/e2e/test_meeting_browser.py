@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from accounts.models import Role
 from core.clock import today
 from core.db import db
-from groups.models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from tests.conftest import HUE
 from tests.e2e.conftest import submit
 

@@ -13,7 +13,8 @@ from core.audit import AuditEvent
 from core.db import db
 from core.scheduler import JOBS, resolve
 from groups.jobs import anonymise_expired
-from groups.models import Attendance, Member, Membership
+from groups.meeting_models import Attendance
+from groups.models import Member, Membership
 from groups.services import members as member_services
 from groups.services.anonymise import retention_cutoff
 from livelihoods.models import Activity, Grant, Method, Outcome, Visit

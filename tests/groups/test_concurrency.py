@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from core.db import db
-from groups.models import Attendance, AttendanceStatus, Group, Meeting, Member
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting
+from groups.models import Group, Member
 from tests.conftest import HUE, login
 from tests.groups.helpers import meeting_data, use_english, version_in
 

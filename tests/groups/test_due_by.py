@@ -10,7 +10,8 @@ from sqlalchemy import select
 from accounts.models import Role
 from core.db import db
 from core.errors import DomainError
-from groups.models import Cadence, Group, GroupStatus, Meeting, MeetingKind
+from groups.meeting_models import Meeting, MeetingKind
+from groups.models import Cadence, Group, GroupStatus
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import schedule

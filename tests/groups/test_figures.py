@@ -6,7 +6,8 @@ import pytest
 
 from accounts.models import Role
 from core.db import db
-from groups.models import Group, MeetingKind
+from groups.meeting_models import MeetingKind
+from groups.models import Group
 from groups.services import figures
 from groups.services.figures import Rate
 from tests.groups.helpers import use_english

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from accounts.models import Role
 from core.clock import today
 from core.db import db
-from groups.models import Attendance, AttendanceStatus, GroupStatus, Meeting, MeetingKind
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import GroupStatus
 from tests.conftest import HUE
 from tests.groups.helpers import count, meeting_data, shows_form_error, use_english
 

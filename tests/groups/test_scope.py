@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from core.db import db
-from groups.models import Attendance, Group, Meeting, Member, Membership
+from groups.meeting_models import Attendance, Meeting
+from groups.models import Group, Member, Membership
 from groups.services import members as member_services
 from groups.services import scope
 from tests.conftest import HUE, NGHE_AN, login

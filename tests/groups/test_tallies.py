@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from accounts.models import Role
 from core.db import db
-from groups.models import Meeting
+from groups.meeting_models import Meeting
 from tests.conftest import login, stale_tallies
 from tests.groups.helpers import meeting_data, version_in
 from tests.imports.test_imports import checked

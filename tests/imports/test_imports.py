@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from accounts.models import Role
 from core.audit import AuditEvent
 from core.db import db
-from groups.models import Attendance, Group, Meeting, Member
+from groups.meeting_models import Attendance, Meeting
+from groups.models import Group, Member
 from imports.models import BatchStatus, ImportBatch, ImportMapping, ImportRow
 from tests.conftest import HUE, NGHE_AN, login
 from tests.imports import crafted

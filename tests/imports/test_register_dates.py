@@ -12,7 +12,8 @@ import core.clock
 from accounts.models import Role
 from core.clock import today
 from core.db import db
-from groups.models import Attendance, Group, Meeting
+from groups.meeting_models import Attendance, Meeting
+from groups.models import Group
 from groups.services import members as member_services
 from tests.conftest import HUE
 from tests.imports.test_imports import HA_TINH, batch_of, checked, count

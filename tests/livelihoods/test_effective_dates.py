@@ -205,7 +205,7 @@ def test_a_meeting_typed_in_after_midnight_on_the_fourth_day_is_late(
     held_on = date(2026, 3, 2)
     meeting = make_meeting(world.group, held_on)
     with app.app_context():
-        from groups.models import Meeting
+        from groups.meeting_models import Meeting
 
         row = db.session.get(Meeting, meeting.id)
         row.created_at = datetime(2026, 3, 5, utc_hour, 30, tzinfo=UTC)

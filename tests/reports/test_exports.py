@@ -493,7 +493,8 @@ def member_codes(app, user, name):
 def test_register_lists_who_was_in_the_group_that_month_or_has_a_mark_there(app, scene):
     """Two lists make the register's rows: the group's members that month, and whoever
     was marked at its meetings (a member of another group who came)."""
-    from groups.models import Attendance, AttendanceStatus, Meeting, Membership
+    from groups.meeting_models import Attendance, AttendanceStatus, Meeting
+    from groups.models import Membership
     from reports.register import build_register
 
     _users, hue, _na, (mai, lan, nam) = scene

@@ -18,7 +18,8 @@ from accounts.models import Role, User
 from app import create_app
 from core.db import db
 from core.scheduler import JOBS, resolve
-from groups.models import Attendance, AttendanceStatus, Cadence, Group, Meeting, MeetingKind
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.models import Cadence, Group
 from groups.services import meetings as meeting_services
 from groups.services.schedule import keep_meeting_due_by
 from reports import charts

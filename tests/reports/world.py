@@ -23,7 +23,8 @@ from sqlalchemy import update
 
 from accounts.models import Role, User
 from core.db import db
-from groups.models import Cadence, Group, GroupStatus, Meeting, Member
+from groups.meeting_models import Meeting
+from groups.models import Cadence, Group, GroupStatus, Member
 from groups.services import members as member_services
 from livelihoods.models import Activity, GrantEvent, Method
 from livelihoods.services.grants import approve_grant, draft_grant, reject_grant, submit_grant

@@ -5,7 +5,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from core.db import db
-from groups.models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from imports import cells
 from imports.services import group_names
 from imports.services.checks.context import (
