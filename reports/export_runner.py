@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from accounts.models import User
 from core.clock import today
 from core.db import db, utcnow
+from reports import export_catalog
 from reports import export_tables as tables
 from reports.export_jobs import (
     BEAT_SECONDS,
@@ -120,7 +121,7 @@ def run_job(job_id: int) -> str:
     partial = path.with_name(token + ".part")
     try:
         with reading_connection():
-            table = tables.table_for(
+            table = export_catalog.table_for(
                 user,
                 job.table,
                 group_id=job.group_id,

@@ -35,6 +35,7 @@ from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import list_provinces
 from groups.models import Group
 from groups.services import groups as group_services
+from reports import export_catalog
 from reports import export_tables as tables
 from reports import register as register_sheet
 from reports.export_files import table_file
@@ -205,7 +206,7 @@ class TableRequest:
         return self.name if self.group is None else f"{self.name}_{self.group.code}"
 
     def table(self, user):
-        return tables.table_for(
+        return export_catalog.table_for(
             user,
             self.name,
             group_id=self.group.id if self.group else None,
@@ -227,7 +228,7 @@ def table_request() -> TableRequest:
     province = province_arg()
     filters = [k for k in ("group", "province") if request.args.get(k)]
     start = end = None
-    if name in tables.WITH_PERIOD:
+    if name in export_catalog.WITH_PERIOD:
         longest = current_app.config["MAX_PERIOD_DAYS"]
         given_from, given_to = (parse_day(request.args.get(k, "")) for k in ("from", "to"))
         last = given_to or today()
