@@ -49,13 +49,8 @@ from livelihoods.models import (
     Tranche,
     Visit,
 )
-from support.models import (
-    Referral,
-    ReferralStatus,
-    Screening,
-    ScreeningStatus,
-    ServiceProvider,
-)
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
+from support.models.screening import Screening, ScreeningStatus
 
 ROLES = ("admin", "coordinator", "coordinator-region", "facilitator", "member")
 STAFF_TARGET = {"facilitator": 5.0, "member": 5.0}  # × healthz; others 10

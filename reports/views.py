@@ -17,7 +17,7 @@ from groups.services.groups import list_groups, visible_groups
 from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services import list_due, visible_grants
-from support.providers import member_referrals
+from support.services.referrals import member_referrals
 
 bp = Blueprint("reports", __name__)
 

@@ -20,7 +20,13 @@ from core.db import db
 from groups.models import Consent, Member
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support.models import OPEN_STATUSES, Referral, ReferralEvent, ReferralStatus, ServiceProvider
+from support.models.referrals import (
+    OPEN_STATUSES,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    ServiceProvider,
+)
 
 OPEN = OPEN_STATUSES
 
