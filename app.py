@@ -56,8 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.facts.cli import analytics_cli
     from reports.pages.blueprint import bp as progress_bp
     from reports.views import bp as reports_bp
-    from support.provider_views import bp as providers_bp
-    from support.views import bp as support_bp
+    from support.views.blueprint import bp as support_bp
+    from support.views.provider_pages import bp as providers_bp
 
     for bp in (
         core_bp,

@@ -15,7 +15,7 @@ class Role(LabelledEnum):
     COORDINATOR = "coordinator", _l("Provincial coordinator")
     FACILITATOR = "facilitator", _l("Group facilitator")
     MEMBER = "member", _l("Member")
-    # Staff of one service provider: its own referrals only (support/provider_views.py).
+    # Staff of one service provider: its own referrals only (support/views/provider_pages.py).
     PROVIDER = "provider", _l("Service provider staff")
 
 

@@ -18,16 +18,18 @@ from core.db import db
 from groups.models import Consent, ConsentPurpose, Membership, group_facilitators
 from support import questionnaire, scoring
 from support.jobs import open_referral_checks
-from support.models import (
-    Dimension,
+from support.models.referrals import (
     ProviderType,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    ServiceProvider,
+)
+from support.models.screening import (
+    Dimension,
     Screening,
     ScreeningAnswer,
     ScreeningStatus,
-    ServiceProvider,
     SupportType,
 )
 

@@ -13,7 +13,8 @@ from groups.meeting_models import Meeting
 from groups.models import Consent, Group, Member, Membership
 from groups.services import groups as group_services
 from livelihoods.models import FollowUp, FollowUpStatus, Grant, GrantStatus, Tranche, Visit
-from support.models import Referral, ReferralStatus, Screening, ScreeningStatus, ServiceProvider
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
+from support.models.screening import Screening, ScreeningStatus
 
 
 class FormParser(HTMLParser):

@@ -31,9 +31,13 @@ from groups.models import (
 )
 from groups.services import groups as group_services
 from groups.services import members as member_services
-from support import questionnaire, services
+from support import questionnaire
 from support.jobs import open_referral_checks
-from support.models import ProviderType, ServiceProvider, SupportType
+from support.models.referrals import ProviderType, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
+from support.services import screenings as screening_services
 
 HUE = 46
 ADMIN = SimpleNamespace(id=None, role=Role.ADMIN, covers_province=lambda code: True)
@@ -66,22 +70,24 @@ def build(app, count: int) -> dict:
     actor = db.session.get(User, coordinator.id)
     first = None
     for i in range(count):
-        s = services.start_screening(
+        s = screening_services.start_screening(
             actor, member, version=version, screened_on=today() - timedelta(days=10 * i + 1),
             today=today(),
         )  # fmt: skip
         for section in version.sections:
             chosen = {q.id: q.options[i % len(q.options)].id for q in section.questions}
-            services.save_section(actor, s, section, chosen)
-        services.complete_screening(actor, s)
+            screening_services.save_section(actor, s, section, chosen)
+        screening_services.complete_screening(actor, s)
         first = first or s
         provider = ServiceProvider(name=f"Nơi {count}-{i}", kind=ProviderType.HEALTH,
                                    province_code=HUE, active=True)  # fmt: skip
         db.session.add(provider)
         db.session.flush()
         day = today() - timedelta(days=30 if i % 2 else 1)
-        services.record_sharing_consent(actor, member, provider, given_on=day, today=today())
-        r = services.refer(
+        directory_services.record_sharing_consent(
+            actor, member, provider, given_on=day, today=today()
+        )
+        r = referral_services.refer(
             actor, member, provider=provider, service=SupportType.HEALTH, reason="Khám",
             expected_on=day + timedelta(days=7), today=day,
         )  # fmt: skip

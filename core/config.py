@@ -94,9 +94,10 @@ DEFAULTS = {
     "OFFICE_NAME": None,
     "OFFICE_ADDRESS": None,
     "OFFICE_PHONE": None,
-    # The link printed on a referral letter for the provider to answer (support/providers.py)
-    # works this many days after it was made, unless the referral closes or the consent
-    # it relies on is withdrawn first. The code entered with it is throttled like a login.
+    # The link printed on a referral letter for the provider to answer
+    # (support/services/provider_links.py) works this many days after it was made, unless
+    # the referral closes or the consent it relies on is withdrawn first. The code entered
+    # with it is throttled like a login.
     "PROVIDER_LINK_DAYS": 30,
     # How long a browser that entered a letter's code may act on it without the code again.
     "PROVIDER_LINK_SESSION_MINUTES": 60,

@@ -25,10 +25,14 @@ from groups.models import (
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
-from support import providers as provider_services
-from support import questionnaire, services
+from support import questionnaire
 from support.jobs import open_referral_checks
-from support.models import ProviderType, ReferralStatus, ServiceProvider, SupportType
+from support.models.referrals import ProviderType, ReferralStatus, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import provider_accounts, provider_answers
+from support.services import referrals as referral_services
+from support.services import screenings as screening_services
 
 HANOI, HAIPHONG, CANTHO = 1, 31, 92
 WEEKDAYS = "Thứ Hai – Thứ Sáu, 7:30–17:00"
@@ -83,7 +87,7 @@ def seed_support(day: date, password: str) -> dict[str, int]:
 
     def screen(member, on, pick):
         nonlocal screenings
-        s = services.start_screening(facilitator, member, version=version, screened_on=on,
+        s = screening_services.start_screening(facilitator, member, version=version, screened_on=on,
                                      today=day)  # fmt: skip
         for section in version.sections:
             chosen = {}
@@ -91,8 +95,8 @@ def seed_support(day: date, password: str) -> dict[str, int]:
                 # A little variety, the same on every fresh demo.
                 index = min(max(pick + (i % 2) - 1, 0), len(q.options) - 1)
                 chosen[q.id] = q.options[index].id
-            services.save_section(facilitator, s, section, chosen)
-        services.complete_screening(facilitator, s)
+            screening_services.save_section(facilitator, s, section, chosen)
+        screening_services.complete_screening(facilitator, s)
         screenings += 1
         return s
 
@@ -105,8 +109,10 @@ def seed_support(day: date, password: str) -> dict[str, int]:
     def refer(member, provider, service, days_ago, expected_in, reason):
         nonlocal referrals
         on = day - timedelta(days=days_ago)
-        services.record_sharing_consent(facilitator, member, provider, given_on=on, today=day)
-        referral = services.refer(
+        directory_services.record_sharing_consent(
+            facilitator, member, provider, given_on=on, today=day
+        )
+        referral = referral_services.refer(
             facilitator, member, provider=provider, service=service, reason=reason,
             expected_on=on + timedelta(days=expected_in), today=on,
         )  # fmt: skip
@@ -114,7 +120,9 @@ def seed_support(day: date, password: str) -> dict[str, int]:
         return referral
 
     def step(referral, status, on, note=None):
-        services.change_status(coordinator, referral, to=status, on=on, note=note, today=day)
+        referral_services.change_status(
+            coordinator, referral, to=status, on=on, note=note, today=day
+        )
 
     received = refer(members[0], health, SupportType.HEALTH, 150, 14,
                      "Khám sức khỏe tổng quát, đau lưng kéo dài.")  # fmt: skip
@@ -138,12 +146,12 @@ def seed_support(day: date, password: str) -> dict[str, int]:
         ("provider", "Hồ Thị Lan", health),
         ("provider2", "Nguyễn Văn Sơn", legal),
     ):
-        staff[username] = provider_services.create_provider_account(
+        staff[username] = provider_accounts.create_provider_account(
             coordinator, provider, username=username, full_name=full_name, password=password
         )
         staff[username].must_change_password = False  # the demo's logins work at once
-    provider_services.answer(
-        staff["provider2"], acknowledged, action=provider_services.Action.ACCEPT,
+    provider_answers.answer(
+        staff["provider2"], acknowledged, action=provider_answers.Action.ACCEPT,
         on=day - timedelta(days=2), today=day, via="account",
     )  # fmt: skip
     seed_hanoi_group(day, facilitator, coordinator)

@@ -145,7 +145,8 @@ class MemberForm(Form):
 
 
 # Consent to share with a provider is given for one provider of the directory, on the
-# member's support page (support.views.record_sharing_consent), the consent a referral
+# member's support page (support.views.referral_pages.record_sharing_consent), the consent
+# a referral
 # checks. The group's forms take the other purposes only (usability F9b: two ways to
 # record sharing, one of them free text that no referral could use).
 GROUP_PURPOSES = [p for p in ConsentPurpose if p != ConsentPurpose.PROVIDER_SHARING]

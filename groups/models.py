@@ -344,7 +344,7 @@ class Consent(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose))
     provider: Mapped[str | None] = mapped_column(String(160))
-    # For sharing: the provider in the directory (support.models.ServiceProvider) that a
+    # For sharing: the provider in the directory (support.models.referrals.ServiceProvider) that a
     # referral may go to; `provider` keeps its name as it was written.
     provider_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_providers.id", ondelete="SET NULL"), index=True

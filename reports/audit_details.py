@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.models import Role
 from groups.models import ConsentPurpose
 from imports.columns import Kind
-from support.models import ReferralStatus
+from support.models.referrals import ReferralStatus
 
 # changed=…: the fields an edit changed (names only, never the values).
 FIELDS = {
@@ -50,7 +50,8 @@ WORDS = {
     "import": _l("from an imported file"),
     "complete": _l("finished"),
     "two_factor": _l("wrong second-step code"),
-    # Why a letter's link did not open (support.providers.Refusal); a provider's reading.
+    # Why a letter's link did not open (support.services.provider_links.Refusal); a
+    # provider's reading.
     "unknown": _l("no such link"),
     "expired": _l("link expired"),
     "closed": _l("referral closed"),
@@ -97,9 +98,7 @@ def _piece(key: str, value: str) -> str:
         "page": lambda: gettext("page %(number)s", number=_number(value)),
         "role": lambda: gettext("role: %(role)s", role=_label(Role, value)),
         "door": lambda: str(DOORS.get(value, value)),
-        "two_factor": lambda: gettext(
-            "second step: %(how)s", how=SECOND_STEP.get(value, value)
-        ),
+        "two_factor": lambda: gettext("second step: %(how)s", how=SECOND_STEP.get(value, value)),
         "version": lambda: gettext("Questionnaire %(number)s", number=_number(value)),
         # A release of the donor report (reports.pages.releases): its version, scope, period
         # and the disclosure control it was published with.

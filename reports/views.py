@@ -18,7 +18,7 @@ from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services.follow_ups import list_due
 from livelihoods.services.grants import visible_grants
-from support.providers import member_referrals
+from support.services.referrals import member_referrals
 
 bp = Blueprint("reports", __name__)
 

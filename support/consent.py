@@ -22,7 +22,13 @@ from groups.models import Consent, Member
 from groups.services import anonymise
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support.models import OPEN_STATUSES, Referral, ReferralEvent, ReferralStatus, ServiceProvider
+from support.models.referrals import (
+    OPEN_STATUSES,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    ServiceProvider,
+)
 
 OPEN = OPEN_STATUSES
 

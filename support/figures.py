@@ -16,7 +16,8 @@ from sqlalchemy import select
 from core.db import db
 from groups.models import Group
 from groups.services.scope import home_memberships
-from support.models import Dimension, Referral, ReferralStatus, Screening, ScreeningStatus
+from support.models.referrals import Referral, ReferralStatus
+from support.models.screening import Dimension, Screening, ScreeningStatus
 
 
 def referral_counts(province_codes, start: date, end: date) -> dict:

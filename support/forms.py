@@ -14,7 +14,8 @@ from core.dates import PLAN_DAYS, DayField
 from core.forms import Form, at_most, choices
 from core.parse import parse_int
 from groups.forms import enum_choices, optional_text
-from support.models import ProviderType, ReferralStatus, SupportType
+from support.models.referrals import ProviderType, ReferralStatus
+from support.models.screening import SupportType
 
 
 class StartScreeningForm(Form):

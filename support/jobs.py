@@ -21,7 +21,7 @@ from core.db import db, dialect_insert, inserted
 from inbox import services as notify
 from livelihoods.jobs import _now, _text
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support.models import OPEN_STATUSES, Referral
+from support.models.referrals import OPEN_STATUSES, Referral
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def open_referral_checks(today: date) -> dict[str, int]:
     ).where(
         Referral.status.in_(OPEN),
         Referral.expected_on < today,
-        # The provider answered itself (support/providers.py): nothing to chase.
+        # The provider answered itself (support/services/provider_answers.py): nothing to chase.
         Referral.provider_answered_on.is_(None),
     )
     opened = inserted(

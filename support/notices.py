@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import db
 from core.i18n import format_day
 from groups.models import Member
-from support.models import Referral
+from support.models.referrals import Referral
 
 
 def _render_overdue(notifications):

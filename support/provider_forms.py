@@ -6,7 +6,7 @@ from accounts.forms import NewPasswordMixin, NewUserForm, UserForm
 from core.dates import PLAN_DAYS, DayField
 from core.forms import Form, at_most, choices
 from groups.forms import optional_text
-from support.provider_models import DeclineReason
+from support.models.provider_side import DeclineReason
 
 
 def _date(label):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.i18n import pgettext_noop
-from support.models import (
+from support.models.screening import (
     AnswerOption,
     Dimension,
     Question,
@@ -27,7 +27,7 @@ from support.models import (
 E, S, P = Dimension.ECONOMIC, Dimension.SOCIAL, Dimension.PSYCHOSOCIAL
 # Every text below is an English message of the catalog in this context: `make extract`
 # finds it, translations/vi gives its Vietnamese, and the pages show it through
-# support.models (the stored text_vi is the Vietnamese the version was installed with).
+# support.models.screening (the stored text_vi is the Vietnamese the version was installed with).
 CONTEXT = "screening"
 
 

@@ -23,7 +23,7 @@ A dimension without a score on either side has no change (None).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from support.models import AnswerOption, Dimension, Question, Screening, SupportType
+from support.models.screening import AnswerOption, Dimension, Question, Screening, SupportType
 
 LOW = 0.5
 

@@ -635,7 +635,7 @@ def make_provider_user(app, provider_id: int, username: str):
 
     from accounts import services as account_services
     from core.db import db
-    from support.provider_models import ProviderStaff
+    from support.models.provider_side import ProviderStaff
     from tests.conftest import PASSWORD
 
     user = account_services.create_user(
@@ -650,17 +650,17 @@ def make_link(app, referral_id: int) -> str:
     """The token of the referral's letter link (in an app context)."""
     from core.clock import today
     from core.db import db
-    from support import providers
-    from support.models import Referral
+    from support.models.referrals import Referral
+    from support.services import provider_links
 
-    link = providers.ensure_link(
+    link = provider_links.ensure_link(
         db.session.get(Referral, referral_id),
         today=today(),
         days=30,
         secret=app.config["SECRET_KEY"],
     )
     db.session.commit()
-    return providers.link_token(link, app.config["SECRET_KEY"])
+    return provider_links.link_token(link, app.config["SECRET_KEY"])
 
 
 # A GET changes nothing that decides access, and a form sent empty is refused and writes

@@ -214,7 +214,7 @@ def world(app, make_user, make_group, make_member, make_meeting):
 
         w.consent = db.session.scalar(select(Consent.id).where(Consent.member_id == w.mai.id))
     with app.app_context():
-        from support.models import Screening
+        from support.models.screening import Screening
         from tests.support.helpers import make_records
         from tests.test_authorization import make_import_batch
 

@@ -25,8 +25,9 @@ def test_the_national_data_set_builds_small_with_every_kept_summary_right(tmp_pa
     app = create_app(config_for(url))
     with app.app_context():
         assert db.session.scalar(select(func.count(Group.id))) == builder.summary["groups"]
-        assert db.session.scalar(select(func.sum(Meeting.marked_count))) == (
-            builder.summary["attendance"]
+        assert (
+            db.session.scalar(select(func.sum(Meeting.marked_count)))
+            == (builder.summary["attendance"])
         )
         assert stale_tallies() == []
         assert stale_due_days() == {}
@@ -41,14 +42,8 @@ def _check_support_rows(builder):
     with that provider; a closed one has its day, an open one none."""
     from groups.models import Consent, ConsentPurpose, Member
     from support import scoring
-    from support.models import (
-        Dimension,
-        Question,
-        Referral,
-        Screening,
-        ScreeningStatus,
-        ServiceProvider,
-    )
+    from support.models.referrals import Referral, ServiceProvider
+    from support.models.screening import Dimension, Question, Screening, ScreeningStatus
 
     questions = db.session.scalar(select(func.count(Question.id)))
     screenings = db.session.scalars(select(Screening)).all()

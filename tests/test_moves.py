@@ -59,7 +59,8 @@ def expected_after(scenario: str, path: str, expected: dict, role: str):
     """What `role` must get after the move: the old holder's answer for moved records."""
     swap, moved = SWAPS[scenario]
     # The referral letter carries the reason: its maker's and the managers', not the next
-    # facilitator's (support.models.Referral.can_print_letter; tests/support/test_access.py).
+    # facilitator's (support.models.referrals.Referral.can_print_letter;
+    # tests/support/test_access.py).
     if "/letter" in path and role != "facilitator" and swap.get(role) == "facilitator":
         return 403
     if any(record in path for record in moved):

@@ -14,7 +14,7 @@ def _modules():
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts
-            # views.py, views/…, the named ones beside them (provider_views.py), and the
+            # views.py, views/…, the named ones beside them, and the
             # progress blueprint's pages (reports/pages/).
             if any(part.endswith(("views", "services", "pages")) for part in parts):
                 yield path
@@ -39,7 +39,7 @@ def test_the_scan_sees_views_and_services_of_every_package():
     names = {str(p.relative_to(ROOT)) for p in _modules()}
     assert "accounts/views/login.py" in names
     assert "groups/services/members.py" in names and "core/views.py" in names
-    assert "support/provider_views.py" in names and "reports/pages/releases.py" in names
+    assert "support/views/provider_pages.py" in names and "reports/pages/releases.py" in names
     assert "inbox/views.py" in names
 
 

@@ -35,8 +35,11 @@ from livelihoods.services.grants import (
 )
 from livelihoods.services.tranches import correct_tranche, record_tranche
 from support import questionnaire
-from support import services as support_services
-from support.models import Referral, ReferralStatus, Screening, SupportType
+from support.models.referrals import Referral, ReferralStatus
+from support.models.screening import Screening, SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
+from support.services import screenings as screening_services
 from tests.conftest import HUE
 from tests.support.helpers import add_provider
 
@@ -268,8 +271,8 @@ def _referral(w, referred_days_ago):
     provider = add_provider(HUE)
     mai = _mai(w)
     day = TODAY - timedelta(days=referred_days_ago)
-    support_services.record_sharing_consent(ADMIN, mai, provider, given_on=day, today=day)
-    return support_services.refer(
+    directory_services.record_sharing_consent(ADMIN, mai, provider, given_on=day, today=day)
+    return referral_services.refer(
         ADMIN,
         mai,
         provider=provider,
@@ -282,14 +285,14 @@ def _referral(w, referred_days_ago):
 
 def _status(w, referred_days_ago, on):
     referral = _referral(w, referred_days_ago)
-    support_services.change_status(
+    referral_services.change_status(
         ADMIN, referral, to=ReferralStatus.SERVICE_RECEIVED, on=on, note=None, today=TODAY
     )
 
 
 def _status_before_acknowledged(w):
     referral = _referral(w, 10)
-    support_services.change_status(
+    referral_services.change_status(
         ADMIN,
         referral,
         to=ReferralStatus.ACKNOWLEDGED,
@@ -297,7 +300,7 @@ def _status_before_acknowledged(w):
         note=None,
         today=TODAY,
     )
-    support_services.change_status(
+    referral_services.change_status(
         ADMIN,
         referral,
         to=ReferralStatus.SERVICE_RECEIVED,
@@ -309,14 +312,14 @@ def _status_before_acknowledged(w):
 
 def _screen(w, screened_on):
     version = questionnaire.install(questionnaire.V1)
-    support_services.start_screening(
+    screening_services.start_screening(
         ADMIN, _mai(w), version=version, screened_on=screened_on, today=TODAY
     )
 
 
 def _sharing_consent(w, given_on):
     provider = add_provider(HUE)
-    support_services.record_sharing_consent(
+    directory_services.record_sharing_consent(
         ADMIN, _mai(w), provider, given_on=given_on, today=TODAY
     )
 

@@ -41,7 +41,7 @@ from reports.pages.common import (
 from reports.periods import KINDS, Period
 from reports.suppression import HIDDEN, LANGUAGE_NAMES, legend, method, protect_figure, protection
 from support import figures as support_figures
-from support.models import Dimension, SupportType
+from support.models.screening import Dimension, SupportType
 
 
 def group_members(scope: Scope, period: Period):

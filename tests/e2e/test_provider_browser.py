@@ -16,8 +16,10 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from support import services
-from support.models import Referral, ReferralStatus, ServiceProvider, SupportType
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
 from tests.conftest import HUE
 from tests.e2e.test_grant_browser import shoot, staff_login
 from tests.support.helpers import add_provider
@@ -36,8 +38,10 @@ def test_a_provider_goes_from_the_letter_to_a_recorded_service_on_a_phone(
         provider = add_provider(HUE, "Trung tâm Công tác xã hội Huế")
         member = db.session.get(Member, mai.id)
         actor = db.session.get(User, facilitator.id)
-        services.record_sharing_consent(actor, member, provider, given_on=today(), today=today())
-        referral = services.refer(
+        directory_services.record_sharing_consent(
+            actor, member, provider, given_on=today(), today=today()
+        )
+        referral = referral_services.refer(
             actor,
             member,
             provider=db.session.get(ServiceProvider, provider.id),

@@ -16,8 +16,10 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from support import questionnaire, services
-from support.models import Referral, ReferralStatus, Screening, ScreeningStatus
+from support import questionnaire
+from support.models.referrals import Referral, ReferralStatus
+from support.models.screening import Screening, ScreeningStatus
+from support.services import directory as directory_services
 from tests.conftest import HUE
 from tests.e2e.test_grant_browser import shoot, staff_login
 from tests.support.helpers import add_provider
@@ -35,7 +37,7 @@ def test_facilitator_screens_and_refers_on_a_phone(
         version = questionnaire.install(questionnaire.V1)
         pages = len(version.sections)
         provider = add_provider(HUE, "Trung tâm Công tác xã hội Huế")
-        services.record_sharing_consent(
+        directory_services.record_sharing_consent(
             db.session.get(User, facilitator.id),
             db.session.get(Member, mai.id),
             provider,

@@ -479,7 +479,7 @@ def test_member_home_shows_nothing_of_a_referral_even_when_its_check_is_overdue(
     assert late not in page
     assert "Cần khám" not in page  # the reason
     with app.test_request_context(), force_locale("vi"):
-        from support.models import SupportType
+        from support.models.screening import SupportType
 
         assert str(SupportType.HEALTH.label) not in page
     assert reach in page

@@ -7,8 +7,12 @@ from accounts.models import Role, User
 from core.clock import today
 from core.db import db
 from groups.models import Member
-from support import questionnaire, services
-from support.models import ProviderType, ServiceProvider, SupportType
+from support import questionnaire
+from support.models.referrals import ProviderType, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
+from support.services import screenings as screening_services
 from tests.conftest import HUE, NGHE_AN
 
 NOBODY = SimpleNamespace(id=None, role=Role.ADMIN)
@@ -27,7 +31,7 @@ def answer_all(screening, pick=0):
     """Answer every question with its option at index `pick` (the last if shorter)."""
     for section in screening.questionnaire.sections:
         chosen = {q.id: q.options[min(pick, len(q.options) - 1)].id for q in section.questions}
-        services.save_section(NOBODY, screening, section, chosen)
+        screening_services.save_section(NOBODY, screening, section, chosen)
 
 
 def make_records(facilitator_id: int, member_id: int, *, draft: bool = False) -> dict[str, int]:
@@ -42,15 +46,15 @@ def make_records(facilitator_id: int, member_id: int, *, draft: bool = False) ->
     far = add_provider(NGHE_AN, "Trung tâm trợ giúp pháp lý", ProviderType.LEGAL)
     member = db.session.get(Member, member_id)
     facilitator = db.session.get(User, facilitator_id)
-    consent = services.record_sharing_consent(
+    consent = directory_services.record_sharing_consent(
         facilitator, member, provider, given_on=today(), today=today()
     )
-    screening = services.start_screening(
+    screening = screening_services.start_screening(
         facilitator, member, version=version, screened_on=today() - timedelta(days=1), today=today()
     )
     answer_all(screening, pick=1)
-    services.complete_screening(facilitator, screening)
-    referral = services.refer(
+    screening_services.complete_screening(facilitator, screening)
+    referral = referral_services.refer(
         facilitator,
         member,
         provider=provider,
@@ -61,11 +65,11 @@ def make_records(facilitator_id: int, member_id: int, *, draft: bool = False) ->
     )
     records = {}
     if draft:
-        started = services.start_screening(
+        started = screening_services.start_screening(
             facilitator, member, version=version, screened_on=today(), today=today()
         )
         section = version.sections[0]
-        services.save_section(
+        screening_services.save_section(
             facilitator, started, section, {q.id: q.options[0].id for q in section.questions}
         )
         records["draft"] = started.id

@@ -13,8 +13,10 @@ from core.clock import today
 from core.db import db
 from groups.models import Group, Member
 from groups.services import members as member_services
-from support import services
-from support.models import Referral, Screening, ServiceProvider, SupportType
+from support.models.referrals import Referral, ServiceProvider
+from support.models.screening import Screening, SupportType
+from support.services import referrals as referral_services
+from support.services import scope as support_scope
 from tests.conftest import NGHE_AN, login
 from tests.support.helpers import NOBODY
 
@@ -109,7 +111,7 @@ def test_a_letter_is_for_its_maker_and_managers_not_other_facilitators(app, supp
         coordinator = db.session.get(User, users["coordinator"].id)
         member = db.session.get(Member, ids["member"])
         provider = db.session.get(ServiceProvider, ids["provider"])
-        made = services.refer(
+        made = referral_services.refer(
             coordinator,
             member,
             provider=provider,
@@ -138,14 +140,14 @@ def test_sql_twins_agree_with_the_model_methods(app, support_world):
             seen = db.session.scalar(
                 select(func.count())
                 .select_from(Referral)
-                .where(Referral.id == referral.id, services.visible(user, Referral.member_id))
+                .where(Referral.id == referral.id, support_scope.visible(user, Referral.member_id))
             )
             notes = db.session.scalar(
                 select(func.count())
                 .select_from(Screening)
                 .where(
                     Screening.id == screening.id,
-                    services.notes_visible(user, Screening.member_id),
+                    support_scope.notes_visible(user, Screening.member_id),
                 )
             )
             assert bool(seen) == referral.can_view(user), name

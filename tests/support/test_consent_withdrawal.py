@@ -15,7 +15,7 @@ from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpStatus
 from support import figures
 from support.jobs import open_referral_checks
-from support.models import Referral, ReferralEvent, ReferralStatus
+from support.models.referrals import Referral, ReferralEvent, ReferralStatus
 from tests.conftest import login
 from tests.support.helpers import NOBODY
 

@@ -8,15 +8,12 @@ from core.clock import today
 from core.db import db
 from groups.models import Group, Member
 from groups.services import members as member_services
-from support import figures, services
-from support.models import (
-    QuestionnaireVersion,
-    Referral,
-    ReferralStatus,
-    Screening,
-    ServiceProvider,
-    SupportType,
-)
+from support import figures
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
+from support.models.screening import QuestionnaireVersion, Screening, SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
+from support.services import screenings as screening_services
 from tests.conftest import HUE, NGHE_AN
 from tests.support.helpers import NOBODY, answer_all
 
@@ -24,7 +21,7 @@ START, END = today() - timedelta(days=60), today()
 
 
 def refer(member, provider, service, on):
-    referral = services.refer(
+    referral = referral_services.refer(
         NOBODY, member, provider=provider, service=service, reason="x",
         expected_on=on + timedelta(days=10), today=on,
     )  # fmt: skip
@@ -32,7 +29,7 @@ def refer(member, provider, service, on):
 
 
 def close(referral, status, after_days):
-    services.change_status(
+    referral_services.change_status(
         NOBODY, referral, to=status, on=referral.referred_on + timedelta(days=after_days),
         note=None, today=today() + timedelta(days=365),
     )  # fmt: skip
@@ -45,7 +42,7 @@ def test_referral_counts_by_service_and_province(app, support_world):
         provider = db.session.get(ServiceProvider, ids["provider"])
         world_referral = db.session.get(Referral, ids["referral"])  # health, open, today
         health = db.session.get(ServiceProvider, ids["health"])
-        services.record_sharing_consent(
+        directory_services.record_sharing_consent(
             NOBODY, member, health, given_on=today() - timedelta(days=90), today=today()
         )
         a = refer(member, provider, SupportType.LEGAL, today() - timedelta(days=20))
@@ -90,20 +87,20 @@ def test_screening_change_between_first_and_latest(app, support_world, make_memb
         first = db.session.get(Screening, ids["screening"])  # yesterday, second options
         # Two more for the same member: the best answers last.
         for pick, days_ago in ((0, 0), (3, 0)):
-            s = services.start_screening(
+            s = screening_services.start_screening(
                 facilitator, member, version=version,
                 screened_on=today() - timedelta(days=days_ago), today=today(),
             )  # fmt: skip
             answer_all(s, pick=pick)
-            services.complete_screening(facilitator, s)
+            screening_services.complete_screening(facilitator, s)
         latest = s
         # Another member screened once: counted, but adds no change.
-        other = services.start_screening(
+        other = screening_services.start_screening(
             facilitator, db.session.get(Member, second.id), version=version,
             screened_on=today(), today=today(),
         )  # fmt: skip
         answer_all(other, pick=0)
-        services.complete_screening(facilitator, other)
+        screening_services.complete_screening(facilitator, other)
         db.session.commit()
 
         result = figures.screening_change({HUE}, START, END)

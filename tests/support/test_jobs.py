@@ -13,9 +13,9 @@ from groups.services import members as member_services
 from inbox.models import Notification
 from livelihoods.jobs import daily_sweep, escalate_overdue
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from support import services
 from support.jobs import open_referral_checks
-from support.models import Referral, ReferralStatus
+from support.models.referrals import Referral, ReferralStatus
+from support.services import referrals as referral_services
 from tests.conftest import login
 from tests.livelihoods.jobs_fixtures import assert_neutral, notifications, run
 from tests.support.helpers import NOBODY
@@ -71,14 +71,14 @@ def test_recording_the_outcome_closes_the_follow_up(app, support_world):
     run(app, open_referral_checks, EXPECTED + timedelta(days=1))
     with app.app_context():
         referral = db.session.get(Referral, ids["referral"])
-        services.change_status(
+        referral_services.change_status(
             NOBODY, referral, to=ReferralStatus.ACKNOWLEDGED, on=today(), note=None, today=today()
         )
         db.session.commit()
     assert referral_checks(app)[0].status == FollowUpStatus.SCHEDULED  # still open
     with app.app_context():
         referral = db.session.get(Referral, ids["referral"])
-        services.change_status(
+        referral_services.change_status(
             NOBODY, referral, to=ReferralStatus.UNREACHABLE, on=today(), note=None, today=today()
         )
         db.session.commit()

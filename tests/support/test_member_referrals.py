@@ -12,8 +12,11 @@ from core.clock import today
 from core.db import db
 from groups.models import Member
 from livelihoods.services.members import set_member_pin
-from support import providers, services
-from support.models import Referral, ServiceProvider, SupportType
+from support.models.referrals import Referral, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import provider_answers
+from support.services import referrals as referral_services
 from tests.conftest import login
 
 PIN = "482915"
@@ -32,7 +35,7 @@ def member_client(app, ids, facilitator_id):
 
 def words(app, status) -> str:
     with app.test_request_context(), force_locale("vi"):
-        return str(providers.MEMBER_WORDS[status])
+        return str(referral_services.MEMBER_WORDS[status])
 
 
 def test_the_member_sees_where_and_whether_it_was_received(app, support_world):
@@ -45,10 +48,10 @@ def test_the_member_sees_where_and_whether_it_was_received(app, support_world):
     with app.app_context():
         assert str(SupportType.HEALTH.label) not in page
         referral = db.session.get(Referral, ids["referral"])
-        providers.answer(
+        provider_answers.answer(
             None,
             referral,
-            action=providers.Action.ACKNOWLEDGE,
+            action=provider_answers.Action.ACKNOWLEDGE,
             on=today(),
             today=today(),
             via="link",
@@ -66,8 +69,10 @@ def test_a_provider_whose_kind_says_too_much_is_not_named(app, support_world):
         # A legal aid centre in the member's own province.
         legal.province_code = member.province_code
         facilitator = db.session.get(User, users["facilitator"].id)
-        services.record_sharing_consent(facilitator, member, legal, given_on=today(), today=today())
-        services.refer(
+        directory_services.record_sharing_consent(
+            facilitator, member, legal, given_on=today(), today=today()
+        )
+        referral_services.refer(
             facilitator,
             member,
             provider=legal,

@@ -13,9 +13,11 @@ from core.clock import today
 from core.db import db
 from groups.models import Consent, Member
 from groups.services import members as member_services
-from support import services
-from support.models import Referral, ReferralStatus, ServiceProvider, SupportType
-from support.provider_models import ProviderStaff
+from support.models.provider_side import ProviderStaff
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
+from support.models.screening import SupportType
+from support.services import directory as directory_services
+from support.services import referrals as referral_services
 from tests.conftest import login
 from tests.support.helpers import NOBODY
 from tests.test_authorization import make_provider_user
@@ -66,10 +68,10 @@ def _refer_to_health(app, users, ids) -> int:
         member = db.session.get(Member, ids["member"])
         health = db.session.get(ServiceProvider, ids["health"])
         facilitator = db.session.get(User, users["facilitator"].id)
-        services.record_sharing_consent(
+        directory_services.record_sharing_consent(
             facilitator, member, health, given_on=today(), today=today()
         )
-        referral = services.refer(
+        referral = referral_services.refer(
             facilitator,
             member,
             provider=health,

@@ -20,10 +20,10 @@ from groups.models import Consent
 from groups.services import members as member_services
 from inbox.models import Notification
 from livelihoods.models import FollowUp
-from support import providers
 from support.jobs import open_referral_checks
-from support.models import Referral, ReferralEvent, ReferralStatus
-from support.provider_models import ReferralLink
+from support.models.provider_side import ReferralLink
+from support.models.referrals import Referral, ReferralEvent, ReferralStatus
+from support.services import provider_answers, provider_links
 from tests.conftest import login
 from tests.support.helpers import NOBODY
 
@@ -34,12 +34,12 @@ def make_link(app, referral_id: int) -> tuple[str, str, int]:
     """(address path, code, link id) of the referral's letter link."""
     with app.app_context():
         referral = db.session.get(Referral, referral_id)
-        link = providers.ensure_link(
+        link = provider_links.ensure_link(
             referral, today=today(), days=30, secret=app.config["SECRET_KEY"]
         )
         db.session.commit()
-        token = providers.link_token(link, app.config["SECRET_KEY"])
-        return f"/r/{token}", providers.link_code(link, app.config["SECRET_KEY"]), link.id
+        token = provider_links.link_token(link, app.config["SECRET_KEY"])
+        return f"/r/{token}", provider_links.link_code(link, app.config["SECRET_KEY"]), link.id
 
 
 def refusals(app, detail_start: str) -> int:
@@ -75,7 +75,7 @@ def test_the_letter_carries_a_link_a_qr_code_and_the_code(app, client, support_w
     with app.app_context():
         link = db.session.scalar(select(ReferralLink))
         # Neither the address nor the code is kept: only a hash and the nonce.
-        assert link.token_hash == providers.token_hash(path.removeprefix("/r/"))
+        assert link.token_hash == provider_links.token_hash(path.removeprefix("/r/"))
         assert path.removeprefix("/r/") not in (link.nonce, link.token_hash)
         assert link.expires_on == today() + timedelta(days=30)
 
@@ -243,10 +243,10 @@ def test_a_decline_needs_a_reason_from_the_list_and_closes_the_link(app, support
         assert referral.status == ReferralStatus.DECLINED
         assert referral.decline_reason == "no_capacity"
         with pytest.raises(DomainError):
-            providers.answer(
+            provider_answers.answer(
                 None,
                 referral,
-                action=providers.Action.ACCEPT,
+                action=provider_answers.Action.ACCEPT,
                 on=today(),
                 today=today(),
                 via="link",

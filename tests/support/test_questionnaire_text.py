@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from core.clock import today
 from core.db import db
 from support import questionnaire
-from support.models import AnswerOption, Question, QuestionnaireVersion
+from support.models.screening import AnswerOption, Question, QuestionnaireVersion
 from tests.conftest import login
 from tests.test_catalog import VI, load
 
@@ -33,10 +33,9 @@ def test_every_questionnaire_text_has_a_vietnamese_translation_in_the_catalog():
     untranslated = [
         t
         for t in every
-        if t not in missing
-        and catalog.get(t, context=questionnaire.CONTEXT).string in ("", t)
+        if t not in missing and catalog.get(t, context=questionnaire.CONTEXT).string in ("", t)
     ]
-    assert missing == [], "run `make extract`: pgettext_noop(\"screening\", …) is extracted"
+    assert missing == [], 'run `make extract`: pgettext_noop("screening", …) is extracted'
     assert untranslated == []
 
 
@@ -69,7 +68,7 @@ def pages_of_a_new_screening(app, client, ids) -> str:
             select(QuestionnaireVersion).where(QuestionnaireVersion.number == 1)
         )
         count = len(version.sections)
-        from support.models import Screening
+        from support.models.screening import Screening
 
         screening = db.session.scalars(
             select(Screening).where(Screening.member_id == ids["member"]).order_by(Screening.id)

@@ -10,7 +10,7 @@ from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from groups.models import Consent
-from support.models import Referral, ReferralStatus
+from support.models.referrals import Referral, ReferralStatus
 from tests.conftest import login as plain_login
 
 
@@ -258,7 +258,7 @@ def test_a_provider_is_named_with_its_type_only_when_the_name_does_not_say_it(
 ):
     from flask_babel import force_locale
 
-    from support.models import ProviderType, ServiceProvider
+    from support.models.referrals import ProviderType, ServiceProvider
 
     with app.test_request_context(), force_locale("vi"):
         provider = ServiceProvider(name=name, kind=ProviderType(kind))

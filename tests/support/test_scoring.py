@@ -1,7 +1,7 @@
 """The scoring rules (support/scoring.py), checked against examples worked by hand."""
 
 from support import scoring
-from support.models import AnswerOption, Dimension, Question, Screening, SupportType
+from support.models.screening import AnswerOption, Dimension, Question, Screening, SupportType
 
 E, S, P = Dimension.ECONOMIC, Dimension.SOCIAL, Dimension.PSYCHOSOCIAL
 

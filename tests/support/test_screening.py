@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
-from support.models import Question, QuestionnaireVersion, Screening, ScreeningStatus
+from support.models.screening import Question, QuestionnaireVersion, Screening, ScreeningStatus
 from tests.conftest import login as plain_login
 
 

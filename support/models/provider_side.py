@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from accounts.models import User
 from core.db import db, utcnow
 from core.enums import LabelledEnum
-from support.models import Referral, ServiceProvider
+from support.models.referrals import Referral, ServiceProvider
 
 
 class DeclineReason(LabelledEnum):
@@ -29,7 +29,7 @@ class DeclineReason(LabelledEnum):
 
 class ReferralLink(db.Model):
     """The link on a referral's letter. Neither the link nor its code is stored: both are
-    worked out from `nonce` with the app's SECRET_KEY (support/providers.py), so the
+    worked out from `nonce` with the app's SECRET_KEY (support/services/provider_links.py), so the
     letter can be printed again, and a copy of the database alone opens nothing. The
     link is found by its SHA-256."""
 

@@ -35,9 +35,9 @@ from core.clock import today
 from core.db import db, utcnow
 from core.saving import commit, saving
 from support import provider_forms as forms
-from support import providers
-from support.models import NEXT_STATUS, Referral, ServiceProvider
-from support.provider_models import DeclineReason, ReferralLink
+from support.models.provider_side import DeclineReason, ReferralLink
+from support.models.referrals import NEXT_STATUS, Referral, ServiceProvider
+from support.services import provider_accounts, provider_answers, provider_links
 
 bp = Blueprint("providers", __name__)
 
@@ -113,17 +113,17 @@ def _open(link: ReferralLink) -> None:
     cookie_session[COOKIE] = kept
 
 
-def _note_refusal(link: ReferralLink | None, refusal: providers.Refusal) -> None:
+def _note_refusal(link: ReferralLink | None, refusal: provider_links.Refusal) -> None:
     """Audit the refusal and count a guess, committed: the answer is not a save."""
     key = throttle.address_key(_ip())
-    if refusal in (providers.Refusal.UNKNOWN, providers.Refusal.WRONG_CODE):
-        name = providers.UNKNOWN_LINK if link is None else f"link:{link.id}"
+    if refusal in (provider_links.Refusal.UNKNOWN, provider_links.Refusal.WRONG_CODE):
+        name = provider_links.UNKNOWN_LINK if link is None else f"link:{link.id}"
         throttle.record_failure(name, key, now=utcnow(), limits=_limits())
-    providers.audit_refusal(link, refusal, _ip())
+    provider_links.audit_refusal(link, refusal, _ip())
     commit("a refused link is kept with its audit event and its count")
 
 
-def _refused(link: ReferralLink | None, refusal: providers.Refusal, status: int):
+def _refused(link: ReferralLink | None, refusal: provider_links.Refusal, status: int):
     _note_refusal(link, refusal)
     return render_template("support/link_refused.html", refusal=refusal.value), status
 
@@ -131,13 +131,13 @@ def _refused(link: ReferralLink | None, refusal: providers.Refusal, status: int)
 def _check_link(token: str):
     """The link and None, or None and the refusal page."""
     key = throttle.address_key(_ip())
-    link = providers.find_link(token)
-    name = providers.UNKNOWN_LINK if link is None else f"link:{link.id}"
+    link = provider_links.find_link(token)
+    name = provider_links.UNKNOWN_LINK if link is None else f"link:{link.id}"
     if throttle.check(name, key, now=utcnow(), limits=_limits(), member=False):
-        return None, _refused(link, providers.Refusal.THROTTLED, 429)
+        return None, _refused(link, provider_links.Refusal.THROTTLED, 429)
     if link is None:
-        return None, _refused(None, providers.Refusal.UNKNOWN, 404)
-    refusal = providers.link_refusal(link, today())
+        return None, _refused(None, provider_links.Refusal.UNKNOWN, 404)
+    refusal = provider_links.link_refusal(link, today())
     if refusal is not None:
         return None, _refused(link, refusal, 410)
     return link, None
@@ -170,13 +170,13 @@ def _page(referral: Referral, action_url, *, posted=None, via: str):
     shown = {
         action: made[action]
         for action in forms.FORMS
-        if providers.Action(action).status.value in possible
+        if provider_answers.Action(action).status.value in possible
     }
     return render_template(
         "support/provider_referral.html",
         referral=referral,
         member=referral.member,
-        phone=providers.shared_phone(referral),
+        phone=provider_answers.shared_phone(referral),
         forms=shown,
         via=via,
         reasons={r.value: r.label for r in DeclineReason},
@@ -199,8 +199,8 @@ def link(token: str):
         )
     form = forms.LinkCodeForm()
     if form.validate_on_submit():
-        if not providers.code_matches(link, form.code.data, _secret()):
-            _note_refusal(link, providers.Refusal.WRONG_CODE)
+        if not provider_links.code_matches(link, form.code.data, _secret()):
+            _note_refusal(link, provider_links.Refusal.WRONG_CODE)
             form.code.errors.append(
                 _("That code is not the one on the letter. Check it and try again.")
             )
@@ -252,10 +252,10 @@ def _answer(referral, action, *, actor, via, action_url, done):
     saved = saving(form, record=referral)
     if form.validate_on_submit():
         with saved:
-            providers.answer(
+            provider_answers.answer(
                 actor,
                 referral,
-                action=providers.Action(action),
+                action=provider_answers.Action(action),
                 on=form.on.data,
                 today=today(),
                 via=via,
@@ -277,7 +277,7 @@ def _answer(referral, action, *, actor, via, action_url, done):
 
 
 def _require_provider() -> int:
-    provider_id = providers.staff_provider_id(current_user)
+    provider_id = provider_accounts.staff_provider_id(current_user)
     require(provider_id is not None)
     return provider_id
 
@@ -287,14 +287,14 @@ def home():
     """The provider's referrals whose consent is in force; nothing else."""
     provider_id = _require_provider()
     provider = db.session.get(ServiceProvider, provider_id)
-    referrals = providers.list_provider_referrals(provider_id)
+    referrals = provider_accounts.list_provider_referrals(provider_id)
     return render_template("support/provider_home.html", provider=provider, referrals=referrals)
 
 
 def _load_own(referral_id: int) -> Referral:
     _require_provider()
     referral = db.session.get(Referral, referral_id)
-    if referral is None or not providers.provider_may_see(current_user, referral):
+    if referral is None or not provider_accounts.provider_may_see(current_user, referral):
         abort(404)
     return referral
 
@@ -339,7 +339,7 @@ def accounts(provider_id: int):
     saved = saving(form)
     if form.validate_on_submit():
         with saved:
-            user = providers.create_provider_account(
+            user = provider_accounts.create_provider_account(
                 current_user,
                 provider,
                 username=form.username.data,
@@ -360,7 +360,7 @@ def accounts(provider_id: int):
     page = render_template(
         "support/provider_accounts.html",
         provider=provider,
-        staff=providers.list_staff(provider),
+        staff=provider_accounts.list_staff(provider),
         form=form,
     )
     return page, saved.status
