@@ -8,11 +8,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 400
-# Files still waiting for their split, each named with who is splitting it. Empty it, never
-# grow it: a file that outgrows the limit is split in the change that makes it grow.
-WAITING: set[str] = {
-    "bench/national.py",
-}
 SKIPPED = {"tests", "migrations", "node_modules", "__pycache__", "build", "instance"}
 
 
@@ -56,12 +51,6 @@ def test_no_product_file_is_past_the_limit():
     over = {
         name: _lines(ROOT / name)
         for name in _product_files()
-        if name not in WAITING
-        and _lines(ROOT / name) > MAX_LINES
+        if _lines(ROOT / name) > MAX_LINES
     }
-    assert over == {}, f"Split into a package with the same public names: {over}"
-
-
-def test_the_waiting_list_only_names_files_still_too_long():
-    done = [name for name in WAITING if _lines(ROOT / name) <= MAX_LINES]
-    assert done == [], "Split: take these off WAITING"
+    assert over == {}, f"Split: move whole functions or classes into modules beside it: {over}"
