@@ -220,3 +220,32 @@ def test_a_meeting_typed_in_after_midnight_on_the_fourth_day_is_late(
         )
     assert figures["meetings_held"] == 1
     assert figures["timeliness"] == ratio(on_time, 1)
+
+
+def test_the_decision_queue_shows_and_orders_by_the_day_an_application_was_sent(
+    app, world, coordinator
+):
+    """Lan's paper application was sent 20 days ago and typed in today; Mai's was sent 5
+    days ago and typed in then. Lan's has waited longest: it comes first, with its day."""
+    sent = {"mai": today() - timedelta(days=5), "lan": today() - timedelta(days=20)}
+    ids = {}
+    for name in ("mai", "lan"):
+        ids[name] = make_grant(
+            app, getattr(world, name), drafter=world.facilitator, upto="submitted"
+        )
+        with app.app_context():
+            event = db.session.scalars(
+                select(GrantEvent).where(
+                    GrantEvent.grant_id == ids[name], GrantEvent.action == "submitted"
+                )
+            ).one()
+            event.on = sent[name]
+            # Typed in: Mai's when it was sent, Lan's only now.
+            event.at = datetime.now(UTC) - (timedelta(days=5) if name == "mai" else timedelta(0))
+            db.session.commit()
+    page = coordinator.get("/progress/grants").get_data(as_text=True)
+    page = page[page.index("Waiting for a decision, oldest first</h2>") :]
+    lan, mai = (page.index(f"/grants/{ids[n]}/decide") for n in ("lan", "mai"))
+    assert lan < mai
+    assert sent["lan"].strftime("%-d %b %Y") in page[lan:mai]
+    assert sent["mai"].strftime("%-d %b %Y") in page[mai:]
