@@ -35,7 +35,7 @@ from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
 from livelihoods import services as grant_services
-from livelihoods.models import Activity, FollowUp, Method, Outcome, Tranche, Visit
+from livelihoods.models import Activity, FollowUp, Grant, Method, Outcome, Tranche, Visit
 from support import questionnaire
 from support import services as support_services
 from support.models import Referral, ReferralStatus, Screening, SupportType
@@ -203,6 +203,22 @@ def _resubmit(w, returned_on, on):
 def _close_grant(w, paid_on, on):
     grant = _grant(w, paid_on=paid_on)
     grant_services.close_grant(ADMIN, grant, outcome=Outcome.OPERATING, note=None, on=on)
+
+
+def _pay_after_closing(w, closed_on, paid_on, correct=False):
+    _close_grant(w, t(-30), closed_on)
+    grant = db.session.scalar(select(Grant))
+    if correct:
+        tranche = db.session.scalar(select(Tranche))
+        grant_services.correct_tranche(
+            ADMIN, tranche, paid_on=paid_on, amount=tranche.amount, method=tranche.method,
+            purchased=None, today=TODAY,
+        )  # fmt: skip
+    else:
+        grant_services.record_tranche(
+            ADMIN, grant, paid_on=paid_on, amount=500_000, method=Method.CASH,
+            purchased=None, today=TODAY,
+        )  # fmt: skip
 
 
 def _missed(w, paid_on, on):
@@ -412,6 +428,16 @@ CASES = [
         (t(-31), t(-30)),
     ),
     ("grant closed tomorrow", lambda w: _close_grant(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
+    (
+        "payment after the grant closed",
+        lambda w: _pay_after_closing(w, t(-20), t(-10)),
+        (t(-10), t(-20)),
+    ),
+    (
+        "payment corrected after the grant closed",
+        lambda w: _pay_after_closing(w, t(-20), t(-25), correct=True),
+        (t(-25), t(-20)),
+    ),
     ("visit missed before payment", lambda w: _missed(w, t(-30), t(-31)), (t(-31), t(-30))),
     ("visit missed tomorrow", lambda w: _missed(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
     (
