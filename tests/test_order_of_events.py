@@ -456,6 +456,7 @@ CASES = [
     ("referral outcome tomorrow", lambda w: _status(w, 10, TOMORROW), (TOMORROW, TODAY)),
     ("referral outcome before acknowledgement", _status_before_acknowledged, (t(-5), t(-2))),
     ("screening tomorrow", lambda w: _screen(w, TOMORROW), (TOMORROW, TODAY)),
+    ("application sent before joining", lambda w: _submitted(w, d(-1)), (d(-1), D)),
     ("consent to share tomorrow", lambda w: _sharing_consent(w, TOMORROW), (TOMORROW, TODAY)),
 ]
 

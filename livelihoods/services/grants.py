@@ -168,6 +168,14 @@ def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
         _l("The date (%(day)s) is before the application was sent back (%(returned)s)."),
         "on",
     )
+    # Only a member applies: not before they first joined a group of the programme.
+    joined = min((m.joined_on for m in grant.member.memberships), default=None)
+    not_before(
+        on,
+        joined,
+        _l("The date (%(day)s) is before the member joined the group (%(joined)s)."),
+        "on",
+    )
     grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id
     _event(grant, actor, "submitted", None, on)
     db.session.flush()
