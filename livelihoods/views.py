@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from core.auth import load, require
 from core.clock import today
 from core.db import db
 from core.drafts import is_first_view
+from core.errors import Conflict
 from core.keyset import count_up_to, keyset_page
 from core.saving import saving
 from groups.models import Member
@@ -96,6 +98,7 @@ def edit_grant(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
+            unchanged_since_opened(form, grant)
             services.update_draft(
                 current_user,
                 grant,
@@ -111,6 +114,21 @@ def edit_grant(grant_id: int):
         "livelihoods/grant_form.html", form=form, member=grant.member, grant=grant
     )
     return page, saved.status
+
+
+def unchanged_since_opened(form, grant: Grant) -> None:
+    """A form opened on an earlier version of the grant (sent back, corrected, sent again
+    or decided since) saves nothing: 409, what was typed kept, the grant as it is now
+    above it and the form's version moved on, so sending it again after a look goes
+    through (issue 22: a decision on a grant that changed since the page was opened)."""
+    sent = (form.version.data or "").strip() if isinstance(form.version.data, str) else ""
+    if sent and sent != str(grant.version):
+        raise Conflict(
+            _l(
+                "This application changed after you opened this page. Nothing was saved: "
+                "check it as it is now, then send again."
+            )
+        )
 
 
 def _step(grant: Grant, action, success: str):
@@ -145,9 +163,11 @@ def decide_grant(grant_id: int):
     form = forms.DecisionForm()
     if is_first_view():
         form.amount.data = grant.amount_requested
+        form.version.data = grant.version
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
+            unchanged_since_opened(form, grant)
             on = form.on.data
             if form.decision.data == "approve":
                 services.approve_grant(
