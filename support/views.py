@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ from core.auth import load, require
 from core.clock import today
 from core.db import db
 from core.drafts import is_first_view
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.parse import parse_int
 from core.places import list_provinces
 from core.saving import commit, saving
@@ -294,7 +295,9 @@ def show_referral(referral_id: int):
         referral=referral,
         notes=notes,
         today=today(),
-        status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
+        status_form=forms.StatusForm(on=today(), version=referral.version)
+        if referral.can_update(current_user)
+        else None,
         decline_reason=DeclineReason(referral.decline_reason).label
         if referral.decline_reason
         else None,
@@ -312,9 +315,20 @@ def change_status(referral_id: int):
     form = forms.StatusForm()
     if is_first_view():
         form.on.data = today()
+        form.version.data = referral.version
     saved = saving(form, record=referral)
     if form.validate_on_submit():
         with saved:
+            if (form.version.data or "") not in ("", str(referral.version)):
+                # Answered by the provider, or updated by someone else, since the page was
+                # opened: nothing is saved, the referral as it is now is shown (issue 22).
+                raise Conflict(
+                    _l(
+                        "This referral changed after you opened this page (the service "
+                        "provider may have answered). Nothing was saved: check it as it is "
+                        "now, then send again."
+                    )
+                )
             services.change_status(
                 current_user,
                 referral,
