@@ -201,7 +201,9 @@ def seed_groups(rng: random.Random, day: date) -> dict[str, int]:
             counts["groups"] += 1
             counts["members"] += _seed_members(rng, admin, group, founded)
             if i > 0:  # the first group of each province stays as it was founded
-                counts["members"] += _seed_comings_and_goings(rng, admin, group, day)
+                # A generator of its own: the rest of the demo draws what it drew before.
+                changes = random.Random(group.id)
+                counts["members"] += _seed_comings_and_goings(changes, admin, group, day)
             # The first group of every other province is a few weeks behind.
             stop = day - timedelta(days=24) if i == 0 and n % 2 else day - timedelta(days=1)
             counts["meetings"] += _seed_meetings(
@@ -269,12 +271,15 @@ def _seed_comings_and_goings(rng, actor, group, day) -> int:
             consents=[ConsentPurpose.PROGRAMME_DATA, ConsentPurpose.PHONE_CONTACT],
         )
         joined += 1
-    if rng.random() < 0.6:
-        members = [
-            m
-            for m in meeting_services.members_on(group.id, day)
-            if m.current_membership.role == GroupRole.MEMBER
-        ]
+    # Who leaves is never one of the members the grants go to (seed_grants: the first
+    # founding members in name order).
+    founders = [
+        m
+        for m in meeting_services.members_on(group.id, day)
+        if (day - m.current_membership.joined_on).days > 365
+    ][len(GRANT_STAGES) :]
+    members = [m for m in founders if m.current_membership.role == GroupRole.MEMBER]
+    if members and rng.random() < 0.6:
         leaver = rng.choice(members)
         on = day - timedelta(days=rng.randint(15, 340))
         if on > leaver.current_membership.joined_on:
@@ -357,14 +362,18 @@ def seed_grants(rng: random.Random, day: date) -> int:
         for code in codes
     }
     created = 0
+    nth_in_province: dict[int, int] = {}
     for group in db.session.scalars(select(Group).order_by(Group.id)):
+        nth = nth_in_province.get(group.province_code, 0)
+        nth_in_province[group.province_code] = nth + 1
         facilitator = group.facilitators[0]
         decider = coordinators[group.province_code]
-        # Members of some months' standing: room to apply, be decided on and paid.
+        # The founding members (joined over a year ago): room to apply, be decided on and
+        # be paid after joining; those who joined during the year have not applied yet.
         members = [
             m
             for m in meeting_services.members_on(group.id, day)
-            if (day - m.home_membership.joined_on).days > 150
+            if (day - m.home_membership.joined_on).days > 365
         ][: len(GRANT_STAGES)]
         for member, stage in zip(members, GRANT_STAGES, strict=False):
             activity = rng.choice(list(PLANS))
@@ -385,7 +394,10 @@ def seed_grants(rng: random.Random, day: date) -> int:
             earliest = (day - joined).days - 40  # room to apply, decide and pay after joining
             days_ago = {
                 "paid": rng.randint(20, max(21, min(earliest, 400))),
-                "closed": rng.randint(min(earliest, 330), min(earliest, 430)),
+                # Completed grants were paid 14, 13 or 12 months ago (the province's
+                # third, second and first group), so each of the last eleven months has
+                # visits at 3, 6 or 12 months to show.
+                "closed": min(earliest, 405 - 30 * (2 - nth % 3) + rng.randint(0, 20)),
             }.get(stage)
             paid_on = day - timedelta(days=days_ago or 0)
             decided = paid_on - timedelta(days=rng.randint(3, 14))
