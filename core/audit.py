@@ -17,7 +17,7 @@ page into an error, so no page of personal data goes out without its event.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from flask import g, request
@@ -95,8 +95,13 @@ def record(
     province_code: int | None = None,
     detail: str | None = None,
     ip: str | None = None,
+    on: date | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; the caller's commit keeps it.
+
+    `on` is the day a dated change happened (a decision taken on Monday and typed in on
+    Thursday, issue 22): kept first in the detail as on=YYYY-MM-DD, beside the moment the
+    event was recorded (`at`) and by whom.
 
     The member and group come from obj unless given; the province is worked out in the
     INSERT itself (no extra query) from the member, else the group.
@@ -110,6 +115,8 @@ def record(
     if group_id is None and member_id is not None:
         # Grants, follow-ups and visits keep no group: the member's group at the time.
         group_id = _where("member_group", member_id)
+    if on is not None:
+        detail = f"on={on.isoformat()}" + (f";{detail}" if detail else "")
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,

@@ -120,6 +120,16 @@ class saving:
         self._show(error)
         return True
 
+    def require_unchanged(self, message) -> None:
+        """A form opened on an earlier version of its record saves nothing: a Conflict
+        (409), what was typed kept and the form's version moved on, so sending it again
+        after a look goes through (issue 22: a decision on a record that changed since the
+        page was opened). A form sent without a version is let through."""
+        field = getattr(self.form, "version", None)
+        sent = field.data.strip() if field is not None and isinstance(field.data, str) else ""
+        if sent and sent != str(self.record.version):
+            raise Conflict(message)
+
     def _keep_form_current(self) -> None:
         version = getattr(self.form, "version", None)
         if self.record is None or version is None:

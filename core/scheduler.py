@@ -16,8 +16,11 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
 from flask.cli import AppGroup
 
+from core import clock
 from core.clock import VIETNAM, today
+from core.dates import check_day
 from core.db import db
+from core.errors import DomainError
 from core.logs import log_error
 
 logger = logging.getLogger(__name__)
@@ -133,7 +136,13 @@ def run_job_command(name: str, day) -> None:
     a job claims its day, so running it again, or the scheduler after it, does nothing)."""
     app = current_app._get_current_object()
     job = next(j for j in JOBS if j.id == name)
-    the_day = day.date() if day else today()
+    the_day = day.date() if day else clock.today()
+    try:
+        # A day still to come would send its reminders early and claim it, so the
+        # scheduler would skip it when it comes; year 1 or 9999 overflows the jobs' sums.
+        check_day(the_day, clock.today())
+    except DomainError as refused:
+        raise click.BadParameter(str(refused.message), param_hint="'--today'") from None
     result = run_job(app, job, the_day)
     send_email(app)
     click.echo(

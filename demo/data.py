@@ -14,7 +14,7 @@ from accounts.models import Role
 from core.clock import VIETNAM, today
 from core.db import db
 from core.places import Commune
-from demo.grants import seed_grants
+from demo.grants import GRANT_STAGES, seed_grants
 from demo.support import seed_support
 from groups.meeting_models import AttendanceStatus, MeetingKind
 from groups.models import (
@@ -198,6 +198,10 @@ def seed_groups(rng: random.Random, day: date) -> dict[str, int]:
             )
             counts["groups"] += 1
             counts["members"] += _seed_members(rng, admin, group, founded)
+            if i > 0:  # the first group of each province stays as it was founded
+                # A generator of its own: the rest of the demo draws what it drew before.
+                changes = random.Random(group.id)
+                counts["members"] += _seed_comings_and_goings(changes, admin, group, day)
             # The first group of every other province is a few weeks behind.
             stop = day - timedelta(days=24) if i == 0 and n % 2 else day - timedelta(days=1)
             counts["meetings"] += _seed_meetings(
@@ -236,6 +240,49 @@ def _seed_members(rng, actor, group, founded) -> int:
             + ([ConsentPurpose.PHONE_CONTACT] if rng.random() < 0.8 else []),
         )
     return size
+
+
+LEAVING_REASONS = [
+    "Đi làm ăn xa ở tỉnh khác.",
+    "Chuyển về quê chồng.",
+    "Bận chăm con nhỏ, xin nghỉ sinh hoạt.",
+]
+
+
+def _seed_comings_and_goings(rng, actor, group, day) -> int:
+    """Through the year a member or two joins, and now and then one leaves (issue 22: the
+    figures of every past month read like a real programme's, not all 0)."""
+    joined = 0
+    for _ in range(rng.randint(1, 2)):
+        gender = Gender.MALE if rng.random() < 0.15 else Gender.FEMALE
+        member_services.create_member(
+            actor,
+            group,
+            full_name=_name(rng, gender),
+            gender=gender,
+            birth_year=rng.randint(1975, 2005),
+            phone=f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.7 else None,
+            category=rng.choice([MemberCategory.MIGRANT, MemberCategory.COMMUNITY]),
+            notes=None,
+            joined_on=day - timedelta(days=rng.randint(20, 340)),
+            role=GroupRole.MEMBER,
+            consents=[ConsentPurpose.PROGRAMME_DATA, ConsentPurpose.PHONE_CONTACT],
+        )
+        joined += 1
+    # Who leaves is never one of the members the grants go to (seed_grants: the first
+    # founding members in name order).
+    founders = [
+        m
+        for m in meeting_services.members_on(group.id, day)
+        if (day - m.current_membership.joined_on).days > 365
+    ][len(GRANT_STAGES) :]
+    members = [m for m in founders if m.current_membership.role == GroupRole.MEMBER]
+    if members and rng.random() < 0.6:
+        leaver = rng.choice(members)
+        on = day - timedelta(days=rng.randint(15, 340))
+        if on > leaver.current_membership.joined_on:
+            member_services.leave_group(actor, leaver, on=on, reason=rng.choice(LEAVING_REASONS))
+    return joined
 
 
 def _seed_meetings(rng, actor, group, start, stop, day) -> int:

@@ -61,10 +61,19 @@ def seed_grants(rng: random.Random, day: date) -> int:
         for code in codes
     }
     created = 0
+    nth_in_province: dict[int, int] = {}
     for group in db.session.scalars(select(Group).order_by(Group.id)):
+        nth = nth_in_province.get(group.province_code, 0)
+        nth_in_province[group.province_code] = nth + 1
         facilitator = group.facilitators[0]
         decider = coordinators[group.province_code]
-        members = meeting_services.members_on(group.id, day)[: len(GRANT_STAGES)]
+        # The founding members (joined over a year ago): room to apply, be decided on and
+        # be paid after joining; those who joined during the year have not applied yet.
+        members = [
+            m
+            for m in meeting_services.members_on(group.id, day)
+            if (day - m.home_membership.joined_on).days > 365
+        ][: len(GRANT_STAGES)]
         for member, stage in zip(members, GRANT_STAGES, strict=False):
             activity = rng.choice(list(PLANS))
             grant = draft_grant(
@@ -84,7 +93,10 @@ def seed_grants(rng: random.Random, day: date) -> int:
             earliest = (day - joined).days - 40  # room to apply, decide and pay after joining
             days_ago = {
                 "paid": rng.randint(20, max(21, min(earliest, 400))),
-                "closed": rng.randint(min(earliest, 330), min(earliest, 430)),
+                # Completed grants were paid 14, 13 or 12 months ago (the province's
+                # third, second and first group), so each of the last eleven months has
+                # visits at 3, 6 or 12 months to show.
+                "closed": min(earliest, 405 - 30 * (2 - nth % 3) + rng.randint(0, 20)),
             }.get(stage)
             paid_on = day - timedelta(days=days_ago or 0)
             decided = paid_on - timedelta(days=rng.randint(3, 14))

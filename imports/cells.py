@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from core import clock
 from core.text import fold
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1 January 1900 (Excel's 1900 leap bug aside)
@@ -141,7 +142,7 @@ def _parse_day(value: str) -> date | None:
             return None
         day, month, year = (int(g) for g in found.groups())
         if year < 100:
-            year += 2000 if year <= date.today().year % 100 else 1900
+            year += 2000 if year <= clock.today().year % 100 else 1900
     try:
         return date(year, month, day)
     except ValueError:

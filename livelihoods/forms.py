@@ -94,6 +94,7 @@ class DecisionForm(Form):
         default=clock.today,
         description=_l("The day it was decided, if it was not today."),
     )
+    version = HiddenField()  # the grant as the page showed it (views.unchanged_since_opened)
     submit = SubmitField(_l("Record the decision"))
 
 

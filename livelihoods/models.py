@@ -181,19 +181,23 @@ class GrantEvent(db.Model):
 
     @property
     def label(self):
-        return {
-            "drafted": _l("Application drafted"),
-            "edited": _l("Application corrected"),
-            "submitted": _l("Submitted for a decision"),
-            # The same English words as the statuses, but read as what was done.
-            "returned": lazy_pgettext("grant event", "Sent back for correction"),
-            "approved": lazy_pgettext("grant event", "Approved"),
-            "rejected": lazy_pgettext("grant event", "Not approved"),
-            "disbursed": _l("Disbursement recorded"),
-            "corrected": _l("Disbursement corrected"),
-            "visited": _l("Visit recorded"),
-            "closed": lazy_pgettext("grant event", "Completed"),
-        }.get(self.action, self.to_status.label)
+        return GRANT_STEPS.get(self.action, self.to_status.label)
+
+
+# A step of a grant's timeline in words: its timeline and the audit viewer say it so.
+GRANT_STEPS = {
+    "drafted": _l("Application drafted"),
+    "edited": _l("Application corrected"),
+    "submitted": _l("Submitted for a decision"),
+    # The same English words as the statuses, but read as what was done.
+    "returned": lazy_pgettext("grant event", "Sent back for correction"),
+    "approved": lazy_pgettext("grant event", "Approved"),
+    "rejected": lazy_pgettext("grant event", "Not approved"),
+    "disbursed": _l("Disbursement recorded"),
+    "corrected": _l("Disbursement corrected"),
+    "visited": _l("Visit recorded"),
+    "closed": lazy_pgettext("grant event", "Completed"),
+}
 
 
 class Method(LabelledEnum):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from accounts.models import Role
@@ -25,6 +26,12 @@ from livelihoods.models import (
     Tranche,
 )
 from livelihoods.services import follow_ups, grants, members, tranches
+
+# The application was sent back, corrected, sent again or decided since the page was opened.
+CHANGED_SINCE_OPENED = _l(
+    "This application changed after you opened this page. Nothing was saved: "
+    "check it as it is now, then send again."
+)
 
 bp = Blueprint("livelihoods", __name__)
 
@@ -95,6 +102,7 @@ def edit_grant(grant_id: int):
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
+            saved.require_unchanged(CHANGED_SINCE_OPENED)
             grants.update_draft(
                 current_user,
                 grant,
@@ -144,9 +152,11 @@ def decide_grant(grant_id: int):
     form = forms.DecisionForm()
     if is_first_view():
         form.amount.data = grant.amount_requested
+        form.version.data = grant.version
     saved = saving(form, record=grant)
     if form.validate_on_submit():
         with saved:
+            saved.require_unchanged(CHANGED_SINCE_OPENED)
             on = form.on.data
             if form.decision.data == "approve":
                 grants.approve_grant(

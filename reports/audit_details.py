@@ -8,12 +8,17 @@ shown as written; tests/reports/test_audit_details.py fails for any key or word 
 writes that has no words here.
 """
 
+import re
+from datetime import date
+
 from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role
+from core.i18n import format_day
 from groups.models import ConsentPurpose
 from imports.columns import Kind
+from livelihoods.models import GRANT_STEPS
 from support.models.referrals import ReferralStatus
 
 # changed=…: the fields an edit changed (names only, never the values).
@@ -49,6 +54,7 @@ WORDS = {
     "absences": _l("members often absent"),
     "import": _l("from an imported file"),
     "complete": _l("finished"),
+    "group_closed": _l("group closed"),
     "two_factor": _l("wrong second-step code"),
     # Why a letter's link did not open (support.services.provider_links.Refusal); a
     # provider's reading.
@@ -60,6 +66,8 @@ WORDS = {
     "throttled": _l("too many tries"),
     "provider": _l("read from a provider account"),
 }
+# on=YYYY-MM-DD, written first by core.audit.record(on=…): the day a change happened.
+_ON = re.compile(r"on=([0-9]{4})-([0-9]{2})-([0-9]{2})(?:;|$)")
 DOORS = {"member": _l("member sign-in with a PIN"), "staff": _l("staff sign-in")}
 SECOND_STEP = {
     "totp": _l("code from the app"),
@@ -116,6 +124,7 @@ def _piece(key: str, value: str) -> str:
             "read through the letter link no. %(number)s", number=_number(value)
         ),
         "via": lambda: str(VIA.get(value, value)),
+        "step": lambda: str(GRANT_STEPS.get(value, value)),
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),
@@ -127,8 +136,26 @@ def _piece(key: str, value: str) -> str:
     return words[key]() if key in words else f"{key}={value}"
 
 
+def _happened(detail: str) -> tuple[str | None, str]:
+    """The day a change happened, in words, and the rest of the detail."""
+    found = _ON.match(detail)
+    if not found:
+        return None, detail
+    try:
+        day = date(*(int(part) for part in found.groups()))
+    except ValueError:
+        return None, detail
+    return gettext("took place on %(day)s", day=format_day(day)), detail[found.end() :]
+
+
 def describe(action: str, detail: str | None) -> str:
     """The detail of an audit event as the reader's language says it."""
+    happened, detail = _happened(detail or "")
+    said = _described(action, detail)
+    return "; ".join(part for part in (happened, said) if part)
+
+
+def _described(action: str, detail: str) -> str:
     if not detail:
         return ""
     if action == "anonymise":  # what the person typed: a reason, in their words

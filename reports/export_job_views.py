@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.clock import day_of
 from core.db import db, utcnow
 from core.downloads import attachment, file_name
 from core.forms import Form
@@ -136,7 +137,7 @@ def job_file(job_id: int):
         group_id=job.group_id,
         province_code=None if job.group_id else job.province_code,
     )
-    stem = safe_name(job.table, job.finished_at.date().isoformat())
+    stem = safe_name(job.table, day_of(job.finished_at).isoformat())  # the day in Viet Nam
     response = Response(
         _read(path), content_type=CONTENT_TYPES[job.format], direct_passthrough=True
     )

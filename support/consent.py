@@ -102,6 +102,7 @@ def _close(actor, rows, on: date) -> None:
             object_id=r.id,
             member_id=r.member_id,
             detail=f"{c['before'].value}>{ReferralStatus.CONSENT_WITHDRAWN.value}",
+            on=c["closed"],
         )
     # Referrals already in the session are read again when next used.
     for obj in list(db.session.identity_map.values()):

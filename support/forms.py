@@ -97,6 +97,7 @@ class StatusForm(Form):
     note = TextAreaField(
         _l("Outcome or note"), validators=[Optional(), at_most(2000)], filters=[lambda v: v or None]
     )
+    version = HiddenField()  # the referral as the page showed it (a provider may answer meanwhile)
     submit = SubmitField(_l("Save"))
 
 

@@ -413,3 +413,20 @@ def test_every_past_month_of_the_demo_reads_like_a_real_programme(demo, role):
             if empty or negative:
                 wrong[url] = (empty, negative[:2])
     assert wrong == {}, "\n".join(f"{url}: {found}" for url, found in wrong.items())
+
+
+def test_members_join_and_leave_through_the_demos_year(demo):
+    """Issue 22: a few members leave and a few join during the year, so "joined" and
+    "left" are not 0 in every past month of the progress page."""
+    from groups.models import Membership
+
+    year_ago = today() - timedelta(days=365)
+    with demo.app.app_context():
+        left = db.session.scalars(
+            select(Membership.left_on).where(Membership.left_on >= year_ago)
+        ).all()
+        joined = db.session.scalars(
+            select(Membership.joined_on).where(Membership.joined_on >= year_ago)
+        ).all()
+    assert len(left) >= 3 and len({(d.year, d.month) for d in left}) >= 3, left
+    assert len({(d.year, d.month) for d in joined}) >= 6, joined

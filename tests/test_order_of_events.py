@@ -23,7 +23,7 @@ from groups.models import Consent, ConsentPurpose, Group, GroupRole, GroupStatus
 from groups.services import groups as group_services
 from groups.services import meetings as meeting_services
 from groups.services import members as member_services
-from livelihoods.models import Activity, FollowUp, Method, Outcome, Tranche, Visit
+from livelihoods.models import Activity, FollowUp, Grant, Method, Outcome, Tranche, Visit
 from livelihoods.services.follow_ups import mark_missed, record_visit
 from livelihoods.services.grants import (
     approve_grant,
@@ -204,6 +204,22 @@ def _resubmit(w, returned_on, on):
 def _close_grant(w, paid_on, on):
     grant = _grant(w, paid_on=paid_on)
     close_grant(ADMIN, grant, outcome=Outcome.OPERATING, note=None, on=on)
+
+
+def _pay_after_closing(w, closed_on, paid_on, correct=False):
+    _close_grant(w, t(-30), closed_on)
+    grant = db.session.scalar(select(Grant))
+    if correct:
+        tranche = db.session.scalar(select(Tranche))
+        correct_tranche(
+            ADMIN, tranche, paid_on=paid_on, amount=tranche.amount, method=tranche.method,
+            purchased=None, today=TODAY,
+        )  # fmt: skip
+    else:
+        record_tranche(
+            ADMIN, grant, paid_on=paid_on, amount=500_000, method=Method.CASH,
+            purchased=None, today=TODAY,
+        )  # fmt: skip
 
 
 def _missed(w, paid_on, on):
@@ -413,6 +429,16 @@ CASES = [
         (t(-31), t(-30)),
     ),
     ("grant closed tomorrow", lambda w: _close_grant(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
+    (
+        "payment after the grant closed",
+        lambda w: _pay_after_closing(w, t(-20), t(-10)),
+        (t(-10), t(-20)),
+    ),
+    (
+        "payment corrected after the grant closed",
+        lambda w: _pay_after_closing(w, t(-20), t(-25), correct=True),
+        (t(-25), t(-20)),
+    ),
     ("visit missed before payment", lambda w: _missed(w, t(-30), t(-31)), (t(-31), t(-30))),
     ("visit missed tomorrow", lambda w: _missed(w, t(-30), TOMORROW), (TOMORROW, TODAY)),
     (
@@ -431,6 +457,7 @@ CASES = [
     ("referral outcome tomorrow", lambda w: _status(w, 10, TOMORROW), (TOMORROW, TODAY)),
     ("referral outcome before acknowledgement", _status_before_acknowledged, (t(-5), t(-2))),
     ("screening tomorrow", lambda w: _screen(w, TOMORROW), (TOMORROW, TODAY)),
+    ("application sent before joining", lambda w: _submitted(w, d(-1)), (d(-1), D)),
     ("consent to share tomorrow", lambda w: _sharing_consent(w, TOMORROW), (TOMORROW, TODAY)),
 ]
 

@@ -47,7 +47,7 @@ def anonymise_member(actor: User | None, member: Member, *, on: date, reason: st
     for clear in ANONYMISERS:
         clear(member)
     db.session.flush()
-    audit.record(actor, "anonymise", member, detail=reason)
+    audit.record(actor, "anonymise", member, detail=reason, on=on)
     return member
 
 

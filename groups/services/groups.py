@@ -157,6 +157,7 @@ def update_group(
     _check_place(province_code, commune_code)
     if founded_on != group.founded_on:
         _check_founding(group, founded_on)
+    was_closed_on = group.closed_on
     group.name, group.province_code, group.commune_code = name, province_code, commune_code
     group.closed_on = closing_day(status, closed_on or group.closed_on, founded_on)
     group.village, group.founded_on, group.status = village, founded_on, status
@@ -164,7 +165,14 @@ def update_group(
     group.facilitators = _facilitators(facilitator_ids)
     db.session.flush()
     keep_meeting_due_by(group)
-    audit.record(actor, "update", group)
+    closing = group.closed_on is not None and was_closed_on != group.closed_on
+    audit.record(
+        actor,
+        "update",
+        group,
+        detail="group_closed" if closing else None,
+        on=group.closed_on if closing else None,
+    )
     return group
 
 

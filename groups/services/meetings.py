@@ -244,7 +244,7 @@ def update_meeting(
     _write_attendance(meeting, marks)
     db.session.expire(meeting, ["attendance"])
     keep_meeting_due_by(group)
-    audit.record(actor, "update", meeting)
+    audit.record(actor, "update", meeting, on=held_on)
     return meeting
 
 

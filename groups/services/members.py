@@ -225,7 +225,7 @@ def _close_current(member: Member, on: date, reason: str | None) -> Membership:
 def leave_group(actor: User, member: Member, *, on: date, reason: str | None) -> None:
     """End the member's current membership on a date."""
     current = _close_current(member, on, reason)
-    audit.record(actor, "leave", current)
+    audit.record(actor, "leave", current, on=on)
 
 
 def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Membership:
@@ -253,7 +253,7 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(actor, "move", row)
+    audit.record(actor, "move", row, on=on)
     return row
 
 
@@ -281,7 +281,7 @@ def change_group_role(actor: User, member: Member, role: GroupRole, *, on: date)
         )
         db.session.add(row)
     db.session.flush()
-    audit.record(actor, "change_role", row)
+    audit.record(actor, "change_role", row, on=on)
     return row
 
 
@@ -306,7 +306,7 @@ def record_consent(
     )
     db.session.add(consent)
     db.session.flush()
-    audit.record(actor, "consent", consent, detail=purpose.value)
+    audit.record(actor, "consent", consent, detail=purpose.value, on=given_on)
     return consent
 
 
@@ -338,7 +338,7 @@ def withdraw_consent(actor: User, consent: Consent, *, on: date) -> Consent:
     for close in ON_WITHDRAWAL:
         close(actor, consent, on)
     db.session.flush()
-    audit.record(actor, "withdraw_consent", consent)
+    audit.record(actor, "withdraw_consent", consent, on=on)
     return consent
 
 

@@ -120,6 +120,7 @@ def record_visit(
     if follow_up.grant is not None:
         _event(follow_up.grant, actor, "visited", None, visited_on)
     db.session.flush()
+    audit.record(actor, "update", follow_up, detail="step=visited", on=visited_on)
     return visit
 
 
@@ -145,7 +146,7 @@ def mark_missed(
     follow_up.missed_reason, follow_up.missed_on = reason.strip(), on
     follow_up.missed_at, follow_up.missed_by_id = utcnow(), actor.id
     db.session.flush()
-    audit.record(actor, "missed", follow_up)
+    audit.record(actor, "missed", follow_up, on=on)
     return follow_up
 
 

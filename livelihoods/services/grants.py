@@ -50,16 +50,22 @@ def _event(
     note: str | None = None,
     on: date | None = None,
 ) -> None:
-    """A step of the timeline: recorded now, happened `on` (default today in Viet Nam)."""
+    """A step of the timeline: recorded now, happened `on` (default today in Viet Nam).
+    The audit log keeps it too, with the day it happened (drafting is the grant's
+    creation, audited as such; a visit is audited on its follow-up)."""
+    day = on or clock.today()
     grant.events.append(
         GrantEvent(
             actor_id=getattr(actor, "id", None),
             action=action,
             to_status=grant.status,
             note=note,
-            on=on or clock.today(),
+            on=day,
         )
     )
+    if action not in ("drafted", "visited"):
+        dated = action not in ("edited", "corrected")
+        audit.record(actor, "update", grant, detail=f"step={action}", on=day if dated else None)
 
 
 def _decision_day(grant: Grant, on: date | None) -> date:
@@ -160,6 +166,14 @@ def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
         on,
         returned,
         _l("The date (%(day)s) is before the application was sent back (%(returned)s)."),
+        "on",
+    )
+    # Only a member applies: not before they first joined a group of the programme.
+    joined = min((m.joined_on for m in grant.member.memberships), default=None)
+    not_before(
+        on,
+        joined,
+        _l("The date (%(day)s) is before the member joined the group (%(joined)s)."),
         "on",
     )
     grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id

@@ -33,6 +33,7 @@ def record_tranche(
     check_months=DEFAULT_CHECK_MONTHS,
 ) -> Tranche:
     """Record a disbursement; the first one schedules the follow-up visits."""
+    _refuse_after_closing(grant, paid_on)
     _require_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
     _check_tranche(grant, paid_on, amount, today, exclude=None)
     tranche = Tranche(
@@ -64,6 +65,7 @@ def correct_tranche(
 ) -> Tranche:
     """Correct a disbursement; open visits move with the first disbursement date."""
     grant = tranche.grant
+    _refuse_after_closing(grant, paid_on)
     _require_status(grant, GrantStatus.DISBURSED)
     _check_tranche(grant, paid_on, amount, today, exclude=tranche)
     tranche.paid_on, tranche.amount, tranche.method = paid_on, amount, method
@@ -72,6 +74,21 @@ def correct_tranche(
     db.session.flush()
     reschedule_grant_checks(grant)
     return tranche
+
+
+def _refuse_after_closing(grant: Grant, paid_on: date) -> None:
+    """A completed grant takes no payment: the refusal names both days (issue 22)."""
+    closed_on = grant.last_day_of("closed")
+    if grant.status == GrantStatus.CLOSED and closed_on is not None:
+        raise DomainError(
+            _l(
+                "This grant was completed on %(closed)s: a payment (%(day)s) can no "
+                "longer be recorded or changed.",
+                closed=Day(closed_on),
+                day=Day(paid_on),
+            ),
+            "paid_on",
+        )
 
 
 def _check_tranche(grant: Grant, paid_on: date, amount: int, today: date, exclude) -> None:

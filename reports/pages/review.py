@@ -251,8 +251,9 @@ def portfolio():
     member's attendance and earlier grants beside it; totals for the scope."""
     require(current_user.role in (Role.ADMIN, Role.COORDINATOR))
     scope, crumbs = load_scope()
-    submitted_at = (
-        select(func.max(GrantEvent.at))
+    # The day it was sent (issue 22: the day it happened, not when it was typed in).
+    submitted_on = (
+        select(func.max(GrantEvent.on))
         .where(GrantEvent.grant_id == Grant.id, GrantEvent.action == "submitted")
         .scalar_subquery()
     )
@@ -261,9 +262,9 @@ def portfolio():
         # The few applications waiting, each checked (scope.has_member), not a list of
         # every member in scope built first.
         .where(Grant.status == GrantStatus.SUBMITTED, scope.has_member(Grant.member_id))
-        .add_columns(submitted_at.label("submitted_at"))
+        .add_columns(submitted_on.label("submitted_on"))
         .options(*member_card(Grant.member))
-        .order_by(submitted_at, Grant.id)
+        .order_by(submitted_on, Grant.id)
     )
     page = paginate_rows(stmt)
     grants = [row[0] for row in page.items]

@@ -171,7 +171,9 @@ def answer(
     )
     referral.events.append(event)
     db.session.flush()
-    audit.record(actor, "update", referral, detail=f"{before.value}>{to.value};via={via}", ip=ip)
+    audit.record(
+        actor, "update", referral, detail=f"{before.value}>{to.value};via={via}", ip=ip, on=on
+    )
     tell_coordinators(referral, event)
     return event
 

@@ -153,7 +153,7 @@ def change_status(
         ReferralEvent(on=on, actor_id=actor.id, from_status=before, to_status=to, note=note)
     )
     db.session.flush()
-    audit.record(actor, "update", referral, detail=f"{before.value}>{to.value}")
+    audit.record(actor, "update", referral, detail=f"{before.value}>{to.value}", on=on)
     return referral
 
 

@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import audit
@@ -120,7 +121,9 @@ def show_referral(referral_id: int):
         referral=referral,
         notes=notes,
         today=today(),
-        status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
+        status_form=forms.StatusForm(on=today(), version=referral.version)
+        if referral.can_update(current_user)
+        else None,
         decline_reason=DeclineReason(referral.decline_reason).label
         if referral.decline_reason
         else None,
@@ -138,9 +141,19 @@ def change_status(referral_id: int):
     form = forms.StatusForm()
     if is_first_view():
         form.on.data = today()
+        form.version.data = referral.version
     saved = saving(form, record=referral)
     if form.validate_on_submit():
         with saved:
+            # Answered by the provider, or updated by someone else, since the page was
+            # opened: nothing is saved, the referral as it is now is shown (issue 22).
+            saved.require_unchanged(
+                _l(
+                    "This referral changed after you opened this page (the service "
+                    "provider may have answered). Nothing was saved: check it as it is "
+                    "now, then send again."
+                )
+            )
             referral_services.change_status(
                 current_user,
                 referral,

@@ -175,7 +175,11 @@ def test_a_coordinator_anonymises_a_member_on_request(app, client, person):
         assert statuses == {"done", "cancelled"}  # nobody is sent to visit them
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "anonymise"))
         assert event.actor_id == person.users["coordinator"].id
-        assert (event.member_id, event.detail) == (member.id, "request")
+        # The day it took place, then the reason (core.audit.record(on=…)).
+        assert (event.member_id, event.detail) == (
+            member.id,
+            f"on={clock.today().isoformat()};request",
+        )
     assert counts(app, person.member.id) == before_counts
     assert before_audit < audit_ids(app)  # the audit log is kept whole
     assert person.member_client.get("/").status_code == 302  # the member is logged out
@@ -265,7 +269,7 @@ def test_members_who_left_more_than_the_retention_period_ago_are_anonymised(app,
         six = db.session.get(Member, leavers["six"].id)
         assert six.full_name == six.code and six.anonymised_on == day
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "anonymise"))
-        assert (event.actor_id, event.detail) == (None, "retention")
+        assert (event.actor_id, event.detail) == (None, f"on={day.isoformat()};retention")
 
 
 def test_running_twice_or_the_next_day_changes_nothing(app, leavers):

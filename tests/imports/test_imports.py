@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+import core.clock
 from accounts.models import Role
 from core.audit import AuditEvent
 from core.db import db
@@ -404,13 +405,15 @@ def test_unknown_commune_is_asked_with_the_communes_of_its_province(app, client,
 
 
 def test_raw_rows_of_a_file_never_imported_are_deleted_after_seven_days(
-    app, client, coordinator, runner
+    app, client, coordinator, runner, monkeypatch
 ):
     imported = confirmed(client, app, to_csv(MEMBERS[:2]))
     client.post(f"/imports/{imported.id}/import")
     pending = confirmed(client, app, to_csv(MEMBERS[:3]))
     assert count(app, ImportRow) == 3  # its header and two rows: kept to read it again
     created = pending.created_at.date()
+    # Eight days later (the command runs a job for no day still to come).
+    monkeypatch.setattr(core.clock, "today", lambda: created + timedelta(days=8))
     result = runner.invoke(
         args=[
             "scheduler",

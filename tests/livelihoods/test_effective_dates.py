@@ -4,6 +4,7 @@ typed in and by whom; the timeline shows both and the progress figures count by 
 it happened. With the clock at 23:30 and 00:30 in Viet Nam the figures say what a person
 there would."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from core.clock import today
 from core.db import db
 from groups.models import Member
 from livelihoods.models import Activity, FollowUp, Grant, GrantEvent, Method
+from livelihoods.services import grants as services
 from livelihoods.services.grants import approve_grant, draft_grant, submit_grant
 from livelihoods.services.tranches import record_tranche
 from reports.indicators.all_sections import compute
@@ -24,6 +26,7 @@ from reports.sql import ratio
 from tests.livelihoods.grant_fixtures import (
     build_world,
     client_for,
+    grant_form,
     make_grant,
     section,
     use_english,
@@ -217,3 +220,98 @@ def test_a_meeting_typed_in_after_midnight_on_the_fourth_day_is_late(
         )
     assert figures["meetings_held"] == 1
     assert figures["timeliness"] == ratio(on_time, 1)
+
+
+def test_the_decision_queue_shows_and_orders_by_the_day_an_application_was_sent(
+    app, world, coordinator
+):
+    """Lan's paper application was sent 20 days ago and typed in today; Mai's was sent 5
+    days ago and typed in then. Lan's has waited longest: it comes first, with its day."""
+    sent = {"mai": today() - timedelta(days=5), "lan": today() - timedelta(days=20)}
+    ids = {}
+    for name in ("mai", "lan"):
+        ids[name] = make_grant(
+            app, getattr(world, name), drafter=world.facilitator, upto="submitted"
+        )
+        with app.app_context():
+            event = db.session.scalars(
+                select(GrantEvent).where(
+                    GrantEvent.grant_id == ids[name], GrantEvent.action == "submitted"
+                )
+            ).one()
+            event.on = sent[name]
+            # Typed in: Mai's when it was sent, Lan's only now.
+            event.at = datetime.now(UTC) - (timedelta(days=5) if name == "mai" else timedelta(0))
+            db.session.commit()
+    page = coordinator.get("/progress/grants").get_data(as_text=True)
+    page = page[page.index("Waiting for a decision, oldest first</h2>") :]
+    lan, mai = (page.index(f"/grants/{ids[n]}/decide") for n in ("lan", "mai"))
+    assert lan < mai
+    assert sent["lan"].strftime("%-d %b %Y") in page[lan:mai]
+    assert sent["mai"].strftime("%-d %b %Y") in page[mai:]
+
+
+def _version_in(page: str) -> str:
+    return re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject", "return"])
+def test_a_decision_on_an_application_that_changed_since_the_page_was_opened(
+    app, world, coordinator, decision
+):
+    """Issue 22 (bad input): the coordinator opens the decision page; meanwhile the
+    application is sent back, corrected to 9,000,000 đ and sent again. The decision typed
+    on the old page saves nothing (409, the day and amount kept); sent again after a look
+    at the page as it is now, it goes through."""
+    grant_id = make_grant(app, world.mai, drafter=world.facilitator, upto="submitted")
+    page = coordinator.get(f"/grants/{grant_id}/decide").get_data(as_text=True)
+    opened = _version_in(page)
+    assert opened, "the decision page carries the version it shows"
+    with app.app_context():
+        grant = db.session.get(Grant, grant_id)
+        services.return_grant(db.session.get(User, world.second_coordinator.id), grant, note="x")
+        services.update_draft(
+            db.session.get(User, world.facilitator.id), grant, activity=grant.activity,
+            plan=grant.plan, amount_requested=9_000_000, planned_income=None,
+        )  # fmt: skip
+        services.submit_grant(db.session.get(User, world.facilitator.id), grant)
+        db.session.commit()
+    day = (today() - timedelta(days=1)).isoformat()
+    data = {
+        "decision": decision, "amount": "5000000", "note": "Đã họp xét.", "on": day,
+        "version": next(v for v in opened.groups() if v),
+    }  # fmt: skip
+    response = coordinator.post(f"/grants/{grant_id}/decide", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "changed after you opened this page" in page and day in page
+    assert "9,000,000" in page or "9.000.000" in page  # the application as it is now
+    with app.app_context():
+        assert db.session.get(Grant, grant_id).status.value == "submitted"
+    assert {"approved", "rejected"}.isdisjoint(event_days(app, grant_id))
+    data["version"] = next(v for v in _version_in(page).groups() if v)
+    data["on"] = today().isoformat()  # it was sent again today: decided today
+    assert coordinator.post(f"/grants/{grant_id}/decide", data=data).status_code == 302
+
+
+def test_a_draft_corrected_by_someone_else_since_the_page_was_opened(app, world):
+    """The same class for the application form: the coordinator corrects the draft while
+    the facilitator's page is open; the facilitator's save on the old page writes nothing."""
+    grant_id = make_grant(app, world.mai, drafter=world.facilitator)
+    facilitator = client_for(app, world.facilitator)
+    use_english(facilitator)
+    page = facilitator.get(f"/grants/{grant_id}/edit").get_data(as_text=True)
+    opened = next(v for v in _version_in(page).groups() if v)
+    with app.app_context():
+        grant = db.session.get(Grant, grant_id)
+        services.update_draft(
+            db.session.get(User, world.coordinator.id), grant, activity=grant.activity,
+            plan=grant.plan, amount_requested=7_000_000, planned_income=None,
+        )  # fmt: skip
+        db.session.commit()
+    data = grant_form(amount_requested="4000000", version=opened)
+    response = facilitator.post(f"/grants/{grant_id}/edit", data=data)
+    assert response.status_code == 409
+    assert "changed after you opened this page" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Grant, grant_id).amount_requested == 7_000_000

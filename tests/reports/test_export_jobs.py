@@ -4,7 +4,7 @@ import csv
 import io
 import os
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -345,3 +345,23 @@ def test_in_the_web_process_the_job_runs_in_a_thread_of_its_own(app, scene, smal
     response = client.get(f"/exports/jobs/{job.id}/file")
     assert response.status_code == 200 and response.data.count(b"\r\n") == 6
     response.close()
+
+
+def test_a_file_finished_at_00_30_in_viet_nam_is_named_for_that_day(app, scene, small_limit):
+    """Issue 22 (one day everywhere): finished at 17:30 UTC on 9 March is 00:30 on 10 March
+    in Viet Nam; the file is named for the 10th, as a person there would say."""
+    users, *_ = scene
+    client = as_user(app, users["admin"])
+    start(client)
+    [job] = job_rows(app)
+    assert run(app, job.id) == jobs.DONE
+    with app.app_context():
+        row = db.session.get(jobs.ExportJob, job.id)
+        row.finished_at = datetime(2026, 3, 9, 17, 30, tzinfo=UTC)
+        row.expires_at = datetime.now(UTC) + timedelta(days=1)
+        db.session.commit()
+    response = client.get(f"/exports/jobs/{job.id}/file")
+    assert response.status_code == 200
+    response.close()
+    assert "2026-03-10" in response.headers["Content-Disposition"]
+    assert "2026-03-09" not in response.headers["Content-Disposition"]

@@ -46,6 +46,22 @@ def test_coordinator_sees_their_provinces_and_drills_down_to_a_group(client, wor
     assert "<svg" in html and "<title" in html and "<desc" in html
 
 
+@pytest.mark.parametrize("scope", ["", f"province={HUE}&", "group={a}&"])
+def test_the_page_starts_with_the_summary_and_places_and_folds_every_chart(client, world, scope):
+    """Issue 27 (the phone): /progress was 11 screens at 360 px; the summary and the table
+    of places come first, and every chart is folded behind a tap (its table is beside it)."""
+    login(client, world.coordinator)
+    html = text(client.get(f"/progress?{scope.format(a=world.groups.a.id)}{MARCH}"))
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    assert headings[0] == "Tóm tắt"
+    assert headings[1] in ("Tỉnh/thành phố", "Xã/phường", "Nhóm") or scope.startswith("group")
+    charts = re.findall(r'<svg class="chart"', html)
+    folded = re.findall(
+        r'<details class="chart-fold">\s*<summary>[^<]*</summary>\s*<svg class="chart"', html
+    )
+    assert charts and len(folded) == len(charts)
+
+
 def test_coordinator_is_refused_another_provinces_scope(client, world):
     login(client, world.coordinator)
     assert client.get(f"/progress?province={NGHE_AN}").status_code == 403

@@ -263,3 +263,38 @@ def test_a_provider_is_named_with_its_type_only_when_the_name_does_not_say_it(
     with app.test_request_context(), force_locale("vi"):
         provider = ServiceProvider(name=name, kind=ProviderType(kind))
         assert provider.name_with_kind == shown
+
+
+@pytest.mark.parametrize("page", ["/referrals/{id}", "/referrals/{id}/status"])
+def test_an_outcome_typed_on_a_page_opened_before_the_provider_answered(
+    app, client, support_world, page
+):
+    """Issue 22 (a status change on a record that changed since the page was opened): the
+    coordinator opens the referral; meanwhile the provider answers that it received it.
+    'Declined' typed on the old page saves nothing (409); sent again after a look, it goes."""
+    import re
+
+    from support import services
+    from tests.support.helpers import NOBODY
+
+    users, ids = support_world
+    login(client, users["coordinator"])
+    opened = client.get(page.format(id=ids["referral"])).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', opened).group(1)
+    with app.app_context():
+        referral = db.session.get(Referral, ids["referral"])
+        services.change_status(
+            NOBODY, referral, to=ReferralStatus.ACKNOWLEDGED, on=today(), note=None,
+            today=today(),
+        )  # fmt: skip
+        db.session.commit()
+    url = f"/referrals/{ids['referral']}/status"
+    data = {"to_status": "declined", "on": today().isoformat(), "version": version}
+    response = client.post(url, data=data)
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(Referral, ids["referral"]).status == ReferralStatus.ACKNOWLEDGED
+    data["version"] = re.search(r'name="version"[^>]*value="(\d+)"', response.text).group(1)
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Referral, ids["referral"]).status == ReferralStatus.DECLINED
