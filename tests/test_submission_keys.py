@@ -33,8 +33,8 @@ def count(app, model, **where) -> int:
 
 def test_a_key_another_person_used_is_refused_and_says_nothing_of_their_record(
     app,
-    world,
-    make_user,  # noqa: F811
+    world,  # noqa: F811
+    make_user,
 ):
     user, url, fields = group_forms(world)["create_member"]
     first = world.as_(user)
