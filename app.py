@@ -15,7 +15,7 @@ from core.logs import configure_logging
 from core.scheduler import scheduler_cli
 from core.schema import check_schema_current
 from core.security import set_security_headers
-from core.submissions import remember_answer
+from core.submissions import answer_sent_again, remember_answer
 from core.views import register_error_handlers
 
 migrate = Migrate()
@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(restore_command)
 
     enforce_login(app)
+    app.before_request(answer_sent_again)  # after the login check, before any view's own
     app.after_request(set_security_headers)
     app.after_request(remember_answer)
     register_error_handlers(app)

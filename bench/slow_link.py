@@ -72,6 +72,7 @@ class Link:
         self.bytes_down = 0
         self.bytes_up = 0
         self.requests: list[str] = []  # those that went to the server, not the cache
+        self.sizes: list[int] = []  # bytes down of each of those (headers and body)
         self._urls: dict[str, str] = {}
         self._cached: set[str] = set()
         cdp.on("Network.requestWillBeSent", self._sent)
@@ -102,11 +103,13 @@ class Link:
             self.bytes_up -= 400  # never left the phone
             return
         self.requests.append(url)
-        self.bytes_down += int(event.get("encodedDataLength", 0))
+        self.sizes.append(int(event.get("encodedDataLength", 0)))
+        self.bytes_down += self.sizes[-1]
 
     def reset(self) -> None:
         self.bytes_down = self.bytes_up = 0
         self.requests = []
+        self.sizes = []
         self._cached = set()
 
     def throttle(self, latency: int, down_kbit: int, up_kbit: int) -> None:
@@ -204,7 +207,9 @@ def run(args) -> int:
                     link.full_speed()
                     static = [u for u in link.requests if "/static/" in u or u.endswith(".ico")]
                     if args.verbose:
-                        print(name, i, *link.requests, sep="\n  ")
+                        print(f"{name} {i}")
+                        for url, size in zip(link.requests, link.sizes, strict=True):
+                            print(f"  {size:>7,} B  {url}")
                     results.setdefault((name, "cold" if i == 0 else "warm"), []).append(
                         (seconds, link.bytes_down, link.bytes_up, len(link.requests), len(static))
                     )

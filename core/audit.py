@@ -134,7 +134,7 @@ def record(
     elif group_id is not None:
         event.province_code = _where("group_province", group_id)
     db.session.add(event)
-    if action == "create" and obj is not None:
+    if action in ("create", "consent") and obj is not None:
         submissions.note_created(obj)  # made from a form kept on a phone: when it was pressed
     return event
 

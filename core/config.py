@@ -24,6 +24,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_NAME": "tuluc_session",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # The cookie lives as long as the longest session (set at login) and the server ends
+    # an idle one: sending it again with every page only cost 420 bytes a page over 2G.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     # A form sent after its session ended is kept this long for its user to log in again.

@@ -12,7 +12,7 @@ from wtforms.widgets import HiddenInput
 
 from core import drafts
 from core.security import clean_text
-from core.submissions import new_key
+from core.submissions import MALFORMED, malformed_key, new_key
 
 
 def strip_text(value):
@@ -40,6 +40,16 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
         if not self.meta.csrf:
             del self.submission
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if "submission" in self._fields and malformed_key():
+            # Not a key this app draws: refused, and the form shown again with a fresh
+            # one, so that saving again (once checked) works.
+            self.form_errors.append(str(MALFORMED))
+            self.submission.data = new_key()
+            return False
+        return valid
 
     class Meta:
         def get_translations(self, form):
@@ -89,4 +99,3 @@ def choices(pairs) -> list[SelectChoice]:
 def search_text(args, name: str = "q", limit: int = 60) -> str:
     """A search term from the query string, cleaned like form input and cut to size."""
     return strip_text(args.get(name, ""))[:limit]
-

@@ -49,6 +49,11 @@ PRESSED_MAX_DAYS = 30
 NOTED_AFTER = timedelta(minutes=2)
 
 ALREADY_SAVED = _l("This was already saved. Sending it again saved nothing twice.")
+NOT_THIS_FORM = _l(
+    "This form was sent with a key that belongs to another form. Nothing was saved: "
+    "open the form again and enter it."
+)
+MALFORMED = _l("This form was damaged on the way. Nothing was saved: check it and save again.")
 
 
 class Submission(db.Model):
@@ -59,6 +64,8 @@ class Submission(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Where the first sending was sent on (its redirect), for a second one to follow.
     location: Mapped[str | None] = mapped_column(String(500))
+    # The form it was sent to: the key answers for that form only.
+    path: Mapped[str | None] = mapped_column(String(500))
 
 
 class OfflineSave(db.Model):
@@ -81,6 +88,12 @@ class OfflineSave(db.Model):
 
 def new_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def malformed_key() -> bool:
+    """The request carries a key that is not one this app draws (a forged or cut form)."""
+    value = request.form.get("submission") if has_request_context() else None
+    return bool(value) and not (isinstance(value, str) and KEY.match(value))
 
 
 def sent_key() -> str | None:
@@ -155,7 +168,7 @@ def claim(key: str) -> bool:
     user_id = current_user.id if current_user.is_authenticated else None
     try:
         with db.session.begin_nested():
-            db.session.add(Submission(key=key, user_id=user_id))
+            db.session.add(Submission(key=key, user_id=user_id, path=request.path[:500]))
     except IntegrityError:
         return False
     g.submission_key = key
@@ -169,8 +182,15 @@ def answer_again(key: str):
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         first = db.session.get(Submission, key)
-        if first is None or first.user_id != user_id:
-            break  # not this user's key: say nothing of where it led
+        if first is not None and (
+            first.user_id != user_id or (first.path and first.path != request.path)
+        ):
+            # Another person's key, or this person's key for another form (another
+            # group's): refused, and nothing said of where it led.
+            db.session.rollback()
+            abort(409, description=str(NOT_THIS_FORM))
+        if first is None:
+            break
         if first.location or time.monotonic() > deadline:
             break
         db.session.rollback()  # see the first sending's answer once it is written
@@ -181,15 +201,26 @@ def answer_again(key: str):
     abort(redirect(location or request.path, 303))
 
 
+def answer_sent_again():
+    """before_request: a form saved before and sent again is answered as then, before the
+    view's own checks: a phone resending after a lost answer, once the group was closed or
+    the person lost it meanwhile, hears that it was saved, not that it is not allowed."""
+    key = sent_key()
+    if key is None or not current_user.is_authenticated:
+        return  # logins and public forms: core.saving answers them
+    if db.session.get(Submission, key) is not None:
+        answer_again(key)
+
+
 def remember_answer(response):
     """After a saved form, note where it led (after_request)."""
     key = g.pop("submission_key", None)
     if key and response.status_code in (301, 302, 303) and response.location:
         try:
             db.session.execute(
-                update(Submission).where(Submission.key == key).values(
-                    location=response.location[:500]
-                )
+                update(Submission)
+                .where(Submission.key == key)
+                .values(location=response.location[:500])
             )
             db.session.commit()
         except SQLAlchemyError:
@@ -203,4 +234,3 @@ def forget_old(today=None) -> dict:
     cutoff = utcnow() - timedelta(days=KEEP_DAYS)
     result = db.session.execute(delete(Submission).where(Submission.created_at < cutoff))
     return {"forgotten": result.rowcount}
-

@@ -144,6 +144,7 @@
       // Keep what the server said (e.g. "already has a meeting on that day"), to show it.
       return response.text().then(function (html) {
         entry.problem = problemIn(html);
+        entry.there = thereIn(html);
       }, function () {}).then(function () { return put(entry); }).then(function () { return true; });
     }, function () {
       return backOff(entry).then(function () { return false; }); // still no signal: stop
@@ -154,6 +155,13 @@
     var doc = new DOMParser().parseFromString(html, 'text/html');
     var found = doc.querySelector('main .error-summary li, main .error, main .alert-error, main h1');
     return found ? found.textContent.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
+  }
+
+  // The record already on the server that the entry clashes with, as the answer links it.
+  function thereIn(html) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    var found = doc.querySelector('main a.already-there');
+    return found ? new URL(found.getAttribute('href'), location.href).href : '';
   }
 
   function backOff(entry) {
@@ -276,6 +284,7 @@
             put(entry).then(function () { return sendAll(true); });
           }));
         }
+        if (entry.there) actions.appendChild(link(entry.there, labels.there, 'there'));
         if (entry.state === 'conflict' || entry.state === 'refused') actions.appendChild(link(entry.url, labels.form));
         actions.appendChild(button(labels.discard, 'button danger', function () {
           if (window.confirm(labels.confirm)) drop(entry.id).then(show);
@@ -295,9 +304,10 @@
     b.addEventListener('click', onClick);
     return b;
   }
-  function link(href, label) {
+  function link(href, label, className) {
     var a = document.createElement('a');
     a.href = href;
+    if (className) a.className = className;
     a.textContent = label;
     return a;
   }

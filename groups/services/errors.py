@@ -29,7 +29,7 @@ on_duplicate(
     "uq_meetings_group_id_held_on_kind",
     _l("This group already has a meeting of this kind on that day. Open it to correct it."),
     "held_on",
-    conflict=False,
+    conflict=True,
 )
 on_duplicate(
     "uq_memberships_open_member",

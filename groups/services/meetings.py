@@ -10,7 +10,7 @@ from accounts.models import User
 from core import audit
 from core.dates import Day, check_day, not_before
 from core.db import db, utcnow
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.i18n import format_day
 from groups.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingKind
 from groups.models import Group, Member, Membership
@@ -84,16 +84,29 @@ def _check_attendance(
     _check_marks(group, held_on, marks)
 
 
-def _check_duplicate(
-    group: Group, held_on: date, kind: MeetingKind, meeting_id: int | None = None
-) -> None:
+def meeting_there(
+    group: Group,
+    held_on: date | None,
+    kind: MeetingKind | str | None,
+    meeting_id: int | None = None,
+) -> int | None:
+    """The id of the group's meeting of this kind on that day, other than meeting_id."""
+    if held_on is None or not kind:
+        return None
     stmt = select(Meeting.id).where(
-        Meeting.group_id == group.id, Meeting.held_on == held_on, Meeting.kind == kind
+        Meeting.group_id == group.id, Meeting.held_on == held_on, Meeting.kind == MeetingKind(kind)
     )
     if meeting_id is not None:
         stmt = stmt.where(Meeting.id != meeting_id)
-    if db.session.scalar(stmt) is not None:
-        raise DomainError(
+    return db.session.scalar(stmt)
+
+
+def _check_duplicate(
+    group: Group, held_on: date, kind: MeetingKind, meeting_id: int | None = None
+) -> None:
+    # A conflict (409): a phone's outbox keeps the entry as one, beside the meeting there.
+    if meeting_there(group, held_on, kind, meeting_id) is not None:
+        raise Conflict(
             _l("This group already has a meeting of this kind on that day. Open it to correct it."),
             "held_on",
         )

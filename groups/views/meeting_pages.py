@@ -45,6 +45,11 @@ def meeting_page(form, group, meeting, members, marks, status=200):
     # day or after (meeting_services._check_attendance).
     day = form.held_on.data or (meeting.held_on if meeting else today())
     planned = day > today()
+    there = None
+    if status == 409:  # the day is taken (or the meeting changed): link to the one there
+        there = meeting_services.meeting_there(
+            group, form.held_on.data, form.kind.data, meeting.id if meeting else None
+        )
     return render_template(
         "groups/meeting_form.html",
         form=form,
@@ -54,6 +59,7 @@ def meeting_page(form, group, meeting, members, marks, status=200):
         marks=marks,
         planned=planned,
         statuses=forms.ATTENDANCE_CHOICES,
+        there=there,
     ), status
 
 

@@ -63,6 +63,7 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         if find_imported(batch.kind, batch.file_hash) is not None:
             raise DomainError(_l("This file was already imported. Nothing was added again."))
         batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
+        submissions.note_created(batch)  # confirmed from a form the phone kept and sent later
     done = 0
     state = {"groups": {}, "meetings": {}, "today": today, "answers": answers, "updated": 0}
     write = {

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from accounts.models import User
+from core import submissions
 from core.dates import Day, check_day, not_before
 from core.db import db
 from core.errors import DomainError
@@ -48,6 +49,7 @@ def record_tranche(
     grant.status = GrantStatus.DISBURSED
     _event(grant, actor, "disbursed", None, paid_on)
     db.session.flush()
+    submissions.note_created(tranche)  # sent later from a phone: when it was pressed
     schedule_grant_checks(grant, check_months)
     reschedule_grant_checks(grant)  # a tranche dated before the first moves the visits
     return tranche

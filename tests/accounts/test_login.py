@@ -245,6 +245,20 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_pages_after_login_do_not_send_the_session_cookie_again(client, make_user):
+    """The cookie set at login lasts the longest session (the server ends an idle one):
+    pages do not send it back each time (issue 25: 420 bytes a page over 2G)."""
+    user = make_user(Role.FACILITATOR)
+    cookie = login(client, user).headers["Set-Cookie"]
+    assert "Expires=" in cookie  # lasts SESSION_MAX_HOURS, set once
+    client.get("/")  # the first page draws the login's form token: kept in the cookie
+    for url in ("/", "/groups", "/account", "/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+    assert client.get("/").status_code == 200  # still logged in
+
+
 def test_production_cookies_are_secure_and_remember_me_is_off():
     from core.config import DEFAULTS
 

@@ -196,3 +196,26 @@ def test_a_visit_sent_later_keeps_when_save_was_pressed_and_the_grant_page_says_
     page = client.get(f"/grants/{grant_id}").get_data(as_text=True)
     note = re.search(r'<span class="meta offline-note">(.*?)</span>', page, re.S).group(1)
     assert "3 ngày" in note
+
+
+def test_the_outbox_page_and_the_words_its_script_shows_are_vietnamese(app, world):
+    """The list, its states, buttons and the banner's texts come from the page (data-*),
+    translated: each is the catalog's Vietnamese, none left in English."""
+    import html
+
+    from babel.messages.pofile import read_po
+
+    from tests.conftest import ROOT
+
+    with open(f"{ROOT}/translations/vi/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = {m.id: m.string for m in read_po(f, locale="vi") if isinstance(m.id, str)}
+    client = client_for(app, world.facilitator)
+    page = client.get("/outbox").get_data(as_text=True)
+    assert '<html lang="vi">' in page and "<h1>Hộp thư chờ gửi</h1>" in page
+    values = [html.unescape(v) for v in re.findall(r'\bdata-[\w-]+="([^"]*)"', page)]
+    shown = [v for v in values if v and not v.startswith("/") and not v.isdigit()]
+    assert len(shown) >= 20  # the states, buttons, banner and logout warning
+    english = {en for en, vi in catalog.items() if en and vi and en != vi}
+    assert [v for v in shown if v in english or v.replace("{n}", "%(num)s") in english] == []
+    for label in ("Waiting to be sent", "Send again", "Discard", "Open the record already there"):
+        assert catalog[label] in shown, label

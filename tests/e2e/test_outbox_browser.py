@@ -189,6 +189,38 @@ def test_two_meetings_saved_offline_become_two_and_the_banner_counts_them(
     assert topics == {"Buổi một", "Buổi hai"}
 
 
+def test_the_signal_returning_under_an_open_page_sends_the_queue_without_a_page_load(
+    app, live_server, online_phone, facilitator_group
+):
+    """Background Sync is not everywhere (and the service worker may be asleep): a page
+    left open sends the queue on the browser's `online` event, with no reload."""
+    context, page = online_phone
+    _user, group = facilitator_group
+    log_in(page, live_server)
+    record_offline(context, page, live_server, group, today(), "Mạng về lại")
+    # The signal comes back, but the first sending (on the outbox page's load) is lost.
+    context.set_offline(False)
+    page.route("**/groups/*/meetings/new", lambda route: route.abort())
+    page.goto(live_server + "/outbox")
+    until(page, "document.querySelector('#outbox-list li.state-waiting') !== null")
+    deadline = time.monotonic() + 15
+    while not any(e.get("attempts") for e in entries(page)):
+        assert time.monotonic() < deadline, entries(page)
+        time.sleep(0.1)
+    page.unroute("**/groups/*/meetings/new")
+    assert meetings(app) == 0
+    loads = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url))
+    # The signal drops and returns while the page stays open: sent at once, no back-off.
+    context.set_offline(True)
+    context.set_offline(False)
+    # Within 5 s: before the back-off's own retry (10 s after the lost sending).
+    until(page, "document.querySelector('#outbox-list li.state-sent') !== null", seconds=5)
+    assert meetings(app) == 1
+    assert loads == []
+    assert [e["state"] for e in entries(page)] == ["sent"]
+
+
 def wait_sent(page, count: int) -> None:
     deadline = time.monotonic() + 15
     while [e["state"] for e in entries(page)].count("sent") != count:
@@ -244,21 +276,24 @@ def test_an_entry_is_sent_only_in_the_session_of_the_user_who_made_it(
     assert meetings(app) == 1
 
 
-def test_an_entry_the_server_refuses_is_kept_with_its_message_until_discarded(
+def test_an_entry_in_conflict_is_kept_beside_the_record_there_until_discarded(
     app, live_server, online_phone, facilitator_group, make_meeting
 ):
     context, page = online_phone
     _user, group = facilitator_group
     log_in(page, live_server)
     record_offline(context, page, live_server, group, today(), "Buổi trùng")
-    make_meeting(group, today())  # meanwhile, the same day was recorded from another phone
+    # Meanwhile, the same day was recorded from another phone.
+    there = make_meeting(group, today())
     context.set_offline(False)
 
     page.goto(live_server + "/outbox")
-    until(page, "document.querySelector('#outbox-list li.state-refused') !== null")
-    entry = page.locator("#outbox-list li.state-refused")
+    until(page, "document.querySelector('#outbox-list li.state-conflict') !== null")
+    entry = page.locator("#outbox-list li.state-conflict")
     assert entry.locator(".outbox-problem").inner_text().strip()  # the server's own words
     assert entry.locator(f'a[href$="/groups/{group.id}/meetings/new"]').count() == 1
+    # Beside it, the meeting already there, one tap away.
+    assert entry.locator(f'a.there[href$="/meetings/{there.id}"]').count() == 1
     # Beside the server's words, what was typed, in the form's own labels.
     typed = entry.locator("details")
     typed.locator("summary").click()

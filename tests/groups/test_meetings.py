@@ -138,10 +138,15 @@ def test_duplicate_meeting_same_group_day_and_kind_is_refused(
     app, client, meeting_world, make_meeting
 ):
     _user, group, people = meeting_world
-    make_meeting(group, MARCH_3)
+    there = make_meeting(group, MARCH_3)
     before = count(app, Attendance)
-    response = post_meeting(client, group, meeting_data(MARCH_3, {m.id: "absent" for m in people}))
-    assert refused(response)
+    data = meeting_data(MARCH_3, {m.id: "absent" for m in people}, topics="Buổi thứ hai")
+    response = post_meeting(client, group, data)
+    # A conflict (409): the form comes back as typed, with a link to the meeting there.
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert shows_form_error(page) and "Buổi thứ hai" in page
+    assert f'<a class="already-there" href="/meetings/{there.id}">' in page
     assert count(app, Meeting) == 1 and count(app, Attendance) == before
     # Another kind of meeting on the same day is fine.
     response = post_meeting(
