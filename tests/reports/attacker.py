@@ -18,23 +18,19 @@ published values equals the combination of true ones and that true value is 1–
 
 import csv
 import io
-import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import combinations
-from types import SimpleNamespace
 
 import openpyxl
-from sqlalchemy import select, update
+from flask_babel import force_locale
+from sqlalchemy import select
 
-from accounts.models import Role, User
+from accounts.models import User
 from core.clock import today
 from core.db import db
-from groups.models import Gender, Group, GroupRole, Member, MemberCategory
-from groups.services import members as member_services
-from livelihoods import services as grant_services
-from livelihoods.models import Activity, GrantEvent, Method
 from reports import indicators
+from reports.definitions import UNITS
 from reports.indicators import SECTIONS, Scope
 from reports.models import Release
 from reports.pages.donor import donor_sections
@@ -46,25 +42,35 @@ D = date
 
 @dataclass(frozen=True)
 class Variant:
-    """How much the attacker asks for: provinces, months of 2025, and whether it also
-    reads the XLSX of every file (else the first few) and every donor page."""
+    """How much the attacker asks for: provinces, the months from `first`, whether it
+    also reads the XLSX of every file (else the first few) and every donor page, and
+    whether it reads each group's indicator file."""
 
     provinces: tuple
     months: int
     every_xlsx: bool = False
+    first: date = D(2025, 1, 1)
+    groups: bool = True
 
     def periods(self) -> list[Period]:
-        """Every month and quarter of the months, the half-year when there are six, and
-        custom ranges nested in and overlapping them (January to each month, each month
-        to the last, February to April)."""
-        months = [D(2025, m, 1) for m in range(1, self.months + 1)]
+        """Every month and quarter of the months, and custom ranges nested in and
+        overlapping them (the first month to each, each to the last, the second to the
+        fourth)."""
+        months, month = [], self.first
+        for _ in range(self.months):
+            months.append(month)
+            month = Period.containing("month", month).end + timedelta(days=1)
         ends = [Period.containing("month", m).end for m in months]
         out = [Period.containing("month", m) for m in months]
-        out += [Period.containing("quarter", m) for m in months[::3] if m.month + 2 <= self.months]
+        out += [
+            Period.containing("quarter", m)
+            for m in months
+            if m.month % 3 == 1 and Period.containing("quarter", m).end <= ends[-1]
+        ]
         out += [Period.custom(months[0], end) for end in ends[1:]]
         out += [Period.custom(m, ends[-1]) for m in months[1:]]
-        if self.months >= 4:  # February to April: overlapping the quarters
-            out.append(Period.custom(D(2025, 2, 1), D(2025, 4, 30)))
+        if self.months >= 4:  # the second month to the fourth: overlapping the quarters
+            out.append(Period.custom(months[1], ends[3]))
         seen, unique = set(), []
         for p in out:
             if (p.start, p.end) not in seen:
@@ -75,92 +81,6 @@ class Variant:
 
 CI = Variant(provinces=(HUE, QUANG_TRI, NGHE_AN), months=3)
 FULL = Variant(provinces=(HUE, QUANG_TRI, NGHE_AN, TAY_NINH), months=6, every_xlsx=True)
-
-
-def generate(app, make_user, make_group, make_meeting, seed: int, variant: Variant):
-    """Groups, members, meetings and grants at random in the provinces: many cells of 1–4
-    (a province in a month), some large. Returns (coordinator, second coordinator,
-    {group id: province})."""
-    rng = random.Random(seed)
-    coordinator = make_user(Role.COORDINATOR, provinces=variant.provinces)
-    checker = make_user(Role.COORDINATOR, provinces=variant.provinces)
-    admin = make_user(Role.ADMIN)
-    last = Period.containing("month", D(2025, variant.months, 1)).end
-    days = (last - D(2025, 1, 6)).days
-    groups = [
-        make_group(code, name=f"Nhóm {i}-{code}")
-        for code in variant.provinces
-        for i in range(rng.choice((1, 2)))
-    ]
-    actor = SimpleNamespace(id=None)
-    members = []
-    with app.app_context():
-        for g in groups:
-            for _ in range(rng.randint(2, 9)):
-                joined = D(2025, 1, 6) + timedelta(days=rng.randint(0, days))
-                m = member_services.create_member(
-                    actor,
-                    db.session.get(Group, g.id),
-                    full_name="Lê Thị Lan",
-                    gender=rng.choice(list(Gender)),
-                    birth_year=rng.choice([None, *range(1960, 2008)]),
-                    phone=None,
-                    category=rng.choice(list(MemberCategory)),
-                    notes=None,
-                    joined_on=joined,
-                    role=GroupRole.MEMBER,
-                    consents=[],
-                )
-                members.append((m.id, joined))
-        db.session.commit()
-        decider = db.session.get(User, admin.id)
-        for member_id, joined in members:
-            member = db.session.get(Member, member_id)
-            if rng.random() < 0.45:
-                submitted = joined + timedelta(days=rng.randint(0, 20))
-                if submitted >= last - timedelta(days=2):
-                    continue
-                g = grant_services.draft_grant(
-                    actor,
-                    member,
-                    activity=Activity.CROPS,
-                    plan="Rau",
-                    amount_requested=rng.randint(4, 30) * 500_000,
-                )
-                grant_services.submit_grant(actor, g, on=submitted)
-                decided = min(submitted + timedelta(days=rng.randint(1, 25)), last - timedelta(1))
-                if rng.random() < 0.8:
-                    approved = rng.randint(4, 26) * 500_000
-                    grant_services.approve_grant(decider, g, amount=approved, note=None, on=decided)
-                    if rng.random() < 0.7:
-                        paid = min(decided + timedelta(days=rng.randint(0, 20)), last)
-                        grant_services.record_tranche(
-                            decider,
-                            g,
-                            paid_on=paid,
-                            amount=rng.randint(1, approved // 500_000) * 500_000,
-                            method=Method.CASH,
-                            purchased=None,
-                            today=paid,
-                        )
-                else:
-                    grant_services.reject_grant(decider, g, reason="Chưa đủ", on=decided)
-                db.session.flush()
-                for action, day in (("submitted", submitted), ("approved", decided)):
-                    db.session.execute(
-                        update(GrantEvent)
-                        .where(GrantEvent.grant_id == g.id, GrantEvent.action == action)
-                        .values(at=datetime.combine(day, datetime.min.time(), UTC))
-                    )
-            if rng.random() < 0.25:
-                left = joined + timedelta(days=rng.randint(1, 60))
-                if left <= last:
-                    member_services.leave_group(actor, member, on=left, reason=None)
-        db.session.commit()
-    for g in groups:
-        for week in rng.sample(range(days // 7), rng.randint(0, 4)):
-            make_meeting(g, D(2025, 1, 6) + timedelta(days=7 * week))
-    return coordinator, checker, {g.id: g.province_code for g in groups}
 
 
 def flat(sections) -> list[tuple[str, str, object]]:
@@ -222,6 +142,8 @@ def read_everything(app, client, coordinator, checker, group_provinces, variant:
     periods = variant.periods()
     with app.test_request_context():
         user = db.session.get(User, coordinator.id)
+        with force_locale("en"):  # an amount is never labelled a number of people
+            units = {kind: str(label) for kind, label in UNITS.items()}
 
         known: dict = {}
 
@@ -241,7 +163,8 @@ def read_everything(app, client, coordinator, checker, group_provinces, variant:
                     donor_truth[chosen, period] = figures
         indicator_truth = {}
         scopes = [({"province": p}, Scope(user, provinces=(p,))) for p in provinces]
-        scopes += [({"group": g}, Scope(user, group_id=g)) for g in sorted(group_provinces)]
+        if variant.groups:
+            scopes += [({"group": g}, Scope(user, group_id=g)) for g in sorted(group_provinces)]
         scopes.append(({}, Scope(user, provinces=tuple(sorted(provinces)))))
         for args, scope in scopes:
             for period in periods:
@@ -270,7 +193,8 @@ def read_everything(app, client, coordinator, checker, group_provinces, variant:
             xlsx_left -= 1
             assert_same(rows, xlsx_table(fetch("/progress/donor/export", args, "xlsx")), 3)
         values = {}
-        for (cell, _k, _v), row in zip(cells, rows, strict=True):
+        for (cell, kind, _v), row in zip(cells, rows, strict=True):
+            assert row[2] == units.get(kind, ""), (cell, row)
             # Members in a group, above and over the breakdowns: the same cell, one value.
             assert values.setdefault(cell, number(row[3])) == number(row[3]), cell
         if variant.every_xlsx or len(chosen) == len(provinces):
@@ -289,6 +213,7 @@ def read_everything(app, client, coordinator, checker, group_provinces, variant:
             xlsx_left -= 1
             assert_same(rows, xlsx_table(fetch("/progress/export", query, "xlsx")), 3, 4)
         assert len(rows) == len(keys)
+        assert [row[2] for row in rows] == [units.get(kinds[key], "") for key in keys]
         if args and args[0][0] == "group":
             groups = frozenset([args[0][1]])
         elif args:

@@ -19,7 +19,7 @@ import os
 import pytest
 
 from reports.suppression import protection
-from tests.reports import attacker
+from tests.reports import attack_data, attacker
 
 VARIANT = attacker.FULL if os.environ.get("DISCLOSURE_ATTACK") == "full" else attacker.CI
 
@@ -28,7 +28,7 @@ VARIANT = attacker.FULL if os.environ.get("DISCLOSURE_ATTACK") == "full" else at
 def test_no_small_count_can_be_worked_out_from_any_output(
     app, client, make_user, make_group, make_meeting, seed
 ):
-    coordinator, checker, groups = attacker.generate(
+    coordinator, checker, groups = attack_data.generate(
         app, make_user, make_group, make_meeting, seed, VARIANT
     )
     reading = attacker.read_everything(app, client, coordinator, checker, groups, VARIANT)
