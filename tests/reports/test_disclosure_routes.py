@@ -14,10 +14,14 @@ Vietnamese and English. Pages with exact figures say they are for internal use.
 
 import ast
 import csv
+import html
 import inspect
 import io
 import os
+import re
 import textwrap
+from collections import deque
+from urllib.parse import parse_qs, urldefrag, urlsplit
 
 import openpyxl
 import pytest
@@ -221,3 +225,62 @@ def test_an_impossible_period_publishes_no_figure(client, world):
     assert page.status_code == 200
     assert 'role="alert"' in body and "Members in a group" not in body
     assert client.get("/progress/donor/export?period=month&on=2025-13-01").status_code == 400
+
+
+def pattern(url: str) -> str:
+    """/members/1 and /members/2 are one page; a file's format makes another."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    return re.sub(r"/\d+", "/{id}", parts.path) + str(sorted(query)) + str(query.get("format"))
+
+
+def test_a_coordinator_following_plain_links_gets_no_exact_aggregate_file(
+    app, client, make_user, world
+):
+    """The outside probe's way: from the home page, the donor report and the progress page,
+    every link (GET) is followed, bounded; every file met is a download placed above, and
+    none is the exact export (it needs a reason, by POST)."""
+    login(client, world.coordinator)
+    client.post("/language", data={"locale": "en"})
+    province = [("province", HUE), *Q1]
+    assert client.post("/progress/releases", query_string=province).status_code == 302
+    checker = app.test_client()
+    login(checker, make_user(Role.COORDINATOR, provinces=(HUE,)))
+    with app.app_context():
+        release_id = db.session.scalar(select(Release.id))
+    assert checker.post(f"/progress/releases/{release_id}/approve").status_code == 302
+    starts = ["/", "/progress/donor?period=quarter&on=2025-01-01", "/progress/releases"]
+    queue, seen, per_pattern, files = deque(starts), set(starts), {}, {}
+    adapter = app.url_map.bind("localhost")
+    while queue and len(seen) < 160:
+        url = queue.popleft()
+        response = client.get(url)
+        if "attachment" in response.headers.get("Content-Disposition", ""):
+            files[url] = response
+            continue
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            continue
+        for href in re.findall(r'href="([^"]+)"', response.get_data(as_text=True)):
+            href = urldefrag(html.unescape(href))[0]
+            if not href.startswith("/") or href.startswith(("//", "/static/")) or href in seen:
+                continue
+            key = pattern(href)
+            if per_pattern.get(key, 0) >= 2:
+                continue
+            per_pattern[key] = per_pattern.get(key, 0) + 1
+            seen.add(href)
+            queue.append(href)
+    reached = {}
+    for url, response in files.items():
+        endpoint, _args = adapter.match(urlsplit(url).path)
+        assert DOWNLOADS.get(endpoint) in (PROTECTED, RECORDS, UPLOAD), (url, endpoint)
+        reached.setdefault(endpoint, []).append(url)
+        if DOWNLOADS[endpoint] == PROTECTED:
+            if "format=csv" in url:
+                notes, _rows = csv_notes(response.data)
+            else:
+                notes = xlsx_notes(response.data)
+            assert notes["Threshold"] == "5" and "[c]" in notes["Legend (English)"], url
+            assert "For internal use only" not in notes, url
+    protected = {e for e in reached if DOWNLOADS[e] == PROTECTED}
+    assert protected == {e for e, kind in DOWNLOADS.items() if kind == PROTECTED}, reached
