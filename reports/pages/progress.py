@@ -121,10 +121,12 @@ def export_figures():
     per figure, this period and the one before, protected as the donor report is
     (reports.suppression); recorded in the audit log. Exact figures: export_internal."""
     scope, crumbs = load_scope()
-    period, _error = load_period()
+    period, period_error = load_period()
     fmt = request.args.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         abort(404)
+    if period_error:  # a file for another period than the one asked for would mislead
+        abort(400, description=period_error)
     return indicator_file(scope, crumbs[-1].label, period, fmt, protection())
 
 

@@ -224,7 +224,9 @@ def test_an_impossible_period_publishes_no_figure(client, world):
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'role="alert"' in body and "Members in a group" not in body
-    assert client.get("/progress/donor/export?period=month&on=2025-13-01").status_code == 400
+    for url in ("/progress/donor/export", "/progress/export"):
+        refused = client.get(f"{url}?format=csv&period=month&on=2025-13-01")
+        assert refused.status_code == 400 and "Content-Disposition" not in refused.headers
 
 
 def pattern(url: str) -> str:
