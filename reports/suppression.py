@@ -45,7 +45,10 @@ Frozen releases (reports/pages/releases.py) store what this module published, so
 report does not move when data entered later would round differently.
 
 Exact figures leave only through the audited internal export with a reason
-(/progress/export/internal).
+(/progress/export/internal). tests/reports/test_disclosure_routes.py finds every download
+route in app.url_map and holds each to being protected here, that export, or a file of
+records; tests/reports/attacker.py attacks every column of every aggregate output (the
+donor page, CSV and XLSX, both columns of the indicator export, the frozen releases).
 
 Pure functions, no database: the page, its files and a stored release use the same cells.
 """

@@ -95,8 +95,11 @@ def donor_request():
     asked = {
         parse_int(v, minimum=1, maximum=PLACE_CODE_MAX) for v in request.args.getlist("province")
     }
-    asked.discard(None)
+    if None in asked:  # never the report of other provinces than the ones asked for
+        abort(400, description=_("Choose provinces from the list."))
     require(all(current_user.covers_province(code) for code in asked))
+    if not asked <= {p.code for p in choices}:  # a code that is no province
+        abort(400, description=_("Choose provinces from the list."))
     chosen = tuple(sorted(asked)) or tuple(p.code for p in choices)
     period, period_error = load_period()
     return choices, chosen, period, period_error
@@ -107,7 +110,10 @@ def donor():
     """The donor report for a period and the provinces ticked (all of one's own by
     default): figures only, no names or codes, small counts hidden."""
     choices, chosen, period, period_error = donor_request()
-    figures = all_sections.compute(Scope(current_user, provinces=chosen), period, today())
+    sections = []  # a period that cannot be read publishes nothing: the form says why
+    if not period_error:
+        figures = all_sections.compute(Scope(current_user, provinces=chosen), period, today())
+        sections = donor_sections(figures, protection())
     return render_template(
         "reports/donor.html",
         choices=choices,
@@ -115,7 +121,7 @@ def donor():
         period=period,
         period_error=period_error,
         kinds=KINDS,
-        sections=donor_sections(figures, protection()),
+        sections=sections,
         legend=legend(),
         hidden=HIDDEN,
         printed_on=today(),

@@ -45,7 +45,9 @@ def export_internal():
     period, period_error = load_period()
     form = InternalExportForm()
     if form.validate_on_submit() and not period_error:
-        return indicator_file(scope, period, form.format.data, reason=form.reason.data)
+        return indicator_file(
+            scope, crumbs[-1].label, period, form.format.data, reason=form.reason.data
+        )
     return render_template(
         "reports/internal_export.html",
         form=form,

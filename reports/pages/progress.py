@@ -121,17 +121,19 @@ def export_figures():
     """The figures of the page as a spreadsheet (CSV or XLSX) that may be shared: one row
     per figure, this period and the one before, protected as the donor report is
     (reports.suppression); recorded in the audit log. Exact figures: export_internal."""
-    scope, _crumbs = load_scope()
-    period, _error = load_period()
+    scope, crumbs = load_scope()
+    period, period_error = load_period()
     fmt = request.args.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         abort(404)
-    return indicator_file(scope, period, fmt, protection())
+    if period_error:  # a file for another period than the one asked for would mislead
+        abort(400, description=period_error)
+    return indicator_file(scope, crumbs[-1].label, period, fmt, protection())
 
 
-def indicator_file(scope: Scope, period: Period, fmt: str, how=None, reason=None):
-    """The indicator table as a file: protected by `how`, or exact (with `reason`, for
-    the audit log) when it is None."""
+def indicator_file(scope: Scope, label: str, period: Period, fmt: str, how=None, reason=None):
+    """The indicator table of a scope (named `label` in the notes) as a file: protected
+    by `how`, or exact (with `reason`, for the audit log) when it is None."""
     report = all_sections.report(scope, period, today())
     columns = [
         exports.Column(_l("Section")),
@@ -165,13 +167,21 @@ def indicator_file(scope: Scope, period: Period, fmt: str, how=None, reason=None
         _("Period"),
         f"{period.label} ({period.start.isoformat()} – {period.end.isoformat()})",
     )
+    scope_note = (_("Scope"), str(label))
     as_of = (_("Figures as of"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)"))
     if how is None:
-        notes = [(_("For internal use only"), INTERNAL), period_note, as_of, (_("Reason"), reason)]
+        notes = [
+            (_("For internal use only"), INTERNAL),
+            period_note,
+            scope_note,
+            as_of,
+            (_("Reason"), reason),
+        ]
         filters.append("exact")
     else:
         notes = [
             period_note,
+            scope_note,
             as_of,
             (_("How figures are protected"), method(how)),
             (_("Threshold"), str(how.threshold)),

@@ -286,6 +286,7 @@ def release_export(release_id: int):
             (_("Provinces"), release.provinces),
             (_("Approved by"), release.approved_by.full_name),
             (_("Approved on"), local_time(release.approved_at)),
+            (_("Made on"), datetime.now(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+7)")),
             (_("What changed"), release.changes or ""),
             (_("Threshold"), str(method["threshold"])),
             (_("How figures are protected"), describe_method(stored)),
