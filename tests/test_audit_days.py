@@ -21,6 +21,7 @@ from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from groups.models import Consent, ConsentPurpose
+from groups.services import anonymise
 from groups.services import members as member_services
 from livelihoods.models import Grant
 from reports.audit_details import describe
@@ -60,7 +61,7 @@ def _withdraw_sharing(w, referred_days_ago, on):
 
 
 def _anonymise(w, on):
-    member_services.anonymise_member(ADMIN, _mai(w), on=on, reason="theo yêu cầu")
+    anonymise.anonymise_member(ADMIN, _mai(w), on=on, reason="theo yêu cầu")
 
 
 # (name, what is done, the record type and action audited, the day it took place)

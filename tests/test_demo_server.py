@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, text
 
 from bench import load
+from bench.load_data import HOST
 from core.db import db
 from demo.cli import THREADS, make_server
 
@@ -21,7 +22,7 @@ SECONDS = 4
 
 @pytest.fixture
 def server(app):
-    server = make_server(app, load.HOST, 0)
+    server = make_server(app, HOST, 0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield server

@@ -274,7 +274,7 @@ def test_an_outcome_typed_on_a_page_opened_before_the_provider_answered(
     'Declined' typed on the old page saves nothing (409); sent again after a look, it goes."""
     import re
 
-    from support import services
+    from support.services import referrals as services
     from tests.support.helpers import NOBODY
 
     users, ids = support_world
