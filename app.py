@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     from groups.views.blueprint import bp as groups_bp
     from imports.views import bp as imports_bp
     from inbox.views import bp as inbox_bp
-    from livelihoods.views import bp as livelihoods_bp
+    from livelihoods.views.blueprint import bp as livelihoods_bp
     from reports.audit import bp as audit_bp
     from reports.export_job_views import bp as export_jobs_bp
     from reports.export_views import bp as exports_bp

@@ -1,5 +1,5 @@
 """What the member page (groups) lists of livelihoods: a member's grants and visits. The
-views put them in every template's context (livelihoods.views.grant_helpers)."""
+views put them in every template's context (livelihoods.views.grant_pages.grant_helpers)."""
 
 from sqlalchemy import select
 

@@ -10,7 +10,7 @@ from accounts.models import Role
 from core.clock import today
 from core.db import db
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from livelihoods.views import DUE_PER_PAGE
+from livelihoods.views.visit_pages import DUE_PER_PAGE
 from tests.conftest import HUE
 
 
@@ -57,7 +57,7 @@ def test_every_overdue_visit_is_reachable_page_by_page(
 
 
 def test_the_count_stops_at_the_cap(app, client, login_as, make_group, make_member, monkeypatch):
-    from livelihoods import views
+    from livelihoods.views import visit_pages as views
 
     monkeypatch.setattr(views, "DUE_COUNT_CAP", 3)
     login_as(Role.COORDINATOR, provinces=(HUE,))
