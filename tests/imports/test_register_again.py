@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+import core.clock
 from accounts.models import Role
 from groups.models import Group, Member
 from tests.imports.registers import book, titled
@@ -194,7 +195,7 @@ def test_a_corrected_register_says_what_it_changes_then_applies_it(
 
 
 def test_the_rows_to_fix_stay_downloadable_after_the_import_then_expire(
-    app, client, coordinator, make_group, runner
+    app, client, coordinator, make_group, runner, monkeypatch
 ):
     import csv
     import io
@@ -221,6 +222,7 @@ def test_the_rows_to_fix_stay_downloadable_after_the_import_then_expire(
     assert count(app, Member) == 2 and count(app, ImportRow) == 1
 
     later = (batch_of(app, batch.id).imported_at.date() + timedelta(days=8)).isoformat()
+    monkeypatch.setattr(core.clock, "today", lambda: date.fromisoformat(later))  # it has come
     runner.invoke(args=["scheduler", "run-job", "imports.purge_raw_rows", "--today", later])
     assert count(app, ImportRow) == 0
     response = client.get(f"/imports/{batch.id}/annotated", follow_redirects=True)

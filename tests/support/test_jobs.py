@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+import core.clock
 from core.clock import today
 from core.db import db
 from groups.models import Group, Member
@@ -130,7 +131,9 @@ def test_the_inbox_words_are_neutral_and_lead_to_the_referral(app, client, suppo
     )
 
 
-def test_the_command_runs_it_for_a_day(app, runner, support_world):
+def test_the_command_runs_it_for_a_day(app, runner, support_world, monkeypatch):
+    # The day after the expected one has come (the command runs no day still to come).
+    monkeypatch.setattr(core.clock, "today", lambda: EXPECTED + timedelta(days=1))
     day = (EXPECTED + timedelta(days=1)).isoformat()
     result = runner.invoke(args=["scheduler", "run-job", "support.referral_checks", "--today", day])
     assert result.exit_code == 0, result.output
