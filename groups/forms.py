@@ -115,6 +115,11 @@ class MemberForm(Form):
         ],
         filters=[lambda v: v or None],
     )
+    village = optional_text(
+        120,
+        _l("Village (thôn, xóm, tổ)"),
+        description=_l("Where the member lives, for home visits."),
+    )
     # No default: a preselected category would be recorded for anyone not looked at closely.
     category = SelectField(
         _l("Category"),

@@ -126,6 +126,7 @@ def create_member(
     role: GroupRole,
     consents=(),
     provider: str | None = None,
+    village: str | None = None,
 ) -> Member:
     """Register a member in a group with a new code such as HUE-2026-0042."""
     if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
@@ -138,6 +139,7 @@ def create_member(
         gender=gender,
         birth_year=birth_year,
         phone=phone,
+        village=village,
         category=category,
         notes=notes,
         created_by_id=actor.id,
@@ -173,6 +175,7 @@ def update_member(
     phone: str | None,
     category: MemberCategory,
     notes: str | None,
+    village: str | None,
 ) -> Member:
     """Change a member's profile; refused if someone saved it since the form was opened."""
     if version != member.version:
@@ -184,6 +187,7 @@ def update_member(
             ("gender", gender),
             ("birth_year", birth_year),
             ("phone", phone),
+            ("village", village),
             ("category", category),
             ("notes", notes),
         )
@@ -191,7 +195,7 @@ def update_member(
     ]
     set_name(member, full_name)
     member.gender, member.birth_year, member.phone = gender, birth_year, phone
-    member.category, member.notes = category, notes
+    member.category, member.notes, member.village = category, notes, village
     db.session.flush()
     if changed:
         audit.record(actor, "update", member, detail="changed=" + ",".join(changed))
@@ -360,7 +364,7 @@ ANONYMISERS: list = []
 def anonymise_member(actor: User | None, member: Member, *, on: date, reason: str) -> Member:
     """Clear a member's personal fields for good, keeping what the counts need.
 
-    The name becomes the member's code; year of birth, phone, notes and reasons for
+    The name becomes the member's code; year of birth, phone, village, notes and reasons for
     leaving are cleared, as is free text other packages keep about them (which also
     cancel what would still contact them); their login is deactivated and logged out,
     and they leave their group that day. Code, gender, category, memberships,
@@ -371,7 +375,7 @@ def anonymise_member(actor: User | None, member: Member, *, on: date, reason: st
     if member.anonymised_on is not None:
         raise DomainError(_l("This member was already anonymised."))
     set_name(member, member.code)
-    member.birth_year = member.phone = member.notes = None
+    member.birth_year = member.phone = member.village = member.notes = None
     member.anonymised_on = on
     current = member.current_membership
     if current is not None:

@@ -146,9 +146,6 @@ def _update_member(actor, plan: Plan, state) -> None:
     """Apply a matched row's kept changes through the members service (audited there)."""
     member = db.session.get(Member, plan.values["member_id"])
     new = {name: value for name, (_now, value) in changes.applied(plan, state["answers"]).items()}
-    if "village" in new:
-        member.village = new.pop("village")
-        audit.record(actor, "update", member, detail="changed=village;import")
     if new:
         update_member(
             actor,
@@ -160,6 +157,7 @@ def _update_member(actor, plan: Plan, state) -> None:
             phone=new.get("phone", member.phone),
             category=new.get("category", member.category),
             notes=member.notes,
+            village=new.get("village", member.village),
         )
     state["updated"] += 1
 
