@@ -1,7 +1,8 @@
 """Import pages: upload a register, check it (dry run), answer what was asked, import.
 
-A batch is its uploader's alone (others get 404): its raw rows are personal data they
-brought in. Who may import what is decided by the check itself (imports.services):
+A batch is its uploader's (others get 404): its raw rows are personal data they brought
+in. Once imported, admins may read its page and download its rows to fix too; only the
+uploader changes it. Who may import what is decided by the check itself (imports.services):
 coordinators and admins in their provinces, facilitators into their own groups.
 """
 
@@ -16,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from accounts.models import Role
 from core import audit
@@ -23,17 +25,27 @@ from core.auth import load, require
 from core.clock import day_of, today
 from core.db import db
 from core.downloads import attachment, file_name
+from core.errors import DomainError
 from core.parse import PLACE_CODE_MAX, parse_int
 from core.places import Commune, place_order
 from core.saving import commit, saving
 from core.uploads import accepts_upload
-from groups.models import Gender, MemberCategory
+from groups.models import WEEKDAYS, Cadence, Gender, MemberCategory
 from imports import layout
 from imports.columns import FIELDS, Kind, missing_required
 from imports.forms import ConfirmForm, UploadForm, kind_of
 from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
 from imports.readers import MAX_BYTES
-from imports.services import batches, checks, group_names, member_values, sheets, vocabulary, writes
+from imports.services import (
+    batches,
+    checks,
+    group_names,
+    group_setup,
+    member_values,
+    sheets,
+    vocabulary,
+    writes,
+)
 from imports.services.checks import changes
 from imports.upload_limits import SHEET_ROWS
 
@@ -65,9 +77,12 @@ def may_import(user) -> bool:
     return getattr(user, "role", None) in Role.STAFF
 
 
-def load_batch(batch_id: int) -> ImportBatch:
+def load_batch(batch_id: int, *, change: bool = True) -> ImportBatch:
+    """The batch, for its uploader; to read only (`change=False`), as can_view says."""
     require(may_import(current_user))
-    return load(ImportBatch, batch_id, status=404)
+    if not change:
+        return load(ImportBatch, batch_id, status=404)
+    return load(ImportBatch, batch_id, status=404, allowed=lambda b: b.can_edit(current_user))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -99,7 +114,24 @@ def upload():
         .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
         .limit(20)
     ).all()
-    return render_template("imports/upload.html", form=form, files=files, kinds=kinds)
+    # Admins also find others' past imports, to read them and their rows to fix.
+    others = (
+        db.session.scalars(
+            select(ImportBatch)
+            .where(
+                ImportBatch.owner_id != current_user.id,
+                ImportBatch.status == BatchStatus.IMPORTED,
+            )
+            .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())
+            .options(selectinload(ImportBatch.owner))
+            .limit(20)
+        ).all()
+        if current_user.role == Role.ADMIN
+        else []
+    )
+    return render_template(
+        "imports/upload.html", form=form, files=files, kinds=kinds, others=others
+    )
 
 
 @bp.get("/template/<kind>")
@@ -128,7 +160,7 @@ def _csv_response(text: str, filename: str) -> Response:
 
 @bp.get("/<int:batch_id>")
 def show_batch(batch_id: int):
-    batch = load_batch(batch_id)
+    batch = load_batch(batch_id, change=False)
     summary = batch.summary_dict
     layout_of = batch.layout_dict
     places = summary.get("places", [])
@@ -161,6 +193,9 @@ def show_batch(batch_id: int):
         asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
         fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
+        new_groups=group_setup.new_groups(batch) if batch.status == BatchStatus.CHECKED else [],
+        cadences=list(Cadence),
+        weekdays=WEEKDAYS,
     )
 
 
@@ -345,7 +380,7 @@ def answer_places(batch_id: int):
 @bp.get("/<int:batch_id>/annotated")
 def annotated(batch_id: int):
     """The file as uploaded with "Errors" and "Warnings" columns, to fix in Excel."""
-    batch = load_batch(batch_id)
+    batch = load_batch(batch_id, change=False)
     rows = sheets.data_rows(batch)
     if not rows:
         flash(_("The rows of this file were deleted: nothing to download."), "info")
@@ -378,8 +413,15 @@ def run_import(batch_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
+    try:
+        setups = group_setup.read_setup(batch, request.form)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("imports.show_batch", batch_id=batch.id))
     done = 0
     with saving() as saved:
+        if setups and batch.status == BatchStatus.CHECKED:
+            group_setup.keep_setup(batch, setups)
         for progress in writes.import_batch(current_user, batch, today()):
             commit("one transaction per chunk of imported rows")
             done = progress
@@ -407,6 +449,18 @@ def run_import(batch_id: int):
                     names=", ".join(created),
                 ),
                 "success",
+            )
+        not_set_up = batch.summary_dict.get("not_set_up", [])
+        if not_set_up:
+            flash(
+                ngettext(
+                    "%(num)s new group has no meeting schedule yet: it is not expected to "
+                    "meet until you set it up from its page.",
+                    "%(num)s new groups have no meeting schedule yet: they are not expected "
+                    "to meet until you set them up from their pages.",
+                    len(not_set_up),
+                ),
+                "info",
             )
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 

@@ -160,7 +160,8 @@ def groups_table(
     if province_code:
         stmt = stmt.where(Group.province_code == province_code)
     statuses, cadences = labels(GroupStatus), labels(Cadence)
-    weekdays = [str(w) for w in WEEKDAYS]
+    cadences[None] = str(_l("Not set up yet"))  # a group an import made without a schedule
+    weekdays = {i: str(w) for i, w in enumerate(WEEKDAYS)} | {None: None}
     columns = [
         C_GROUP,
         Column(_l("Group name"), width=28),
