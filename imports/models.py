@@ -51,6 +51,10 @@ class ImportBatch(db.Model):
     # Where the table is in each sheet (imports.services.sheets): header row, rows left
     # out with their reason, the sheets chosen.
     layout: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # The last check's plans of a members register, under the key of what they were
+    # checked against (imports.services.stored_plans): written by the import without
+    # checking again when nothing changed. Names: cleared once imported or discarded.
+    plans: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)

@@ -179,6 +179,7 @@ def discard_batch(actor: User, batch: ImportBatch) -> None:
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     batch.status = BatchStatus.DISCARDED
     batch.summary = "{}"
+    batch.plans = None
     audit.record(actor, "discard", batch)
 
 
@@ -200,7 +201,12 @@ def purge_raw_rows(today: date) -> int:
         db.session.execute(
             update(ImportBatch)
             .where(ImportBatch.id.in_(stale))
-            .values(status=BatchStatus.EXPIRED, summary="{}", version=ImportBatch.version + 1)
+            .values(
+                status=BatchStatus.EXPIRED,
+                summary="{}",
+                plans=None,
+                version=ImportBatch.version + 1,
+            )
         )
     # Imported batches keep no rows; a run interrupted before its last step leaves some.
     db.session.execute(

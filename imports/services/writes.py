@@ -32,6 +32,7 @@ from groups.services.members import _not_before_founded, update_member
 from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.services import stored_plans
 from imports.services.batches import find_imported
 from imports.services.checks import changes, check_rows
 from imports.services.checks.context import Plan
@@ -61,7 +62,11 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     if missing_required(batch.kind, batch.mapping_dict):
         raise DomainError(_l("Choose a column for every required field first."))
-    plans, _ctx = check_rows(actor, batch, today)
+    # The dry run's plans when nothing they were checked against changed; else a new check.
+    plans = stored_plans.load(actor, batch, today)
+    if plans is None:
+        plans, _ctx = check_rows(actor, batch, today)
+    batch.plans = None  # names: not kept past the import
     answers = batch.answer_dict
     good = [
         p

@@ -12,7 +12,7 @@ from accounts.models import User
 from core.db import db
 from imports.columns import Kind, missing_required
 from imports.models import ImportBatch
-from imports.services import sheets
+from imports.services import sheets, stored_plans
 from imports.services.checks import changes
 from imports.services.checks.attendance import check_attendance
 from imports.services.checks.context import Plan, _Context, _row_values
@@ -83,5 +83,6 @@ def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
         summary["counts"] = {"new": 0, "matched": 0, "warnings": 0, "errors": len(plans)}
     summary["rows"] = {str(p.number): p.problems for p in plans if p.problems}
     batch.summary = json.dumps(summary)
+    stored_plans.keep(actor, batch, today, plans if not missing else [])
     db.session.flush()
     return summary
