@@ -36,6 +36,7 @@ _KEPT = (
     "full_name",
     "birth_year",
     "phone",
+    "phone_consent",
     "gender",
     "category",
     "role",

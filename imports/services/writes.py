@@ -19,6 +19,8 @@ from core.places import Province
 from core.text import fold, sort_key
 from groups.models import (
     Attendance,
+    Consent,
+    ConsentPurpose,
     DatePrecision,
     GroupStatus,
     Meeting,
@@ -248,6 +250,19 @@ def _write_members(actor, chunk, state) -> None:
             for member_id, (plan, group, joined_on) in zip(member_ids, new, strict=True)
         ],
     )
+    # The consent to phone contact the register records (the member form's checkbox).
+    consents = [
+        {
+            "member_id": member_id,
+            "purpose": ConsentPurpose.PHONE_CONTACT,
+            "given_on": joined_on,
+            "recorded_by_id": actor.id,
+        }
+        for member_id, (plan, _group, joined_on) in zip(member_ids, new, strict=True)
+        if plan.values.get("phone") and plan.values.get("phone_consent")
+    ]
+    if consents:
+        db.session.execute(insert(Consent.__table__), consents)
     # audit.record(actor, "create", member) for each: the member's home group is the one
     # it joined, the province that group's.
     db.session.execute(

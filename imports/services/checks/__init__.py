@@ -70,6 +70,12 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "groups": ctx.names.summary(),
         "words": list(ctx.words.values()),
         "changes": changes.summary(plans, ctx.answers),
+        # New members whose phone will be kept hidden: no consent to be called.
+        "phones_hidden": sum(
+            1
+            for p in plans
+            if p.outcome == "new" and p.values.get("phone") and not p.values.get("phone_consent")
+        ),
     }
 
 
