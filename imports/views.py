@@ -172,6 +172,16 @@ def show_batch(batch_id: int):
     )
     for place in places:
         place["communes"] = place_order(communes[c] for c in place["choices"] if c in communes)
+    homes = {c for e in summary.get("groups", {}).get("new", []) for c in e.get("communes", [])}
+    home_names = (
+        dict(
+            db.session.execute(
+                select(Commune.code, Commune.name).where(Commune.code.in_(homes))
+            ).all()
+        )
+        if homes
+        else {}
+    )
     for change in summary.get("changes", {}).get("shown", []):
         change["now"] = value_label(change["field"], change["now"])
         change["new"] = value_label(change["field"], change["new"])
@@ -195,6 +205,7 @@ def show_batch(batch_id: int):
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
         new_groups=group_setup.new_groups(batch) if batch.status == BatchStatus.CHECKED else [],
         cadences=list(Cadence),
+        home_names=home_names,
         weekdays=WEEKDAYS,
     )
 
@@ -232,6 +243,10 @@ def answer_groups(batch_id: int):
                     answers[entry["key"]] = value
                 elif (group_id := parse_int(value, maximum=2**31)) in mine:
                     answers[entry["key"]] = group_id
+                if prefix == "new":
+                    home = parse_int(request.form.get(f"home_{i}", ""), maximum=PLACE_CODE_MAX)
+                    if home is not None:
+                        answers[f"home:{entry['key']}"] = home
         with saving() as saved:
             batches.set_group_answers(batch, answers)
             checks.check_batch(current_user, batch, today())

@@ -163,7 +163,12 @@ def set_group_answers(batch: ImportBatch, answers: dict[str, int | str]) -> None
         e["key"] for e in groups.get("new", [])
     }
     kept = batch.answer_dict
+    homes = {e["key"]: set(e.get("communes", [])) for e in groups.get("new", [])}
     for key, answer in answers.items():
+        if key.startswith("home:"):
+            if answer in homes.get(key[5:], ()):
+                kept[key] = answer
+            continue
         offered = answer in asked.get(key, ()) or (
             key in unknown and (answer != NEW or batch.kind == Kind.MEMBERS)
         )

@@ -143,3 +143,33 @@ def test_a_facilitator_of_another_province_is_not_offered(
     )
     assert "trong danh sách" in response.get_data(as_text=True)
     assert count(app, Member) == 0
+
+
+def test_the_commune_where_a_new_group_meets_may_be_chosen_among_its_members(app, client, people):
+    from core.places import Commune
+
+    rows = [
+        person("Lê Thị Hồng", "Nhóm Bến Đò"),  # Cẩm Xuyên
+        person("Phan Thị Đào", "Nhóm Bến Đò", THACH_HA),
+        person("Hồ Thị Na", "Nhóm Bến Đò", THACH_HA),
+    ]
+    batch = checked(client, app, register(rows), filename="so.xlsx")
+    with app.app_context():
+        cam_xuyen = db.session.scalar(
+            select(Commune.code).where(
+                Commune.name == "Xã Cẩm Xuyên", Commune.province_code == HA_TINH
+            )
+        )
+    # Most of its members live in Thạch Hà; the person says it meets in Cẩm Xuyên.
+    client.post(f"/imports/{batch.id}/groups", data={"unknown_0": "new", "home_0": "999"})
+    (new,) = batch_of(app, batch.id).summary_dict["groups"]["new"]
+    assert new["commune"] != cam_xuyen and cam_xuyen in new["communes"]
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert 'name="home_0"' in page and "Xã Cẩm Xuyên" in page
+    client.post(f"/imports/{batch.id}/groups", data={"new_0": "new", "home_0": str(cam_xuyen)})
+    (new,) = batch_of(app, batch.id).summary_dict["groups"]["new"]
+    assert new["commune"] == cam_xuyen
+    client.post(f"/imports/{batch.id}/import")
+    with app.app_context():
+        made = db.session.scalar(select(Group).where(Group.name == "Nhóm Bến Đò"))
+        assert made.commune_code == cam_xuyen
