@@ -47,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from core.views import bp as core_bp
     from demo.cli import demo_command
     from groups.views.blueprint import bp as groups_bp
-    from imports.views import bp as imports_bp
+    from imports.views.blueprint import bp as imports_bp
     from inbox.views import bp as inbox_bp
     from livelihoods.views.blueprint import bp as livelihoods_bp
     from reports.audit import bp as audit_bp

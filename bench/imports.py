@@ -199,7 +199,8 @@ def main() -> int:
             for _ in writes.import_batch(actor, batch, today):
                 db.session.commit()
 
-        timed("import, members (for information)", run_import)
+        _, took = timed("import, members (for information)", run_import)
+        print(f"  {args.members / took:,.0f} rows/s (target ≥ 2,000)")
 
         codes_by_group: dict[str, list[str]] = {}
         for group_code, member_code in db.session.execute(

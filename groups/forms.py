@@ -50,6 +50,11 @@ def optional_text(max_length: int, label, **kwargs):
     )
 
 
+def weekday_or_none(value) -> int | None:
+    """A weekday select's value: None for the empty choice of a group not set up."""
+    return None if value in ("", None) else to_int(value)
+
+
 class GroupForm(Form):
     name = StringField(
         _l("Group name"),
@@ -73,8 +78,13 @@ class GroupForm(Form):
         description=_l("Only for a closed group: the day it stopped meeting. Left empty: today."),
     )
     cadence = SelectField(_l("Meeting schedule"), choices=enum_choices(Cadence))
+    # Checked by the service (a day of the week, given with a cadence): a group not set up
+    # yet offers "—" here.
     meeting_weekday = SelectField(
-        _l("Meeting day"), coerce=to_int, choices=choices(enumerate(WEEKDAYS))
+        _l("Meeting day"),
+        coerce=weekday_or_none,
+        choices=choices(enumerate(WEEKDAYS)),
+        validate_choice=False,
     )
     partner = optional_text(
         160, _l("Partner organisation"), description=_l("For example the commune Women's Union.")
@@ -90,6 +100,11 @@ class GroupForm(Form):
             [(0, _l("Choose a commune")), *((c.code, c.short_name) for c in communes)]
         )
         self.facilitator_ids.choices = choices((u.id, u.full_name) for u in facilitators)
+
+    def allow_no_schedule(self) -> None:
+        """For a group not set up yet: its schedule may stay empty."""
+        for field, label in ((self.cadence, _l("Not set up yet")), (self.meeting_weekday, "—")):
+            field.choices = choices([("", label), *((c.value, c.label) for c in field.choices)])
 
     def validate_commune_code(self, field):
         if not field.data or field.data not in {c.value for c in self.commune_code.choices}:
@@ -113,6 +128,11 @@ class MemberForm(Form):
             Regexp(r"^\+?[0-9 .]{8,15}$", message=_l("Enter a phone number of 8 to 15 digits.")),
         ],
         filters=[lambda v: v or None],
+    )
+    village = optional_text(
+        120,
+        _l("Village (thôn, xóm, tổ)"),
+        description=_l("Where the member lives, for home visits."),
     )
     # No default: a preselected category would be recorded for anyone not looked at closely.
     category = SelectField(

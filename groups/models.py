@@ -71,8 +71,14 @@ class Group(db.Model):
     # The day a closed group stopped meeting (set only while it is closed): the figures of
     # earlier periods still expect its meetings up to the day before.
     closed_on: Mapped[date | None]
-    cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence))
-    meeting_weekday: Mapped[int]  # 0 = Monday … 6 = Sunday
+    # Both None: not set up yet (a group an import made without a schedule): it is not
+    # expected to meet, nor overdue, until someone gives it one.
+    cadence: Mapped[Cadence | None] = mapped_column(enum_column(Cadence))
+    meeting_weekday: Mapped[int | None]  # 0 = Monday … 6 = Sunday
+    # The day a group that was not set up was given its schedule: it is expected to meet
+    # from then, not from its founding (years before, in an old register). None: from
+    # its founding day (groups.services.schedule.schedule_start).
+    schedule_from: Mapped[date | None]
     partner: Mapped[str | None] = mapped_column(String(160))
     # The last day the group is not yet overdue for a meeting, None unless it is active:
     # groups.services.groups.meeting_due_by, kept by every writer of its meetings, status,
@@ -99,12 +105,19 @@ class Group(db.Model):
         return value
 
     @property
+    def is_set_up(self) -> bool:
+        """The group has a meeting schedule (an imported group may not, yet)."""
+        return self.cadence is not None and self.meeting_weekday is not None
+
+    @property
     def weekday_label(self):
-        return WEEKDAYS[self.meeting_weekday]
+        return WEEKDAYS[self.meeting_weekday] if self.is_set_up else "—"
 
     @property
     def schedule_label(self) -> str:
         """The schedule as one sentence per cadence: "Thứ Hai hằng tuần", "Mondays, every week"."""
+        if not self.is_set_up:
+            return _("Not set up yet: no meeting schedule")
         weekday = WEEKDAYS[self.meeting_weekday]
         if self.cadence == Cadence.WEEKLY:
             return _("%(weekday)s, every week", weekday=weekday)

@@ -129,6 +129,12 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
             "Số điện thoại",
             ("SĐT", "Điện thoại", "SDT", "ĐT", "Số ĐT", "ĐTDĐ", "Di động", "Điện thoại liên hệ"),
         ),
+        Field(
+            "phone_consent",
+            _l("Agrees to phone contact"),
+            "Đồng ý liên lạc qua điện thoại",
+            ("Đồng ý gọi điện", "Đồng ý liên lạc", "Đồng ý LL", "Đồng ý nghe máy"),
+        ),
         _GROUP,
         *_place_fields(False),
         Field(

@@ -5,7 +5,7 @@ from flask import Response
 from core.downloads import attachment
 
 
-def _csv_response(text: str, filename: str) -> Response:
+def csv_response(text: str, filename: str) -> Response:
     # A byte-order mark so that Excel reads the Vietnamese letters as UTF-8.
     return Response(
         "\ufeff" + text,
@@ -14,7 +14,7 @@ def _csv_response(text: str, filename: str) -> Response:
     )
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """Text Excel will not run as a formula (=, +, -, @ first)."""
     if value and value[0] in "=+-@\t\r" and not value.lstrip("+-").replace(".", "").isdigit():
         return "'" + value

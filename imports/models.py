@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from accounts.models import enum_column
+from accounts.models import Role, User, enum_column
 from core.db import db, utcnow
 from core.enums import LabelledEnum
 from imports.columns import Kind
@@ -51,10 +51,15 @@ class ImportBatch(db.Model):
     # Where the table is in each sheet (imports.services.sheets): header row, rows left
     # out with their reason, the sheets chosen.
     layout: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # The last check's plans of a members register, under the key of what they were
+    # checked against (imports.services.stored_plans): written by the import without
+    # checking again when nothing changed. Names: cleared once imported or discarded.
+    plans: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
+    owner: Mapped[User] = relationship()
     rows: Mapped[list["ImportRow"]] = relationship(
         back_populates="batch", order_by="ImportRow.number", passive_deletes=True
     )
@@ -74,6 +79,12 @@ class ImportBatch(db.Model):
     )
 
     def can_view(self, user) -> bool:
+        """Its uploader; once imported, admins too (its page and rows to fix, issue 23)."""
+        return self.can_edit(user) or (
+            user.role == Role.ADMIN and self.status == BatchStatus.IMPORTED
+        )
+
+    def can_edit(self, user) -> bool:
         """The person who uploaded it, and no one else: raw rows are theirs to check."""
         return user.id == self.owner_id
 

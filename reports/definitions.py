@@ -50,7 +50,10 @@ SECTIONS = [
                 _l(
                     "Meeting days that groups' schedules set in the period, from the day "
                     "each group was founded up to today; for a closed group, up to the day "
-                    "before it closed. Groups paused now are not expected to meet."
+                    "before it closed. Groups paused now are not expected to meet, nor are "
+                    "groups not set up yet (made by an import without a meeting schedule); "
+                    "once such a group is given its schedule, it is expected to meet from "
+                    "that day, not from the day it was founded."
                 ),
             ),
             Figure(
@@ -90,8 +93,21 @@ SECTIONS = [
                 _l("Groups behind on meetings"),
                 _l(
                     "Active groups with no regular meeting for longer than their schedule "
-                    "plus 3 days, on the period's last day (or today, if it is earlier)."
+                    "plus 3 days, on the period's last day (or today, if it is earlier). "
+                    "For a group given its schedule after an import, the wait begins the "
+                    "day it was given."
                 ),
+            ),
+            Figure(
+                "not_set_up",
+                _l("Groups not set up yet"),
+                _l(
+                    "Groups in scope, not closed, that an import made without a meeting "
+                    "schedule and that nobody has given one yet, today. They are counted "
+                    "here apart: not expected to meet, never behind, until a coordinator "
+                    "sets their schedule."
+                ),
+                comparable=False,
             ),
         ],
     ),

@@ -7,7 +7,8 @@ as the pages: visible_groups (groups, meetings, attendance), member_in_scope (me
 grants, tranches, follow-ups), so who may export what is who may see it, following the
 member's current group and that group's current province.
 
-Members appear by code. Names, sex, birth year and phone come only with `personal=True`
+Members appear by code. Names, sex, birth year, phone and the member's own village (a
+place that finds the person, beside the group's commune) come only with `personal=True`
 (the views allow it to coordinators and admins who give a reason); a phone only while
 the member agrees to be called, as on the pages (Member.phone_to_show). Categories are
 the neutral "Category 1/2/3" of lists; free-text notes never leave.
@@ -143,7 +144,8 @@ def groups_table(
     if province_code:
         stmt = stmt.where(Group.province_code == province_code)
     statuses, cadences = labels(GroupStatus), labels(Cadence)
-    weekdays = [str(w) for w in WEEKDAYS]
+    cadences[None] = str(_l("Not set up yet"))  # a group an import made without a schedule
+    weekdays = {i: str(w) for i, w in enumerate(WEEKDAYS)} | {None: None}
     columns = [
         C_GROUP,
         Column(_l("Group name"), width=28),
@@ -234,12 +236,14 @@ def members_table(
             Member.gender,
             Member.birth_year,
             case((may_call, Member.phone), else_=None),
+            Member.village,
         )
         columns += [
             Column(_l("Full name"), width=26),
             Column(_l("Gender")),
             Column(_l("Birth year"), INTEGER),
             Column(_l("Phone (agreed to calls)"), PHONE, width=16),
+            Column(_l("Village (thôn, xóm, tổ)"), width=18),
         ]
     categories, genders, yes_no = labels(MemberCategory, "neutral_label"), labels(Gender), _yes_no()
 
@@ -247,7 +251,7 @@ def members_table(
         for r in stream(stmt):
             row = (*r[:4], categories[r[4]], r[5], yes_no[bool(r[6])], r[7])
             if personal:
-                row += (r[8], genders[r[9]], r[10], r[11])
+                row += (r[8], genders[r[9]], r[10], r[11], r[12])
             yield row
 
     return Table(columns, rows(), _l("Members"), stmt)

@@ -2,9 +2,10 @@
 
 Who may export what is who may see it (reports.export_tables): facilitators their
 groups, coordinators their provinces, admins everything, members nothing. Files carry
-member codes. Names, sex, birth year and phones come only through /exports/personal:
-a coordinator or admin ticks that they need them and says why; the file is then
-recorded in the audit log with who, when, what (table, filters, rows) and why.
+member codes. Names, sex, birth year, phones and the member's own village come only
+through /exports/personal: a coordinator or admin ticks that they need them and says
+why; the file is then recorded in the audit log with who, when, what (table, filters,
+rows) and why.
 Facilitators get no such file: they see their members' names on the pages, and the
 design keeps personal data in files to the people answerable for a province.
 

@@ -21,7 +21,7 @@ ANONYMISERS: list = []
 def anonymise_member(actor: User | None, member: Member, *, on: date, reason: str) -> Member:
     """Clear a member's personal fields for good, keeping what the counts need.
 
-    The name becomes the member's code; year of birth, phone, notes and reasons for
+    The name becomes the member's code; year of birth, phone, village, notes and reasons for
     leaving are cleared, as is free text other packages keep about them (which also
     cancel what would still contact them); their login is deactivated and logged out,
     and they leave their group that day. Code, gender, category, memberships,
@@ -32,7 +32,7 @@ def anonymise_member(actor: User | None, member: Member, *, on: date, reason: st
     if member.anonymised_on is not None:
         raise DomainError(_l("This member was already anonymised."))
     set_name(member, member.code)
-    member.birth_year = member.phone = member.notes = None
+    member.birth_year = member.phone = member.village = member.notes = None
     member.anonymised_on = on
     current = member.current_membership
     if current is not None:

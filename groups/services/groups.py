@@ -46,12 +46,16 @@ def list_groups(
     commune_code: int | None = None,
     status: GroupStatus | None = None,
     overdue_on: date | None = None,
+    not_set_up: bool = False,
 ) -> Select:
     """Visible groups filtered; q matches code or name, ignoring case and diacritics
     ("dong" finds "Nhóm Thôn Đông"), the way member search does. With `overdue_on`, only
     those overdue for a meeting that day, today or later (read from the kept
-    `meeting_due_by` through its index, not decided group by group)."""
+    `meeting_due_by` through its index, not decided group by group). With `not_set_up`,
+    only open groups an import made without a meeting schedule."""
     stmt = visible_groups(user)
+    if not_set_up:
+        stmt = stmt.where(Group.cadence.is_(None), Group.status != GroupStatus.CLOSED)
     if overdue_on is not None:
         stmt = stmt.where(due_by_passed(overdue_on))
     if q:
@@ -98,17 +102,23 @@ def create_group(
     village: str | None,
     founded_on: date,
     status: GroupStatus,
-    cadence: Cadence,
-    meeting_weekday: int,
+    cadence: Cadence | None,
+    meeting_weekday: int | None,
     partner: str | None,
     facilitator_ids=(),
     closed_on: date | None = None,
+    schedule_from: date | None = None,
 ) -> Group:
-    """Create a group in a province the actor covers, with a new code such as HUE-N007."""
+    """Create a group in a province the actor covers, with a new code such as HUE-N007.
+
+    Without a cadence and meeting day the group is not set up yet (an import that was not
+    told its schedule): never expected to meet until given one. `schedule_from`: the day
+    an imported group founded long before is expected to meet from."""
     if not actor.covers_province(province_code):
         raise DomainError(_l("You can only create groups in your provinces."), "province_code")
     _check_place(province_code, commune_code)
     check_day(founded_on, clock.today(), "founded_on")
+    _check_schedule(cadence, meeting_weekday)
     province = db.session.get(Province, province_code)
     group = Group(
         code=next_code(Group.code, f"{province.abbreviation}-N", 3),
@@ -121,6 +131,7 @@ def create_group(
         closed_on=closing_day(status, closed_on, founded_on),
         cadence=cadence,
         meeting_weekday=meeting_weekday,
+        schedule_from=schedule_from if cadence is not None else None,
         partner=partner,
         facilitators=_facilitators(facilitator_ids),
     )
@@ -142,14 +153,16 @@ def update_group(
     village: str | None,
     founded_on: date,
     status: GroupStatus,
-    cadence: Cadence,
-    meeting_weekday: int,
+    cadence: Cadence | None,
+    meeting_weekday: int | None,
     partner: str | None,
     facilitator_ids=(),
     closed_on: date | None = None,
 ) -> Group:
     """Change a group's details, status and facilitators. Closing it keeps the day it
-    closed (the one given, else the one kept, else today); reopening it forgets the day."""
+    closed (the one given, else the one kept, else today); reopening it forgets the day.
+    A group not set up yet that is given a schedule is expected to meet from today; a
+    schedule once set cannot be taken away."""
     if version != group.version:
         raise StaleEdit(group)
     if province_code != group.province_code and not actor.covers_province(province_code):
@@ -158,6 +171,11 @@ def update_group(
     if founded_on != group.founded_on:
         _check_founding(group, founded_on)
     was_closed_on = group.closed_on
+    _check_schedule(cadence, meeting_weekday)
+    if cadence is None and group.cadence is not None:
+        raise DomainError(_l("Choose how often the group meets."), "cadence")
+    if cadence is not None and group.cadence is None:
+        group.schedule_from = clock.today()
     group.name, group.province_code, group.commune_code = name, province_code, commune_code
     group.closed_on = closing_day(status, closed_on or group.closed_on, founded_on)
     group.village, group.founded_on, group.status = village, founded_on, status
@@ -174,6 +192,16 @@ def update_group(
         on=group.closed_on if closing else None,
     )
     return group
+
+
+def _check_schedule(cadence: Cadence | None, meeting_weekday: int | None) -> None:
+    """Both a cadence and a meeting day, or neither (not set up yet)."""
+    if cadence is not None and meeting_weekday is None:
+        raise DomainError(_l("Choose the meeting day."), "meeting_weekday")
+    if cadence is None and meeting_weekday is not None:
+        raise DomainError(_l("Choose how often the group meets."), "cadence")
+    if meeting_weekday is not None and not 0 <= meeting_weekday <= 6:
+        raise DomainError(_l("Choose the meeting day."), "meeting_weekday")
 
 
 def _check_founding(group: Group, founded_on: date) -> None:

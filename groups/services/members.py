@@ -125,6 +125,7 @@ def create_member(
     role: GroupRole,
     consents=(),
     provider: str | None = None,
+    village: str | None = None,
 ) -> Member:
     """Register a member in a group with a new code such as HUE-2026-0042."""
     if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
@@ -137,6 +138,7 @@ def create_member(
         gender=gender,
         birth_year=birth_year,
         phone=phone,
+        village=village,
         category=category,
         notes=notes,
         created_by_id=actor.id,
@@ -172,6 +174,7 @@ def update_member(
     phone: str | None,
     category: MemberCategory,
     notes: str | None,
+    village: str | None,
 ) -> Member:
     """Change a member's profile; refused if someone saved it since the form was opened."""
     if version != member.version:
@@ -183,6 +186,7 @@ def update_member(
             ("gender", gender),
             ("birth_year", birth_year),
             ("phone", phone),
+            ("village", village),
             ("category", category),
             ("notes", notes),
         )
@@ -190,7 +194,7 @@ def update_member(
     ]
     set_name(member, full_name)
     member.gender, member.birth_year, member.phone = gender, birth_year, phone
-    member.category, member.notes = category, notes
+    member.category, member.notes, member.village = category, notes, village
     db.session.flush()
     if changed:
         audit.record(actor, "update", member, detail="changed=" + ",".join(changed))

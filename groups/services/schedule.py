@@ -35,14 +35,33 @@ def _first_weekday_of_month(year: int, month: int, weekday: int) -> date:
     return _first_on_or_after(date(year, month, 1), weekday)
 
 
+def schedule_start(group) -> date:
+    """The first day the group is expected to meet on its schedule: its founding day, or
+    the later day a group an import made without one was given its schedule."""
+    if group.schedule_from is not None and group.schedule_from > group.founded_on:
+        return group.schedule_from
+    return group.founded_on
+
+
+def schedule_start_sql() -> ColumnElement[date]:
+    """`schedule_start` in SQL over `groups`."""
+    return case(
+        (Group.schedule_from > Group.founded_on, Group.schedule_from), else_=Group.founded_on
+    )
+
+
 def expected_dates(group: Group, start: date, end: date) -> list[date]:
     """The meeting days the group's cadence sets between start and end, inclusive.
 
     Weekly and fortnightly count from the first meeting weekday on or after the
-    founding date; monthly is the first such weekday of each month. None from the day a
-    closed group closed.
+    schedule's start (the founding date, or the day a group not set up was given its
+    schedule); monthly is the first such weekday of each month. None from the day a
+    closed group closed, none for a group not set up.
     """
-    start = max(start, group.founded_on)
+    if group.cadence is None or group.meeting_weekday is None:
+        return []
+    begins = schedule_start(group)
+    start = max(start, begins)
     if group.closed_on is not None:
         end = min(end, group.closed_on - timedelta(days=1))
     if end < start:
@@ -56,7 +75,7 @@ def expected_dates(group: Group, start: date, end: date) -> list[date]:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return days
     step = STEP[group.cadence]
-    anchor = _first_on_or_after(group.founded_on, group.meeting_weekday)
+    anchor = _first_on_or_after(begins, group.meeting_weekday)
     offset = max(0, (start - anchor).days)
     first = anchor + timedelta(days=-(-offset // step) * step)
     return [first + timedelta(days=step * i) for i in range((end - first).days // step + 1)]
@@ -77,13 +96,16 @@ def next_meeting_on(group: Group, last_held_on: date | None, today: date) -> dat
 
 def meeting_due_by(group, last_held_on: date | None) -> date | None:
     """The last day the group is not yet overdue for a meeting: its latest regular meeting
-    (before the first, its founding day) plus its cadence and the grace; None unless active.
+    (before the first, or before its schedule began, the day it began: schedule_start)
+    plus its cadence and the grace; None unless active and set up.
 
-    The one place that decides it. `group` is a Group or a row with its status, cadence
-    and founded_on; `last_held_on` is its latest regular meeting, any day recorded."""
-    if group.status != GroupStatus.ACTIVE:
+    The one place that decides it. `group` is a Group or a row with its status, cadence,
+    founded_on and schedule_from; `last_held_on` is its latest regular meeting, any day
+    recorded."""
+    if group.status != GroupStatus.ACTIVE or group.cadence is None:
         return None
-    return (last_held_on or group.founded_on) + _interval(group) + OVERDUE_GRACE
+    begins = schedule_start(group)
+    return max(last_held_on or begins, begins) + _interval(group) + OVERDUE_GRACE
 
 
 def is_overdue(group: Group, last_held_on: date | None, today: date) -> bool:
@@ -119,7 +141,7 @@ def keep_meeting_due_by(group: Group) -> date | None:
     a coordinator's open edit of the group stale."""
     table = Group.__table__
     row = db.session.execute(
-        select(table.c.status, table.c.cadence, table.c.founded_on)
+        select(table.c.status, table.c.cadence, table.c.founded_on, table.c.schedule_from)
         .where(table.c.id == group.id)
         .with_for_update(key_share=True)
     ).one()
@@ -133,7 +155,14 @@ def keep_meeting_due_by(group: Group) -> date | None:
 def get_stale_meeting_due_by(group_ids=None) -> dict[int, date | None]:
     """Group id → the `meeting_due_by` it should have, for those of these groups (every
     group when None) whose kept day differs: two reads."""
-    stmt = select(Group.id, Group.status, Group.cadence, Group.founded_on, Group.meeting_due_by)
+    stmt = select(
+        Group.id,
+        Group.status,
+        Group.cadence,
+        Group.founded_on,
+        Group.schedule_from,
+        Group.meeting_due_by,
+    )
     if group_ids is not None:
         group_ids = list(set(group_ids))
         if not group_ids:
@@ -171,9 +200,10 @@ def overdue_clause(day: date) -> ColumnElement[bool]:
     """`is_overdue` as SQL over `groups` as of any day, a past one too (reports' periods,
     where the kept `meeting_due_by` does not apply). For today, use `due_by_passed`.
 
-    A group is overdue on `day` when it was active then and its last regular meeting held
-    by that day (or, before the first, its founding day) lies before `day - (cadence +
-    grace)`; the index on meetings (group_id, held_on) answers each EXISTS per group.
+    A group is overdue on `day` when it was active and set up then, its schedule began
+    (schedule_start) before `day - (cadence + grace)` and no regular meeting was held
+    between that cutoff and the day; the index on meetings (group_id, held_on) answers
+    each EXISTS per group.
     Nothing after `day` counts: a meeting held later did not end the wait that day, and a
     group closed later was still open (whether it was paused then is not kept: its status
     now decides, as for the other figures of a period).
@@ -185,16 +215,22 @@ def overdue_clause(day: date) -> ColumnElement[bool]:
         ],
         else_=literal(day - timedelta(days=31) - OVERDUE_GRACE),
     )
-    held_by_then = select(Meeting.id).where(
-        Meeting.group_id == Group.id, Meeting.kind == MeetingKind.REGULAR, Meeting.held_on <= day
+    recent = select(Meeting.id).where(
+        Meeting.group_id == Group.id,
+        Meeting.kind == MeetingKind.REGULAR,
+        Meeting.held_on <= day,
+        Meeting.held_on >= cutoff,
     )
-    recent = held_by_then.where(Meeting.held_on >= cutoff)
     open_then = or_(
         Group.status == GroupStatus.ACTIVE,
         and_(Group.status == GroupStatus.CLOSED, Group.closed_on > day),
     )
+    # Meetings are never before the founding day, so "its last meeting, or before the
+    # first its start, lies before the cutoff" is "none since the cutoff, and it started
+    # before": the same as meeting_due_by.
     return and_(
         open_then,
+        Group.cadence.is_not(None),
         ~recent.exists(),
-        or_(held_by_then.exists(), Group.founded_on < cutoff),
+        schedule_start_sql() < cutoff,
     )

@@ -43,6 +43,7 @@ def list_groups():
     province_code = int_arg("province", maximum=PLACE_CODE_MAX)
     commune_code = int_arg("commune", maximum=PLACE_CODE_MAX)
     overdue = request.args.get("overdue") == "1"
+    not_set_up = request.args.get("setup") == "0"
     stmt = group_services.list_groups(
         current_user,
         q=q,
@@ -50,6 +51,7 @@ def list_groups():
         commune_code=commune_code,
         status=status,
         overdue_on=today() if overdue else None,
+        not_set_up=not_set_up,
     )
     stmt = stmt.options(selectinload(Group.commune), selectinload(Group.province))
     # In code order by its unique index; any page costs what the first does.
@@ -77,6 +79,7 @@ def list_groups():
         overview=overview,
         last=last,
         overdue=overdue,
+        not_set_up=not_set_up,
     )
 
 
@@ -99,10 +102,12 @@ def group_form(group=None, formdata=None):
         communes=list_communes(province_code) if province_code else [],
         facilitators=group_services.list_facilitator_choices(province_code, selected),
     )
+    if group is not None and not group.is_set_up:
+        form.allow_no_schedule()
     if is_first_view() and group is not None:
         form.facilitator_ids.data = [u.id for u in group.facilitators]
         form.status.data = group.status.value
-        form.cadence.data = group.cadence.value
+        form.cadence.data = group.cadence.value if group.cadence else ""
     return form
 
 
@@ -115,7 +120,7 @@ def group_values(form) -> dict:
         founded_on=form.founded_on.data,
         status=GroupStatus(form.status.data),
         closed_on=form.closed_on.data,
-        cadence=forms.Cadence(form.cadence.data),
+        cadence=forms.Cadence(form.cadence.data) if form.cadence.data else None,
         meeting_weekday=form.meeting_weekday.data,
         partner=form.partner.data,
         facilitator_ids=form.facilitator_ids.data,

@@ -98,6 +98,7 @@ def profile_values(form) -> dict:
         gender=forms.Gender(form.gender.data),
         birth_year=form.birth_year.data,
         phone=form.phone.data,
+        village=form.village.data,
         category=MemberCategory(form.category.data),
         notes=form.notes.data,
     )

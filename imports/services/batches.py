@@ -163,7 +163,12 @@ def set_group_answers(batch: ImportBatch, answers: dict[str, int | str]) -> None
         e["key"] for e in groups.get("new", [])
     }
     kept = batch.answer_dict
+    homes = {e["key"]: set(e.get("communes", [])) for e in groups.get("new", [])}
     for key, answer in answers.items():
+        if key.startswith("home:"):
+            if answer in homes.get(key[5:], ()):
+                kept[key] = answer
+            continue
         offered = answer in asked.get(key, ()) or (
             key in unknown and (answer != NEW or batch.kind == Kind.MEMBERS)
         )
@@ -179,6 +184,7 @@ def discard_batch(actor: User, batch: ImportBatch) -> None:
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     batch.status = BatchStatus.DISCARDED
     batch.summary = "{}"
+    batch.plans = None
     audit.record(actor, "discard", batch)
 
 
@@ -200,7 +206,12 @@ def purge_raw_rows(today: date) -> int:
         db.session.execute(
             update(ImportBatch)
             .where(ImportBatch.id.in_(stale))
-            .values(status=BatchStatus.EXPIRED, summary="{}", version=ImportBatch.version + 1)
+            .values(
+                status=BatchStatus.EXPIRED,
+                summary="{}",
+                plans=None,
+                version=ImportBatch.version + 1,
+            )
         )
     # Imported batches keep no rows; a run interrupted before its last step leaves some.
     db.session.execute(

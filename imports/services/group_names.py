@@ -12,7 +12,8 @@ address is where they live, not where the group meets):
   of their groups it is (a misspelling) or ticks "create this group". A group made so is
   named as the register writes it most often, in its members' most common commune.
 
-The answers are kept in the batch's answers as "group:<name key>" -> group id or "new".
+The answers are kept in the batch's answers as "group:<name key>" -> group id or "new",
+and "home:<name key>" -> the commune chosen for a group to create.
 """
 
 import re
@@ -136,11 +137,22 @@ class GroupNames:
         return {
             "asked": list(self.asked.values()),
             "unknown": [named(e) for e in self.unknown.values()],
-            "new": [named(e) | {"commune": e.get("commune")} for e in self.new.values()],
+            "new": [
+                named(e) | {"commune": e.get("commune"), "communes": e.get("communes", [])}
+                for e in self.new.values()
+            ],
         }
 
 
-def home_commune(communes: list[int | None]) -> int | None:
-    """The most common of the members' communes (the first written on a tie)."""
+def home_commune(communes: list[int | None], chosen=None) -> int | None:
+    """The commune the person chose among the members' communes, else the most common
+    of them (the first written on a tie)."""
     counted = Counter(c for c in communes if c is not None)
+    if chosen in counted:
+        return chosen
     return counted.most_common(1)[0][0] if counted else None
+
+
+def member_communes(communes: list[int | None]) -> list[int]:
+    """The members' communes, the most common first: what the person may choose from."""
+    return [c for c, _n in Counter(c for c in communes if c is not None).most_common()]

@@ -14,7 +14,12 @@ from datetime import date
 from groups.models import Gender, GroupRole, MemberCategory
 from imports import cells
 from imports.columns import header_key
-from imports.services.vocabulary import CATEGORIES_WORDS, GENDERS_WORDS, ROLES_WORDS
+from imports.services.vocabulary import (
+    CATEGORIES_WORDS,
+    CONSENT_WORDS,
+    GENDERS_WORDS,
+    ROLES_WORDS,
+)
 
 
 def _unknown(plan, row: dict, key: str) -> bool:
@@ -84,9 +89,19 @@ def read(plan, row: dict, today: date, answers: dict, asked: dict) -> dict:
             role = found
         elif not _unknown(plan, row, "role"):
             plan.add("bad_role", "role")
+    # Agreed to be called (a consent recorded with the member): else the phone is kept
+    # but hidden, as on the member form, and the dry run counts them.
+    consent = False
+    given = row.get("phone_consent")
+    if phone is not None and given is not None and not _unknown(plan, row, "phone_consent"):
+        found = cells.choice(given, CONSENT_WORDS)
+        if found is None:
+            plan.add("bad_consent", "phone_consent")
+        consent = bool(found)
     return {
         "birth_year": year,
         "phone": phone,
+        "phone_consent": consent,
         "gender": gender,
         "role": role,
         "category": category(plan, row, answers, asked),

@@ -55,11 +55,33 @@ PROBLEMS = {
     "month_only": (WARNING, _l("Only the month was written: kept as a month, shown ~05/2023")),
     "bad_role": (WARNING, _l("Role not understood: kept as a member")),
     "bad_gender": (WARNING, _l("Gender not understood: left as not said")),
+    "bad_consent": (
+        WARNING,
+        _l("Consent to phone contact not understood: the phone is kept, hidden"),
+    ),
     "unknown_code": (WARNING, _l("Member code not in the app: a new code will be given")),
     "attendance_differs": (
         WARNING,
         _l("Attendance differs from what is recorded: kept as recorded"),
     ),
+}
+
+# What registers write in a "agrees to be called" column.
+CONSENT_WORDS = {
+    "co": True,
+    "x": True,
+    "dong y": True,
+    "co dong y": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "khong": False,
+    "k": False,
+    "ko": False,
+    "khong dong y": False,
+    "no": False,
+    "n": False,
+    "0": False,
 }
 
 GENDERS_WORDS = {

@@ -18,7 +18,14 @@ from core.errors import DomainError
 from core.places import Province
 from core.text import fold, sort_key
 from groups.meeting_models import Attendance, Meeting
-from groups.models import Cadence, DatePrecision, Group, GroupStatus, Member, Membership
+from groups.models import (
+    Consent,
+    ConsentPurpose,
+    DatePrecision,
+    GroupStatus,
+    Member,
+    Membership,
+)
 from groups.services.codes import next_code
 from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
@@ -26,12 +33,17 @@ from groups.services.members import _not_before_founded, update_member
 from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind, missing_required
 from imports.models import BatchStatus, ImportBatch, ImportRow
+from imports.services import stored_plans
 from imports.services.batches import find_imported
 from imports.services.checks import changes
-from imports.services.checks.context import Plan, _province_of
+from imports.services.checks.context import Plan
 from imports.services.checks.dry_run import check_rows
+from imports.services.group_writes import known_groups, make_groups
 
 CHUNK = 500
+# The facilitator and schedule given for a group the import makes, in the batch's
+# answers: "setup:<name key>" -> {"facilitator": id, "cadence": "monthly", "weekday": 0}.
+SETUP = "setup:"
 
 # Importing --------------------------------------------------------------------------
 
@@ -52,7 +64,11 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     if missing_required(batch.kind, batch.mapping_dict):
         raise DomainError(_l("Choose a column for every required field first."))
-    plans, _ctx = check_rows(actor, batch, today)
+    # The dry run's plans when nothing they were checked against changed; else a new check.
+    plans = stored_plans.load(actor, batch, today)
+    if plans is None:
+        plans, _ctx = check_rows(actor, batch, today)
+    batch.plans = None  # names: not kept past the import
     answers = batch.answer_dict
     good = [
         p
@@ -70,6 +86,10 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
         Kind.GROUPS: _write_group,
         Kind.ATTENDANCE: _write_attendance,
     }.get(batch.kind)
+    if batch.kind == Kind.MEMBERS:
+        # The groups it makes, in a few statements, and those its rows join, as values.
+        state["groups"] = make_groups(actor, good, answers, today, SETUP)
+        state["known_groups"] = known_groups(good)
     for chunk in batched(good, CHUNK):
         if write is None:  # members: a chunk in a few statements
             _write_members(actor, chunk, state)
@@ -113,6 +133,11 @@ def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
     summary["created_groups"] = [
         f"{g.code} {g.name}" for g in state["groups"].values() if batch.kind == Kind.MEMBERS
     ]
+    summary["not_set_up"] = [
+        {"id": g.id, "name": f"{g.code} {g.name}"}
+        for g in state["groups"].values()
+        if g.cadence is None
+    ]
     summary["places"] = []
     batch.summary = json.dumps(summary)
     db.session.flush()
@@ -129,8 +154,10 @@ def _write_group(actor, plan: Plan, state) -> None:
         village=v["village"],
         founded_on=v["founded_on"],
         status=GroupStatus.ACTIVE,
-        cadence=Cadence.MONTHLY,
-        meeting_weekday=v["founded_on"].weekday(),
+        # A groups register gives no schedule: not set up until someone gives it one
+        # (never expected to meet, never behind, counted apart).
+        cadence=None,
+        meeting_weekday=None,
         partner=v["partner"],
     )
     state["groups"][(v["commune_code"], fold(v["name"]))] = group
@@ -140,9 +167,6 @@ def _update_member(actor, plan: Plan, state) -> None:
     """Apply a matched row's kept changes through the members service (audited there)."""
     member = db.session.get(Member, plan.values["member_id"])
     new = {name: value for name, (_now, value) in changes.applied(plan, state["answers"]).items()}
-    if "village" in new:
-        member.village = new.pop("village")
-        audit.record(actor, "update", member, detail="changed=village;import")
     if new:
         update_member(
             actor,
@@ -154,6 +178,7 @@ def _update_member(actor, plan: Plan, state) -> None:
             phone=new.get("phone", member.phone),
             category=new.get("category", member.category),
             notes=member.notes,
+            village=new.get("village", member.village),
         )
     state["updated"] += 1
 
@@ -168,19 +193,15 @@ def _write_members(actor, chunk, state) -> None:
         if plan.outcome == "matched":
             _update_member(actor, plan, state)
             continue
-        group = _group_for(actor, plan, state)
+        group = _group_for(plan, state)
         v = plan.values
         joined_on = v["joined_on"] or group.founded_on
-        if joined_on < group.founded_on:
-            # A group made from this file starts on its earliest member's day.
-            group.founded_on = joined_on
-            state.setdefault("touched", set()).add(group.id)
         check_day(joined_on, clock.today(), "joined_on")
         _not_before_founded(group, joined_on, "joined_on")
         new.append((plan, group, joined_on))
     if not new:
         return
-    db.session.flush()  # the groups made for this chunk, and their founding days
+    db.session.flush()  # the members changed above
     abbreviations = state.setdefault("abbreviations", {})
     codes: dict[str, int] = {}  # prefix -> the last number handed out in this chunk
     members = []
@@ -230,6 +251,19 @@ def _write_members(actor, chunk, state) -> None:
             for member_id, (plan, group, joined_on) in zip(member_ids, new, strict=True)
         ],
     )
+    # The consent to phone contact the register records (the member form's checkbox).
+    consents = [
+        {
+            "member_id": member_id,
+            "purpose": ConsentPurpose.PHONE_CONTACT,
+            "given_on": joined_on,
+            "recorded_by_id": actor.id,
+        }
+        for member_id, (plan, _group, joined_on) in zip(member_ids, new, strict=True)
+        if plan.values.get("phone") and plan.values.get("phone_consent")
+    ]
+    if consents:
+        db.session.execute(insert(Consent.__table__), consents)
     # audit.record(actor, "create", member) for each: the member's home group is the one
     # it joined, the province that group's.
     db.session.execute(
@@ -253,32 +287,13 @@ def _write_members(actor, chunk, state) -> None:
             submissions.note_created(SimpleNamespace(__tablename__="members", id=member_id))
 
 
-def _group_for(actor, plan: Plan, state) -> Group:
-    """The row's group: one already in the app, or the one this file makes (once)."""
-    v, created = plan.values, state["groups"]
+def _group_for(plan: Plan, state):
+    """The row's group: one already in the app, or the one this file made (group_writes),
+    as plain values."""
+    v = plan.values
     if v["group"] is not None:
-        cache = state.setdefault("known_groups", {})
-        if v["group"].id not in cache:
-            cache[v["group"].id] = db.session.get(Group, v["group"].id)
-        group = cache[v["group"].id]
-    else:
-        group = created.get(v["new_group"])
-        if group is None:
-            commune = v["new_group"][0]
-            group = create_group(
-                actor,
-                name=v["group_name"],
-                province_code=_province_of(commune),
-                commune_code=commune,
-                village=None,
-                founded_on=v["joined_on"] or state["today"],
-                status=GroupStatus.ACTIVE,
-                cadence=Cadence.MONTHLY,
-                meeting_weekday=(v["joined_on"] or state["today"]).weekday(),
-                partner=None,
-            )
-            created[v["new_group"]] = group
-    return group
+        return state["known_groups"][v["group"].id]
+    return state["groups"][v["new_group"]]
 
 
 def _write_attendance(actor, plan: Plan, state) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from core.db import db
 from groups.meeting_models import Meeting
 from groups.models import Cadence, Group, GroupStatus
-from groups.services.schedule import due_by_passed, overdue_clause
+from groups.services.schedule import due_by_passed, overdue_clause, schedule_start_sql
 from reports.facts.build import meeting_sums
 from reports.facts.models import DirtyKey, GroupMonth
 from reports.indicators.scope import Scope
@@ -21,9 +21,10 @@ from reports.sql import day_number, days, month_start, ratio
 @lru_cache(maxsize=64)
 def expected_meetings(period: Period, today: date):
     """SQL over `groups`: the meeting days the group's schedule sets in the period (from
-    its founding day, up to today and, for a closed group, up to the day before it
-    closed), as groups.services.groups.expected_dates counts them; 0 for a paused group
-    (the days a group was paused are not kept: its status now decides).
+    its founding day, or the later day a group an import made was given its schedule,
+    up to today and, for a closed group, up to the day before it closed), as
+    groups.services.schedule.expected_dates counts them; 0 for a paused group (the days
+    a group was paused are not kept: its status now decides) and for a group not set up.
 
     Kept for each (period, today) it was asked for: it names the meeting days of every
     month and weekday, and building it took longer than the statement that reads it. An
@@ -32,7 +33,7 @@ def expected_meetings(period: Period, today: date):
     if end < period.start:
         return literal(0)
     start_n, end_n = days(period.start), days(end)
-    founded = day_number(Group.founded_on)
+    founded = day_number(schedule_start_sql())
     closed = day_number(Group.closed_on)
     last_n = case(
         (and_(Group.closed_on.is_not(None), closed - 1 < end_n), closed - 1), else_=literal(end_n)
@@ -73,6 +74,7 @@ def expected_meetings(period: Period, today: date):
         else_=0,
     )
     return case(
+        (Group.cadence.is_(None), 0),
         (Group.status == GroupStatus.PAUSED, 0),
         (and_(Group.status == GroupStatus.CLOSED, Group.closed_on.is_(None)), 0),
         (Group.cadence == Cadence.WEEKLY, every(7)),
@@ -154,8 +156,8 @@ def meeting_rows(scope: Scope, period: Period):
 
 def group_rows(scope: Scope, period: Period, today: date):
     """A subquery, one row per group in scope: id, expected, held, held_on_time,
-    present, marks, behind (1/0). The groups section, the scorecard and the group
-    comparison all read it."""
+    present, marks, behind (1/0), not set up now (1/0). The groups section, the
+    scorecard and the group comparison all read it."""
     meetings = meeting_rows(scope, period)
     # Behind at the period's end; for a period not over yet, today, which the kept
     # meeting_due_by answers without reading each group's meetings.
@@ -172,6 +174,9 @@ def group_rows(scope: Scope, period: Period, today: date):
             func.coalesce(meetings.c.present, 0).label("present"),
             func.coalesce(meetings.c.marks, 0).label("marks"),
             case((behind, 1), else_=0).label("behind"),
+            case(
+                (and_(Group.cadence.is_(None), Group.status != GroupStatus.CLOSED), 1), else_=0
+            ).label("not_set_up"),
         )
         .outerjoin(meetings, meetings.c.group_id == Group.id)
         .where(scope.has_group(Group.id))
@@ -193,6 +198,7 @@ class GroupSums:
     present: int = 0
     marks: int = 0
     behind: int = 0
+    not_set_up: int = 0  # open groups without a meeting schedule, now
 
     def __add__(self, other: "GroupSums") -> "GroupSums":
         return GroupSums(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
@@ -214,6 +220,7 @@ class GroupSums:
             "timeliness": ratio(self.on_time, self.held),
             "attendance": self.attendance,
             "behind": self.behind,
+            "not_set_up": self.not_set_up,
             # What each share is over (numerator, denominator), for disclosure control.
             "bases": {
                 "completeness": (self.capped, self.expected),
@@ -246,6 +253,7 @@ def group_sums(scope: Scope, period: Period, today: date, by=None) -> list[tuple
         func.sum(rows.c.present),
         func.sum(rows.c.marks),
         func.sum(rows.c.behind),
+        func.sum(rows.c.not_set_up),
     ]
     if by is None:
         stmt = select(literal(None), *sums).select_from(rows)

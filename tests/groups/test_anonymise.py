@@ -35,6 +35,7 @@ CANARIES = (
     "canary-reason",
     "canary-plan",
     "xuyen",
+    "canary-village",
 )
 
 
@@ -53,7 +54,7 @@ def person(app, make_user, make_group, make_member, make_meeting):
     made = make_member(first, full_name=CANARIES[0], phone=CANARIES[1], joined_on=date(2024, 2, 5))
     with app.app_context():
         member = db.session.get(Member, made.id)
-        member.notes, member.birth_year = CANARIES[2], 1985
+        member.notes, member.birth_year, member.village = CANARIES[2], 1985, CANARIES[6]
         member_services.leave_group(NOBODY, member, on=date(2024, 6, 3), reason=CANARIES[3])
         from groups.models import Group
 
@@ -161,6 +162,7 @@ def test_a_coordinator_anonymises_a_member_on_request(app, client, person):
         member = db.session.get(Member, person.member.id)
         assert member.full_name == member.code == person.member.code
         assert (member.birth_year, member.phone, member.notes) == (None, None, None)
+        assert member.village is None
         assert member.anonymised_on is not None
         login_user = db.session.scalar(select(User).where(User.member_id == member.id))
         assert not login_user.active

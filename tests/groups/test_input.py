@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from accounts.models import Role
+from core.audit import AuditEvent
 from core.clock import today
 from core.db import db
 from core.places import Commune
@@ -249,6 +250,7 @@ def member_data():
             "gender": "female",
             "birth_year": "1992",
             "phone": "0905 123 456",
+            "village": "Xóm 3",
             "category": "survivor",
             "notes": "",
             "joined_on": "2025-03-03",
@@ -274,6 +276,7 @@ def test_facilitator_adds_a_member_to_their_group(app, client, facilitator_group
             "0905 123 456",
             HUE,
         )
+        assert member.village == "Xóm 3"
         assert (member.search_name, member.created_by_id) == (
             "le thi hong",
             facilitator_group.user.id,
@@ -293,6 +296,7 @@ def test_facilitator_adds_a_member_to_their_group(app, client, facilitator_group
         {"birth_year": "năm"},
         {"phone": "gọi chị Lan"},
         {"phone": "123"},
+        {"village": "X" * 121},
         {"notes": "x" * 2001},
         {"gender": "unknown"},
         {"category": "victim"},
@@ -353,16 +357,19 @@ def test_empty_optional_member_fields_are_stored_as_null(
 ):
     group = facilitator_group.group
     response = client.post(
-        f"/groups/{group.id}/members/new", data=member_data(phone="", notes="  ", birth_year="")
+        f"/groups/{group.id}/members/new",
+        data=member_data(phone="", notes="  ", birth_year="", village=" "),
     )
     assert response.status_code == 302
     with app.app_context():
         member = db.session.scalars(select(Member)).one()
         assert (member.phone, member.notes, member.birth_year) == (None, None, None)
+        assert member.village is None
 
 
 @pytest.mark.parametrize(
-    "overrides", [{"full_name": "N" * 121}, {"full_name": ""}, {"phone": "abc"}]
+    "overrides",
+    [{"full_name": "N" * 121}, {"full_name": ""}, {"phone": "abc"}, {"village": "X" * 121}],
 )
 def test_bad_input_when_editing_a_member_changes_nothing(
     app, client, facilitator_group, make_member, overrides
@@ -411,6 +418,40 @@ def test_editing_a_member_renames_and_refreshes_search_and_order_keys(
             2,
         )
     assert "Đỗ Thị Lan Anh" in client.get("/members?q=do+thi").get_data(as_text=True)
+
+
+def test_the_village_is_kept_shown_changed_and_audited(app, client, facilitator_group, member_data):
+    """A member's own thôn, xóm or tổ: on the new and edit forms, on the member page,
+    changed with the rest of the profile and named in the audit."""
+    group = facilitator_group.group
+    assert 'name="village"' in client.get(f"/groups/{group.id}/members/new").get_data(as_text=True)
+    client.post(f"/groups/{group.id}/members/new", data=member_data(village="Tổ 5"))
+    with app.app_context():
+        member = db.session.scalars(select(Member)).one()
+    assert "Tổ 5" in client.get(f"/members/{member.id}").get_data(as_text=True)
+    page = client.get(f"/members/{member.id}/edit").get_data(as_text=True)
+    assert 'value="Tổ 5"' in page
+    data = {
+        "full_name": "Lê Thị Hồng",
+        "gender": "female",
+        "birth_year": "1992",
+        "phone": "0905 123 456",
+        "village": "Xóm Giếng",
+        "category": "survivor",
+        "notes": "",
+        "version": version_in(page),
+    }
+    assert client.post(f"/members/{member.id}/edit", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Member, member.id).village == "Xóm Giếng"
+        details = db.session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.object_type == "members", AuditEvent.action == "update"
+            )
+        ).all()
+    assert details == ["changed=village"]
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert "Xóm Giếng" in page and "Tổ 5" not in page
 
 
 def test_group_without_members_lists_nobody_in_the_meeting_form(client, coordinator, make_group):

@@ -382,6 +382,8 @@ def test_groups_register_creates_groups_and_matches_them_again(app, client, coor
         assert groups["Nhóm Hương Sơ"].founded_on == date(2022, 3, 15)
         assert groups["Nhóm Nghi Phong"].commune_code == 16708
         assert re.fullmatch(r"NAN-N\d{3}", groups["Nhóm Nghi Phong"].code)
+        # A groups register gives no schedule: none is invented (issue 23).
+        assert all(g.cadence is None and g.meeting_due_by is None for g in groups.values())
     again = checked(client, app, to_csv(rows), kind="groups")
     assert again.summary_dict["counts"]["matched"] == 2
 

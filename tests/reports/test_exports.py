@@ -349,6 +349,7 @@ def test_personal_members_export_has_names_and_writes_one_audit_event(app, scene
     users, hue, _na, (mai, lan, nam) = scene
     with app.app_context():
         member = db.session.get(Member, mai.id)
+        member.village = "Xóm Giếng"
         member_services.record_consent(
             SimpleNamespace(id=None),
             member,
@@ -369,11 +370,13 @@ def test_personal_members_export_has_names_and_writes_one_audit_event(app, scene
         "Giới tính",
         "Năm sinh",
         "Điện thoại (đồng ý nhận cuộc gọi)",
+        "Thôn/xóm/tổ",
     )
     by_code = {r[0]: r for r in rows[1:]}
     assert set(by_code) == {mai.code, lan.code}
     assert by_code[mai.code][8] == "Trần Thị Mai" and by_code[mai.code][11] == "0905123456"
     assert by_code[lan.code][11] is None
+    assert (by_code[mai.code][12], by_code[lan.code][12]) == ("Xóm Giếng", None)
     (event,) = exports_of(app, users["hue"].id)
     assert event.object_type == "members"
     assert event.detail == f"rows=2;filters=personal;reason={REASON}"
@@ -385,6 +388,9 @@ def test_personal_members_export_has_names_and_writes_one_audit_event(app, scene
     )
     by_code = {r[0]: r for r in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
     assert by_code[mai.code][11] == "0905-123-456" and by_code[lan.code][11] == ""
+    # The village finds the person: never in the file without names.
+    plain = client.get("/exports/table?table=members&format=csv").data.decode("utf-8-sig")
+    assert mai.code in plain and "Xóm Giếng" not in plain
 
 
 def test_personal_register_has_names(app, scene):

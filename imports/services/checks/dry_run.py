@@ -8,7 +8,7 @@ from accounts.models import User
 from core.db import db
 from imports.columns import Kind, missing_required
 from imports.models import ImportBatch
-from imports.services import sheets
+from imports.services import sheets, stored_plans
 from imports.services.checks import changes
 from imports.services.checks.attendance import check_attendance
 from imports.services.checks.context import Plan, _Context, _row_values
@@ -66,6 +66,12 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "groups": ctx.names.summary(),
         "words": list(ctx.words.values()),
         "changes": changes.summary(plans, ctx.answers),
+        # New members whose phone will be kept hidden: no consent to be called.
+        "phones_hidden": sum(
+            1
+            for p in plans
+            if p.outcome == "new" and p.values.get("phone") and not p.values.get("phone_consent")
+        ),
     }
 
 
@@ -79,5 +85,6 @@ def check_batch(actor: User, batch: ImportBatch, today: date) -> dict:
         summary["counts"] = {"new": 0, "matched": 0, "warnings": 0, "errors": len(plans)}
     summary["rows"] = {str(p.number): p.problems for p in plans if p.problems}
     batch.summary = json.dumps(summary)
+    stored_plans.keep(actor, batch, today, plans if not missing else [])
     db.session.flush()
     return summary

@@ -116,9 +116,10 @@ def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) 
     named as the register writes it most often; its rows say it will be created."""
     where = {}
     for key, communes in homes.items():
-        commune = group_names.home_commune(communes)
+        commune = group_names.home_commune(communes, ctx.answers.get(f"home:{key}"))
         entry = ctx.names.new[key]
         entry["commune"] = commune
+        entry["communes"] = group_names.member_communes(communes)
         where[key] = commune
     for plan in staged:
         key = plan.values.get("new_group")
