@@ -151,3 +151,43 @@ def ratio(part, whole):
 
 def smaller(a, b):
     return case((a < b, a), else_=b)
+
+
+class year_start(FunctionElement):
+    """The first day of a date's year, as a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "year_start"
+
+
+@compiles(year_start)
+def _year_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('year', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(year_start, "sqlite")
+def _year_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of year')"
+
+
+class quarter_start(FunctionElement):
+    """The first day of a date's quarter, as a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "quarter_start"
+
+
+@compiles(quarter_start)
+def _quarter_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(quarter_start, "sqlite")
+def _quarter_start_sqlite(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return (
+        f"date({inner}, 'start of month', "
+        f"'-' || ((CAST(strftime('%m', {inner}) AS INTEGER) - 1) % 3) || ' months')"
+    )

@@ -21,9 +21,16 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union
 
 from core.db import db, dialect_insert, utcnow
-from groups.models import Meeting
+from groups.models import Meeting, Member
+from livelihoods.models import Grant, GrantEvent, Tranche
 from reports.facts.build import group_month_rows
-from reports.facts.models import DirtyKey, FactState, GroupMonth
+from reports.facts.grants import (
+    MONTH_COLUMNS,
+    grant_days_select,
+    grant_month_select,
+    keys_where,
+)
+from reports.facts.models import DirtyKey, FactState, GrantDays, GrantMonth, GroupMonth
 from reports.sql import month_start
 
 NAME = "group_months"
@@ -79,9 +86,27 @@ def fold(limit: int | None = None) -> int:
                     for r in rows
                 ],
             )
+        _fold_grants(keys)
     if len(keys) >= waiting:  # none skipped or left: every write committed before it is in
         _set_state(as_of=started)
     return len(keys)
+
+
+def _fold_grants(keys: list[tuple]) -> None:
+    """Replace the grant facts of the claimed keys by what the grants say now."""
+    for model in (GrantMonth, GrantDays):
+        db.session.execute(delete(model).where(tuple_(model.group_id, model.month).in_(keys)))
+    where = keys_where(keys)
+    db.session.execute(
+        insert(GrantMonth).from_select(
+            ["group_id", "month", *MONTH_COLUMNS], grant_month_select(where)
+        )
+    )
+    db.session.execute(
+        insert(GrantDays).from_select(
+            ["group_id", "month", "measure", "days", "n"], grant_days_select(where)
+        )
+    )
 
 
 def _set_state(**values) -> None:
@@ -90,11 +115,21 @@ def _set_state(**values) -> None:
 
 
 def mark_all() -> int:
-    """Mark every (group, month) with meetings or facts, in the current transaction."""
+    """Mark every (group, month) with meetings, grant steps or payments, or facts, in the
+    current transaction."""
     month = month_start(Meeting.held_on)
+    home = func.coalesce(Member.home_group_id, 0)
     keys = union(
         select(Meeting.group_id, month).distinct(),
         select(GroupMonth.group_id, GroupMonth.month),
+        select(home, month_start(GrantEvent.on))
+        .join(Grant, Grant.id == GrantEvent.grant_id)
+        .join(Member, Member.id == Grant.member_id),
+        select(home, month_start(Tranche.paid_on))
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .join(Member, Member.id == Grant.member_id),
+        select(GrantMonth.group_id, GrantMonth.month),
+        select(GrantDays.group_id, GrantDays.month),
     ).subquery()
     stmt = (
         dialect_insert(DirtyKey)
