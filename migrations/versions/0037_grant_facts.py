@@ -66,9 +66,12 @@ def _months(dialect: str, grant_filter: str, group: str) -> str:
 
 
 def _insert(dialect: str, keys: str) -> str:
+    # In key order on PostgreSQL: two writers marking the same keys lock them in the same
+    # order, and neither waits for the other in a circle.
+    order = " ORDER BY k.g, k.m" if dialect == "postgresql" else ""
     return (
         "INSERT INTO fact_dirty (group_id, month, touches) "  # noqa: S608 - constants
-        f"SELECT k.g, k.m, 1 FROM ({keys}) k WHERE k.g IS NOT NULL {CONFLICT[dialect]}"
+        f"SELECT k.g, k.m, 1 FROM ({keys}) k WHERE k.g IS NOT NULL{order} {CONFLICT[dialect]}"
     )
 
 
@@ -144,10 +147,12 @@ def _postgresql():
             f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_mark_facts()",
         ]
     out += [
+        # BEFORE DELETE: returning NULL there would cancel the delete, so it returns OLD.
         function(
             "grants_mark_facts",
-            f"IF TG_OP = 'UPDATE' THEN {mark_grant(d, 'NEW.id', group=_home('OLD.member_id'))}; "
-            f"{mark_grant(d, 'NEW.id')}; ELSE {mark_grant(d, 'OLD.id')}; END IF;",
+            f"IF TG_OP = 'DELETE' THEN {mark_grant(d, 'OLD.id')}; RETURN OLD; END IF;\n"
+            f"{mark_grant(d, 'NEW.id', group=_home('OLD.member_id'))};\n"
+            f"{mark_grant(d, 'NEW.id')};",
         ),
         "CREATE TRIGGER grants_mark_facts_update AFTER UPDATE OF member_id, amount_requested, "
         "amount_approved, first_tranche_on ON grants "

@@ -9,12 +9,12 @@ none), `month` the first day of the row's month, `day` the date column it is tak
 
 from collections.abc import Callable
 
-from sqlalchemy import case, exists, func, literal, select, tuple_, union_all
+from sqlalchemy import case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from groups.models import Member
 from livelihoods.models import Grant, GrantEvent, Tranche
-from reports.sql import day_number, month_start, quarter_start, year_start
+from reports.sql import day_number, in_keys, month_start, quarter_start, year_start
 
 Where = Callable[..., list]
 
@@ -192,10 +192,13 @@ def grant_days_select(where: Where):
 
 
 def keys_where(keys: list[tuple]) -> Where:
-    """The rows of the given (group, month) keys."""
+    """The rows of the given (group, month) keys: found through the groups' members
+    (ix_members_home_group_id), then their grants, not by a pass over every step."""
     first = min(m for _g, m in keys)
+    groups = {g for g, _m in keys}
+    of_groups = Member.home_group_id.in_(groups) if 0 not in groups else HOME.in_(groups)
 
     def where(group, month, day):
-        return [day >= first, tuple_(group, month).in_(keys)]
+        return [of_groups, day >= first, in_keys(group, month, keys)]
 
     return where

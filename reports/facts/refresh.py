@@ -1,9 +1,12 @@
 """Folding marked (group, month) keys into the facts, and rebuilding them all.
 
 A write to `meetings` marks its (group, month) in `fact_dirty` in its own transaction
-(triggers, migration 0033). The figures read a marked key from the live meetings and an
-unmarked one from the facts (reports.indicators.groups), so they are exact whether or
-not the keys have been folded in: folding only makes them cheaper to read.
+(triggers, migration 0033); a write to a grant, its steps or payments, or a member's home
+group marks every (home group, month) of the grants it touches (migration 0037). The
+figures read a marked key from the live tables and an unmarked one from the facts
+(reports.indicators.groups and grant_facts), so they are exact whether or not the keys
+have been folded in: folding only makes them cheaper to read. A fold makes every table
+of facts of the keys it claims again, meetings and grants alike.
 
 A fold is one transaction: it claims the marked keys (deletes them), replaces their facts
 by what the meetings say now, and commits; killed anywhere before the commit it leaves
@@ -18,7 +21,7 @@ claim marks the key again, for the next fold.
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union
+from sqlalchemy import delete, func, insert, literal, select, text, union
 
 from core.db import db, dialect_insert, utcnow
 from groups.models import Meeting, Member
@@ -31,7 +34,7 @@ from reports.facts.grants import (
     keys_where,
 )
 from reports.facts.models import DirtyKey, FactState, GrantDays, GrantMonth, GroupMonth
-from reports.sql import month_start
+from reports.sql import in_keys, month_start
 
 NAME = "group_months"
 BATCH = 2000
@@ -67,9 +70,9 @@ def fold(limit: int | None = None) -> int:
     if keys:
         # Claimed before the meetings are read: a write committing after this waits (it
         # updates or inserts a row this transaction deleted) and marks its key again.
-        claimed = tuple_(DirtyKey.group_id, DirtyKey.month).in_(keys)
+        claimed = in_keys(DirtyKey.group_id, DirtyKey.month, keys)
         db.session.execute(delete(DirtyKey).where(claimed))
-        facts = tuple_(GroupMonth.group_id, GroupMonth.month).in_(keys)
+        facts = in_keys(GroupMonth.group_id, GroupMonth.month, keys)
         db.session.execute(delete(GroupMonth).where(facts))
         rows = group_month_rows(keys)
         if rows:
@@ -95,7 +98,7 @@ def fold(limit: int | None = None) -> int:
 def _fold_grants(keys: list[tuple]) -> None:
     """Replace the grant facts of the claimed keys by what the grants say now."""
     for model in (GrantMonth, GrantDays):
-        db.session.execute(delete(model).where(tuple_(model.group_id, model.month).in_(keys)))
+        db.session.execute(delete(model).where(in_keys(model.group_id, model.month, keys)))
     where = keys_where(keys)
     db.session.execute(
         insert(GrantMonth).from_select(
