@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -27,7 +28,8 @@ from groups.services.schedule import get_stale_meeting_due_by
 from groups.services.scope import derived_home_memberships
 from livelihoods.models import Grant, Tranche
 from reports.facts.build import group_month_rows
-from reports.facts.models import DirtyKey, GroupMonth
+from reports.facts.grants import MONTH_COLUMNS, grant_days_select, grant_month_select
+from reports.facts.models import DirtyKey, GrantDays, GrantMonth, GroupMonth
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -316,10 +318,23 @@ def stale_facts() -> dict:
         for g, d in db.session.execute(select(Meeting.group_id, Meeting.held_on))
     }
     live = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in group_month_rows(sorted(keys))}
+    # The grant facts, against what reports.facts.grants makes of every key now.
+    for model, made, columns in (
+        (GrantMonth, grant_month_select(lambda g, m, day: []), MONTH_COLUMNS),
+        (GrantDays, grant_days_select(lambda g, m, day: []), ("measure", "days", "n")),
+    ):
+        for found, rows in ((kept, select(*model.__table__.c)), (live, made)):
+            for r in db.session.execute(rows).mappings():
+                key = (model.__tablename__, r["group_id"], date.fromisoformat(str(r["month"])[:10]))
+                values = tuple(v if isinstance(v, str) else int(v) for v in map(r.get, columns))
+                if model is GrantDays:  # every (measure, days, n) of the key
+                    found[key] = tuple(sorted((*found.get(key, ()), values)))
+                else:
+                    found[key] = values
     return {
         k: (kept.get(k), live.get(k))
-        for k in (set(kept) | set(live)) - marked
-        if kept.get(k) != live.get(k)
+        for k in (set(kept) | set(live))
+        if (k[-2], k[-1]) not in marked and kept.get(k) != live.get(k)
     }
 
 

@@ -2,7 +2,7 @@
 (issue 25, bad input: a key replayed at another group's form is refused).
 
 Revision ID: 0038
-Revises: 0035
+Revises: 0037
 Create Date: 2026-12-07 12:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0038"
-down_revision = "0035"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ batch keeps its last check's plans, for the import to write without checking aga
 (import_batches.plans). Issue 23.
 
 Revision ID: 0039
-Revises: 0035
+Revises: 0038
 Create Date: 2026-12-07 12:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0039"
-down_revision = "0035"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 

@@ -5,13 +5,13 @@ the review pages read these expressions; none writes its own."""
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy import and_, case, func, select
 
 from core.db import db
 from groups.meeting_models import Meeting, MeetingKind
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Outcome, Visit
 from reports.definitions import OUTCOME_MONTHS
-from reports.sql import day_number, local_day_number, month_start
+from reports.sql import day_number, in_keys, local_day_number, month_start
 
 # A meeting is recorded on time when it is saved at most this many days after it was held.
 TIMELY_DAYS = 3
@@ -73,7 +73,7 @@ def group_month_rows(keys: list[tuple[int, date]]) -> list[tuple]:
             .where(
                 Meeting.group_id.in_({g for g, _m in keys}),
                 Meeting.held_on >= first,
-                tuple_(Meeting.group_id, month).in_(keys),
+                in_keys(Meeting.group_id, month, keys),
             )
             .group_by(Meeting.group_id, month)
         )

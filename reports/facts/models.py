@@ -8,7 +8,7 @@ its figures with it at once (DESIGN.md, "Data protection").
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -29,11 +29,51 @@ class GroupMonth(db.Model):
     __table_args__ = (Index("ix_fact_group_months_month", "month", "group_id"),)
 
 
+class GrantMonth(db.Model):
+    """What the steps and payments of the grants of a home group's members add up to in
+    a month (reports.facts.grants says how). The grants paid in a quarter or a year are
+    counted once each: `paid_quarter` counts, of the grants paid in the month, those not
+    paid earlier in its quarter, and `paid_year` in its year, so the months of a quarter
+    or year add up to its distinct grants."""
+
+    __tablename__ = "fact_grant_months"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0: none
+    month: Mapped[date] = mapped_column(primary_key=True)
+    requested: Mapped[int] = mapped_column(default=0)  # first submitted in the month
+    requested_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    approved: Mapped[int] = mapped_column(default=0)
+    approved_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    paid_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_month: Mapped[int] = mapped_column(default=0)  # distinct grants paid in the month
+    paid_quarter: Mapped[int] = mapped_column(default=0)
+    paid_year: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_fact_grant_months_month", "month", "group_id"),)
+
+
+class GrantDays(db.Model):
+    """The values behind a median, as (days, how many), per home group and month:
+    `decision` (submission to decision, by the decision's month) and `payment` (approval
+    to first payment, by that payment's month)."""
+
+    __tablename__ = "fact_grant_days"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_fact_grant_days_month", "measure", "month", "group_id"),)
+
+
 class DirtyKey(db.Model):
-    """A (group, month) whose meetings changed after its facts were made: set by triggers
-    on `meetings` (migration 0033) in the writer's own transaction; read live until it is
-    folded in. `touches` counts the writes: on PostgreSQL a write updates the row it finds,
-    so a fold that claims the row waits for that write to commit."""
+    """A (group, month) whose meetings, or whose members' grants, changed after its facts
+    were made: set by triggers (migrations 0033, 0037) in the writer's own transaction;
+    read live until it is folded in. `touches` counts the writes: on PostgreSQL a write
+    updates the row it finds, so a fold that claims the row waits for that write to commit."""
 
     __tablename__ = "fact_dirty"
 

@@ -1,9 +1,12 @@
 """Folding marked (group, month) keys into the facts, and rebuilding them all.
 
 A write to `meetings` marks its (group, month) in `fact_dirty` in its own transaction
-(triggers, migration 0033). The figures read a marked key from the live meetings and an
-unmarked one from the facts (reports.indicators.groups), so they are exact whether or
-not the keys have been folded in: folding only makes them cheaper to read.
+(triggers, migration 0033); a write to a grant, its steps or payments, or a member's home
+group marks every (home group, month) of the grants it touches (migration 0037). The
+figures read a marked key from the live tables and an unmarked one from the facts
+(reports.indicators.groups and grant_facts), so they are exact whether or not the keys
+have been folded in: folding only makes them cheaper to read. A fold makes every table
+of facts of the keys it claims again, meetings and grants alike.
 
 A fold is one transaction: it claims the marked keys (deletes them), replaces their facts
 by what the meetings say now, and commits; killed anywhere before the commit it leaves
@@ -18,13 +21,21 @@ claim marks the key again, for the next fold.
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union
+from sqlalchemy import delete, func, insert, literal, select, text, union
 
 from core.db import db, dialect_insert, utcnow
 from groups.meeting_models import Meeting
+from groups.models import Member
+from livelihoods.models import Grant, GrantEvent, Tranche
 from reports.facts.build import group_month_rows
-from reports.facts.models import DirtyKey, FactState, GroupMonth
-from reports.sql import month_start
+from reports.facts.grants import (
+    MONTH_COLUMNS,
+    grant_days_select,
+    grant_month_select,
+    keys_where,
+)
+from reports.facts.models import DirtyKey, FactState, GrantDays, GrantMonth, GroupMonth
+from reports.sql import in_keys, month_start
 
 NAME = "group_months"
 BATCH = 2000
@@ -60,9 +71,9 @@ def fold(limit: int | None = None) -> int:
     if keys:
         # Claimed before the meetings are read: a write committing after this waits (it
         # updates or inserts a row this transaction deleted) and marks its key again.
-        claimed = tuple_(DirtyKey.group_id, DirtyKey.month).in_(keys)
+        claimed = in_keys(DirtyKey.group_id, DirtyKey.month, keys)
         db.session.execute(delete(DirtyKey).where(claimed))
-        facts = tuple_(GroupMonth.group_id, GroupMonth.month).in_(keys)
+        facts = in_keys(GroupMonth.group_id, GroupMonth.month, keys)
         db.session.execute(delete(GroupMonth).where(facts))
         rows = group_month_rows(keys)
         if rows:
@@ -79,9 +90,27 @@ def fold(limit: int | None = None) -> int:
                     for r in rows
                 ],
             )
+        _fold_grants(keys)
     if len(keys) >= waiting:  # none skipped or left: every write committed before it is in
         _set_state(as_of=started)
     return len(keys)
+
+
+def _fold_grants(keys: list[tuple]) -> None:
+    """Replace the grant facts of the claimed keys by what the grants say now."""
+    for model in (GrantMonth, GrantDays):
+        db.session.execute(delete(model).where(in_keys(model.group_id, model.month, keys)))
+    where = keys_where(keys)
+    db.session.execute(
+        insert(GrantMonth).from_select(
+            ["group_id", "month", *MONTH_COLUMNS], grant_month_select(where)
+        )
+    )
+    db.session.execute(
+        insert(GrantDays).from_select(
+            ["group_id", "month", "measure", "days", "n"], grant_days_select(where)
+        )
+    )
 
 
 def _set_state(**values) -> None:
@@ -90,11 +119,21 @@ def _set_state(**values) -> None:
 
 
 def mark_all() -> int:
-    """Mark every (group, month) with meetings or facts, in the current transaction."""
+    """Mark every (group, month) with meetings, grant steps or payments, or facts, in the
+    current transaction."""
     month = month_start(Meeting.held_on)
+    home = func.coalesce(Member.home_group_id, 0)
     keys = union(
         select(Meeting.group_id, month).distinct(),
         select(GroupMonth.group_id, GroupMonth.month),
+        select(home, month_start(GrantEvent.on))
+        .join(Grant, Grant.id == GrantEvent.grant_id)
+        .join(Member, Member.id == Grant.member_id),
+        select(home, month_start(Tranche.paid_on))
+        .join(Grant, Grant.id == Tranche.grant_id)
+        .join(Member, Member.id == Grant.member_id),
+        select(GrantMonth.group_id, GrantMonth.month),
+        select(GrantDays.group_id, GrantDays.month),
     ).subquery()
     stmt = (
         dialect_insert(DirtyKey)

@@ -13,6 +13,7 @@ from livelihoods.models import (
     GrantStatus,
     Tranche,
 )
+from reports.indicators.grant_facts import grant_flows, reads_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from reports.sql import checked_only, count_of, day_number, median_of, utc_start
@@ -149,31 +150,35 @@ def grant_figures(scope: Scope, period: Period) -> dict:
         scope.has_member(Grant.member_id),
     )
     to_payment = median_of(payment_days)
-    row = db.session.execute(
-        select(
-            requested.c[0],
-            requested.c[1],
-            approved.c[0],
-            approved.c[1],
-            rejected,
-            paid.c[0],
-            paid.c[1],
-            remaining,
-            to_decision,
-            to_payment,
-            remaining_n,
-            count_of(decision_days),
-            count_of(payment_days),
-        )
-        .select_from(requested)
-        .join(approved, literal(True))
-        .join(paid, literal(True))
-    ).one()
+    if reads_facts(period):
+        flows = grant_flows(scope, period, remaining, remaining_n)
+        row = (*flows[:7], flows[11], flows[7], flows[8], flows[12], flows[9], flows[10])
+    else:
+        row = db.session.execute(
+            select(
+                requested.c[0],
+                requested.c[1],
+                approved.c[0],
+                approved.c[1],
+                rejected,
+                paid.c[0],
+                paid.c[1],
+                remaining,
+                to_decision,
+                to_payment,
+                remaining_n,
+                count_of(decision_days),
+                count_of(payment_days),
+            )
+            .select_from(requested)
+            .join(approved, literal(True))
+            .join(paid, literal(True))
+        ).one()
     return {
         "requested": int(row[0]),
-        "requested_vnd": int(row[1]),
+        "requested_vnd": int(row[1] or 0),
         "approved": int(row[2]),
-        "approved_vnd": int(row[3]),
+        "approved_vnd": int(row[3] or 0),
         "rejected": int(row[4] or 0),
         "disbursed": int(row[5]),
         "disbursed_vnd": int(row[6]),
