@@ -1,0 +1,233 @@
+"""Reminders of case plans, in the follow-up engine's way (livelihoods/jobs.py).
+
+`send_reminders` runs daily after the follow-up sweep (core/scheduler.py), and by hand
+with `flask scheduler run-job plans.reminders --today YYYY-MM-DD`:
+- a task due within three days, due today or overdue: its person responsible, once per
+  task, due date and stage;
+- a review due within three days, today or overdue: the facilitators of the member's
+  current group, once per plan, review date, stage and person;
+- a task or review overdue by more than two weeks: the coordinators of the province of
+  the member's current (or last) group, once per item and date.
+Visits of a plan are FollowUps, reminded and escalated by the sweep itself. The job
+claims its day and every INSERT skips keys that exist, so running it twice, or in two
+processes at once, tells nobody twice; the first run after a pause catches up.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import case, literal, select
+
+from accounts.models import Role, User, user_provinces
+from core.db import db, inserted
+from core.i18n import format_day
+from core.jobs import claim
+from groups.models import Group, Member, group_facilitators
+from groups.services.scope import current_groups, home_memberships
+from inbox import services as notify
+from livelihoods.jobs import DUE_SOON_DAYS, ESCALATE_AFTER_DAYS, _now, _text
+from plans.models import ActionKind, ActionStatus, CasePlan, PlanAction, PlanGoal, PlanStatus
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ["user_id", "key", "kind", "object_id", "created_at"]
+
+
+def _stage(column, today: date, prefix: str):
+    return case(
+        (column < today, literal(f"{prefix}_overdue")),
+        (column == today, literal(f"{prefix}_due_today")),
+        else_=literal(f"{prefix}_due_soon"),
+    )
+
+
+def _tell(source) -> int:
+    return inserted(notify.insert_statement().from_select(COLUMNS, source))
+
+
+def send_reminders(today: date) -> dict[str, int]:
+    """Remind the people responsible of tasks, the facilitators of reviews, and escalate
+    what is overdue by more than two weeks to the province's coordinators."""
+    if not claim("plans.reminders", today.isoformat()):
+        logger.info("plan reminders for %s already ran", today)
+        return {"skipped": 1}
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    late = today - timedelta(days=ESCALATE_AFTER_DAYS)
+    active_plan = CasePlan.status == PlanStatus.ACTIVE
+    open_task = (PlanAction.kind == ActionKind.TASK) & (PlanAction.status == ActionStatus.OPEN)
+
+    stage = _stage(PlanAction.due_on, today, "task")
+    tasks = _tell(
+        select(
+            PlanAction.responsible_id,
+            _text(
+                "pa:",
+                PlanAction.id,
+                ":",
+                PlanAction.due_on,
+                ":",
+                stage,
+                ":",
+                PlanAction.responsible_id,
+            ),
+            stage,
+            PlanAction.id,
+            _now(),
+        )
+        .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
+        .join(CasePlan, CasePlan.id == PlanGoal.plan_id)
+        .join(User, User.id == PlanAction.responsible_id)
+        .where(open_task, active_plan, PlanAction.due_on <= soon, User.active)
+    )
+
+    current = current_groups()
+    stage = _stage(CasePlan.next_review_on, today, "review")
+    reviews = _tell(
+        select(
+            group_facilitators.c.user_id,
+            _text(
+                "pr:",
+                CasePlan.id,
+                ":",
+                CasePlan.next_review_on,
+                ":",
+                stage,
+                ":",
+                group_facilitators.c.user_id,
+            ),
+            stage,
+            CasePlan.id,
+            _now(),
+        )
+        .join(current, current.c.member_id == CasePlan.member_id)
+        .join(group_facilitators, group_facilitators.c.group_id == current.c.group_id)
+        .join(User, User.id == group_facilitators.c.user_id)
+        .where(active_plan, CasePlan.next_review_on <= soon, User.active)
+    )
+
+    home = home_memberships()
+
+    def coordinators(select_from, member_id):
+        return (
+            select_from.join(home, home.c.member_id == member_id)
+            .join(Group, Group.id == home.c.group_id)
+            .join(user_provinces, user_provinces.c.province_code == Group.province_code)
+            .join(User, User.id == user_provinces.c.user_id)
+            .where(User.active, User.role == Role.COORDINATOR)
+        )
+
+    escalated = _tell(
+        coordinators(
+            select(
+                user_provinces.c.user_id,
+                _text(
+                    "pre:", CasePlan.id, ":", CasePlan.next_review_on, ":", user_provinces.c.user_id
+                ),
+                literal("review_escalated"),
+                CasePlan.id,
+                _now(),
+            ),
+            CasePlan.member_id,
+        ).where(active_plan, CasePlan.next_review_on < late)
+    )
+    escalated += _tell(
+        coordinators(
+            select(
+                user_provinces.c.user_id,
+                _text("pae:", PlanAction.id, ":", PlanAction.due_on, ":", user_provinces.c.user_id),
+                literal("task_escalated"),
+                PlanAction.id,
+                _now(),
+            )
+            .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
+            .join(CasePlan, CasePlan.id == PlanGoal.plan_id),
+            CasePlan.member_id,
+        ).where(open_task, active_plan, PlanAction.due_on < late)
+    )
+    db.session.commit()
+    logger.info(
+        "plan reminders for %s: %s tasks, %s reviews, %s escalated",
+        today,
+        tasks,
+        reviews,
+        escalated,
+    )
+    return {"tasks": tasks, "reviews": reviews, "escalated": escalated}
+
+
+# Words for the inbox and email, in the reader's language: a member code and a date,
+# never the goal, the action's words or the member's circumstances.
+
+TASK_NOTICES = ("task_due_soon", "task_due_today", "task_overdue", "task_escalated")
+REVIEW_NOTICES = ("review_due_soon", "review_due_today", "review_overdue", "review_escalated")
+
+
+def _render_tasks(notifications):
+    ids = {n.object_id for n in notifications}
+    rows = {
+        action_id: (due_on, plan_id, code)
+        for action_id, due_on, plan_id, code in db.session.execute(
+            select(PlanAction.id, PlanAction.due_on, CasePlan.id, Member.code)
+            .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
+            .join(CasePlan, CasePlan.id == PlanGoal.plan_id)
+            .join(Member, Member.id == CasePlan.member_id)
+            .where(PlanAction.id.in_(ids))
+        ).all()
+    }
+    out = {}
+    for n in notifications:
+        if n.object_id not in rows:
+            out[n.id] = (_("A support plan needs attention"), "", None)
+            continue
+        due_on, plan_id, code = rows[n.object_id]
+        subject = {
+            "task_due_soon": _("Plan action coming up: %(code)s", code=code),
+            "task_due_today": _("Plan action due today: %(code)s", code=code),
+            "task_overdue": _("Plan action overdue: %(code)s", code=code),
+            "task_escalated": _("Plan action overdue for more than two weeks: %(code)s", code=code),
+        }[n.kind]
+        body = _(
+            "An action of the support plan of %(code)s is due on %(day)s.",
+            code=code,
+            day=format_day(due_on),
+        )
+        out[n.id] = (subject, body, ("plans.show_plan", {"plan_id": plan_id}))
+    return out
+
+
+def _render_reviews(notifications):
+    ids = {n.object_id for n in notifications}
+    rows = {
+        plan_id: (review_on, code)
+        for plan_id, review_on, code in db.session.execute(
+            select(CasePlan.id, CasePlan.next_review_on, Member.code)
+            .join(Member, Member.id == CasePlan.member_id)
+            .where(CasePlan.id.in_(ids))
+        ).all()
+    }
+    out = {}
+    for n in notifications:
+        if n.object_id not in rows:
+            out[n.id] = (_("A support plan needs attention"), "", None)
+            continue
+        review_on, code = rows[n.object_id]
+        subject = {
+            "review_due_soon": _("Plan review coming up: %(code)s", code=code),
+            "review_due_today": _("Plan review due today: %(code)s", code=code),
+            "review_overdue": _("Plan review overdue: %(code)s", code=code),
+            "review_escalated": _(
+                "Plan review overdue for more than two weeks: %(code)s", code=code
+            ),
+        }[n.kind]
+        body = _(
+            "The support plan of %(code)s is due for review on %(day)s.",
+            code=code,
+            day=format_day(review_on),
+        )
+        out[n.id] = (subject, body, ("plans.show_plan", {"plan_id": n.object_id}))
+    return out
+
+
+notify.RENDERERS.update({kind: _render_tasks for kind in TASK_NOTICES})
+notify.RENDERERS.update({kind: _render_reviews for kind in REVIEW_NOTICES})
