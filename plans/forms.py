@@ -71,7 +71,7 @@ class ActionForm(Form):
     )
     service = SelectField(
         _l("Service needed (a referral)"),
-        choices=[("", _l("Choose…")), *enum_choices(SupportType)],
+        choices=choices([("", _l("Choose…"))]) + enum_choices(SupportType),
         validate_choice=False,
     )
     submit = SubmitField(_l("Add the action"))

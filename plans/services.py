@@ -234,14 +234,7 @@ def add_action(
     description = _text(description, "description", _l("Write what is to be done."))
     _planned_day(due_on, today, "due_on", plan.opened_on)
     member = plan.member
-    action = PlanAction(
-        goal=goal,
-        kind=kind,
-        description=description,
-        due_on=due_on,
-        status=ActionStatus.OPEN,
-        created_by_id=actor.id,
-    )
+    referral, responsible_id = None, None
     if kind == ActionKind.REFERRAL:
         if service is None:
             raise DomainError(_l("Choose the service needed."), "service")
@@ -254,11 +247,21 @@ def add_action(
             expected_on=due_on,
             today=today,
         )
-        action.referral = referral
     else:
-        if responsible is None or responsible.id not in {u.id for u in responsible_choices(member)}:
+        allowed = {u.id for u in responsible_choices(member)}
+        if responsible is None or responsible.id not in allowed:
             raise DomainError(_l("Choose who is responsible from the list."), "responsible_id")
-        action.responsible_id = responsible.id
+        responsible_id = responsible.id
+    action = PlanAction(
+        goal=goal,
+        kind=kind,
+        description=description,
+        due_on=due_on,
+        status=ActionStatus.OPEN,
+        responsible_id=responsible_id,
+        referral=referral,
+        created_by_id=actor.id,
+    )
     db.session.add(action)
     db.session.flush()
     if kind == ActionKind.VISIT:

@@ -20,6 +20,7 @@ from core.dates import period_args
 from core.db import db
 from core.drafts import is_first_view
 from core.errors import DomainError
+from core.forms import choices
 from core.keyset import count_up_to
 from core.parse import parse_int
 from core.saving import saving
@@ -154,12 +155,14 @@ def add_goal(plan_id: int):
 def _action_form(goal: PlanGoal):
     member = goal.plan.member
     form = forms.ActionForm()
-    form.responsible_id.choices = [("", _("Choose…"))] + [
-        (str(u.id), u.full_name) for u in services.responsible_choices(member)
-    ]
-    form.provider_id.choices = [("", _("Choose…"))] + [
-        (str(p.id), p.name_with_kind) for p in support_services.providers_for(member)
-    ]
+    form.responsible_id.choices = choices(
+        [("", _("Choose…"))]
+        + [(str(u.id), u.full_name) for u in services.responsible_choices(member)]
+    )
+    form.provider_id.choices = choices(
+        [("", _("Choose…"))]
+        + [(str(p.id), p.name_with_kind) for p in support_services.providers_for(member)]
+    )
     if is_first_view():
         form.responsible_id.data = str(current_user.id)
     return form
