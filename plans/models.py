@@ -17,6 +17,7 @@ reminded by plans/jobs.py to the person responsible.
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,7 +31,7 @@ from support.models import Dimension, Referral, ReferralStatus
 
 class PlanStatus(LabelledEnum):
     ACTIVE = "active", _l("In progress")
-    CLOSED = "closed", _l("Closed")
+    CLOSED = "closed", _l("Finished")
 
 
 class CloseReason(LabelledEnum):
@@ -64,7 +65,7 @@ class ActionKind(LabelledEnum):
 
 class ActionStatus(LabelledEnum):
     OPEN = "open", _l("To do")
-    DONE = "done", _l("Done")
+    DONE = "done", lazy_pgettext("plan action", "Done")
     DROPPED = "dropped", _l("Dropped")
 
 

@@ -16,6 +16,7 @@ from core import audit
 from core.dates import PLAN_DAYS, Day, check_day, not_before
 from core.db import db
 from core.errors import Conflict, DomainError
+from core.forms import at_most
 from core.saving import on_duplicate
 from groups.models import Member, Membership
 from groups.services import members as member_services
@@ -96,7 +97,7 @@ def _text(value: str | None, field: str, message, limit: int = 300) -> str:
     if not value:
         raise DomainError(message, field)
     if len(value) > limit:
-        raise DomainError(_l("Use at most %(limit)s characters.", limit=limit), field)
+        raise DomainError(at_most(limit).message, field)
     return value
 
 

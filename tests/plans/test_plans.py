@@ -222,7 +222,7 @@ def test_the_date_before_joining_names_both_dates_in_vietnamese(app, client, pla
         f"/members/{ids['lan']}/plans/new", data=open_form(opened_on="2025-03-01")
     )
     assert "01/03/2025" in response.text and "10/03/2025" in response.text
-    assert "trước ngày thành viên tham gia chương trình" in response.text
+    assert "sớm hơn ngày thành viên tham gia chương trình" in response.text
 
 
 @pytest.mark.parametrize("description", ["", "   ", "x" * 301])
