@@ -405,7 +405,8 @@ def test_recording_the_plan_visit_makes_the_action_done(app, client, plan_world)
         follow_up_id = visit.follow_up_id
     login(client, users["facilitator"])
     response = client.post(
-        f"/follow-ups/{follow_up_id}/visit", data={"visited_on": DAY.isoformat(), "business_status": ""}
+        f"/follow-ups/{follow_up_id}/visit",
+        data={"visited_on": DAY.isoformat(), "business_status": ""},
     )
     assert response.status_code == 302, response.text
     with app.app_context():
