@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from core.clock import VIETNAM, today
 from core.db import db
 from core.places import Commune
+from demo.plans import seed_plans
 from demo.support import seed_support
 from groups.models import (
     AttendanceStatus,
@@ -423,4 +424,5 @@ def seed_demo() -> dict[str, int]:
     counts.update(seed_groups(random.Random(2026), today()))
     counts["grants"] = seed_grants(random.Random(7), today())
     counts.update(seed_support(today(), DEMO_PASSWORD))
+    counts.update(seed_plans(today()))
     return counts
