@@ -481,3 +481,27 @@ def test_anonymising_the_member_clears_the_words_of_their_plan(app, plan_world):
         db.session.commit()
         assert db.session.get(PlanGoal, ids["plan_goal"]).description == "—"
         assert db.session.get(PlanAction, ids["plan_action"]).description == "—"
+
+
+def test_the_members_own_page_says_only_when_the_plan_is_next_looked_at(app, plan_world):
+    from types import SimpleNamespace
+
+    from groups.models import Member
+    from livelihoods import services as grant_services
+
+    users, ids = plan_world
+    with app.app_context():
+        from accounts.models import User
+
+        admin = db.session.get(User, users["admin"].id)
+        grant_services.set_member_pin(admin, db.session.get(Member, ids["member"]), "583920")
+        db.session.commit()
+        review_on = db.session.get(CasePlan, ids["plan"]).next_review_on
+    client = app.test_client()
+    login(client, SimpleNamespace(role=Role.MEMBER, username=ids["code"], password="583920"))
+    home = client.get("/").text
+    assert "Next time you look at your plan together" in home
+    assert review_on.strftime("%-d %b %Y") in home
+    assert "nuôi lợn" not in home and "căn cước" not in home
+    assert client.get(f"/plans/{ids['plan']}").status_code == 404
+    assert client.get(f"/members/{ids['member']}/plans").status_code == 404
