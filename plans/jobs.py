@@ -17,7 +17,7 @@ import logging
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, literal, or_, select
 
 from accounts.models import Role, User, user_provinces
 from core.db import db, inserted
@@ -44,6 +44,33 @@ def _stage(column, today: date, prefix: str):
 
 def _tell(source) -> int:
     return inserted(notify.insert_statement().from_select(COLUMNS, source))
+
+
+def _still_sees(user, member_id):
+    """SQL: the responsible person may still see the member (a member who moved, or a
+    facilitator taken off the group: the reminder goes nowhere it would be refused)."""
+    current = current_groups()
+    home = home_memberships()
+    facilitates = (
+        select(literal(1))
+        .select_from(current)
+        .join(group_facilitators, group_facilitators.c.group_id == current.c.group_id)
+        .where(current.c.member_id == member_id, group_facilitators.c.user_id == user.id)
+        .exists()
+    )
+    covers = (
+        select(literal(1))
+        .select_from(home)
+        .join(Group, Group.id == home.c.group_id)
+        .join(user_provinces, user_provinces.c.province_code == Group.province_code)
+        .where(home.c.member_id == member_id, user_provinces.c.user_id == user.id)
+        .exists()
+    )
+    return or_(
+        user.role == Role.ADMIN,
+        (user.role == Role.FACILITATOR) & facilitates,
+        (user.role == Role.COORDINATOR) & covers,
+    )
 
 
 def send_reminders(today: date) -> dict[str, int]:
@@ -78,7 +105,13 @@ def send_reminders(today: date) -> dict[str, int]:
         .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
         .join(CasePlan, CasePlan.id == PlanGoal.plan_id)
         .join(User, User.id == PlanAction.responsible_id)
-        .where(open_task, active_plan, PlanAction.due_on <= soon, User.active)
+        .where(
+            open_task,
+            active_plan,
+            PlanAction.due_on <= soon,
+            User.active,
+            _still_sees(User, CasePlan.member_id),
+        )
     )
 
     current = current_groups()

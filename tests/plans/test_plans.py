@@ -54,13 +54,14 @@ def plan_world(app, make_user, make_group, make_member):
         "admin": make_user(Role.ADMIN),
     }
     group = make_group(facilitators=[users["facilitator"]])
-    make_group(NGHE_AN, facilitators=[users["other_facilitator"]])
+    other_group = make_group(NGHE_AN, facilitators=[users["other_facilitator"]])
     mai = make_member(group)
     lan = make_member(group, full_name="Hồ Thị Lan", joined_on=date(2025, 3, 10))
     with app.app_context():
         ids = make_records(users["facilitator"].id, mai.id)
         ids |= make_plan(users["facilitator"].id, mai.id)
-    return users, {**ids, "member": mai.id, "code": mai.code, "lan": lan.id}
+    ids |= {"member": mai.id, "code": mai.code, "lan": lan.id, "other_group": other_group.id}
+    return users, ids
 
 
 def count(app, model):
@@ -368,6 +369,37 @@ def test_the_reminder_job_tells_the_person_responsible_once_in_neutral_words(app
         subject, body, _link = render(notes)[notes[0].id]
         assert ids["code"] in subject
         assert "căn cước" not in subject + body
+
+
+def test_a_member_who_moves_takes_the_plan_and_its_reminders_along(app, client, plan_world):
+    from groups.models import Group, Member
+    from groups.services import members as member_services
+
+    users, ids = plan_world
+    with app.app_context():
+        from accounts.models import User
+
+        admin = db.session.get(User, users["admin"].id)
+        member_services.move_member(
+            admin,
+            db.session.get(Member, ids["member"]),
+            db.session.get(Group, ids["other_group"]),
+            on=DAY,
+        )
+        plan = db.session.get(CasePlan, ids["plan"])
+        plan.next_review_on = DAY
+        db.session.commit()
+        result = send_reminders(today=DAY)
+        told = set(db.session.execute(select(Notification.user_id, Notification.kind)).all())
+    # The task stays the old facilitator's on paper, but they no longer see the member.
+    assert result["tasks"] == 0
+    assert (users["other_facilitator"].id, "review_due_today") in told
+    assert all(u != users["facilitator"].id for u, _k in told)
+    login(client, users["facilitator"])
+    assert client.get(f"/plans/{ids['plan']}").status_code == 403
+    assert "Làm lại căn cước" not in client.get("/due").text
+    login(client, users["other_facilitator"])
+    assert client.get(f"/plans/{ids['plan']}").status_code == 200
 
 
 def test_overdue_reviews_are_reminded_and_escalated_like_overdue_visits(app, plan_world):
