@@ -77,6 +77,13 @@ class ActionForm(Form):
     submit = SubmitField(_l("Add the action"))
 
 
+class ChangeActionForm(Form):
+    description = TextAreaField(_l("What is to be done"), validators=[at_most(300)])
+    due_on = DayField(_l("Due by"), validators=[InputRequired(ENTER_DATE)], ahead_days=PLAN_DAYS)
+    responsible_id = SelectField(_l("Person responsible"), choices=[], validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+
 class SettleActionForm(Form):
     to_status = RadioField(
         _l("What happened"),

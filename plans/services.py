@@ -288,6 +288,53 @@ def add_action(
     return action
 
 
+def change_action(
+    actor: User,
+    action: PlanAction,
+    *,
+    description: str | None,
+    due_on: date,
+    responsible: User | None,
+    today: date,
+) -> PlanAction:
+    """Change an open task's or visit's words, due date or person responsible (someone
+    left, the member moved); a visit's follow-up moves with its due date."""
+    plan = action.plan
+    _require_active(plan)
+    if action.kind == ActionKind.REFERRAL:
+        raise DomainError(_l("A referral is followed on its own page."))
+    if action.current_status != ActionStatus.OPEN:
+        raise DomainError(
+            _l(
+                "This action is already %(status)s. Nothing was changed.",
+                status=action.current_status.label,
+            )
+        )
+    description = _text(description, "description", _l("Write what is to be done."))
+    if due_on != action.due_on:
+        _planned_day(due_on, today, "due_on", plan.opened_on)
+    allowed = {u.id for u in responsible_choices(plan.member)}
+    if responsible is None or responsible.id not in allowed:
+        raise DomainError(_l("Choose who is responsible from the list."), "responsible_id")
+    changed = [
+        name
+        for name, old, new in (
+            ("description", action.description, description),
+            ("due_on", action.due_on, due_on),
+            ("responsible", action.responsible_id, responsible.id),
+        )
+        if old != new
+    ]
+    action.description, action.due_on, action.responsible_id = description, due_on, responsible.id
+    if action.follow_up is not None and action.follow_up.status == FollowUpStatus.SCHEDULED:
+        action.follow_up.due_on = due_on
+    db.session.flush()
+    audit.record(
+        actor, "update", action, member_id=plan.member_id, detail="changed=" + ",".join(changed)
+    )
+    return action
+
+
 def settle_action(
     actor: User, action: PlanAction, *, to: ActionStatus, on: date, today: date
 ) -> PlanAction:

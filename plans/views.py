@@ -210,6 +210,41 @@ def add_action(goal_id: int):
     return page, saved.status
 
 
+@bp.route("/plan-actions/<int:action_id>/edit", methods=["GET", "POST"])
+def change_action(action_id: int):
+    """Change a task's or visit's words, due date or person responsible."""
+    action = load_action(action_id)
+    plan = action.plan
+    settled = action.current_status != ActionStatus.OPEN or not plan.is_active
+    if settled and action.kind != ActionKind.REFERRAL:
+        flash(_("This action is already settled. Nothing was changed."), "info")
+        return _to_plan(plan)
+    require(action.can_update(current_user))
+    form = forms.ChangeActionForm(obj=action)
+    form.responsible_id.choices = choices(
+        [("", _("Choose…"))]
+        + [(str(u.id), u.full_name) for u in services.responsible_choices(plan.member)]
+    )
+    if is_first_view():
+        form.responsible_id.data = str(action.responsible_id or "")
+    saved = saving(form, record=action)
+    if form.validate_on_submit():
+        responsible_id = parse_int(form.responsible_id.data or "")
+        with saved:
+            services.change_action(
+                current_user,
+                action,
+                description=form.description.data,
+                due_on=form.due_on.data,
+                responsible=db.session.get(User, responsible_id) if responsible_id else None,
+                today=today(),
+            )
+        if saved.ok:
+            flash(_("The action was updated."), "success")
+            return _to_plan(plan)
+    return render_template("plans/change.html", form=form, action=action), saved.status
+
+
 @bp.route("/plan-actions/<int:action_id>/update", methods=["GET", "POST"])
 def settle_action(action_id: int):
     action = load_action(action_id)

@@ -493,6 +493,12 @@ MATRIX = {
         None,
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
+    "plans.change_action": (
+        "GET",
+        "/plan-actions/{plan_action}/edit",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
     "plans.record_review": (
         "GET",
         "/plans/{plan}/reviews/new",
@@ -590,6 +596,8 @@ POSTED = {
     "plans.add_goal": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "plans.add_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "plans.settle_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    # An empty edit keeps nothing it lacks: the description is required again.
+    "plans.change_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "plans.record_review": only(OK, *IN_SCOPE, member=NOT_FOUND),
     "plans.close_plan": only(OK, *MANAGERS, member=NOT_FOUND),
     # No file sent: the form comes back with its message.

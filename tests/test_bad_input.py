@@ -689,6 +689,15 @@ def plan_forms(w) -> dict:
                 "service": field("legal", ""),
             },
         ),
+        "change_action": (
+            w.facilitator,
+            f"/plan-actions/{p['plan_visit']}/edit",
+            {
+                "description": field("Thăm nhà, gặp cả chồng", ""),
+                "due_on": field(NEXT_MONTH, YESTERDAY),
+                "responsible_id": field(str(w.facilitator.id), str(w.other_facilitator.id)),
+            },
+        ),
         "settle_action": (
             w.facilitator,
             f"/plan-actions/{p['plan_action']}/update",

@@ -273,6 +273,31 @@ def test_a_past_due_date_is_refused(app, client, plan_world):
     assert "is in the past" in response.text
 
 
+def test_a_visit_moved_to_another_day_moves_on_the_due_list(app, client, plan_world):
+    users, ids = plan_world
+    login(client, users["facilitator"])
+    later = DAY + timedelta(days=9)
+    response = client.post(
+        f"/plan-actions/{ids['plan_visit']}/edit",
+        data={
+            "description": "Thăm nhà, gặp cả chồng",
+            "due_on": later.isoformat(),
+            "responsible_id": str(users["coordinator"].id),
+        },
+    )
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        visit = db.session.get(PlanAction, ids["plan_visit"])
+        assert visit.follow_up.due_on == later
+        assert visit.responsible_id == users["coordinator"].id
+        detail = db.session.scalar(
+            select(AuditEvent.detail).where(
+                AuditEvent.object_type == "plan_actions", AuditEvent.action == "update"
+            )
+        )
+        assert detail == "changed=description,due_on,responsible"
+
+
 # Reviews and closing ---------------------------------------------------------------------
 
 
