@@ -26,7 +26,7 @@ from core.parse import parse_int
 from core.saving import saving
 from core.urls import paginate
 from groups.models import Member
-from plans import forms, services
+from plans import forms, queries, services
 from plans import jobs as _jobs  # noqa: F401 - registers the notification texts
 from plans.models import (
     ActionKind,
@@ -120,7 +120,7 @@ def show_plan(plan_id: int):
         "plans/plan.html",
         plan=plan,
         notes=notes,
-        screenings=services.score_history(plan.member) if notes else [],
+        screenings=queries.score_history(plan.member) if notes else [],
         dimensions=list(Dimension),
         today=today(),
         can_edit=plan.can_edit(current_user),
@@ -315,7 +315,7 @@ def record_review(plan_id: int):
         plan=plan,
         goals=goals,
         notes=notes,
-        screenings=services.score_history(plan.member) if notes else [],
+        screenings=queries.score_history(plan.member) if notes else [],
         dimensions=list(Dimension),
     )
     return page, saved.status
@@ -356,14 +356,14 @@ def list_plans():
     day = today()
     start, end = period_args(90, on_page=True)
     overdue_only = request.args.get("overdue") == "1"
-    stmt = services.list_plans(current_user, overdue_only=overdue_only, today=day)
+    stmt = queries.list_plans(current_user, overdue_only=overdue_only, today=day)
     page = paginate(stmt)
     if page.items:  # names are shown beside the codes
         audit.note_read("list", object_type="case_plans", detail=f"from={page.items[0].id}")
     return render_template(
         "plans/list.html",
         page=page,
-        figures=services.figures(current_user, start=start, end=end, today=day),
+        figures=queries.figures(current_user, start=start, end=end, today=day),
         start=start,
         end=end,
         today=day,
@@ -383,8 +383,8 @@ PLAN_WORK_SHOWN = 50
 
 def plan_work(user, *, until, today):
     """Tasks and reviews due for the due list: (tasks, reviews, more)."""
-    tasks = services.due_tasks(user, until=until, today=today)
-    reviews = services.due_reviews(user, until=until, today=today)
+    tasks = queries.due_tasks(user, until=until, today=today)
+    reviews = queries.due_reviews(user, until=until, today=today)
     more = count_up_to(tasks, PLAN_WORK_SHOWN).more or count_up_to(reviews, PLAN_WORK_SHOWN).more
     return (
         db.session.scalars(tasks.limit(PLAN_WORK_SHOWN)).all(),

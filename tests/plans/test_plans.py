@@ -15,7 +15,7 @@ from inbox.models import Notification
 from inbox.services import render
 from livelihoods.jobs import daily_sweep
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from plans import services
+from plans import queries, services
 from plans.jobs import send_reminders
 from plans.models import (
     ActionKind,
@@ -516,11 +516,11 @@ def test_figures_count_plans_reviews_on_time_and_goals_met(app, plan_world):
             today=DAY,
         )
         db.session.commit()
-        figures = services.figures(coordinator, start=DAY - timedelta(days=89), end=DAY, today=DAY)
+        figures = queries.figures(coordinator, start=DAY - timedelta(days=89), end=DAY, today=DAY)
         assert figures["members_with_plan"] == 1
         assert (figures["reviews"], figures["reviews_on_time"], figures["goals_met"]) == (1, 1, 1)
         other = db.session.get(User, users["other_coordinator"].id)
-        assert services.figures(other, start=DAY, end=DAY, today=DAY)["members_with_plan"] == 0
+        assert queries.figures(other, start=DAY, end=DAY, today=DAY)["members_with_plan"] == 0
 
 
 def test_anonymising_the_member_clears_the_words_of_their_plan(app, plan_world):
