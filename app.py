@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from imports.views.blueprint import bp as imports_bp
     from inbox.views import bp as inbox_bp
     from livelihoods.views.blueprint import bp as livelihoods_bp
+    from plans.views import bp as plans_bp
     from reports.audit import bp as audit_bp
     from reports.export_job_views import bp as export_jobs_bp
     from reports.export_views import bp as exports_bp
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         livelihoods_bp,
         support_bp,
         providers_bp,
+        plans_bp,
         reports_bp,
         audit_bp,
         progress_bp,

@@ -37,6 +37,8 @@ JOBS = (
     # Before the sweep, so an overdue referral's follow-up is reminded the same morning.
     Job("support.referral_checks", "support.jobs:open_referral_checks", {"hour": 5, "minute": 50}),
     Job("followups.sweep", "livelihoods.jobs:daily_sweep", {"hour": 6, "minute": 0}),
+    # After the sweep: plan tasks and reviews (a plan's visits are the sweep's own).
+    Job("plans.reminders", "plans.jobs:send_reminders", {"hour": 6, "minute": 5}),
     Job("followups.escalate", "livelihoods.jobs:escalate_overdue", {"hour": 6, "minute": 10}),
     Job("followups.digest", "livelihoods.jobs:weekly_digest", {"hour": 6, "minute": 20}),
     Job("members.anonymise_expired", "groups.jobs:anonymise_expired", {"hour": 5, "minute": 30}),

@@ -10,6 +10,7 @@ from demo.data import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from demo.grants import DEMO_PIN, seed_member_login
 from demo.register import seed_register_check
 from livelihoods import jobs
+from plans.jobs import send_reminders
 
 # The demo is served by waitress, a production WSGI server, not Werkzeug's development
 # server. Werkzeug starts one thread per connection without limit: under 50 phones, 50
@@ -53,7 +54,7 @@ def demo_command(host: str, port: int, threads: int, no_serve: bool) -> None:
     created["register files to check"] = seed_register_check(today())
     db.session.commit()
     # Today's reminders, as the scheduler process would send them (idempotent).
-    for job in (jobs.daily_sweep, jobs.escalate_overdue, jobs.weekly_digest):
+    for job in (jobs.daily_sweep, send_reminders, jobs.escalate_overdue, jobs.weekly_digest):
         job(today=today())
     db.session.commit()
     refresh_statistics()

@@ -15,6 +15,7 @@ from core.clock import VIETNAM, today
 from core.db import db
 from core.places import Commune
 from demo.grants import GRANT_STAGES, seed_grants
+from demo.plans import seed_plans
 from demo.support import seed_support
 from groups.meeting_models import AttendanceStatus, MeetingKind
 from groups.models import (
@@ -331,4 +332,5 @@ def seed_demo() -> dict[str, int]:
     counts.update(seed_groups(random.Random(2026), today()))
     counts["grants"] = seed_grants(random.Random(7), today())
     counts.update(seed_support(today(), DEMO_PASSWORD))
+    counts.update(seed_plans(today()))
     return counts

@@ -25,7 +25,7 @@ Renderer = Callable[[list[Notification]], dict[int, tuple[str, str, Link]]]
 RENDERERS: dict[str, Renderer] = {}  # filled from NOTICE_MODULES; support/providers.py adds its own
 
 # The modules that put notices into words: each holds RENDERERS and may hold BESIDE, by kind.
-NOTICE_MODULES = ("livelihoods.notices", "support.notices", "accounts.code_lock")
+NOTICE_MODULES = ("livelihoods.notices", "support.notices", "plans.notices", "accounts.code_lock")
 _loaded: list[str] = []
 
 

@@ -72,6 +72,9 @@ RECORD_TYPES = {
     "screenings": _l("Screening"),
     "referrals": _l("Referral"),
     "service_providers": _l("Service provider"),
+    "case_plans": _l("Support plan"),
+    "plan_goals": _l("Goal of a support plan"),
+    "plan_actions": _l("Action of a support plan"),
     "import_batches": _l("Imported file"),
     # Exports (reports/export_views.py): what kind of table went out.
     "register": _l("Attendance register"),

@@ -18,6 +18,7 @@ from groups.services.schedule import is_overdue, next_meeting_on
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus, Grant, GrantStatus
 from livelihoods.services.follow_ups import list_due
 from livelihoods.services.grants import visible_grants
+from plans.services import active_plan
 from support.services.referrals import member_referrals
 
 bp = Blueprint("reports", __name__)
@@ -165,6 +166,7 @@ def member_home():
             today=today(),
             contacts=[],
             referrals=[],
+            plan_review=None,
         )
     grant = db.session.scalar(
         select(Grant)
@@ -201,4 +203,13 @@ def member_home():
         today=day,
         contacts=contacts,
         referrals=member_referrals(member.id),
+        # Only that a plan is in progress and when it is next looked at together: no
+        # goal, action or note (a shared phone).
+        plan_review=plan_review_day(member),
     )
+
+
+def plan_review_day(member: Member):
+    """The next review day of the member's plan in progress, if any and still ahead."""
+    plan = active_plan(member)
+    return plan.next_review_on if plan is not None and plan.next_review_on >= today() else None

@@ -17,6 +17,7 @@ import pytest
 from accounts.models import Role
 from core.clock import today
 from tests.conftest import NGHE_AN, login
+from tests.plans.helpers import make_plan
 from tests.support.helpers import make_records
 
 ROLES = (
@@ -458,6 +459,58 @@ MATRIX = {
         None,
         only(OK, *MANAGERS, member=NOT_FOUND),
     ),
+    # Case plans (plans/): staff who may see the member; closing for managers. The
+    # member has a plan in progress, so "open a plan" sends in-scope staff to it.
+    "plans.list_plans": ("GET", "/plans", None, only(OK, *STAFF)),
+    "plans.member_plans": (
+        "GET",
+        "/members/{member}/plans",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.open_plan": (
+        "GET",
+        "/members/{member}/plans/new",
+        None,
+        only(REDIRECT, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.show_plan": ("GET", "/plans/{plan}", None, only(OK, *IN_SCOPE, member=NOT_FOUND)),
+    "plans.add_goal": (
+        "GET",
+        "/plans/{plan}/goals/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.add_action": (
+        "GET",
+        "/goals/{plan_goal}/actions/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.settle_action": (
+        "GET",
+        "/plan-actions/{plan_action}/update",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.change_action": (
+        "GET",
+        "/plan-actions/{plan_action}/edit",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.record_review": (
+        "GET",
+        "/plans/{plan}/reviews/new",
+        None,
+        only(OK, *IN_SCOPE, member=NOT_FOUND),
+    ),
+    "plans.close_plan": (
+        "GET",
+        "/plans/{plan}/close",
+        None,
+        only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
     # Exports (reports/export_views.py): each role gets the rows it may see; names only
     # through the personal export, for coordinators and admins (tests/reports/test_exports.py).
     "exports.index": ("GET", "/exports", None, only(OK, *STAFF)),
@@ -538,6 +591,15 @@ POSTED = {
         OK, "coordinator", "other_coordinator", "admin", member=NOT_FOUND
     ),
     "support.edit_provider": only(REDIRECT, *MANAGERS, member=NOT_FOUND),
+    # An empty plan form comes back with its messages; nothing is written.
+    "plans.open_plan": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "plans.add_goal": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "plans.add_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "plans.settle_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    # An empty edit keeps nothing it lacks: the description is required again.
+    "plans.change_action": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "plans.record_review": only(OK, *IN_SCOPE, member=NOT_FOUND),
+    "plans.close_plan": only(OK, *MANAGERS, member=NOT_FOUND),
     # No file sent: the form comes back with its message.
     "imports.upload": only(OK, *STAFF),
     "exports.personal": only(OK, "coordinator", "other_coordinator", "admin"),
@@ -612,8 +674,10 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         batch = make_import_batch(users["facilitator"].id, group.code)
         export_job = make_export_job(users["facilitator"].id)
         releases = make_releases(users["coordinator"].id, users["admin"].id)
+        plan = make_plan(users["facilitator"].id, member.id)
     ids = {
         **releases,
+        **plan,
         "user": users["facilitator"].id,
         "group": group.id,
         "other_group": other_group.id,

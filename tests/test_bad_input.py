@@ -236,6 +236,11 @@ def world(app, make_user, make_group, make_member, make_meeting):
 
         w.provider_user = make_provider_user(app, w.support["provider"], "osso.hue")
         w.link = make_link(app, w.support["referral"])
+    with app.app_context():
+        from tests.plans.helpers import make_plan
+
+        w.plan = make_plan(w.facilitator.id, w.mai.id)
+        w.review_fields = {f"goal{w.plan['plan_goal']}": field("some", "met", "dropped")}
     w.browsers = {}
 
     def as_(user):
@@ -251,6 +256,7 @@ def world(app, make_user, make_group, make_member, make_meeting):
 
 DAY = today().isoformat()
 YESTERDAY = (today() - timedelta(days=1)).isoformat()
+NEXT_MONTH = (today() + timedelta(days=30)).isoformat()
 STATUSES = ("present", "absent", "excused")
 
 
@@ -648,6 +654,81 @@ def provider_forms(w) -> dict:
     }
 
 
+def plan_forms(w) -> dict:
+    """Case plans (plans/): `w.plan` names the records of tests/plans/helpers.make_plan,
+    a plan of Mai's; Lan has none yet."""
+    p = w.plan
+    return {
+        "open_plan": (
+            w.facilitator,
+            f"/members/{w.lan.id}/plans/new",
+            {
+                "opened_on": field(DAY, "2024-06-01"),
+                "next_review_on": field(NEXT_MONTH, YESTERDAY),
+                "notes": field("Cần giữ kín nơi ở", ""),
+            },
+        ),
+        "add_goal": (
+            w.facilitator,
+            f"/plans/{p['plan']}/goals/new",
+            {
+                "dimension": field("social", "economic"),
+                "description": field("Tham gia sinh hoạt nhóm đều đặn", ""),
+                "target_on": field(NEXT_MONTH, ""),
+            },
+        ),
+        "add_action": (
+            w.facilitator,
+            f"/goals/{p['plan_goal']}/actions/new",
+            {
+                "kind": field("task", "visit", "referral"),
+                "description": field("Đi cùng chị đến xã làm giấy tờ"),
+                "due_on": field(NEXT_MONTH, YESTERDAY),
+                "responsible_id": field(str(w.facilitator.id), str(w.other_facilitator.id)),
+                "provider_id": field(str(w.support["provider"]), str(w.support["far_provider"])),
+                "service": field("legal", ""),
+            },
+        ),
+        "change_action": (
+            w.facilitator,
+            f"/plan-actions/{p['plan_visit']}/edit",
+            {
+                "description": field("Thăm nhà, gặp cả chồng", ""),
+                "due_on": field(NEXT_MONTH, YESTERDAY),
+                "responsible_id": field(str(w.facilitator.id), str(w.other_facilitator.id)),
+            },
+        ),
+        "settle_action": (
+            w.facilitator,
+            f"/plan-actions/{p['plan_action']}/update",
+            {"to_status": field("done", "dropped"), "on": field(DAY, YESTERDAY)},
+        ),
+        "record_review": (
+            w.facilitator,
+            f"/plans/{p['plan']}/reviews/new",
+            {
+                "reviewed_on": field(DAY, YESTERDAY),
+                "next_review_on": field(NEXT_MONTH, DAY),
+                "notes": field("Ổn định hơn", ""),
+                **w.review_fields,
+            },
+        ),
+        "close_plan": (
+            w.coordinator,
+            f"/plans/{p['plan']}/close",
+            {"reason": field("goals_met", "other"), "closed_on": field(DAY)},
+        ),
+    }
+
+
+def plan_pages(w) -> dict:
+    filters = {"overdue": field("1", ""), "page": field("1"), "from": field(DAY), "to": field(DAY)}
+    return {
+        "list_plans": (w.coordinator, "/plans", filters),
+        "show_plan": (w.facilitator, f"/plans/{w.plan['plan']}", filters),
+    }
+
+
 def support_pages(w) -> dict:
     r = w.support
     filters = {"province": field(str(HUE)), "kind": field("osso"), "page": field("1")}
@@ -757,6 +838,8 @@ TARGET_SETS = (
     (release_forms, "POST"),
     (support_forms, "POST"),
     (support_pages, "GET"),
+    (plan_forms, "POST"),
+    (plan_pages, "GET"),
     (provider_forms, "POST"),
     (import_forms, "POST"),
 )
@@ -787,6 +870,8 @@ def placeholder_world() -> SimpleNamespace:
         provider_user=SimpleNamespace(id=1),
         export_job=1,
         releases={"release": 1, "draft_release": 2},
+        plan=dict.fromkeys(("plan", "plan_goal", "plan_action", "plan_visit"), 1),
+        review_fields={},
     )
 
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accounts.models import Role
 from core.clock import today
@@ -43,6 +43,9 @@ MEMBER_RECORDS = (
     "{screening}",
     "{draft}",
     "{referral}",
+    "{plan}",
+    "{plan_goal}",
+    "{plan_action}",
 )
 GROUP_RECORDS = ("{group}", "{meeting}", *MEMBER_RECORDS)
 COORDINATORS = {"coordinator": "other_coordinator", "other_coordinator": "coordinator"}
@@ -297,7 +300,15 @@ def test_a_member_moved_takes_due_visits_grants_and_reminders_to_the_new_staff(a
     assert set(digests) == {users["coordinator"].id, users["other_coordinator"].id}
     for client in (old_c, new_c):
         client.post("/language", data={"locale": "en"})
-    assert "1 visit is overdue" in page(new_c, "/inbox")
+    # The paid grant's check, and the home visit of the member's plan (tests/plans).
+    with app.app_context():
+        overdue = db.session.scalar(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on < day)
+        )
+    assert overdue == 2
+    assert "2 visits are overdue" in page(new_c, "/inbox")
     assert "0 visits are overdue" in page(old_c, "/inbox")
 
     assert new_f.post(visit, data=data).status_code == 302

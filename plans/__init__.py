@@ -1,0 +1,1 @@
+"""A case plan per member: goals, actions, reviews (issue 26)."""
