@@ -384,10 +384,10 @@ PLAN_WORK_SHOWN = 50
 def plan_work(user, *, until, today):
     """Tasks and reviews due for the due list: (tasks, reviews, more)."""
     tasks = queries.due_tasks(user, until=until, today=today)
-    reviews = queries.due_reviews(user, until=until, today=today)
-    more = count_up_to(tasks, PLAN_WORK_SHOWN).more or count_up_to(reviews, PLAN_WORK_SHOWN).more
+    due = queries.due_reviews(user, until=until, today=today)
+    more = count_up_to(tasks, PLAN_WORK_SHOWN).more or count_up_to(due, PLAN_WORK_SHOWN).more
     return (
         db.session.scalars(tasks.limit(PLAN_WORK_SHOWN)).all(),
-        db.session.scalars(reviews.limit(PLAN_WORK_SHOWN)).all(),
+        db.session.scalars(due.limit(PLAN_WORK_SHOWN)).all(),
         more,
     )

@@ -15,7 +15,7 @@ from inbox.models import Notification
 from inbox.services import render
 from livelihoods.jobs import daily_sweep
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
-from plans import queries, reviews, services
+from plans import queries, reviews
 from plans.jobs import send_reminders
 from plans.models import (
     ActionKind,
@@ -26,6 +26,7 @@ from plans.models import (
     PlanGoal,
     PlanReview,
     PlanStatus,
+    Progress,
 )
 from support.models.referrals import Referral
 from tests.conftest import NGHE_AN
@@ -511,7 +512,7 @@ def test_figures_count_plans_reviews_on_time_and_goals_met(app, plan_world):
             plan,
             reviewed_on=DAY,
             next_review_on=DAY + timedelta(days=30),
-            progress={ids["plan_goal"]: services.Progress.MET},
+            progress={ids["plan_goal"]: Progress.MET},
             notes=None,
             today=DAY,
         )
