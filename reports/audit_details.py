@@ -69,6 +69,7 @@ SECOND_STEP = {
 VIA = {
     "link": _l("by the provider, through the letter's link"),
     "account": _l("by the provider, from its account"),
+    "staff": _l("by the case team"),
 }
 
 
@@ -116,6 +117,8 @@ def _piece(key: str, value: str) -> str:
             "read through the letter link no. %(number)s", number=_number(value)
         ),
         "via": lambda: str(VIA.get(value, value)),
+        # A message on a referral's thread: its number, never its words.
+        "message": lambda: gettext("message no. %(number)s", number=_number(value)),
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),

@@ -179,6 +179,21 @@ def answer(
 def tell_coordinators(referral: Referral, event: ReferralEvent) -> int:
     """A notice for whoever made the referral and the coordinators of the member's
     province, once per event."""
+    told = 0
+    for user_id in sorted(case_team_ids(referral)):
+        told += notify.notify(
+            user_id,
+            f"provans:{event.id}:{user_id}",
+            KIND,
+            object_id=referral.id,
+            data={"status": event.to_status.value, "on": event.on.isoformat()},
+        )
+    return told
+
+
+def case_team_ids(referral: Referral) -> set[int]:
+    """Who hears what the provider says: the active coordinators of the member's current
+    province, and whoever made the referral while their account is active."""
     province = referral.member.province_code
     ids = set()
     if province is not None:
@@ -195,16 +210,7 @@ def tell_coordinators(referral: Referral, event: ReferralEvent) -> int:
         )
     if referral.referred_by is not None and referral.referred_by.active:
         ids.add(referral.referred_by_id)
-    told = 0
-    for user_id in sorted(ids):
-        told += notify.notify(
-            user_id,
-            f"provans:{event.id}:{user_id}",
-            KIND,
-            object_id=referral.id,
-            data={"status": event.to_status.value, "on": event.on.isoformat()},
-        )
-    return told
+    return ids
 
 
 KIND = "referral_answered"

@@ -37,7 +37,7 @@ from core.saving import commit, saving
 from support import provider_forms as forms
 from support.models.provider_side import DeclineReason, ReferralLink
 from support.models.referrals import NEXT_STATUS, Referral, ServiceProvider
-from support.services import provider_accounts, provider_answers, provider_links
+from support.services import messages, provider_accounts, provider_answers, provider_links
 
 bp = Blueprint("providers", __name__)
 
@@ -64,7 +64,7 @@ PROVIDER_ENDPOINTS = frozenset(
     }
 )
 # Pages of this blueprint for managers, not for provider accounts.
-MANAGER_ENDPOINTS = frozenset({"providers.accounts"})
+MANAGER_ENDPOINTS = frozenset({"providers.accounts", "providers.set_staff_active"})
 
 
 @bp.before_app_request
@@ -161,8 +161,11 @@ def _answer_forms(action_url) -> dict:
     return made
 
 
-def _page(referral: Referral, action_url, *, posted=None, via: str):
-    """The one-referral page, with a form for each step still possible."""
+def _page(
+    referral: Referral, action_url, *, posted=None, via: str, message_url: str, message_form=None
+):
+    """The one-referral page, with a form for each step still possible, and the thread
+    with the case team while the referral is open and its consent in force."""
     possible = {s.value for s in NEXT_STATUS.get(referral.status, ())}
     made = _answer_forms(action_url)
     if posted is not None:
@@ -172,6 +175,7 @@ def _page(referral: Referral, action_url, *, posted=None, via: str):
         for action in forms.FORMS
         if provider_answers.Action(action).status.value in possible
     }
+    thread_open = messages.provider_thread_open(referral)
     return render_template(
         "support/provider_referral.html",
         referral=referral,
@@ -180,6 +184,11 @@ def _page(referral: Referral, action_url, *, posted=None, via: str):
         forms=shown,
         via=via,
         reasons={r.value: r.label for r in DeclineReason},
+        thread=referral.messages if thread_open else None,
+        message_form=_with_ids(message_form or forms.MessageForm(formdata=None), "message")
+        if thread_open
+        else None,
+        message_url=message_url,
     )
 
 
@@ -195,7 +204,10 @@ def link(token: str):
         audit.record(None, "view", referral, detail=f"provider_link={link.id}", ip=_ip())
         commit("the provider's reading of the referral is audited")
         return _page(
-            referral, lambda a: url_for("providers.link_answer", token=token, action=a), via="link"
+            referral,
+            lambda a: url_for("providers.link_answer", token=token, action=a),
+            via="link",
+            message_url=url_for("providers.link_message", token=token),
         )
     form = forms.LinkCodeForm()
     if form.validate_on_submit():
@@ -235,6 +247,7 @@ def link_answer(token: str, action: str):
         actor=None,
         via="link",
         action_url=lambda a: url_for("providers.link_answer", token=token, action=a),
+        message_url=url_for("providers.link_message", token=token),
         done=lambda closed: (
             url_for("providers.link_done") if closed else url_for("providers.link", token=token)
         ),
@@ -247,7 +260,7 @@ def link_done():
     return render_template("support/link_done.html")
 
 
-def _answer(referral, action, *, actor, via, action_url, done):
+def _answer(referral, action, *, actor, via, action_url, message_url, done):
     form = forms.FORMS[action]()
     saved = saving(form, record=referral)
     if form.validate_on_submit():
@@ -270,7 +283,8 @@ def _answer(referral, action, *, actor, via, action_url, done):
         if saved.ok:
             flash(_("Thank you. It was recorded and the sender was told."), "success")
             return redirect(done(not referral.is_open))
-    return _page(referral, action_url, posted=(action, form), via=via), saved.status or 200
+    page = _page(referral, action_url, posted=(action, form), via=via, message_url=message_url)
+    return page, saved.status or 200
 
 
 # Provider accounts -------------------------------------------------------------------
@@ -307,6 +321,7 @@ def show_referral(referral_id: int):
         referral,
         lambda a: url_for("providers.answer", referral_id=referral.id, action=a),
         via="account",
+        message_url=url_for("providers.account_message", referral_id=referral.id),
     )
 
 
@@ -321,46 +336,6 @@ def answer(referral_id: int, action: str):
         actor=current_user,
         via="account",
         action_url=lambda a: url_for("providers.answer", referral_id=referral.id, action=a),
+        message_url=url_for("providers.account_message", referral_id=referral.id),
         done=lambda _closed: url_for("providers.show_referral", referral_id=referral.id),
     )
-
-
-# Accounts for a provider, made by managers ----------------------------------------------
-
-
-@bp.route("/providers/<int:provider_id>/accounts", methods=["GET", "POST"])
-def accounts(provider_id: int):
-    """The provider's staff accounts; admins and the coordinators of its province add them."""
-    provider = db.get_or_404(ServiceProvider, provider_id)
-    if current_user.role == Role.MEMBER:
-        abort(404)
-    require(provider.can_edit(current_user))
-    form = forms.ProviderAccountForm()
-    saved = saving(form)
-    if form.validate_on_submit():
-        with saved:
-            user = provider_accounts.create_provider_account(
-                current_user,
-                provider,
-                username=form.username.data,
-                full_name=form.full_name.data,
-                password=form.new_password.data,
-            )
-        if saved.ok:
-            flash(
-                _(
-                    "The account %(username)s was made. Give its temporary password to the "
-                    "person in person; they change it and set up two-factor sign-in when they "
-                    "first log in.",
-                    username=user.username,
-                ),
-                "success",
-            )
-            return redirect(url_for("providers.accounts", provider_id=provider.id))
-    page = render_template(
-        "support/provider_accounts.html",
-        provider=provider,
-        staff=provider_accounts.list_staff(provider),
-        form=form,
-    )
-    return page, saved.status

@@ -20,13 +20,15 @@ from core.drafts import is_first_view
 from core.errors import DomainError
 from core.parse import parse_int
 from core.saving import commit, saving
+from core.urls import public_url
 from groups.models import Consent
 from support import forms
 from support.models.provider_side import DeclineReason
-from support.models.referrals import NEXT_STATUS, ReferralStatus, ServiceProvider
+from support.models.referrals import NEXT_STATUS, Referral, ReferralStatus, ServiceProvider
 from support.models.screening import (
     SupportType,
 )
+from support.provider_forms import MessageForm
 from support.services import directory as directory_services
 from support.services import provider_links
 from support.services import referrals as referral_services
@@ -115,6 +117,20 @@ def show_referral(referral_id: int):
     referral = load_referral(referral_id)
     notes = referral.can_read_notes(current_user)
     audit.note_read("view", referral, detail="notes" if notes else None)
+    return referral_page(referral)
+
+
+def referral_page(referral: Referral, message_form=None) -> str:
+    """The referral's page: its facts, the status form, the timeline with the messages."""
+    notes = referral.can_read_notes(current_user)
+    # Status changes and messages in one timeline, newest first.
+    timeline = sorted(
+        [("event", e) for e in referral.events] + [("message", m) for m in referral.messages],
+        key=lambda entry: (entry[1].at, entry[0] == "message", entry[1].id),
+        reverse=True,
+    )
+    if message_form is None and referral.can_post_message(current_user):
+        message_form = MessageForm(formdata=None)
     return render_template(
         "support/referral.html",
         referral=referral,
@@ -125,6 +141,9 @@ def show_referral(referral_id: int):
         if referral.decline_reason
         else None,
         next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
+        timeline=timeline,
+        messages_readable=referral.can_read_messages(current_user),
+        message_form=message_form,
     )
 
 
@@ -181,10 +200,9 @@ def referral_letter(referral_id: int):
             secret=current_app.config["SECRET_KEY"],
         )
         commit("the letter's link is kept before it is printed")
-        url = url_for(
+        url = public_url(
             "providers.link",
             token=provider_links.link_token(link, current_app.config["SECRET_KEY"]),
-            _external=True,
         )
         answer = {
             "url": url,
