@@ -9,6 +9,7 @@ a "view" audit event whose detail says so: "answers", "notes", "letter" (core.au
 from support.views import (  # noqa: F401 - routes
     directory_pages,
     message_pages,
+    provider_pages,
     provider_staff_pages,
     referral_pages,
     screening_pages,

@@ -14,10 +14,9 @@ from core.saving import saving
 from support.models.referrals import Referral
 from support.provider_forms import MessageForm
 from support.services import messages
-from support.views import provider_pages
-from support.views.common import bp, load_referral
-from support.views.provider_pages import bp as providers_bp
-from support.views.referral_pages import referral_page
+from support.views.common import bp, load_referral, referral_page
+from support.views.provider_common import bp as providers_bp
+from support.views.provider_common import check_link, link_opened, load_own_referral, provider_page
 
 
 def _provider_post(referral: Referral, *, actor, via: str, action_url, message_url: str):
@@ -36,9 +35,7 @@ def _provider_post(referral: Referral, *, actor, via: str, action_url, message_u
         if saved.ok:
             flash(_("Your message was sent. The coordinator will answer here."), "success")
             return redirect(back + "#messages")
-    page = provider_pages._page(
-        referral, action_url, via=via, message_url=message_url, message_form=form
-    )
+    page = provider_page(referral, action_url, via=via, message_url=message_url, message_form=form)
     return page, saved.status or 200
 
 
@@ -46,10 +43,10 @@ def _provider_post(referral: Referral, *, actor, via: str, action_url, message_u
 @public
 def link_message(token: str):
     """A message through the letter's link, once its code was entered."""
-    link, refused = provider_pages._check_link(token)
+    link, refused = check_link(token)
     if refused is not None:
         return refused
-    if not provider_pages._opened(link):
+    if not link_opened(link):
         return redirect(url_for("providers.link", token=token))
     return _provider_post(
         link.referral,
@@ -63,7 +60,7 @@ def link_message(token: str):
 @providers_bp.post("/provider/referrals/<int:referral_id>/message")
 def account_message(referral_id: int):
     """A message from a provider account, on one of its own provider's referrals."""
-    referral = provider_pages._load_own(referral_id)
+    referral = load_own_referral(referral_id)
     return _provider_post(
         referral,
         actor=current_user,

@@ -12,7 +12,7 @@ from core.saving import saving
 from support import provider_forms as forms
 from support.models.referrals import ServiceProvider
 from support.services import provider_accounts
-from support.views.provider_pages import bp
+from support.views.provider_common import bp
 
 
 def _load_provider(provider_id: int) -> ServiceProvider:

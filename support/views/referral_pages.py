@@ -23,12 +23,10 @@ from core.saving import commit, saving
 from core.urls import public_url
 from groups.models import Consent
 from support import forms
-from support.models.provider_side import DeclineReason
-from support.models.referrals import NEXT_STATUS, Referral, ReferralStatus, ServiceProvider
+from support.models.referrals import ReferralStatus, ServiceProvider
 from support.models.screening import (
     SupportType,
 )
-from support.provider_forms import MessageForm
 from support.services import directory as directory_services
 from support.services import provider_links
 from support.services import referrals as referral_services
@@ -36,6 +34,7 @@ from support.views.common import (
     bp,
     load_referral,
     load_staff_member,
+    referral_page,
 )
 
 # Consent and referrals ---------------------------------------------------------------
@@ -118,33 +117,6 @@ def show_referral(referral_id: int):
     notes = referral.can_read_notes(current_user)
     audit.note_read("view", referral, detail="notes" if notes else None)
     return referral_page(referral)
-
-
-def referral_page(referral: Referral, message_form=None) -> str:
-    """The referral's page: its facts, the status form, the timeline with the messages."""
-    notes = referral.can_read_notes(current_user)
-    # Status changes and messages in one timeline, newest first.
-    timeline = sorted(
-        [("event", e) for e in referral.events] + [("message", m) for m in referral.messages],
-        key=lambda entry: (entry[1].at, entry[0] == "message", entry[1].id),
-        reverse=True,
-    )
-    if message_form is None and referral.can_post_message(current_user):
-        message_form = MessageForm(formdata=None)
-    return render_template(
-        "support/referral.html",
-        referral=referral,
-        notes=notes,
-        today=today(),
-        status_form=forms.StatusForm(on=today()) if referral.can_update(current_user) else None,
-        decline_reason=DeclineReason(referral.decline_reason).label
-        if referral.decline_reason
-        else None,
-        next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
-        timeline=timeline,
-        messages_readable=referral.can_read_messages(current_user),
-        message_form=message_form,
-    )
 
 
 @bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
