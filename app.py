@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from reports.pages.blueprint import bp as progress_bp
     from reports.views import bp as reports_bp
     from support.views.blueprint import bp as support_bp
-    from support.views.provider_pages import bp as providers_bp
+    from support.views.provider_common import bp as providers_bp
 
     for bp in (
         core_bp,

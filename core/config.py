@@ -1,6 +1,7 @@
 """Configuration: defaults, then the environment, then the caller's override."""
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -104,6 +105,10 @@ DEFAULTS = {
     "PROVIDER_LINK_DAYS": 30,
     # How long a browser that entered a letter's code may act on it without the code again.
     "PROVIDER_LINK_SESSION_MINUTES": 60,
+    # The address people outside reach the app at ("https://tuluc.example.vn"), printed on
+    # letters as a link and a QR code; unset, the address of the request that printed it
+    # (which behind a proxy or on an internal name may not be reachable by a provider).
+    "PUBLIC_URL": None,
 }
 
 
@@ -124,6 +129,13 @@ def load_config(app, override: dict | None) -> None:
             app.config[name] = os.environ[name]
     if override:
         app.config.update(override)
+
+    public = app.config.get("PUBLIC_URL")
+    if public and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", str(public)):
+        raise SystemExit(
+            f"PUBLIC_URL is not an address: {public!r}. Set TULUC_PUBLIC_URL to the address "
+            "people reach the app at, e.g. https://tuluc.example.vn"
+        )
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")

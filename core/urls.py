@@ -18,6 +18,15 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address of this site for print and QR codes: PUBLIC_URL when set (the
+    address people outside reach the app at), else the address this request came to."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base.rstrip("/") + url_for(endpoint, **values)
+
+
 def page_url(page: int) -> str:
     """The current page's URL with its query kept and the page number replaced."""
     args = {**request.view_args, **request.args.to_dict(), "page": page}

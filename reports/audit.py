@@ -59,6 +59,7 @@ ACTIONS = {
     "deactivate": _l("Account deactivated"),
     "prepare_release": _l("Release of the donor report prepared"),
     "approve_release": _l("Release of the donor report approved"),
+    "message": _l("Message on a referral"),
 }
 RECORD_TYPES = {
     "members": _l("Member"),

@@ -77,6 +77,7 @@ SECOND_STEP = {
 VIA = {
     "link": _l("by the provider, through the letter's link"),
     "account": _l("by the provider, from its account"),
+    "staff": _l("by the case team"),
 }
 
 
@@ -125,6 +126,8 @@ def _piece(key: str, value: str) -> str:
         ),
         "via": lambda: str(VIA.get(value, value)),
         "step": lambda: str(GRANT_STEPS.get(value, value)),
+        # A message on a referral's thread: its number, never its words.
+        "message": lambda: gettext("message no. %(number)s", number=_number(value)),
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Optional
 
 from accounts.forms import NewPasswordMixin, NewUserForm, UserForm
 from core.dates import PLAN_DAYS, DayField
 from core.forms import Form, at_most, choices
 from groups.forms import optional_text
 from support.models.provider_side import DeclineReason
+from support.services.messages import MAX_MESSAGE
 
 
 def _date(label):
@@ -76,3 +77,23 @@ class ProviderAccountForm(NewPasswordMixin, Form):
     username = NewUserForm.username
     full_name = UserForm.full_name
     submit = SubmitField(_l("Create the account"))
+
+
+class MessageForm(Form):
+    """A message on a referral's thread, from the provider or the case team."""
+
+    body = TextAreaField(
+        _l("Message"),
+        validators=[
+            DataRequired(message=_l("Write your message first. Nothing was sent.")),
+            at_most(MAX_MESSAGE),
+        ],
+        description=_l("Plain text. Write only what the referral needs."),
+    )
+    submit = SubmitField(_l("Send the message"))
+
+
+class StaffActiveForm(Form):
+    """Deactivate a provider's staff account, or make it active again: `active` says which."""
+
+    active = HiddenField(validators=[AnyOf(["0", "1"])])

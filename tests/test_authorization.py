@@ -98,11 +98,25 @@ MATRIX = {
         {"on": TODAY},
         {**only(REDIRECT, "provider"), "other_provider": NOT_FOUND},
     ),
+    # The thread on a referral: the link without its code goes back to the code's page.
+    "providers.link_message": ("POST", "/r/{link}/message", {"body": "?"}, everyone(REDIRECT)),
+    "providers.account_message": (
+        "POST",
+        "/provider/referrals/{referral}/message",
+        {"body": "Xin hỏi"},
+        {**only(REDIRECT, "provider"), "other_provider": NOT_FOUND},
+    ),
     "providers.accounts": (
         "GET",
         "/providers/{provider}/accounts",
         None,
         only(OK, *MANAGERS, member=NOT_FOUND),
+    ),
+    "providers.set_staff_active": (
+        "POST",
+        "/providers/{provider}/accounts/{provider_user}/active",
+        {"active": "0"},
+        only(REDIRECT, *MANAGERS, member=NOT_FOUND),
     ),
     "core.keep_forms": (
         "POST",
@@ -439,6 +453,12 @@ MATRIX = {
         None,
         only(OK, *IN_SCOPE, member=NOT_FOUND),
     ),
+    "support.post_message": (
+        "POST",
+        "/referrals/{referral}/messages",
+        {"body": "Xin chào"},
+        only(REDIRECT, *MANAGERS, member=NOT_FOUND),
+    ),
     # `facilitator` made the referral; tests/support/test_access.py covers one who did not.
     "support.referral_letter": (
         "GET",
@@ -688,6 +708,7 @@ def build_world(app, make_user, make_group, make_member, make_meeting):
         **support,
         "batch": batch,
         "link": link,
+        "provider_user": users["provider"].id,
         "export_job": export_job,
     }
     return users, ids

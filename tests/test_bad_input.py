@@ -621,6 +621,11 @@ def support_forms(w) -> dict:
                 "note": field("Đã được khám"),
             },
         ),
+        "post_message": (
+            w.coordinator,
+            f"/referrals/{r['referral']}/messages",
+            {"body": field("Chị ấy đã đến chưa?", "")},
+        ),
         "create_provider": (w.coordinator, "/providers/new", provider),
         "edit_provider": (w.coordinator, f"/providers/{r['provider']}/edit", provider),
         # Last: finishing ends the draft the page above needs.
@@ -651,6 +656,17 @@ def provider_forms(w) -> dict:
             },
         ),
         "answer": (w.provider_user, f"/provider/referrals/{r['referral']}/served", served),
+        "set_staff_active": (
+            w.coordinator,
+            f"/providers/{r['provider']}/accounts/{w.provider_user.id}/active",
+            {"active": field("0", "1", "2")},
+        ),
+        "link_message": (None, f"/r/{w.link}/message", {"body": field("Xin hỏi")}),
+        "account_message": (
+            w.provider_user,
+            f"/provider/referrals/{r['referral']}/message",
+            {"body": field("Xin hỏi", "")},
+        ),
     }
 
 

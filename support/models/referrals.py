@@ -141,6 +141,9 @@ class Referral(db.Model):
     events: Mapped[list["ReferralEvent"]] = relationship(
         back_populates="referral", order_by="ReferralEvent.at, ReferralEvent.id"
     )
+    messages: Mapped[list["ReferralMessage"]] = relationship(
+        back_populates="referral", order_by="ReferralMessage.at, ReferralMessage.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -181,6 +184,16 @@ class Referral(db.Model):
         """Record acknowledgement and outcome: staff who may edit the member, while open."""
         return self.is_open and user.role != Role.MEMBER and self.member.can_edit(user)
 
+    def can_read_messages(self, user) -> bool:
+        """The thread with the provider: like the notes, coordinators of the member's
+        current province and admins."""
+        return self.can_read_notes(user)
+
+    def can_post_message(self, user) -> bool:
+        """Write to the provider: those who read the thread, while the referral is open
+        (a closed one, or one whose consent was withdrawn, has no provider to answer)."""
+        return self.is_open and self.can_read_messages(user)
+
     def can_print_letter(self, user) -> bool:
         """The letter for the provider carries the reason: those who may read notes, and
         whoever made the referral while they still see the member; nobody once the
@@ -217,6 +230,31 @@ class ReferralEvent(db.Model):
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class ReferralMessage(db.Model):
+    """One message of the thread between the provider and the case team on a referral
+    (issue 26), shown in the referral's timeline. Plain text, escaped when shown."""
+
+    __tablename__ = "referral_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None when the provider wrote through the letter's link (it has no account).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "link" or "account": the provider; "staff": the case team.
+    via: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)  # emptied on anonymisation
+
+    referral: Mapped[Referral] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def from_provider(self) -> bool:
+        return self.via != "staff"
 
 
 # The provider's side (issue 26) lives apart; imported here so the tables are known.

@@ -87,3 +87,15 @@ def create_provider_account(
     db.session.flush()
     audit.record(actor, "update", user, detail=f"provider={provider.id}")
     return user
+
+
+def set_staff_active(actor: User, provider: ServiceProvider, user: User, *, active: bool) -> User:
+    """Deactivate one of the provider's staff accounts, ending its sessions at once, or
+    make it active again: admins and the coordinators of the provider's province."""
+    if not provider.can_edit(actor):
+        raise DomainError(_l("Choose one of your provinces."))
+    if staff_provider_id(user) != provider.id:
+        raise DomainError(_l("This account does not work for this provider."))
+    if user.active != active:
+        account_services.set_active(actor, user, active)
+    return user

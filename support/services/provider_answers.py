@@ -8,7 +8,6 @@ the referral job stops chasing a referral the provider answered (support/jobs.py
 from datetime import date, timedelta
 from enum import StrEnum
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
@@ -18,8 +17,7 @@ from core import audit
 from core.dates import PLAN_DAYS, Day, check_day
 from core.db import db
 from core.errors import DomainError
-from core.i18n import format_day
-from groups.models import ConsentPurpose, Member
+from groups.models import ConsentPurpose
 from inbox import services as notify
 from support.models.provider_side import DeclineReason
 from support.models.referrals import (
@@ -181,6 +179,21 @@ def answer(
 def tell_coordinators(referral: Referral, event: ReferralEvent) -> int:
     """A notice for whoever made the referral and the coordinators of the member's
     province, once per event."""
+    told = 0
+    for user_id in sorted(case_team_ids(referral)):
+        told += notify.notify(
+            user_id,
+            f"provans:{event.id}:{user_id}",
+            KIND,
+            object_id=referral.id,
+            data={"status": event.to_status.value, "on": event.on.isoformat()},
+        )
+    return told
+
+
+def case_team_ids(referral: Referral) -> set[int]:
+    """Who hears what the provider says: the active coordinators of the member's current
+    province, and whoever made the referral while their account is active."""
     province = referral.member.province_code
     ids = set()
     if province is not None:
@@ -197,46 +210,7 @@ def tell_coordinators(referral: Referral, event: ReferralEvent) -> int:
         )
     if referral.referred_by is not None and referral.referred_by.active:
         ids.add(referral.referred_by_id)
-    told = 0
-    for user_id in sorted(ids):
-        told += notify.notify(
-            user_id,
-            f"provans:{event.id}:{user_id}",
-            KIND,
-            object_id=referral.id,
-            data={"status": event.to_status.value, "on": event.on.isoformat()},
-        )
-    return told
+    return ids
 
 
 KIND = "referral_answered"
-
-
-def _render(notifications):
-    """Neutral words: the member's code, what the provider recorded and when."""
-    ids = {n.object_id for n in notifications}
-    codes = dict(
-        db.session.execute(
-            select(Referral.id, Member.code)
-            .join(Member, Member.id == Referral.member_id)
-            .where(Referral.id.in_(ids))
-        ).all()
-    )
-    out = {}
-    for n in notifications:
-        code = codes.get(n.object_id, "")
-        status = n.data.get("status")
-        label = ReferralStatus(status).label if status else ""
-        day = date.fromisoformat(n.data["on"]) if n.data.get("on") else None
-        subject = _("The provider answered: %(code)s", code=code)
-        body = _(
-            "The provider recorded “%(status)s” on %(day)s for %(code)s.",
-            status=label,
-            day=format_day(day),
-            code=code,
-        )
-        out[n.id] = (subject, body, ("support.show_referral", {"referral_id": n.object_id}))
-    return out
-
-
-notify.RENDERERS[KIND] = _render

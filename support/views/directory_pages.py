@@ -26,8 +26,8 @@ from support import forms
 from support.models.referrals import ServiceProvider
 from support.services import directory as directory_services
 from support.views.common import (
-    _refuse_members,
     bp,
+    refuse_members,
 )
 
 # Provider directory ------------------------------------------------------------------
@@ -38,7 +38,7 @@ def list_providers():
     """The directory, a page at a time: the user's own provinces unless they choose one
     or "all" (a coordinator's, or those of a facilitator's groups; an admin's default is
     every province). Nothing is cut: the whole country's directory pages like any list."""
-    _refuse_members()
+    refuse_members()
     require(current_user.role in Role.STAFF)
     choice = request.args.get("province", "")
     mine = _home_provinces(current_user)
@@ -107,7 +107,7 @@ def _provider_form(provider: ServiceProvider | None):
 
 @bp.route("/providers/new", methods=["GET", "POST"])
 def create_provider():
-    _refuse_members()
+    refuse_members()
     require(current_user.role in Role.MANAGERS)
     return _provider_form(None)
 
@@ -115,6 +115,6 @@ def create_provider():
 @bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
 def edit_provider(provider_id: int):
     provider = db.get_or_404(ServiceProvider, provider_id)
-    _refuse_members()
+    refuse_members()
     require(provider.can_edit(current_user))
     return _provider_form(provider)

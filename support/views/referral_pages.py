@@ -21,10 +21,10 @@ from core.drafts import is_first_view
 from core.errors import DomainError
 from core.parse import parse_int
 from core.saving import commit, saving
+from core.urls import public_url
 from groups.models import Consent
 from support import forms
-from support.models.provider_side import DeclineReason
-from support.models.referrals import NEXT_STATUS, ReferralStatus, ServiceProvider
+from support.models.referrals import ReferralStatus, ServiceProvider
 from support.models.screening import (
     SupportType,
 )
@@ -35,6 +35,7 @@ from support.views.common import (
     bp,
     load_referral,
     load_staff_member,
+    referral_page,
 )
 
 # Consent and referrals ---------------------------------------------------------------
@@ -116,19 +117,7 @@ def show_referral(referral_id: int):
     referral = load_referral(referral_id)
     notes = referral.can_read_notes(current_user)
     audit.note_read("view", referral, detail="notes" if notes else None)
-    return render_template(
-        "support/referral.html",
-        referral=referral,
-        notes=notes,
-        today=today(),
-        status_form=forms.StatusForm(on=today(), version=referral.version)
-        if referral.can_update(current_user)
-        else None,
-        decline_reason=DeclineReason(referral.decline_reason).label
-        if referral.decline_reason
-        else None,
-        next_statuses=[s.value for s in NEXT_STATUS.get(referral.status, ())],
-    )
+    return referral_page(referral)
 
 
 @bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
@@ -194,10 +183,9 @@ def referral_letter(referral_id: int):
             secret=current_app.config["SECRET_KEY"],
         )
         commit("the letter's link is kept before it is printed")
-        url = url_for(
+        url = public_url(
             "providers.link",
             token=provider_links.link_token(link, current_app.config["SECRET_KEY"]),
-            _external=True,
         )
         answer = {
             "url": url,

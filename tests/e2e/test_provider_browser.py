@@ -3,7 +3,8 @@ with JavaScript off (issue 26).
 
 The coordinator prints the letter; the provider's phone opens the address printed on it
 (what its QR code holds), enters the code printed beside it, says the referral was
-received, then records the service given, and the link closes behind it. Every page fits
+received, asks the coordinator a question on the referral's thread, then records the
+service given, and the link closes behind it. Every page fits
 the phone and passes axe; the HTML passes the Nu checker where it is installed.
 """
 
@@ -81,10 +82,19 @@ def test_a_provider_goes_from_the_letter_to_a_recorded_service_on_a_phone(
         with page.expect_navigation():
             page.click("#acknowledge [type=submit]")
         assert page.locator(".alert-success").count() == 1
+
+        # A question to the coordinator, on the thread below the answers.
+        page.fill("#message-body", "Chị ấy đến buổi sáng được không?")
+        with page.expect_navigation():
+            page.click("#messages [type=submit]")
+        assert page.locator(".alert-success").count() == 1
+        assert "Chị ấy đến buổi sáng được không?" in page.locator("#messages").inner_text()
+        markup.check(page, "thread")
+        shoot(page, tmp_path, "03-question")
         page.fill("#served-service_given", "Khám tổng quát, cấp thuốc.")
         page.fill("#served-served_by", "Bác sĩ Lan")
         page.fill("#served-next_appointment_on", (today() + timedelta(days=14)).isoformat())
-        shoot(page, tmp_path, "03-service")
+        shoot(page, tmp_path, "04-service")
         with page.expect_navigation():
             page.click("#served [type=submit]")
         page.wait_for_url(re.compile(r"/r/done$"))
@@ -102,3 +112,6 @@ def test_a_provider_goes_from_the_letter_to_a_recorded_service_on_a_phone(
         assert referral.status == ReferralStatus.SERVICE_RECEIVED
         assert referral.served_by == "Bác sĩ Lan"
         assert [e.via for e in referral.events] == [None, "link", "link"]
+        assert [(m.via, m.body) for m in referral.messages] == [
+            ("link", "Chị ấy đến buổi sáng được không?")
+        ]
