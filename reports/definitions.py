@@ -265,6 +265,40 @@ SECTIONS = [
             ),
         ],
     ),
+    Section(
+        "plans",
+        _l("Support plans"),
+        [
+            Figure(
+                "members_with_plan",
+                _l("Members with a support plan in progress"),
+                _l(
+                    "Members in scope with a support plan opened by the period's last day "
+                    "and not finished by then. A member is counted once."
+                ),
+            ),
+            Figure(
+                "plan_reviews_due",
+                _l("Plan reviews due"),
+                _l(
+                    "Reviews recorded whose review day was in the period, and plans in "
+                    "progress whose next review day, in the period, has passed without a "
+                    "review."
+                ),
+            ),
+            Figure(
+                "plan_reviews_on_time",
+                _l("Plan reviews made on time"),
+                _l("Of those, reviews recorded on or before their review day."),
+                "percent",
+            ),
+            Figure(
+                "goals_met",
+                _l("Plan goals met"),
+                _l("Goals of support plans found met at a review made in the period."),
+            ),
+        ],
+    ),
 ]
 FIGURES = {f.key: f for s in SECTIONS for f in s.figures}
 

@@ -17,6 +17,7 @@ after a group moved province.
 What is not kept, and so not counted: the days a group was paused (only its status
 now; the day a closed group closed is kept). The income a plan expects is counted where
 the application gave it (grants.planned_income).
-Screening and referral figures belong in definitions.SECTIONS (and a function here) once
-the support package has them.
+Support plans (plans/) are a section here too: a plan follows its member's home group.
+Screening and referral figures are counted by support/figures.py (definitions.SUPPORT),
+for coordinators and admins at the level of a province or wider.
 """

@@ -14,6 +14,7 @@ from reports.indicators.groups import (
 )
 from reports.indicators.members import AGE_BANDS, member_figures
 from reports.indicators.outcomes import outcome_figures
+from reports.indicators.plans import plan_figures
 from reports.indicators.scope import Scope
 from reports.periods import Period
 
@@ -21,7 +22,7 @@ from reports.periods import Period
 def compute(
     scope: Scope, period: Period, today: date, groups: dict | None = None, *, of_today=True
 ) -> dict:
-    """Every figure of every section for one period (six statements; five when the
+    """Every figure of every section for one period (seven statements; six when the
     group figures are given, summed from the drill-down's rows). Without `of_today`, the
     figures of today (not comparable) are None: the period before does not count them."""
     parts = (
@@ -29,6 +30,7 @@ def compute(
         member_figures(scope, period),
         grant_figures(scope, period),
         outcome_figures(scope, period, today, of_today=of_today),
+        plan_figures(scope, period, today),
     )
     out: dict = {}
     bases: dict = {}  # what each share, amount and median is over, from every section

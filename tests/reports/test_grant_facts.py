@@ -19,8 +19,9 @@ from groups.models import GroupRole, Member, Membership
 from livelihoods.models import Activity, Grant, GrantEvent, GrantStatus, Method, Tranche
 from reports.facts import refresh
 from reports.facts.models import DirtyKey, GrantMonth
-from reports.indicators import Scope, grant_figures
 from reports.indicators import groups as group_indicators
+from reports.indicators.grants import grant_figures
+from reports.indicators.scope import Scope
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, stale_facts
 
