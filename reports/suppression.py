@@ -172,6 +172,7 @@ SHARE_PARTS = {
     "timeliness": (None, "meetings_held"),
     "completeness": (None, "meetings_expected"),
     "visits_on_time": (None, "visits_due"),
+    "plan_reviews_on_time": (None, "plan_reviews_due"),
 }
 
 
