@@ -314,6 +314,15 @@ SUPPORT = Section(
             _l("Referrals with a referral day in the period, of members in the provinces shown."),
         ),
         Figure(
+            "referrals_accepted",
+            _l("Of which the provider accepted"),
+            _l(
+                "Of those referrals, the ones the service provider took on: its status now "
+                "is 'accepted by the provider' or 'service received'. The page also shows "
+                "the referrals by service (the need) and by kind of provider."
+            ),
+        ),
+        Figure(
             "referrals_completed",
             _l("Of which the service was received"),
             _l("Of those referrals, the ones whose status now is 'service received'."),

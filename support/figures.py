@@ -16,16 +16,19 @@ from sqlalchemy import select
 from core.db import db
 from groups.models import Group
 from groups.services.scope import home_memberships
-from support.models.referrals import Referral, ReferralStatus
+from support.models.referrals import Referral, ReferralStatus, ServiceProvider
 from support.models.screening import Dimension, Screening, ScreeningStatus
 
 
 def referral_counts(province_codes, start: date, end: date) -> dict:
     """Referrals made in the period, and how many of them ended with the service received.
 
-    Returns {"made": n, "completed": n, "median_days": d | None, "by_service": {service:
-    {...}}, "by_province": {code: {...}}}, each inner dict holding the same three keys.
-    `completed` counts referrals made in the period whose status is service received;
+    Returns {"made": n, "accepted": n, "completed": n, "consent_withdrawn": n,
+    "median_days": d | None, "by_service": {service: {...}}, "by_provider_kind": {kind:
+    {...}}, "by_province": {code: {...}}}, each inner dict holding the same keys (the
+    service is the need the referral answers; the kind, the provider's).
+    `accepted` counts referrals made in the period that the provider took on: accepted
+    now, or served; `completed` those whose status is service received;
     `median_days` is the median of days from referral to service among those (None if
     none). One query.
     """
@@ -37,7 +40,9 @@ def referral_counts(province_codes, start: date, end: date) -> dict:
             Referral.status,
             Referral.referred_on,
             Referral.closed_on,
+            ServiceProvider.kind,
         )  # fmt: skip
+        .join(ServiceProvider, ServiceProvider.id == Referral.provider_id)
         .join(home, home.c.member_id == Referral.member_id)
         .join(Group, Group.id == home.c.group_id)
         .where(Referral.referred_on >= start, Referral.referred_on <= end)
@@ -47,16 +52,23 @@ def referral_counts(province_codes, start: date, end: date) -> dict:
     total: list = []
     by_service: dict = defaultdict(list)
     by_province: dict = defaultdict(list)
-    for service, province, status, referred_on, closed_on in db.session.execute(stmt):
+    by_kind: dict = defaultdict(list)
+    for service, province, status, referred_on, closed_on, kind in db.session.execute(stmt):
         row = (status, referred_on, closed_on)
         total.append(row)
         by_service[service.value].append(row)
         by_province[province].append(row)
+        by_kind[kind.value].append(row)
     return {
         **_summary(total),
         "by_service": {k: _summary(v) for k, v in sorted(by_service.items())},
+        "by_provider_kind": {k: _summary(v) for k, v in sorted(by_kind.items())},
         "by_province": {k: _summary(v) for k, v in sorted(by_province.items())},
     }
+
+
+# A referral the provider took on: it said it will give the service, or gave it.
+TAKEN_ON = (ReferralStatus.ACCEPTED, ReferralStatus.SERVICE_RECEIVED)
 
 
 def _summary(rows) -> dict:
@@ -67,6 +79,7 @@ def _summary(rows) -> dict:
     ]
     return {
         "made": len(rows),
+        "accepted": sum(1 for status, _r, _c in rows if status in TAKEN_ON),
         "completed": len(days),
         "median_days": median(days) if days else None,
         # Closed because the member withdrew their consent: apart from declined ones.

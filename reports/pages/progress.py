@@ -41,6 +41,7 @@ from reports.pages.common import (
 from reports.periods import KINDS, Period
 from reports.suppression import HIDDEN, LANGUAGE_NAMES, legend, method, protect_figure, protection
 from support import figures as support_figures
+from support.models.referrals import ProviderType
 from support.models.screening import Dimension, SupportType
 
 
@@ -112,6 +113,7 @@ def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
         "screenings_before": support_figures.screening_change(codes, before.start, before.end),
         "dimensions": list(Dimension),
         "services": list(SupportType),
+        "provider_kinds": list(ProviderType),
         "figures": {f.key: f for f in SUPPORT.figures},
     }
 

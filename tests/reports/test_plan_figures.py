@@ -117,3 +117,6 @@ def test_the_progress_page_shows_the_plan_figures(client, world):
     with client.application.test_request_context(), force_locale("vi"):
         labels = [str(FIGURES[k].label) for k in ("members_with_plan", "plan_reviews_on_time")]
     assert all(label in page for label in labels)
+    # Referrals by the need (service) and by the kind of provider, with those accepted.
+    assert "Chuyển gửi theo loại đơn vị cung cấp dịch vụ" in page
+    assert "Trong đó, đơn vị cung cấp dịch vụ đồng ý hỗ trợ" in page

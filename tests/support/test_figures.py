@@ -60,9 +60,23 @@ def test_referral_counts_by_service_and_province(app, support_world):
         assert counts["made"] == 4 and counts["completed"] == 2
         assert counts["median_days"] == 5.5
         assert counts["by_service"] == {
-            "health": {"made": 2, "completed": 0, "median_days": None, "consent_withdrawn": 0},
-            "legal": {"made": 2, "completed": 2, "median_days": 5.5, "consent_withdrawn": 0},
-        }
+            "health": {"made": 2, "accepted": 0, "completed": 0, "median_days": None,
+                       "consent_withdrawn": 0},
+            "legal": {"made": 2, "accepted": 2, "completed": 2, "median_days": 5.5,
+                      "consent_withdrawn": 0},
+        }  # fmt: skip
+        # By the provider's kind: the world's, a and b at the one-stop office, c at health.
+        kinds = {k: (v["made"], v["accepted"]) for k, v in counts["by_provider_kind"].items()}
+        assert kinds == {"osso": (3, 2), "health": (1, 0)}
+        # Accepted by the provider, not served yet: accepted too.
+        referral_services.change_status(
+            NOBODY, world_referral, to=ReferralStatus.ACCEPTED, on=today(), note=None,
+            today=today(),
+        )  # fmt: skip
+        db.session.commit()
+        counts = figures.referral_counts({HUE}, START, END)
+        assert (counts["accepted"], counts["completed"]) == (3, 2)
+        assert counts["by_service"]["health"]["accepted"] == 1
         assert list(counts["by_province"]) == [HUE]
         assert figures.referral_counts({NGHE_AN}, START, END)["made"] == 0
         assert figures.referral_counts(None, START, END)["made"] == 4
