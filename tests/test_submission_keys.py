@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from core.clock import today
 from core.db import db
 from core.submissions import new_key
-from groups.models import GroupStatus, Meeting, Member
+from groups.meeting_models import Meeting
+from groups.models import GroupStatus, Member
 from tests.conftest import HUE, login
 from tests.core.test_offline import meeting_form
 from tests.test_bad_input import group_forms, world  # noqa: F401 - the fixture, shared
