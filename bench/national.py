@@ -296,7 +296,8 @@ class Builder(GrantsAndFollowUps):
     def _meetings(self) -> None:
         rows = []
         for group_id, _p, plan, skipped, helpers in self.groups:
-            group = SimpleNamespace(closed_on=None, **plan)  # none is built closed
+            # none is built closed; none waits for its schedule
+            group = SimpleNamespace(closed_on=None, schedule_from=None, **plan)
             days = schedule.expected_dates(group, plan["founded_on"], self.day - timedelta(days=1))
             held = days[: len(days) - skipped][-self.size.meetings :]
             for held_on in held:

@@ -111,7 +111,9 @@ class DayField(DateField):
 
     def process_formdata(self, valuelist):
         if not valuelist or not "".join(valuelist).strip():
-            self.data = None
+            # Blank or spaces only is no date at all: InputRequired must see it missing
+            # (it reads raw_data), or a required day would reach the service as None.
+            self.data, self.raw_data = None, []
             return
         self.data = parse_day(valuelist[0]) if len(valuelist) == 1 else None
         if self.data is None:

@@ -145,7 +145,8 @@ def test_correcting_a_meeting_onto_another_meetings_day_is_refused(app, two_edit
             date(2025, 3, 10), {lan.id: "present", an.id: "present"}, version=version
         ),
     )
-    assert response.status_code == 200
+    # A conflict with the meeting already on that day (issue 25: answered 409, with a link).
+    assert response.status_code == 409
     assert 'class="error"' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Meeting, meeting.id).held_on == MARCH_3
