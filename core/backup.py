@@ -107,9 +107,9 @@ def _revisions(connection: sqlite3.Connection) -> set[str]:
 
 
 def _script() -> ScriptDirectory:
-    from core.schema import _alembic_config
+    from core.schema import alembic_config
 
-    return ScriptDirectory.from_config(_alembic_config())
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def _check_revisions(revisions: set[str]) -> tuple[set[str], bool]:

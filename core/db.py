@@ -4,7 +4,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, cast, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -51,6 +51,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def sql_now():
+    """The moment now, as a bound value of UTC time (for INSERT … SELECT)."""
+    return literal(utcnow(), type_=UTCDateTime())
+
+
+def sql_text(*parts):
+    """SQL string concatenation of columns and literals, the same on both databases."""
+    out = literal("")
+    for part in parts:
+        out = out + (cast(part, String) if not isinstance(part, str) else literal(part))
+    return out
 
 
 def end_read() -> None:

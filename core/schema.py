@@ -15,13 +15,13 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def schema_revisions() -> tuple[set[str], set[str]]:
     """The revisions the database is at, and the head revisions of the code."""
-    script = ScriptDirectory.from_config(_alembic_config())
+    script = ScriptDirectory.from_config(alembic_config())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current, set(script.get_heads())
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config

@@ -11,10 +11,10 @@ import json
 import logging
 from datetime import date, timedelta
 
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import case, func, literal, select
 
 from accounts.models import Role, User, user_provinces
-from core.db import UTCDateTime, db, dialect_insert, inserted, utcnow
+from core.db import db, dialect_insert, inserted, sql_now, sql_text, utcnow
 from core.jobs import claim
 from groups.models import Group, GroupStatus, group_facilitators
 from groups.services.figures import repeated_absence_rows
@@ -31,22 +31,10 @@ ESCALATE_AFTER_DAYS = 14
 HOME_VISIT_AFTER_DAYS = 7
 
 
-def _now():
-    return literal(utcnow(), type_=UTCDateTime())
-
-
 def _plus_days(column, days: int):
     if db.session.get_bind().dialect.name == "postgresql":
         return column + days  # date + integer is a date
     return func.date(column, f"+{days} days")
-
-
-def _text(*parts):
-    """SQL string concatenation of columns and literals, the same on both databases."""
-    out = literal("")
-    for part in parts:
-        out = out + (cast(part, String) if not isinstance(part, str) else literal(part))
-    return out
 
 
 def schedule_home_visits(today: date) -> int:
@@ -66,12 +54,12 @@ def schedule_home_visits(today: date) -> int:
     source = (
         select(
             literal(FollowUpKind.HOME_VISIT.value),
-            _text("home:", rows.c.member_id, ":", rows.c.absent_on),
+            sql_text("home:", rows.c.member_id, ":", rows.c.absent_on),
             rows.c.member_id,
             rows.c.absent_on,
             _plus_days(rows.c.absent_on, HOME_VISIT_AFTER_DAYS),
             literal(FollowUpStatus.SCHEDULED.value),
-            _now(),
+            sql_now(),
         )
         .join(Group, Group.id == rows.c.group_id)
         .where(Group.status == GroupStatus.ACTIVE, rows.c.absent_on <= today, ~open_visit)
@@ -112,7 +100,7 @@ def daily_sweep(today: date) -> dict[str, int]:
     source = (
         select(
             group_facilitators.c.user_id,
-            _text(
+            sql_text(
                 "fu:",
                 FollowUp.id,
                 ":",
@@ -124,7 +112,7 @@ def daily_sweep(today: date) -> dict[str, int]:
             ),
             stage,
             FollowUp.id,
-            _now(),
+            sql_now(),
         )
         .join(current, current.c.member_id == FollowUp.member_id)
         .join(group_facilitators, group_facilitators.c.group_id == current.c.group_id)
@@ -153,10 +141,10 @@ def escalate_overdue(today: date) -> dict[str, int]:
     source = (
         select(
             user_provinces.c.user_id,
-            _text("esc:", FollowUp.id, ":", FollowUp.due_on, ":", user_provinces.c.user_id),
+            sql_text("esc:", FollowUp.id, ":", FollowUp.due_on, ":", user_provinces.c.user_id),
             literal("escalated"),
             FollowUp.id,
-            _now(),
+            sql_now(),
         )
         .join(home, home.c.member_id == FollowUp.member_id)
         .join(Group, Group.id == home.c.group_id)

@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from sqlalchemy import case, literal, or_, select
 
 from accounts.models import Role, User, user_provinces
-from core.db import db, inserted
+from core.db import db, inserted, sql_now, sql_text
 from core.jobs import claim
 from groups.models import Group, group_facilitators
 from groups.services.scope import current_groups, home_memberships
 from inbox import services as notify
-from livelihoods.jobs import DUE_SOON_DAYS, ESCALATE_AFTER_DAYS, _now, _text
+from livelihoods.jobs import DUE_SOON_DAYS, ESCALATE_AFTER_DAYS
 from plans.models import ActionKind, ActionStatus, CasePlan, PlanAction, PlanGoal, PlanStatus
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def send_reminders(today: date) -> dict[str, int]:
     tasks = _tell(
         select(
             PlanAction.responsible_id,
-            _text(
+            sql_text(
                 "pa:",
                 PlanAction.id,
                 ":",
@@ -98,7 +98,7 @@ def send_reminders(today: date) -> dict[str, int]:
             ),
             stage,
             PlanAction.id,
-            _now(),
+            sql_now(),
         )
         .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
         .join(CasePlan, CasePlan.id == PlanGoal.plan_id)
@@ -117,7 +117,7 @@ def send_reminders(today: date) -> dict[str, int]:
     reviews = _tell(
         select(
             group_facilitators.c.user_id,
-            _text(
+            sql_text(
                 "pr:",
                 CasePlan.id,
                 ":",
@@ -129,7 +129,7 @@ def send_reminders(today: date) -> dict[str, int]:
             ),
             stage,
             CasePlan.id,
-            _now(),
+            sql_now(),
         )
         .join(current, current.c.member_id == CasePlan.member_id)
         .join(group_facilitators, group_facilitators.c.group_id == current.c.group_id)
@@ -152,12 +152,12 @@ def send_reminders(today: date) -> dict[str, int]:
         coordinators(
             select(
                 user_provinces.c.user_id,
-                _text(
+                sql_text(
                     "pre:", CasePlan.id, ":", CasePlan.next_review_on, ":", user_provinces.c.user_id
                 ),
                 literal("review_escalated"),
                 CasePlan.id,
-                _now(),
+                sql_now(),
             ),
             CasePlan.member_id,
         ).where(active_plan, CasePlan.next_review_on < late)
@@ -166,10 +166,12 @@ def send_reminders(today: date) -> dict[str, int]:
         coordinators(
             select(
                 user_provinces.c.user_id,
-                _text("pae:", PlanAction.id, ":", PlanAction.due_on, ":", user_provinces.c.user_id),
+                sql_text(
+                    "pae:", PlanAction.id, ":", PlanAction.due_on, ":", user_provinces.c.user_id
+                ),
                 literal("task_escalated"),
                 PlanAction.id,
-                _now(),
+                sql_now(),
             )
             .join(PlanGoal, PlanGoal.id == PlanAction.goal_id)
             .join(CasePlan, CasePlan.id == PlanGoal.plan_id),

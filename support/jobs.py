@@ -17,9 +17,8 @@ from datetime import date
 from sqlalchemy import literal, select
 
 from accounts.models import User
-from core.db import db, dialect_insert, inserted
+from core.db import db, dialect_insert, inserted, sql_now, sql_text
 from inbox import services as notify
-from livelihoods.jobs import _now, _text
 from livelihoods.models import FollowUp, FollowUpKind, FollowUpStatus
 from support.models.referrals import OPEN_STATUSES, Referral
 
@@ -33,12 +32,12 @@ def open_referral_checks(today: date) -> dict[str, int]:
     made it; once per referral."""
     source = select(
         literal(FollowUpKind.REFERRAL_CHECK.value),
-        _text("referral:", Referral.id),
+        sql_text("referral:", Referral.id),
         Referral.member_id,
         Referral.referred_on,
         Referral.expected_on,
         literal(FollowUpStatus.SCHEDULED.value),
-        _now(),
+        sql_now(),
     ).where(
         Referral.status.in_(OPEN),
         Referral.expected_on < today,
@@ -58,13 +57,13 @@ def open_referral_checks(today: date) -> dict[str, int]:
             ["user_id", "key", "kind", "object_id", "created_at"],
             select(
                 Referral.referred_by_id,
-                _text("refcheck:", Referral.id, ":", Referral.referred_by_id),
+                sql_text("refcheck:", Referral.id, ":", Referral.referred_by_id),
                 literal("referral_overdue"),
                 Referral.id,
-                _now(),
+                sql_now(),
             )
             .join(User, User.id == Referral.referred_by_id)
-            .join(FollowUp, FollowUp.source_key == _text("referral:", Referral.id))
+            .join(FollowUp, FollowUp.source_key == sql_text("referral:", Referral.id))
             .where(
                 Referral.status.in_(OPEN),
                 Referral.provider_answered_on.is_(None),

@@ -83,7 +83,7 @@ def test_two_people_recording_the_same_visit_save_one_and_the_other_keeps_their_
         app, world.mai, drafter=world.facilitator, upto="disbursed", decider=world.coordinator
     )
     follow_up_id = follow_up_ids(app, grant_id)[0]
-    hold_after(monkeypatch, follow_up_services, "_event", 2)
+    hold_after(monkeypatch, follow_up_services, "record_step", 2)
     url = f"/follow-ups/{follow_up_id}/visit"
     first, second = browser(app, world.facilitator), browser(app, world.coordinator)
     notes = ["Ghi chú của cán bộ hỗ trợ nhóm", "Ghi chú của cán bộ điều phối tỉnh"]

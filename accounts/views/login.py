@@ -31,10 +31,10 @@ from accounts.views.common import (
 )
 from accounts.views.two_factor import (
     CODE_USED,
-    _pending_secret,
     code_lock_message,
     code_used_meanwhile,
     render_setup,
+    start_pending_secret,
 )
 from core.auth import public
 from core.db import db, utcnow
@@ -210,7 +210,7 @@ def login_enrol():
     if user.must_change_password:
         return redirect(url_for("accounts.login_new_password"))
     form = EnrolTwoFactorForm()
-    _pending_secret(user)
+    start_pending_secret(user)
     if form.validate_on_submit():
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())

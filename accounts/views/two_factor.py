@@ -51,7 +51,7 @@ def render_setup(form, user: User, *, at_login: bool):
     )
 
 
-def _pending_secret(user: User) -> None:
+def start_pending_secret(user: User) -> None:
     """The secret to enrol with; two first views at one instant keep the one saved first."""
     try:
         two_factor.pending_secret(user)
@@ -75,7 +75,7 @@ def two_factor_settings():
             off_form=CurrentCodeForm(prefix="off"),
         )
     form = EnrolTwoFactorForm()
-    _pending_secret(user)
+    start_pending_secret(user)
     if form.validate_on_submit():
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data, utcnow())

@@ -23,7 +23,7 @@ from livelihoods.models import (
     Outcome,
     Visit,
 )
-from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, _event, add_months
+from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, add_months, record_step
 
 VISIT_TAKEN = _l(
     "Someone else recorded this visit first. Yours was not saved; what you wrote is still "
@@ -118,7 +118,7 @@ def record_visit(
     db.session.add(visit)
     follow_up.status = FollowUpStatus.DONE
     if follow_up.grant is not None:
-        _event(follow_up.grant, actor, "visited", None, visited_on)
+        record_step(follow_up.grant, actor, "visited", None, visited_on)
     db.session.flush()
     audit.record(actor, "update", follow_up, detail="step=visited", on=visited_on)
     return visit

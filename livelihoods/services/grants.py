@@ -43,7 +43,7 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _event(
+def record_step(
     grant: Grant,
     actor: User | None,
     action: str,
@@ -84,7 +84,7 @@ def _decision_day(grant: Grant, on: date | None) -> date:
     return on
 
 
-def _require_status(grant: Grant, *allowed: GrantStatus) -> None:
+def require_status(grant: Grant, *allowed: GrantStatus) -> None:
     if grant.status not in allowed:
         raise DomainError(
             _l(
@@ -129,7 +129,7 @@ def draft_grant(
         drafted_by_id=actor.id,
     )
     db.session.add(grant)
-    _event(grant, actor, "drafted")
+    record_step(grant, actor, "drafted")
     db.session.flush()
     audit.record(actor, "create", grant)
     return grant
@@ -144,12 +144,12 @@ def update_draft(
     amount_requested: int,
     planned_income: int | None = None,
 ) -> Grant:
-    _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
+    require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
     if amount_requested <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount_requested")
     grant.activity, grant.plan, grant.amount_requested = activity, plan, amount_requested
     grant.planned_income = planned_income
-    _event(grant, actor, "edited")
+    record_step(grant, actor, "edited")
     db.session.flush()
     return grant
 
@@ -157,7 +157,7 @@ def update_draft(
 def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
     """Send the application to the province's coordinators for a decision (sent `on`,
     default today: an application handed in on paper is typed in later)."""
-    _require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
+    require_status(grant, GrantStatus.DRAFT, GrantStatus.RETURNED)
     today = clock.today()
     on = on or today
     check_day(on, today, "on")
@@ -177,7 +177,7 @@ def submit_grant(actor: User, grant: Grant, on: date | None = None) -> Grant:
         "on",
     )
     grant.status, grant.submitted_by_id = GrantStatus.SUBMITTED, actor.id
-    _event(grant, actor, "submitted", None, on)
+    record_step(grant, actor, "submitted", None, on)
     db.session.flush()
     return grant
 
@@ -192,24 +192,24 @@ def approve_grant(
 ) -> Grant:
     """Approve, possibly for another amount than requested, on the day it was decided."""
     _require_decider(actor, grant)
-    _require_status(grant, GrantStatus.SUBMITTED)
+    require_status(grant, GrantStatus.SUBMITTED)
     on = _decision_day(grant, on)
     if not amount or amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), "amount")
     grant.status, grant.amount_approved = GrantStatus.APPROVED, amount
-    _event(grant, actor, "approved", note, on)
+    record_step(grant, actor, "approved", note, on)
     db.session.flush()
     return grant
 
 
 def reject_grant(actor: User, grant: Grant, *, reason: str, on: date | None = None) -> Grant:
     _require_decider(actor, grant)
-    _require_status(grant, GrantStatus.SUBMITTED)
+    require_status(grant, GrantStatus.SUBMITTED)
     on = _decision_day(grant, on)
     if not reason:
         raise DomainError(_l("Give the reason."), "note")
     grant.status = GrantStatus.REJECTED
-    _event(grant, actor, "rejected", reason, on)
+    record_step(grant, actor, "rejected", reason, on)
     db.session.flush()
     return grant
 
@@ -217,12 +217,12 @@ def reject_grant(actor: User, grant: Grant, *, reason: str, on: date | None = No
 def return_grant(actor: User, grant: Grant, *, note: str, on: date | None = None) -> Grant:
     """Send the application back for correction, saying what to correct."""
     _require_decider(actor, grant)
-    _require_status(grant, GrantStatus.SUBMITTED)
+    require_status(grant, GrantStatus.SUBMITTED)
     on = _decision_day(grant, on)
     if not note:
         raise DomainError(_l("Say what needs correcting."), "note")
     grant.status = GrantStatus.RETURNED
-    _event(grant, actor, "returned", note, on)
+    record_step(grant, actor, "returned", note, on)
     db.session.flush()
     return grant
 
@@ -232,7 +232,7 @@ def close_grant(
 ) -> Grant:
     """Close a paid-out grant with its outcome, on a day not before its last payment;
     open follow-ups are cancelled."""
-    _require_status(grant, GrantStatus.DISBURSED)
+    require_status(grant, GrantStatus.DISBURSED)
     today = clock.today()
     on = on or today
     check_day(on, today, "on")
@@ -247,6 +247,6 @@ def close_grant(
     for follow_up in grant.follow_ups:
         if follow_up.status == FollowUpStatus.SCHEDULED:
             follow_up.status = FollowUpStatus.CANCELLED
-    _event(grant, actor, "closed", note, on)
+    record_step(grant, actor, "closed", note, on)
     db.session.flush()
     return grant

@@ -19,7 +19,7 @@ from livelihoods.models import (
     Visit,
 )
 from livelihoods.services.follow_ups import reschedule_grant_checks, schedule_grant_checks
-from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, _event, _require_status
+from livelihoods.services.grants import DEFAULT_CHECK_MONTHS, record_step, require_status
 
 
 def record_tranche(
@@ -35,7 +35,7 @@ def record_tranche(
 ) -> Tranche:
     """Record a disbursement; the first one schedules the follow-up visits."""
     _refuse_after_closing(grant, paid_on)
-    _require_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
+    require_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
     _check_tranche(grant, paid_on, amount, today, exclude=None)
     tranche = Tranche(
         grant=grant,
@@ -47,7 +47,7 @@ def record_tranche(
     )
     db.session.add(tranche)
     grant.status = GrantStatus.DISBURSED
-    _event(grant, actor, "disbursed", None, paid_on)
+    record_step(grant, actor, "disbursed", None, paid_on)
     db.session.flush()
     submissions.note_created(tranche)  # sent later from a phone: when it was pressed
     schedule_grant_checks(grant, check_months)
@@ -68,11 +68,11 @@ def correct_tranche(
     """Correct a disbursement; open visits move with the first disbursement date."""
     grant = tranche.grant
     _refuse_after_closing(grant, paid_on)
-    _require_status(grant, GrantStatus.DISBURSED)
+    require_status(grant, GrantStatus.DISBURSED)
     _check_tranche(grant, paid_on, amount, today, exclude=tranche)
     tranche.paid_on, tranche.amount, tranche.method = paid_on, amount, method
     tranche.purchased = purchased
-    _event(grant, actor, "corrected", None)
+    record_step(grant, actor, "corrected", None)
     db.session.flush()
     reschedule_grant_checks(grant)
     return tranche
