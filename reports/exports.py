@@ -229,6 +229,16 @@ def write_csv(
     return count
 
 
+_EXCEL_EPOCH = date(1899, 12, 31)
+
+
+def excel_day(day: date) -> float:
+    """The day as a spreadsheet's serial number (1900 system), as XlsxWriter works it out:
+    day 60 is the 29 February 1900 that Excel counts and that never was."""
+    number = (day - _EXCEL_EPOCH).days
+    return float(number + 1 if number > 59 else number)
+
+
 class _XlsxTable:
     """One table over as many sheets as its rows need, all under the same header."""
 
@@ -276,6 +286,7 @@ class _XlsxTable:
     def write(self, rows: Iterable[Sequence]) -> int:
         self._new_sheet()
         kinds = [c.kind for c in self.columns]
+        days = {}  # a day's spreadsheet number, worked out once per day of the table
         count = 0
         for values in rows:
             if self.row >= XLSX_MAX_ROWS:
@@ -286,6 +297,15 @@ class _XlsxTable:
                     continue
                 if kind in (TEXT, PHONE) or isinstance(value, Mark):
                     sheet.write_string(row, col, str(value))
+                elif kind == DATE and type(value) is date:
+                    number = days.get(value)
+                    if number is None:
+                        number = excel_day(value)
+                        if len(days) < _KEEP_AT_MOST:
+                            days[value] = number
+                    # What write_datetime writes (a number in the date format), without
+                    # working the day out again for each cell.
+                    sheet.write_number(row, col, number, self.formats[DATE])
                 elif kind == DATE:
                     if not isinstance(value, datetime):
                         value = datetime(value.year, value.month, value.day)

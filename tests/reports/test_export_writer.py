@@ -308,3 +308,19 @@ def test_the_fast_csv_is_byte_for_byte_the_per_row_reference(app, monkeypatch):
 def test_the_fast_csv_refuses_a_row_of_the_wrong_width(app):
     with app.test_request_context(), pytest.raises(ValueError):
         write_csv(COLUMNS, iter([*ROWS, ("one", date(2026, 1, 1))]), io.BytesIO())
+
+
+def test_xlsx_days_are_the_numbers_xlsxwriter_makes_of_them(app):
+    """Days are written as numbers in the date format, each worked out once: the same
+    number XlsxWriter's write_datetime would write, around Excel's 29 February 1900."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    days = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(2026, 12, 7)]
+    for day in days:
+        assert exports.excel_day(day) == _datetime_to_excel_datetime(day, False, False)
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_xlsx([Column("Ngày", DATE)], iter([(d,) for d in days * 2]), out)
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert [r[0].date() for r in sheet.iter_rows(min_row=2, values_only=True)] == days * 2
+    assert {sheet.cell(r, 1).number_format for r in range(2, 10)} == {"dd/mm/yyyy"}
