@@ -154,7 +154,7 @@ def phone_text(value) -> str:
     return "-".join(groups)
 
 
-def _csv_cell(kind: Kind, value):
+def csv_cell(kind: Kind, value):
     if value is None:
         return ""
     if isinstance(value, Mark):
@@ -184,14 +184,14 @@ CSV_BATCH = 1_000
 
 class _CsvCells(dict):
     """Cells of one column by value: looked up in C for a batch (map), converted by
-    _csv_cell on the first sight of a value."""
+    csv_cell on the first sight of a value."""
 
     def __init__(self, kind: Kind):
         super().__init__()
         self.kind, self.kept = kind, _KEPT.get(kind)
 
     def __missing__(self, value):
-        cell = _csv_cell(self.kind, value)
+        cell = csv_cell(self.kind, value)
         if len(self) < _KEEP_AT_MOST and (
             value is None or (type(value) is self.kept and (self.kind != TEXT or cell is value))
         ):
@@ -207,12 +207,12 @@ def write_csv(
 
     The rows go CSV_BATCH at a time: each column of the batch is converted through its
     cells (_CsvCells), then written to text in memory and encoded at once. Every cell is
-    what _csv_cell makes of it (tests/reports/test_export_writer.py compares the two)."""
+    what csv_cell makes of it (tests/reports/test_export_writer.py compares the two)."""
     out.write(codecs.BOM_UTF8)
     text = io.StringIO()
     writer = csv.writer(text)
     if notes is not None:
-        writer.writerows([_csv_cell(TEXT, label), _csv_cell(TEXT, v)] for label, v in notes.lines)
+        writer.writerows([csv_cell(TEXT, label), csv_cell(TEXT, v)] for label, v in notes.lines)
         writer.writerow([])
     writer.writerow([c.csv_header() for c in columns])
     cells = [_CsvCells(c.kind).__getitem__ for c in columns]

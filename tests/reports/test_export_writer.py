@@ -218,7 +218,7 @@ def test_xlsx_types_figures_phones_and_header_days(app):
 
 
 def reference_csv(columns, rows, notes=None) -> bytes:
-    """The CSV as written one row at a time, each cell through _csv_cell: what the fast
+    """The CSV as written one row at a time, each cell through csv_cell: what the fast
     writer (a batch per column, repeated values converted once) must write byte for byte."""
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
@@ -226,12 +226,12 @@ def reference_csv(columns, rows, notes=None) -> bytes:
     if notes is not None:
         for label, value in notes.lines:
             writer.writerow(
-                [exports._csv_cell(exports.TEXT, label), exports._csv_cell(exports.TEXT, value)]
+                [exports.csv_cell(exports.TEXT, label), exports.csv_cell(exports.TEXT, value)]
             )
         writer.writerow([])
     writer.writerow([c.csv_header() for c in columns])
     for row in rows:
-        writer.writerow([exports._csv_cell(c.kind, v) for c, v in zip(columns, row, strict=True)])
+        writer.writerow([exports.csv_cell(c.kind, v) for c, v in zip(columns, row, strict=True)])
     text.flush()
     return out.getvalue()
 
