@@ -1,9 +1,10 @@
 """Files prepared in the background (reports.export_jobs): start one, follow it, fetch it.
 
 Only the person who asked for a file sees its page, gets it or cancels it: anyone else
-gets a 404, as for an address that does not exist. A file goes out only while its owner's role and
-scope are what they were when they asked (else 403 with what to do), and each download
-is recorded in the audit log as an export, with its rows and filters.
+gets a 404, as for an address that does not exist. A file goes out only while its
+owner's role and scope are what they were when they asked (else 403 with what to do),
+and each download is recorded in the audit log as an export, with its rows and filters.
+A cancel is recorded too (action "cancel_export").
 """
 
 from flask import (
