@@ -27,9 +27,20 @@ run about twofold). Targets: growth < 50 MB at every scale; CSV at least 50,000 
 second.
 
 --writers ROWS measures the writers alone on attendance-like rows (6 cells), each in a
-fresh process: the csv module bare, our CSV writer (formatting each cell), XlsxWriter in
-constant-memory mode (what the app uses) and in its default mode (the whole sheet in
-memory until saved).
+fresh process: the csv module bare, our CSV writer (reports.exports.write_csv: a batch of
+rows at a time, repeated values converted once), the per-row reference it must equal
+byte for byte (csv-per-row: every cell through csv_cell, one writerow per row, as
+tests/reports/test_export_writer.py checks; the writer before issue 24's last change
+was this with a quick path per kind), our XLSX writer (write_xlsx), and XlsxWriter
+alone in constant-memory mode (what write_xlsx uses) and in its default mode (the whole
+sheet in memory until saved). One run measures them all under the same load.
+
+A size like 200,000 attendance rows on both databases (scale 0.1 is 189,420 rows for
+the year; the data set builds in under a minute):
+
+    .venv/bin/python -m bench.dataset --scale 0.1 --sqlite /tmp/x/national-0.1.sqlite3
+    .venv/bin/python -m bench.exports --sqlite-dir /tmp/x --scales 0.1 --reuse --exports attendance
+    .venv/bin/python -m bench.exports --database-url … --scales 0.1 --reuse --exports attendance
 
 With --database-url the schema of that database is DROPPED for each scale (as
 bench.dataset does) unless --reuse; only databases on this machine are accepted.
@@ -196,16 +207,33 @@ def measure_writer(writer: str, rows: int) -> dict:
                 "Có mặt",
             )
 
+    from reports import exports  # imported before the measure, as in the app
+
+    columns = [exports.Column(str(n)) for n in range(6)]
+    columns[2] = exports.Column("2", exports.DATE)
     sampler = RssSampler()
     before = sampler.start()
     started, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryFile() as out:
         if writer == "csv":
-            from reports.exports import DATE, Column, write_csv
+            exports.write_csv(columns, data(), out)
+        elif writer == "csv-per-row":  # the reference the fast writer equals
+            text = __import__("io").TextIOWrapper(out, encoding="utf-8-sig", newline="")
+            rows_out = csv.writer(text)
+            rows_out.writerow([c.csv_header() for c in columns])
+            for row in data():
+                rows_out.writerow(
+                    [exports.csv_cell(c.kind, v) for c, v in zip(columns, row, strict=True)]
+                )
+            text.flush()
+        elif writer == "xlsx":
+            from flask import Flask
+            from flask_babel import Babel
 
-            columns = [Column(str(n)) for n in range(6)]
-            columns[2] = Column("2", DATE)
-            write_csv(columns, data(), out)
+            app = Flask(__name__)
+            Babel(app, locale_selector=lambda: "vi")
+            with app.test_request_context():
+                exports.write_xlsx(columns, data(), out)
         elif writer == "csv-module":  # the standard library's writer alone, no formatting
             text = __import__("io").TextIOWrapper(out, encoding="utf-8", newline="")
             csv.writer(text).writerows(data())
@@ -239,7 +267,14 @@ def measure_writer(writer: str, rows: int) -> dict:
     }
 
 
-WRITERS = ("csv-module", "csv", "xlsxwriter-constant-memory", "xlsxwriter-in-memory")
+WRITERS = (
+    "csv-module",
+    "csv-per-row",
+    "csv",
+    "xlsx",
+    "xlsxwriter-constant-memory",
+    "xlsxwriter-in-memory",
+)
 
 
 def run(argv: list[str]) -> str:

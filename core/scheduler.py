@@ -46,6 +46,8 @@ JOBS = (
     Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
     Job("forms.forget_keys", "core.submissions:forget_old", {"hour": 3, "minute": 40}),
     Job("exports.delete_expired", "reports.export_jobs:delete_expired", {"hour": 3, "minute": 50}),
+    # Every few minutes: exports whose process died are written again here (issue 24).
+    Job("exports.resume", "reports.export_runner:resume_stale", {"minute": "*/3"}),
     # Every minute: the figures read marked keys live until they are folded in.
     Job("reports.fold_facts", "reports.facts.jobs:fold_facts", {"minute": "*"}),
 )

@@ -60,6 +60,7 @@ ACTIONS = {
     "prepare_release": _l("Release of the donor report prepared"),
     "approve_release": _l("Release of the donor report approved"),
     "message": _l("Message on a referral"),
+    "cancel_export": _l("Cancelled an export"),
 }
 RECORD_TYPES = {
     "members": _l("Member"),

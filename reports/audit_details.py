@@ -120,6 +120,9 @@ def _piece(key: str, value: str) -> str:
             "amounts rounded to base %(number)s đồng", number=_number(value)
         ),
         "provider": lambda: gettext("service provider no. %(number)s", number=_number(value)),
+        "job": lambda: gettext(
+            "file prepared in the background no. %(number)s", number=_number(value)
+        ),
         "link": lambda: gettext("letter link no. %(number)s", number=_number(value)),
         "provider_link": lambda: gettext(
             "read through the letter link no. %(number)s", number=_number(value)

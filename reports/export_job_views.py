@@ -1,9 +1,10 @@
 """Files prepared in the background (reports.export_jobs): start one, follow it, fetch it.
 
-Only the person who asked for a file sees its page or gets it: anyone else gets a 404,
-as for an address that does not exist. A file goes out only while its owner's role and
-scope are what they were when they asked (else 403 with what to do), and each download
-is recorded in the audit log as an export, with its rows and filters.
+Only the person who asked for a file sees its page, gets it or cancels it: anyone else
+gets a 404, as for an address that does not exist. A file goes out only while its
+owner's role and scope are what they were when they asked (else 403 with what to do),
+and each download is recorded in the audit log as an export, with its rows and filters.
+A cancel is recorded too (action "cancel_export").
 """
 
 from flask import (
@@ -59,11 +60,15 @@ def start():
         "start": asked.start,
         "end": asked.end,
     }
+    resumed, _failed = jobs.recover_stale()  # anyone's jobs whose process died
     try:
         job = jobs.queue_job(current_user, asked.name, asked.fmt, **values)
         commit("the job is queued before its thread starts")
     except jobs.TooManyJobs as error:
         db.session.rollback()
+        resumed, _failed = jobs.recover_stale()
+        commit("jobs whose process died are queued again")
+        _launch(resumed)
         flash(str(error.message), "error")
         return redirect(url_for("export_jobs.list_jobs"))
     except IntegrityError:  # the same request, sent at the same moment, won
@@ -72,9 +77,13 @@ def start():
         job = jobs.active_twin(current_user, key)
         if job is None:
             raise
-    if job.status == jobs.QUEUED:
-        export_runner.launch(current_app._get_current_object(), job.id)
+    _launch([*resumed, job.id] if job.status == jobs.QUEUED else resumed)
     return redirect(url_for("export_jobs.show_job", job_id=job.id))
+
+
+def _launch(job_ids) -> None:
+    for job_id in dict.fromkeys(job_ids):
+        export_runner.launch(current_app._get_current_object(), job_id)
 
 
 @bp.get("/exports/jobs")
@@ -104,11 +113,27 @@ def show_job(job_id: int):
             stale=stale,
             problems=jobs.PROBLEMS,
             keep_days=current_app.config["EXPORT_KEEP_DAYS"],
+            form=Form(),
         )
     )
-    if job.active and job.beat_at >= stale:
+    if job.active:  # until it ends: a stale one is resumed by the scheduler's process
         response.headers["Refresh"] = "5"
     return response
+
+
+@bp.post("/exports/jobs/<int:job_id>/cancel")
+def cancel(job_id: int):
+    """Cancel the owner's job: stop it (or drop its file), remove the file; audited."""
+    job = load_job(job_id)
+    if not Form().validate_on_submit():
+        abort(400, description=_("The form has expired. Go back and try again."))
+    if jobs.cancel_job(current_user, job):
+        commit("the cancel and its audit event")
+        flash(_("The export is cancelled and its file deleted."), "success")
+    else:
+        db.session.rollback()
+        flash(_("This export had already ended: there was nothing to cancel."), "info")
+    return redirect(url_for("export_jobs.show_job", job_id=job_id))
 
 
 @bp.get("/exports/jobs/<int:job_id>/file")

@@ -13,9 +13,13 @@ EXPORT_DIRECT_MAX_ROWS becomes a job instead (reports.export_views):
   It claims the row first (queued → running, one UPDATE), then beats: every few
   seconds it writes the rows done, which the job's page shows.
 - A job whose beat stopped for STALE_SECONDS (the process was restarted or killed) is
-  failed, with a message to start it again: by the next page that lists it, the next
-  start and the daily job. It is never left "running". If the writer was only slow and
-  comes back, its conditional UPDATEs find the job no longer its own and it stops.
+  resumed: queued again and written from the start by the scheduler's process
+  (export_runner.resume_stale, every few minutes) or the owner's next start, at most
+  MAX_ATTEMPTS times in all; then it is failed, with a message to start it again. It
+  is never left "running". If the writer was only slow and comes back, its conditional
+  UPDATEs find the job no longer its own and it stops, removing its part file.
+- Its owner may cancel it from its page (queued, running or done): the job says
+  "cancelled", its file (or part file) is removed, the cancel is audited.
 - Files live in EXPORT_DIR (default `instance/exports`), a directory readable by the
   app's user only (0700), each file 0600 under a random name (32 bytes from `secrets`)
   that nothing derives from the job, its owner or its table. They are served only to
@@ -36,14 +40,18 @@ from sqlalchemy import ForeignKey, Index, String, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accounts.models import Role, User
+from core import audit
 from core.db import db, utcnow
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+CANCELLED = "cancelled"
 ACTIVE = (QUEUED, RUNNING)
+CANCELLABLE = (QUEUED, RUNNING, DONE)
 STALE_SECONDS = 180
+MAX_ATTEMPTS = 3  # runs started in all: a job whose process died is resumed until then
 BEAT_SECONDS = 2.0
 MAX_ACTIVE_PER_USER = 2
 FILE_MODE = 0o600
@@ -83,8 +91,10 @@ class ExportJob(db.Model):
     # The file's name in EXPORT_DIR: random, never shown, never in a URL.
     file_token: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None]
-    # Which run holds the job: a run that lost it (failed as stale) stops writing.
+    # Which run holds the job: a run that lost it (resumed, cancelled) stops writing.
     runner: Mapped[str | None] = mapped_column(String(32))
+    # Runs started (claims): a job resumed after a restart is started at most MAX_ATTEMPTS.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -162,6 +172,18 @@ def _remove(path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
+def part_path(token: str) -> Path:
+    """Where a run writes the file before it is whole (renamed to the token at the end)."""
+    return export_dir() / (token + ".part")
+
+
+def remove_files(token: str | None) -> None:
+    """The job's file and part file, whichever exists."""
+    if token:
+        _remove(export_dir() / token)
+        _remove(part_path(token))
+
+
 # Services -------------------------------------------------------------------------------
 
 
@@ -170,16 +192,69 @@ def stale_before(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(seconds=STALE_SECONDS)
 
 
-def fail_stale(now: datetime | None = None) -> int:
-    """Fail the active jobs whose writer has stopped beating (a restart, a kill)."""
+def recover_stale(now: datetime | None = None) -> tuple[list[int], int]:
+    """The active jobs whose writer stopped beating (a restart, a kill): queued again from
+    the start while they have runs left (MAX_ATTEMPTS), else failed; the dead run's part
+    file is removed. Return the ids queued again and the number failed.
+
+    Each UPDATE holds only if the job is still as read (stale, same run, same attempts):
+    two processes recovering at once, or a writer that comes back, change it once."""
     cutoff = stale_before(now)
+    stale = db.session.execute(
+        select(ExportJob.id, ExportJob.runner, ExportJob.attempts, ExportJob.file_token).where(
+            ExportJob.status.in_(ACTIVE), ExportJob.beat_at < cutoff
+        )
+    ).all()
+    resumed, failed = [], 0
+    for job_id, runner, attempts, token in stale:
+        again = attempts < MAX_ATTEMPTS
+        if again:
+            values = {"status": QUEUED, "rows_done": 0, "beat_at": utcnow()}
+        else:
+            values = {"status": FAILED, "problem": "interrupted", "finished_at": utcnow()}
+        result = db.session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.id == job_id,
+                ExportJob.status.in_(ACTIVE),
+                ExportJob.beat_at < cutoff,
+                ExportJob.attempts == attempts,
+                (ExportJob.runner == runner) if runner else ExportJob.runner.is_(None),
+            )
+            .values(runner=None, file_token=None, **values),
+            execution_options={"synchronize_session": False},
+        )
+        if result.rowcount == 1:
+            remove_files(token)
+            if again:
+                resumed.append(job_id)
+            else:
+                failed += 1
+    return resumed, failed
+
+
+def cancel_job(actor: User, job: ExportJob) -> bool:
+    """Cancel the owner's job (queued, running or done): its file or part file removed, the
+    cancel audited; False if it had already ended (failed, cancelled) or just did."""
+    token = job.file_token
     result = db.session.execute(
         update(ExportJob)
-        .where(ExportJob.status.in_(ACTIVE), ExportJob.beat_at < cutoff)
-        .values(status=FAILED, problem="interrupted", finished_at=utcnow(), runner=None),
+        .where(ExportJob.id == job.id, ExportJob.status.in_(CANCELLABLE))
+        .values(status=CANCELLED, runner=None, file_token=None, finished_at=utcnow()),
         execution_options={"synchronize_session": False},
     )
-    return result.rowcount or 0
+    if result.rowcount != 1:
+        return False
+    audit.record(
+        actor,
+        "cancel_export",
+        object_type=job.table,  # as the export's own event (audit.note_export)
+        detail=f"job={job.id};rows={job.rows_done}",
+        group_id=job.group_id,
+        province_code=None if job.group_id else job.province_code,
+    )
+    remove_files(token)
+    return True
 
 
 def queue_job(
@@ -192,8 +267,8 @@ def queue_job(
     start: date | None = None,
     end: date | None = None,
 ) -> ExportJob:
-    """Queue the export, or return the same one already queued or running for `actor`."""
-    fail_stale()
+    """Queue the export, or return the same one already queued or running for `actor`
+    (the caller recovers stale jobs first, recover_stale, and starts those resumed)."""
     key = request_key(name, fmt, group_id, province_code, start, end)
     same = db.session.scalar(
         select(ExportJob).where(
@@ -256,18 +331,17 @@ def list_jobs(actor: User) -> list[ExportJob]:
 
 
 def delete_expired(today: date | None = None) -> dict:  # noqa: ARG001 - the scheduler's signature
-    """Delete the files kept past EXPORT_KEEP_DAYS and the jobs' rows, and fail the jobs
-    whose writer stopped (the daily job; idempotent)."""
+    """Delete the files kept past EXPORT_KEEP_DAYS and the jobs' rows (the daily job;
+    idempotent). Jobs whose writer stopped are resumed by export_runner.resume_stale."""
     now = utcnow()
-    failed = fail_stale(now)
     keep = timedelta(days=current_app.config.get("EXPORT_KEEP_DAYS", 7))
     old = db.session.scalars(
         select(ExportJob).where(
             (ExportJob.expires_at < now)
-            | ((ExportJob.status == FAILED) & (ExportJob.created_at < now - keep))
+            | (ExportJob.status.in_((FAILED, CANCELLED)) & (ExportJob.created_at < now - keep))
         )
     ).all()
     for job in old:
-        _remove(file_path(job))
+        remove_files(job.file_token)
         db.session.delete(job)
-    return {"deleted": len(old), "failed_stale": failed}
+    return {"deleted": len(old)}

@@ -1,12 +1,13 @@
 """Running an export job: in a thread of the web process (launch), on its own reading
-connection, with a heartbeat so a job whose process died is found stale and failed."""
+connection, with a heartbeat so a job whose process died is found stale and resumed
+(resume_stale, the scheduler's job every few minutes) or, past its attempts, failed."""
 
 import logging
 import os
 import secrets
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -26,8 +27,10 @@ from reports.export_jobs import (
     QUEUED,
     RUNNING,
     ExportJob,
-    _remove,
     export_dir,
+    part_path,
+    recover_stale,
+    remove_files,
 )
 from reports.exports import write_table
 
@@ -56,8 +59,18 @@ def run_in_app(app, job_id: int) -> None:
             db.session.remove()
 
 
+def resume_stale(today=None) -> dict:  # noqa: ARG001 - the scheduler's signature
+    """The scheduler's job: queue again the jobs whose process died and write them here,
+    one after the other (this process is the worker that outlives web restarts)."""
+    resumed, failed = recover_stale()
+    db.session.commit()
+    done = [run_job(job_id) for job_id in resumed]
+    return {"resumed": len(resumed), "done": done.count(DONE), "failed_stale": failed}
+
+
 class Lost(Exception):
-    """The job is no longer this run's (failed as stale meanwhile): stop writing."""
+    """The job is no longer this run's (cancelled, or resumed elsewhere as stale): stop
+    writing."""
 
 
 def _set(job_id: int, runner: str, **values) -> None:
@@ -105,20 +118,31 @@ def reading_connection():
 def run_job(job_id: int) -> str:
     """Claim the queued job and write its file; return its status at the end."""
     runner = secrets.token_hex(16)
+    job = db.session.get(ExportJob, job_id)
+    if job is None:
+        return "not queued"
+    # The file's name is the job's from the claim on: a run that dies leaves a part file
+    # that recover_stale or a cancel can find and remove.
+    token = secrets.token_urlsafe(32) + "." + job.format
     claimed = db.session.execute(
         update(ExportJob)
         .where(ExportJob.id == job_id, ExportJob.status == QUEUED)
-        .values(status=RUNNING, runner=runner, beat_at=utcnow()),
+        .values(
+            status=RUNNING,
+            runner=runner,
+            beat_at=utcnow(),
+            file_token=token,
+            attempts=ExportJob.attempts + 1,
+        ),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()
     if claimed.rowcount != 1:
         return "not queued"
-    job = db.session.get(ExportJob, job_id)
+    db.session.refresh(job)
     user = db.session.get(User, job.user_id)
-    token = secrets.token_urlsafe(32) + "." + job.format
     path = export_dir() / token
-    partial = path.with_name(token + ".part")
+    partial = part_path(token)
     try:
         with reading_connection():
             table = export_catalog.table_for(
@@ -145,7 +169,6 @@ def run_job(job_id: int) -> str:
             status=DONE,
             rows_done=count,
             rows_total=count,
-            file_token=token,
             size=size,
             finished_at=now,
             expires_at=now + keep,
@@ -153,15 +176,22 @@ def run_job(job_id: int) -> str:
         )
         return DONE
     except Lost:
-        _remove(partial)
-        _remove(path)
+        remove_files(token)
         return "lost"
     except BaseException:
         db.session.rollback()
-        _remove(partial)
-        _remove(path)
-        with suppress(Lost):
-            _set(job_id, runner, status=FAILED, problem="error", finished_at=utcnow())
+        remove_files(token)
+        try:
+            _set(
+                job_id,
+                runner,
+                status=FAILED,
+                problem="error",
+                finished_at=utcnow(),
+                file_token=None,
+            )
+        except Lost:  # cancelled meanwhile (its part file removed under the writer)
+            return "lost"
         raise
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import String, case, exists, func, select, type_coerce
 
 from accounts.models import User
 from core.db import db
@@ -62,14 +62,22 @@ reader: ContextVar = ContextVar("export_reader", default=None)
 
 
 def stream(stmt) -> Iterator:
-    """The rows of a statement, fetched BATCH at a time (server-side on PostgreSQL)."""
+    """The rows of a statement, fetched BATCH at a time (server-side on PostgreSQL), each
+    batch taken whole (`partitions`: one fetchmany per batch, not one call per row)."""
     connection = reader.get()
     stmt = stmt.execution_options(yield_per=BATCH)
     result = (connection or db.session).execute(stmt)
     try:
-        yield from result
+        for batch in result.partitions():
+            yield from batch
     finally:
         result.close()
+
+
+def raw(column):
+    """A column of a LabelledEnum read as its stored value (a str equal to the member, so
+    the labels of `labels` still find it) without SQLAlchemy's conversion per cell."""
+    return type_coerce(column, String)
 
 
 def count_at_most(stmt, limit: int) -> int:
@@ -275,9 +283,9 @@ def attendance_table(
             Province.name,
             Group.code,
             Meeting.held_on,
-            Meeting.kind,
+            raw(Meeting.kind),
             Member.code,
-            Attendance.status,
+            raw(Attendance.status),
         )
         .select_from(Attendance)
         .join(Meeting, Meeting.id == Attendance.meeting_id)

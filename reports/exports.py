@@ -37,6 +37,7 @@ indicator tables of the progress pages): give it columns and an iterator of rows
   fallback (core.downloads), never whose data or what the programme is about (`safe_name`).
 """
 
+import codecs
 import csv
 import io
 import re
@@ -45,6 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from itertools import batched
 from typing import IO
 
 import xlsxwriter
@@ -152,7 +154,7 @@ def phone_text(value) -> str:
     return "-".join(groups)
 
 
-def _csv_cell(kind: Kind, value):
+def csv_cell(kind: Kind, value):
     if value is None:
         return ""
     if isinstance(value, Mark):
@@ -171,53 +173,70 @@ def _csv_cell(kind: Kind, value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv_converter(kind: Kind):
-    """_csv_cell for one column, with a quick way for the usual value of its kind (the
-    same result; anything else goes through _csv_cell): about twice as fast a file."""
-    if kind == TEXT:
+# Converted cells kept per column, so that the values a column repeats (a province, a
+# day, a status) are converted once. Only values whose converted cell is the same for any
+# equal value are kept: a Mark equal to a text gets the same cell, never the "'" of a
+# formula-like text (those are not kept).
+_KEPT = {TEXT: str, DATE: date, INTEGER: int, MONEY: int}
+_KEEP_AT_MOST = 4_096
+CSV_BATCH = 1_000
 
-        def cell(value):
-            if type(value) is not str:  # None, a Mark, a number: as _csv_cell says
-                return _csv_cell(TEXT, value)
-            return "'" + value if value.startswith(_FORMULA_START) else value
 
-    elif kind == DATE:
+class _CsvCells(dict):
+    """Cells of one column by value: looked up in C for a batch (map), converted by
+    csv_cell on the first sight of a value."""
 
-        def cell(value):
-            return value.isoformat() if type(value) is date else _csv_cell(DATE, value)
+    def __init__(self, kind: Kind):
+        super().__init__()
+        self.kind, self.kept = kind, _KEPT.get(kind)
 
-    elif kind in (INTEGER, MONEY):
-
-        def cell(value):
-            return value if type(value) is int else _csv_cell(kind, value)
-
-    else:
-
-        def cell(value):
-            return _csv_cell(kind, value)
-
-    return cell
+    def __missing__(self, value):
+        cell = csv_cell(self.kind, value)
+        if len(self) < _KEEP_AT_MOST and (
+            value is None or (type(value) is self.kept and (self.kind != TEXT or cell is value))
+        ):
+            self[value] = cell
+        return cell
 
 
 def write_csv(
     columns: Sequence[Column], rows: Iterable[Sequence], out: IO[bytes], notes: Notes | None = None
 ) -> int:
     """Write the table as CSV (UTF-8 with BOM, CRLF lines) to a binary file, after its
-    notes (one line each, then an empty line); return the rows written, header not counted."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    notes (one line each, then an empty line); return the rows written, header not counted.
+
+    The rows go CSV_BATCH at a time: each column of the batch is converted through its
+    cells (_CsvCells), then written to text in memory and encoded at once. Every cell is
+    what csv_cell makes of it (tests/reports/test_export_writer.py compares the two)."""
+    out.write(codecs.BOM_UTF8)
+    text = io.StringIO()
     writer = csv.writer(text)
     if notes is not None:
-        writer.writerows([_csv_cell(TEXT, label), _csv_cell(TEXT, v)] for label, v in notes.lines)
+        writer.writerows([csv_cell(TEXT, label), csv_cell(TEXT, v)] for label, v in notes.lines)
         writer.writerow([])
     writer.writerow([c.csv_header() for c in columns])
-    cells = [_csv_converter(c.kind) for c in columns]
+    cells = [_CsvCells(c.kind).__getitem__ for c in columns]
     count = 0
-    for row in rows:
-        writer.writerow([cell(v) for cell, v in zip(cells, row, strict=True)])
-        count += 1
-    text.flush()
-    text.detach()
+    for batch in batched(rows, CSV_BATCH):
+        by_column = zip(*batch, strict=True)
+        converted = [list(map(cell, values)) for cell, values in zip(cells, by_column, strict=True)]
+        writer.writerows(zip(*converted, strict=True))
+        count += len(batch)
+        out.write(text.getvalue().encode("utf-8"))
+        text.seek(0)
+        text.truncate()
+    out.write(text.getvalue().encode("utf-8"))
     return count
+
+
+_EXCEL_EPOCH = date(1899, 12, 31)
+
+
+def excel_day(day: date) -> float:
+    """The day as a spreadsheet's serial number (1900 system), as XlsxWriter works it out:
+    day 60 is the 29 February 1900 that Excel counts and that never was."""
+    number = (day - _EXCEL_EPOCH).days
+    return float(number + 1 if number > 59 else number)
 
 
 class _XlsxTable:
@@ -267,6 +286,7 @@ class _XlsxTable:
     def write(self, rows: Iterable[Sequence]) -> int:
         self._new_sheet()
         kinds = [c.kind for c in self.columns]
+        days = {}  # a day's spreadsheet number, worked out once per day of the table
         count = 0
         for values in rows:
             if self.row >= XLSX_MAX_ROWS:
@@ -277,6 +297,15 @@ class _XlsxTable:
                     continue
                 if kind in (TEXT, PHONE) or isinstance(value, Mark):
                     sheet.write_string(row, col, str(value))
+                elif kind == DATE and type(value) is date:
+                    number = days.get(value)
+                    if number is None:
+                        number = excel_day(value)
+                        if len(days) < _KEEP_AT_MOST:
+                            days[value] = number
+                    # What write_datetime writes (a number in the date format), without
+                    # working the day out again for each cell.
+                    sheet.write_number(row, col, number, self.formats[DATE])
                 elif kind == DATE:
                     if not isinstance(value, datetime):
                         value = datetime(value.year, value.month, value.day)

@@ -558,6 +558,12 @@ MATRIX = {
     "export_jobs.list_jobs": ("GET", "/exports/jobs", None, only(OK, *STAFF)),
     "export_jobs.show_job": ("GET", "/exports/jobs/{export_job}", None, owner_only(OK)),
     "export_jobs.job_file": ("GET", "/exports/jobs/{export_job}/file", None, owner_only(OK)),
+    "export_jobs.cancel": (
+        "POST",
+        "/exports/jobs/{export_job}/cancel",
+        {},
+        owner_only(REDIRECT),
+    ),
 }
 
 

@@ -811,7 +811,11 @@ def export_personal_form(w) -> dict:
 def export_job_forms(w) -> dict:
     """A file prepared in the background (reports/export_job_views.py): what it is comes
     in the query string, as on the download; a body of anything starts nothing."""
-    return {"start": (w.coordinator, "/exports/jobs", export_forms(w)["download"][2])}
+    return {
+        "start": (w.coordinator, "/exports/jobs", export_forms(w)["download"][2]),
+        # Cancelled by its owner: a redirect whatever the body, a 400 without the token.
+        "cancel": (w.facilitator, f"/exports/jobs/{w.export_job}/cancel", {}),
+    }
 
 
 def release_forms(w) -> dict:

@@ -174,36 +174,6 @@ def test_the_database_refuses_two_active_copies_of_one_request(app, scene):
         db.session.rollback()
 
 
-def test_an_interrupted_job_is_failed_never_left_running(app, scene, small_limit):
-    users, *_ = scene
-    client = as_user(app, users["admin"])
-    start(client)
-    [job] = job_rows(app)
-    with app.app_context():
-        # Claimed by a process that was then killed: its beat stopped.
-        db.session.execute(
-            update(jobs.ExportJob).values(
-                status=jobs.RUNNING,
-                runner="gone",
-                beat_at=utcnow() - timedelta(seconds=jobs.STALE_SECONDS + 1),
-            )
-        )
-        db.session.commit()
-    page = client.get(f"/exports/jobs/{job.id}").get_data(as_text=True)
-    assert "Máy chủ đã khởi động lại" in page
-    # The daily job fails it for good; a new click starts a new one.
-    with app.app_context():
-        assert jobs.delete_expired()["failed_stale"] == 1
-        db.session.commit()
-    [job] = job_rows(app)
-    assert (job.status, job.problem) == (jobs.FAILED, "interrupted")
-    start(client)
-    assert [j.status for j in job_rows(app)] == [jobs.FAILED, jobs.QUEUED]
-    # The killed writer, if it ever came back, finds the job no longer its own.
-    with app.app_context(), pytest.raises(export_runner.Lost):
-        export_runner._set(job.id, "gone", rows_done=1)
-
-
 def test_a_job_that_fails_while_writing_says_so_and_leaves_no_file(app, scene, monkeypatch):
     users, *_ = scene
     with app.app_context():

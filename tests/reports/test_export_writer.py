@@ -215,3 +215,112 @@ def test_xlsx_types_figures_phones_and_header_days(app):
     assert sheet.cell(1, 4).value.date() == date(2026, 11, 2)  # a date, not text
     assert sheet.cell(1, 4).number_format == "dd/mm/yyyy"
     assert sheet.cell(1, 5).value == "09/11/2026 (Họp bất thường)"
+
+
+def reference_csv(columns, rows, notes=None) -> bytes:
+    """The CSV as written one row at a time, each cell through csv_cell: what the fast
+    writer (a batch per column, repeated values converted once) must write byte for byte."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    if notes is not None:
+        for label, value in notes.lines:
+            writer.writerow(
+                [exports.csv_cell(exports.TEXT, label), exports.csv_cell(exports.TEXT, value)]
+            )
+        writer.writerow([])
+    writer.writerow([c.csv_header() for c in columns])
+    for row in rows:
+        writer.writerow([exports.csv_cell(c.kind, v) for c, v in zip(columns, row, strict=True)])
+    text.flush()
+    return out.getvalue()
+
+
+def awkward_rows(count: int):
+    """Rows that repeat and vary: formula-like texts, a Mark equal to a text, quotes,
+    commas, line breaks, Vietnamese, None, numbers of every type, days and moments."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from reports.exports import Mark
+
+    texts = [
+        "Nghệ An",
+        "=SUM(A1)",
+        "+84 91",
+        "-5",
+        "@cmd",
+        "\tTab",
+        "\rCR",
+        "[c]",
+        Mark("[c]"),
+        Mark("-"),
+        "-",
+        'say "hi", ok',
+        "line\nbreak",
+        "",
+        None,
+        7,
+        "Hoà Bình",
+    ]
+    days = [date(2026, 1, 1), date(2025, 12, 31), datetime(2026, 3, 5, 23, 30), None, Mark("[c]")]
+    numbers = [0, 1, 1_500_000, True, Decimal("18"), 4.0, None, Mark("[c]"), -3]
+    decimals = [0.4667, Decimal("0.125"), 18.0, 2, None, Mark("[c]"), Decimal("1234.5")]
+    phones = ["0912 345 678", "+84912345678", "+1 555 0100", "=1+2", "12", None, Mark("[c]")]
+    for i in range(count):
+        yield (
+            texts[i % len(texts)],
+            f"NAN-2025-{i:05d}",
+            days[i % len(days)],
+            numbers[i % len(numbers)],
+            numbers[(i * 7) % len(numbers)],
+            decimals[i % len(decimals)],
+            phones[i % len(phones)],
+            texts[(i * 5) % len(texts)],
+        )
+
+
+def test_the_fast_csv_is_byte_for_byte_the_per_row_reference(app, monkeypatch):
+    monkeypatch.setattr(exports, "_KEEP_AT_MOST", 50)  # past the cap: converted, not kept
+    columns = [
+        Column("Tỉnh"),
+        Column("Mã"),
+        Column("Ngày", DATE),
+        Column("Số lần", INTEGER),
+        Column("Số tiền", MONEY),
+        Column("Tỷ lệ", DECIMAL),
+        Column("Điện thoại", PHONE),
+        Column("=Ghi chú"),
+        Column("Họp", DATE, day=date(2026, 2, 11), note="Thường kỳ"),
+    ]
+    rows = [(*row, row[2]) for row in awkward_rows(2_537)]  # more than two batches
+    notes = exports.Notes("Ghi chú", [("Kỳ", "=2026"), ("Phạm vi", "Toàn quốc")])
+    with app.test_request_context():
+        for given in (None, notes):
+            out = io.BytesIO()
+            assert write_csv(columns, iter(rows), out, given) == len(rows)
+            assert out.getvalue() == reference_csv(columns, rows, given)
+        out = io.BytesIO()
+        assert write_csv(columns, iter([]), out) == 0
+        assert out.getvalue() == reference_csv(columns, [])
+
+
+def test_the_fast_csv_refuses_a_row_of_the_wrong_width(app):
+    with app.test_request_context(), pytest.raises(ValueError):
+        write_csv(COLUMNS, iter([*ROWS, ("one", date(2026, 1, 1))]), io.BytesIO())
+
+
+def test_xlsx_days_are_the_numbers_xlsxwriter_makes_of_them(app):
+    """Days are written as numbers in the date format, each worked out once: the same
+    number XlsxWriter's write_datetime would write, around Excel's 29 February 1900."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    days = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(2026, 12, 7)]
+    for day in days:
+        assert exports.excel_day(day) == _datetime_to_excel_datetime(day, False, False)
+    out = io.BytesIO()
+    with app.test_request_context():
+        write_xlsx([Column("Ngày", DATE)], iter([(d,) for d in days * 2]), out)
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert [r[0].date() for r in sheet.iter_rows(min_row=2, values_only=True)] == days * 2
+    assert {sheet.cell(r, 1).number_format for r in range(2, 10)} == {"dd/mm/yyyy"}
