@@ -181,7 +181,7 @@ def upgrade():
         sa.Column("member_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         *(
-            sa.Column(f"{when}_{d}", sa.Float(), nullable=True)
+            sa.Column(f"{when}_{d}", sa.Double(), nullable=True)
             for when in ("first", "last")
             for d in ("economic", "social", "psychosocial")
         ),
