@@ -9,8 +9,9 @@ plain dicts of member-free numbers; suppressing small counts is the caller's bus
 
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import lru_cache
 
-from sqlalchemy import case, exists, func, select, union_all
+from sqlalchemy import Float, Integer, case, exists, func, literal, select, union_all
 
 from core.db import db
 from groups.models import Group
@@ -47,30 +48,26 @@ def _marked(group, month):
     return exists().where(DirtyKey.group_id == group, DirtyKey.month == month)
 
 
-def _rows(model, build, columns, codes, start: date, end: date):
-    """The fact rows of the period in the provinces: folded ones and, for the keys still
-    marked, made now; or, for a period not of whole months, made from its days."""
-    if not reads_facts(start, end):
+def _rows(model, build, columns, codes, start: date, end: date, facts: bool, marked: bool):
+    """The fact rows of the period in the provinces: folded ones and, if any key of the
+    period is marked, those of the marked keys made now; or, for a period not of whole
+    months, made from its days."""
+    if not facts:
         return build(
             lambda group, month, day: [day.between(start, end), *_in_provinces(codes, group)]
         )
-    # Depends on no row: tested once, so a period with no key marked costs nothing.
-    any_marked = exists().where(DirtyKey.month.between(start, end))
-
-    def marked(group, month, day):
-        return [
-            any_marked,
-            day.between(start, end),
-            *_in_provinces(codes, group),
-            _marked(group, month),
-        ]
-
     folded = select(model.group_id, model.month, *(model.__table__.c[c] for c in columns)).where(
         model.month.between(start, end),
         *_in_provinces(codes, model.group_id),
         ~_marked(model.group_id, model.month),
     )
-    return union_all(folded, build(marked))
+    if not marked:
+        return folded
+
+    def of_marked(group, month, day):
+        return [day.between(start, end), *_in_provinces(codes, group), _marked(group, month)]
+
+    return union_all(folded, build(of_marked))
 
 
 def referral_counts(province_codes, start: date, end: date) -> dict:
@@ -80,16 +77,8 @@ def referral_counts(province_codes, start: date, end: date) -> dict:
     "median_days": d | None, "by_service": {service: {...}}, "by_provider_kind": {kind:
     {...}}, "by_province": {code: {...}}}, each inner dict holding the same keys (the
     service is the need the referral answers; the kind, the provider's; the province,
-    that of the member's home group). One statement."""
-    rows = _rows(
-        ReferralMonth, referral_month_select, REFERRAL_COLUMNS, province_codes, start, end
-    ).subquery()
-    keys = [rows.c[c] for c in REFERRAL_COLUMNS[:-1]]
-    stmt = (
-        select(Group.province_code, *keys, func.sum(rows.c.n))
-        .join(Group, Group.id == rows.c.group_id)
-        .group_by(Group.province_code, *keys)
-    )
+    that of the member's home group). One statement (and whether a key is marked)."""
+    stmt = _referral_statement(*_how(province_codes, start, end))
     total: list = []
     by_service: dict = defaultdict(list)
     by_province: dict = defaultdict(list)
@@ -106,6 +95,72 @@ def referral_counts(province_codes, start: date, end: date) -> dict:
         "by_provider_kind": {k: _summary(v) for k, v in sorted(by_kind.items())},
         "by_province": {k: _summary(v) for k, v in sorted(by_province.items())},
     }
+
+
+def _how(province_codes, start: date, end: date) -> tuple:
+    """The key of a statement: (provinces, start, end, from the facts, any key marked).
+    Whether a key of the period is marked is asked first, on its own: a statement with
+    a part for the marked keys reads the period's records even when there are none
+    (SQLite tests the condition row by row). A write committed after the question is
+    counted from the facts as they were before it, as if it came after the page."""
+    codes = None if province_codes is None else tuple(sorted(province_codes))
+    facts = reads_facts(start, end)
+    marked = facts and bool(
+        db.session.scalar(select(exists().where(DirtyKey.month.between(start, end))))
+    )
+    return codes, start, end, facts, marked
+
+
+# The statements are kept for each (provinces, period, from the facts) they were made for:
+# building their subqueries' columns took longer than running them (an SQL expression is
+# never changed once made, so one serves every request, as in groups.expected_meetings).
+@lru_cache(maxsize=64)
+def _referral_statement(codes: tuple | None, start: date, end: date, facts: bool, marked: bool):
+    rows = _rows(
+        ReferralMonth, referral_month_select, REFERRAL_COLUMNS, codes, start, end, facts, marked
+    ).subquery()
+    keys = [rows.c[c] for c in REFERRAL_COLUMNS[:-1]]
+    return (
+        select(Group.province_code, *keys, func.sum(rows.c.n))
+        .join(Group, Group.id == rows.c.group_id)
+        .group_by(Group.province_code, *keys)
+    )
+
+
+@lru_cache(maxsize=64)
+def _screening_statement(codes: tuple | None, start: date, end: date, facts: bool, marked: bool):
+    """A first row (no member) of the screenings, members and members screened more than
+    once, then the first and latest scores of each of those members, by member."""
+    months = _rows(
+        ScreeningMonth, screening_month_select, SCREENING_COLUMNS, codes, start, end, facts, marked
+    ).cte("screening_months")
+    member = months.c.member_id
+    ranked = select(
+        *months.c,
+        func.row_number().over(partition_by=member, order_by=months.c.month).label("up"),
+        func.row_number().over(partition_by=member, order_by=months.c.month.desc()).label("down"),
+    ).subquery()
+    per_member = (
+        select(
+            ranked.c.member_id,
+            func.sum(ranked.c.n).label("n"),
+            *(func.max(case((ranked.c.up == 1, ranked.c[f]))).label(f) for f in FIRST),
+            *(func.max(case((ranked.c.down == 1, ranked.c[f]))).label(f) for f in LAST),
+        )
+        .group_by(ranked.c.member_id)
+        .cte("screened_members")
+    )
+    totals = select(
+        literal(None, Integer).label("member_id"),
+        func.coalesce(func.sum(per_member.c.n), 0).label("n"),
+        func.count().label(FIRST[0]),
+        func.count().filter(per_member.c.n >= 2).label(FIRST[1]),
+        *(literal(None, Float).label(f) for f in (*FIRST[2:], *LAST)),
+    )
+    rescreened = select(per_member).where(per_member.c.n >= 2)
+    both = union_all(totals, rescreened).subquery()
+    # The totals first (NULLS FIRST on both databases), then by member.
+    return select(both).order_by(both.c.member_id.is_not(None), both.c.member_id)
 
 
 def weighted_median(pairs: list[tuple[int, int]]):
@@ -145,38 +200,12 @@ def screening_change(province_codes, start: date, end: date) -> dict:
 
     Returns {"screenings": n, "members": n, "members_rescreened": n, "change":
     {dimension: average | None}}. A member screened once adds no change; a dimension
-    counts only members scored on it both times. Averages rounded to 3 decimals. Two
-    statements: the counts, and the members screened more than once."""
-    months = _rows(
-        ScreeningMonth, screening_month_select, SCREENING_COLUMNS, province_codes, start, end
-    ).cte("screening_months")
-    member = months.c.member_id
-    ranked = select(
-        *months.c,
-        func.row_number().over(partition_by=member, order_by=months.c.month).label("up"),
-        func.row_number().over(partition_by=member, order_by=months.c.month.desc()).label("down"),
-    ).subquery()
-    per_member = (
-        select(
-            ranked.c.member_id,
-            func.sum(ranked.c.n).label("n"),
-            *(func.max(case((ranked.c.up == 1, ranked.c[f]))).label(f) for f in FIRST),
-            *(func.max(case((ranked.c.down == 1, ranked.c[f]))).label(f) for f in LAST),
-        )
-        .group_by(ranked.c.member_id)
-        .subquery()
-    )
-    screenings, members, rescreened = db.session.execute(
-        select(
-            func.coalesce(func.sum(per_member.c.n), 0),
-            func.count(),
-            func.count().filter(per_member.c.n >= 2),
-        )
-    ).one()
+    counts only members scored on it both times. Averages rounded to 3 decimals. One
+    statement (and whether a key is marked)."""
+    totals, *rows = db.session.execute(_screening_statement(*_how(province_codes, start, end)))
+    screenings, members, rescreened = totals[1], totals[2], totals[3]
     changes: dict[Dimension, list[float]] = {d: [] for d in Dimension}
-    for row in db.session.execute(
-        select(per_member).where(per_member.c.n >= 2).order_by(per_member.c.member_id)
-    ).mappings():
+    for row in (r._mapping for r in rows):
         for d, first, last in zip(Dimension, FIRST, LAST, strict=True):
             if row[first] is not None and row[last] is not None:
                 changes[d].append(row[last] - row[first])
