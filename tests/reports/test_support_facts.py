@@ -29,7 +29,13 @@ from reports.facts.support import (
 )
 from reports.indicators import groups as group_indicators
 from reports.indicators.support import referral_counts, screening_change
-from support.models.referrals import ProviderType, Referral, ReferralStatus, ServiceProvider
+from support.models.referrals import (
+    OPEN_STATUSES,
+    ProviderType,
+    Referral,
+    ReferralStatus,
+    ServiceProvider,
+)
 from support.models.screening import Dimension, Screening, ScreeningStatus, SupportType
 from support.services import directory as directory_services
 from tests.conftest import HUE, NGHE_AN
@@ -112,6 +118,19 @@ def _status(member_id: int, complete: bool, screening=None) -> ScreeningStatus:
     return ScreeningStatus.DRAFT
 
 
+def _open_clash(member_id, provider_id, service, other=None) -> bool:
+    """Another open referral of the member to the provider for the service (one each)."""
+    stmt = select(Referral.id).where(
+        Referral.member_id == member_id,
+        Referral.provider_id == provider_id,
+        Referral.service == service,
+        Referral.status.in_(OPEN_STATUSES),
+    )
+    if other is not None:
+        stmt = stmt.where(Referral.id != other.id)
+    return db.session.scalar(stmt) is not None
+
+
 def _apply(operation, world) -> None:
     """One write straight to the tables: the triggers, not the services, must mark what
     it touches."""
@@ -143,11 +162,14 @@ def _apply(operation, world) -> None:
     elif kind == "refer":
         _k, m, p, s, offset = operation
         on = START + timedelta(days=offset)
+        service = list(SupportType)[s % len(SupportType)]
+        if _open_clash(world.members[m], world.providers[p], service):
+            return
         db.session.add(
             Referral(
                 member_id=world.members[m],
                 provider_id=world.providers[p],
-                service=list(SupportType)[s % len(SupportType)],
+                service=service,
                 reason="x",
                 referred_on=on,
                 expected_on=on + timedelta(days=7),
@@ -158,6 +180,10 @@ def _apply(operation, world) -> None:
     elif kind == "status" and referrals:
         _k, i, s, later = operation
         referral = referrals[i % len(referrals)]
+        if STATUSES[s].is_open and _open_clash(
+            referral.member_id, referral.provider_id, referral.service, referral
+        ):
+            return
         referral.status = STATUSES[s]
         referral.closed_on = (
             None if STATUSES[s].is_open else referral.referred_on + timedelta(days=later)
