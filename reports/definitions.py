@@ -302,8 +302,10 @@ SECTIONS = [
 ]
 FIGURES = {f.key: f for s in SECTIONS for f in s.figures}
 
-# Screening and referrals: counted by support/figures.py for coordinators and admins, at
-# the level of a province or wider, in the province of the member's current group.
+# Screening and referrals: counted by reports.indicators.support (the rules: TAKEN_ON,
+# SERVED, TIMED, WITHDRAWN and COUNTED in reports/facts/support.py) for coordinators and
+# admins, at the level of a province or wider, in the province of the member's current
+# group.
 SUPPORT = Section(
     "support",
     _l("Screening and referrals"),

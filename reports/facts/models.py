@@ -69,11 +69,58 @@ class GrantDays(db.Model):
     __table_args__ = (Index("ix_fact_grant_days_month", "measure", "month", "group_id"),)
 
 
+class ReferralMonth(db.Model):
+    """The referrals of a home group's members made in a month (by referral day), counted
+    by service (the need), kind of provider and status now, and for those served with a
+    day closed, by days from referral to service (`timed`; `days` is 0 when not): what
+    the referral figures add up, and the values behind their median
+    (reports.facts.support says how)."""
+
+    __tablename__ = "fact_referral_months"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    service: Mapped[str] = mapped_column(String(20), primary_key=True)
+    provider_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    timed: Mapped[bool] = mapped_column(primary_key=True)
+    days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_fact_referral_months_month", "month", "group_id"),)
+
+
+class ScreeningMonth(db.Model):
+    """A member's complete screenings of one month (by screening day): how many, and the
+    scores of the first and the latest (by day, then id). A member's first and latest of
+    any run of months are those of the first and last of its months, so the distinct
+    members and the change per dimension stay exact (reports.facts.support says how).
+    `group_id` is the member's home group."""
+
+    __tablename__ = "fact_screening_months"
+
+    # The group first: a member who moves has a row under the group before until that
+    # key is folded (it is read live while marked), and one under the group after.
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+    first_economic: Mapped[float | None]
+    first_social: Mapped[float | None]
+    first_psychosocial: Mapped[float | None]
+    last_economic: Mapped[float | None]
+    last_social: Mapped[float | None]
+    last_psychosocial: Mapped[float | None]
+
+    __table_args__ = (Index("ix_fact_screening_months_month", "month", "group_id"),)
+
+
 class DirtyKey(db.Model):
-    """A (group, month) whose meetings, or whose members' grants, changed after its facts
-    were made: set by triggers (migrations 0033, 0037) in the writer's own transaction;
-    read live until it is folded in. `touches` counts the writes: on PostgreSQL a write
-    updates the row it finds, so a fold that claims the row waits for that write to commit."""
+    """A (group, month) whose meetings, or whose members' grants, referrals or screenings,
+    changed after its facts were made: set by triggers (migrations 0033, 0037, 0044) in
+    the writer's own transaction; read live until it is folded in. `touches` counts the
+    writes: on PostgreSQL a write updates the row it finds, so a fold that claims the row
+    waits for that write to commit."""
 
     __tablename__ = "fact_dirty"
 

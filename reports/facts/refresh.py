@@ -34,8 +34,24 @@ from reports.facts.grants import (
     grant_month_select,
     keys_where,
 )
-from reports.facts.models import DirtyKey, FactState, GrantDays, GrantMonth, GroupMonth
+from reports.facts.models import (
+    DirtyKey,
+    FactState,
+    GrantDays,
+    GrantMonth,
+    GroupMonth,
+    ReferralMonth,
+    ScreeningMonth,
+)
+from reports.facts.support import (
+    REFERRAL_COLUMNS,
+    SCREENING_COLUMNS,
+    referral_month_select,
+    screening_month_select,
+)
 from reports.sql import in_keys, month_start
+from support.models.referrals import Referral
+from support.models.screening import Screening
 
 NAME = "group_months"
 BATCH = 2000
@@ -91,6 +107,7 @@ def fold(limit: int | None = None) -> int:
                 ],
             )
         _fold_grants(keys)
+        _fold_support(keys)
     if len(keys) >= waiting:  # none skipped or left: every write committed before it is in
         _set_state(as_of=started)
     return len(keys)
@@ -113,14 +130,26 @@ def _fold_grants(keys: list[tuple]) -> None:
     )
 
 
+def _fold_support(keys: list[tuple]) -> None:
+    """Replace the referral and screening facts of the claimed keys by what the records
+    say now."""
+    where = keys_where(keys)
+    for model, build, columns in (
+        (ReferralMonth, referral_month_select, REFERRAL_COLUMNS),
+        (ScreeningMonth, screening_month_select, SCREENING_COLUMNS),
+    ):
+        db.session.execute(delete(model).where(in_keys(model.group_id, model.month, keys)))
+        db.session.execute(insert(model).from_select(["group_id", "month", *columns], build(where)))
+
+
 def _set_state(**values) -> None:
     stmt = dialect_insert(FactState).values(name=NAME, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 
 
 def mark_all() -> int:
-    """Mark every (group, month) with meetings, grant steps or payments, or facts, in the
-    current transaction."""
+    """Mark every (group, month) with meetings, grant steps or payments, referrals,
+    screenings, or facts, in the current transaction."""
     month = month_start(Meeting.held_on)
     home = func.coalesce(Member.home_group_id, 0)
     keys = union(
@@ -134,6 +163,14 @@ def mark_all() -> int:
         .join(Member, Member.id == Grant.member_id),
         select(GrantMonth.group_id, GrantMonth.month),
         select(GrantDays.group_id, GrantDays.month),
+        select(Member.home_group_id, month_start(Referral.referred_on)).join(
+            Member, Member.id == Referral.member_id
+        ),
+        select(Member.home_group_id, month_start(Screening.screened_on)).join(
+            Member, Member.id == Screening.member_id
+        ),
+        select(ReferralMonth.group_id, ReferralMonth.month),
+        select(ScreeningMonth.group_id, ScreeningMonth.month),
     ).subquery()
     stmt = (
         dialect_insert(DirtyKey)

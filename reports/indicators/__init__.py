@@ -18,6 +18,7 @@ What is not kept, and so not counted: the days a group was paused (only its stat
 now; the day a closed group closed is kept). The income a plan expects is counted where
 the application gave it (grants.planned_income).
 Support plans (plans/) are a section here too: a plan follows its member's home group.
-Screening and referral figures are counted by support/figures.py (definitions.SUPPORT),
-for coordinators and admins at the level of a province or wider.
+Screening and referral figures (definitions.SUPPORT) are counted by `support`, for
+coordinators and admins at the level of a province or wider, from the facts of
+reports/facts/support.py.
 """

@@ -28,6 +28,7 @@ from reports import charts, exports
 from reports.definitions import SECTIONS, SUPPORT, UNITS, age_band_labels
 from reports.export_views import send_table
 from reports.indicators import all_sections
+from reports.indicators import support as support_figures
 from reports.indicators.groups import reads_facts
 from reports.indicators.scope import Scope
 from reports.pages.common import (
@@ -40,7 +41,6 @@ from reports.pages.common import (
 )
 from reports.periods import KINDS, Period
 from reports.suppression import HIDDEN, LANGUAGE_NAMES, legend, method, protect_figure, protection
-from support import figures as support_figures
 from support.models.referrals import ProviderType
 from support.models.screening import Dimension, SupportType
 
@@ -95,8 +95,8 @@ def overview():
 
 def screening_and_referrals(scope: Scope, period: Period) -> dict | None:
     """Screening and referral figures for this period and the one before, for coordinators
-    and admins at the level of a province or wider (support.figures counts by province:
-    the province of the member's current group). None where they are not shown."""
+    and admins at the level of a province or wider (reports.indicators.support counts by
+    province: the province of the member's current group). None where they are not shown."""
     if scope.user.role not in (Role.COORDINATOR, Role.ADMIN) or scope.level in ("group", "commune"):
         return None
     if scope.province_code is not None:

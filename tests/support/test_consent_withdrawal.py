@@ -13,7 +13,7 @@ from groups.models import Consent, Member
 from groups.services import anonymise
 from groups.services import members as member_services
 from livelihoods.models import FollowUp, FollowUpStatus
-from support import figures
+from reports.indicators import support as figures
 from support.jobs import open_referral_checks
 from support.models.referrals import Referral, ReferralEvent, ReferralStatus
 from tests.conftest import login

@@ -1,4 +1,4 @@
-"""support/figures.py: numbers for the reports, worked by hand."""
+"""reports/indicators/support.py: numbers for the reports, worked by hand."""
 
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -8,7 +8,7 @@ from core.clock import today
 from core.db import db
 from groups.models import Group, Member
 from groups.services import members as member_services
-from support import figures
+from reports.indicators import support as figures
 from support.models.referrals import Referral, ReferralStatus, ServiceProvider
 from support.models.screening import QuestionnaireVersion, Screening, SupportType
 from support.services import directory as directory_services
