@@ -124,7 +124,8 @@ def _apply(operation, member_ids: list[int], group_ids: list[int]) -> None:
         db.session.add(
             FollowUp(
                 kind=FollowUpKind.GRANT_CHECK if months else FollowUpKind.HOME_VISIT,
-                source_key=f"t:{len(follow_ups)}:{m}:{months}:{offset}",
+                # The id it will have (ids are never reused while higher ones remain).
+                source_key=f"t:{max((f.id for f in follow_ups), default=0) + 1}",
                 member_id=member_ids[m],
                 grant_id=grant.id if months else None,
                 months_after=months or None,
