@@ -1,10 +1,10 @@
 """The outcomes section: business status at 3, 6 and 12 months, income at 6 months,
 follow-up visits on time and overdue.
 
-For whole months they are read from the analytics tables (reports.indicators.
-outcome_facts); any other range of days from the follow-ups and visits, by the statements
-below: what the tests compare the facts with. Both are made of the rules of
-reports.facts.build."""
+For whole months and provinces or the country they are read from the analytics tables
+(reports.indicators.outcome_facts); any other range of days or a narrower scope from the
+follow-ups and visits, by the statements below: what the tests compare the facts with.
+Both are made of the rules of reports.facts.build."""
 
 from datetime import date
 
@@ -112,7 +112,10 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
     made on time, visits overdue today (None when not `of_today`: a figure of today has
     no period before, definitions.Figure.comparable)."""
     overdue = _overdue(scope, today, of_today)
-    read = _from_facts if reads_facts(period) else _live
+    # A facilitator's or a commune's few members are read faster live (measured: 22 ms
+    # live against 41 ms from the facts at national scale 0.3, most of it building the
+    # statement); provinces and the country from the facts (132 → 58 ms and more).
+    read = _from_facts if reads_facts(period) and scope.wide else _live
     by_months, due_n, on_time_n, income_v, planned_v, overdue_n, income_n, planned_n = read(
         scope, period, overdue
     )
