@@ -29,7 +29,16 @@ from groups.services.scope import derived_home_memberships
 from livelihoods.models import Grant, Tranche
 from reports.facts.build import group_month_rows
 from reports.facts.grants import MONTH_COLUMNS, grant_days_select, grant_month_select
-from reports.facts.models import DirtyKey, GrantDays, GrantMonth, GroupMonth
+from reports.facts.models import (
+    DirtyKey,
+    GrantDays,
+    GrantMonth,
+    GroupMonth,
+    OutcomeMonth,
+    OutcomeValues,
+)
+from reports.facts.outcomes import MONTH_COLUMNS as OUTCOME_COLUMNS
+from reports.facts.outcomes import outcome_month_select, outcome_values_select
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -318,16 +327,20 @@ def stale_facts() -> dict:
         for g, d in db.session.execute(select(Meeting.group_id, Meeting.held_on))
     }
     live = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in group_month_rows(sorted(keys))}
-    # The grant facts, against what reports.facts.grants makes of every key now.
+    # The grant and visit facts, against what reports.facts.grants and outcomes make of
+    # every key now.
+    every = lambda g, m, day: []  # noqa: E731
     for model, made, columns in (
-        (GrantMonth, grant_month_select(lambda g, m, day: []), MONTH_COLUMNS),
-        (GrantDays, grant_days_select(lambda g, m, day: []), ("measure", "days", "n")),
+        (GrantMonth, grant_month_select(every), MONTH_COLUMNS),
+        (GrantDays, grant_days_select(every), ("measure", "days", "n")),
+        (OutcomeMonth, outcome_month_select(every), OUTCOME_COLUMNS),
+        (OutcomeValues, outcome_values_select(every), ("measure", "value", "n")),
     ):
         for found, rows in ((kept, select(*model.__table__.c)), (live, made)):
             for r in db.session.execute(rows).mappings():
                 key = (model.__tablename__, r["group_id"], date.fromisoformat(str(r["month"])[:10]))
                 values = tuple(v if isinstance(v, str) else int(v) for v in map(r.get, columns))
-                if model is GrantDays:  # every (measure, days, n) of the key
+                if model in (GrantDays, OutcomeValues):  # every (measure, value, n) of the key
                     found[key] = tuple(sorted((*found.get(key, ()), values)))
                 else:
                     found[key] = values

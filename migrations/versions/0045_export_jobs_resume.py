@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0045"
-down_revision = "0041"
+down_revision = "0044"
 branch_labels = None
 depends_on = None
 

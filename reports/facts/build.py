@@ -30,22 +30,28 @@ VISIT_ON_TIME = and_(
     day_number(Visit.visited_on) <= day_number(FollowUp.due_on) + VISIT_GRACE_DAYS,
 )
 BUSINESS_RUNNING = Visit.business_status.in_(RUNNING)
+# A follow-up visit counts as due on its due day unless it was cancelled.
+VISIT_COUNTED = FollowUp.status != FollowUpStatus.CANCELLED
+# A livelihood check at 3, 6 or 12 months that found a business status (over visits
+# joined to their follow-up), counted on the day of the visit.
+OUTCOME_CHECK = and_(
+    FollowUp.kind == FollowUpKind.GRANT_CHECK,
+    FollowUp.months_after.in_(OUTCOME_MONTHS),
+    Visit.business_status.is_not(None),
+)
+# The checks whose income (and the plan's expected income) the medians are over.
+SIX_MONTH_CHECK = and_(FollowUp.kind == FollowUpKind.GRANT_CHECK, FollowUp.months_after == 6)
 
 
 def visits_due(start: date, end: date):
     """Follow-up visits due in the period, not counting cancelled ones."""
-    return and_(FollowUp.due_on.between(start, end), FollowUp.status != FollowUpStatus.CANCELLED)
+    return and_(FollowUp.due_on.between(start, end), VISIT_COUNTED)
 
 
-def outcome_checks(start: date, end: date, months=OUTCOME_MONTHS):
-    """Livelihood checks at `months` made in the period that found a business status
-    (over visits joined to their follow-up)."""
-    return and_(
-        FollowUp.kind == FollowUpKind.GRANT_CHECK,
-        FollowUp.months_after.in_(months),
-        Visit.business_status.is_not(None),
-        Visit.visited_on.between(start, end),
-    )
+def outcome_checks(start: date, end: date):
+    """Livelihood checks at 3, 6 or 12 months made in the period that found a business
+    status (over visits joined to their follow-up)."""
+    return and_(OUTCOME_CHECK, Visit.visited_on.between(start, end))
 
 
 def meeting_sums():

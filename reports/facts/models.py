@@ -115,9 +115,50 @@ class ScreeningMonth(db.Model):
     __table_args__ = (Index("ix_fact_screening_months_month", "month", "group_id"),)
 
 
+class OutcomeMonth(db.Model):
+    """What the follow-up visits and livelihood checks of a home group's members add up
+    to in a month (reports.facts.outcomes says how): visits due in the month and of those
+    made on time, and the checks made in the month by months after the grant (3, 6, 12)
+    and business status found (`m6_operating`…)."""
+
+    __tablename__ = "fact_outcome_months"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0: none
+    month: Mapped[date] = mapped_column(primary_key=True)
+    due: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    m3_operating: Mapped[int] = mapped_column(default=0)
+    m3_struggling: Mapped[int] = mapped_column(default=0)
+    m3_stopped: Mapped[int] = mapped_column(default=0)
+    m6_operating: Mapped[int] = mapped_column(default=0)
+    m6_struggling: Mapped[int] = mapped_column(default=0)
+    m6_stopped: Mapped[int] = mapped_column(default=0)
+    m12_operating: Mapped[int] = mapped_column(default=0)
+    m12_struggling: Mapped[int] = mapped_column(default=0)
+    m12_stopped: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_fact_outcome_months_month", "month", "group_id"),)
+
+
+class OutcomeValues(db.Model):
+    """The values behind a median, as (value, how many), per home group and month of the
+    6-month checks made: `income` reported, `planned` (what the business plan expected)."""
+
+    __tablename__ = "fact_outcome_values"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_fact_outcome_values_month", "measure", "month", "group_id"),)
+
+
 class DirtyKey(db.Model):
-    """A (group, month) whose meetings, or whose members' grants, referrals or screenings,
-    changed after its facts were made: set by triggers (migrations 0033, 0037, 0044) in
+    """A (group, month) whose meetings, or whose members' grants, follow-ups, visits,
+    referrals or screenings, changed after its facts were made: set by triggers
+    (migrations 0033, 0037, 0043, 0044) in
     the writer's own transaction; read live until it is folded in. `touches` counts the
     writes: on PostgreSQL a write updates the row it finds, so a fold that claims the row
     waits for that write to commit."""

@@ -2,11 +2,14 @@
 
 A write to `meetings` marks its (group, month) in `fact_dirty` in its own transaction
 (triggers, migration 0033); a write to a grant, its steps or payments, or a member's home
-group marks every (home group, month) of the grants it touches (migration 0037). The
-figures read a marked key from the live tables and an unmarked one from the facts
-(reports.indicators.groups and grant_facts), so they are exact whether or not the keys
-have been folded in: folding only makes them cheaper to read. A fold makes every table
-of facts of the keys it claims again, meetings and grants alike.
+group marks every (home group, month) of the grants it touches (migration 0037), and a
+write to a follow-up, a visit, a grant's planned income or a member's home group every
+(home group, month) its visits were due or made in (migration 0043), and a write to a
+referral or a screening its (home group, month) (migration 0044). The figures read a
+marked key from the live tables and an unmarked one from the facts (reports.indicators.
+groups, grant_facts, outcome_facts and support), so they are exact whether or not the
+keys have been folded in: folding only makes them cheaper to read. A fold makes every
+table of facts of the keys it claims again, meetings, grants, visits and referrals alike.
 
 A fold is one transaction: it claims the marked keys (deletes them), replaces their facts
 by what the meetings say now, and commits; killed anywhere before the commit it leaves
@@ -26,7 +29,7 @@ from sqlalchemy import delete, func, insert, literal, select, text, union
 from core.db import db, dialect_insert, utcnow
 from groups.meeting_models import Meeting
 from groups.models import Member
-from livelihoods.models import Grant, GrantEvent, Tranche
+from livelihoods.models import FollowUp, Grant, GrantEvent, Tranche, Visit
 from reports.facts.build import group_month_rows
 from reports.facts.grants import (
     MONTH_COLUMNS,
@@ -40,9 +43,13 @@ from reports.facts.models import (
     GrantDays,
     GrantMonth,
     GroupMonth,
+    OutcomeMonth,
+    OutcomeValues,
     ReferralMonth,
     ScreeningMonth,
 )
+from reports.facts.outcomes import MONTH_COLUMNS as OUTCOME_COLUMNS
+from reports.facts.outcomes import outcome_month_select, outcome_values_select
 from reports.facts.support import (
     REFERRAL_COLUMNS,
     SCREENING_COLUMNS,
@@ -114,20 +121,17 @@ def fold(limit: int | None = None) -> int:
 
 
 def _fold_grants(keys: list[tuple]) -> None:
-    """Replace the grant facts of the claimed keys by what the grants say now."""
-    for model in (GrantMonth, GrantDays):
-        db.session.execute(delete(model).where(in_keys(model.group_id, model.month, keys)))
+    """Replace the grant and visit facts of the claimed keys by what the grants, the
+    follow-ups and their visits say now."""
     where = keys_where(keys)
-    db.session.execute(
-        insert(GrantMonth).from_select(
-            ["group_id", "month", *MONTH_COLUMNS], grant_month_select(where)
-        )
-    )
-    db.session.execute(
-        insert(GrantDays).from_select(
-            ["group_id", "month", "measure", "days", "n"], grant_days_select(where)
-        )
-    )
+    for model, columns, rows in (
+        (GrantMonth, MONTH_COLUMNS, grant_month_select(where)),
+        (GrantDays, ("measure", "days", "n"), grant_days_select(where)),
+        (OutcomeMonth, OUTCOME_COLUMNS, outcome_month_select(where)),
+        (OutcomeValues, ("measure", "value", "n"), outcome_values_select(where)),
+    ):
+        db.session.execute(delete(model).where(in_keys(model.group_id, model.month, keys)))
+        db.session.execute(insert(model).from_select(["group_id", "month", *columns], rows))
 
 
 def _fold_support(keys: list[tuple]) -> None:
@@ -148,8 +152,8 @@ def _set_state(**values) -> None:
 
 
 def mark_all() -> int:
-    """Mark every (group, month) with meetings, grant steps or payments, referrals,
-    screenings, or facts, in the current transaction."""
+    """Mark every (group, month) with meetings, grant steps or payments, follow-ups due,
+    visits made, referrals, screenings, or facts, in the current transaction."""
     month = month_start(Meeting.held_on)
     home = func.coalesce(Member.home_group_id, 0)
     keys = union(
@@ -171,6 +175,15 @@ def mark_all() -> int:
         ),
         select(ReferralMonth.group_id, ReferralMonth.month),
         select(ScreeningMonth.group_id, ScreeningMonth.month),
+        select(home, month_start(FollowUp.due_on))
+        .select_from(FollowUp)
+        .join(Member, Member.id == FollowUp.member_id),
+        select(home, month_start(Visit.visited_on))
+        .select_from(Visit)
+        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
+        .join(Member, Member.id == FollowUp.member_id),
+        select(OutcomeMonth.group_id, OutcomeMonth.month),
+        select(OutcomeValues.group_id, OutcomeValues.month),
     ).subquery()
     stmt = (
         dialect_insert(DirtyKey)

@@ -33,7 +33,7 @@ def _marked(group, month):
     return exists().where(DirtyKey.group_id == group, DirtyKey.month == month)
 
 
-def _where(scope: Scope, period: Period):
+def marked_where(scope: Scope, period: Period):
     """The rows of the keys marked in the period, in scope. `any_marked` depends on no
     row: both databases test it once, before any row is read, so a period with no key
     marked costs nothing, not a pass over its grant steps."""
@@ -50,7 +50,7 @@ def _where(scope: Scope, period: Period):
     return where
 
 
-def _folded(model, scope: Scope, period: Period, *columns):
+def folded(model, scope: Scope, period: Period, *columns):
     return select(*columns).where(
         model.month.between(period.start, period.end),
         scope.has_group(model.group_id),
@@ -58,13 +58,13 @@ def _folded(model, scope: Scope, period: Period, *columns):
     )
 
 
-def weighted_median(pairs, measure: str):
-    """(median, how many values) of the (days, n) pairs of a measure: the middle value,
+def weighted_median(pairs, measure: str, value: str = "days"):
+    """(median, how many values) of the (value, n) pairs of a measure: the middle value,
     or the mean of the two middle ones, as reports.sql.median_of gives of the values."""
     values = (
-        select(pairs.c.days.label("v"), func.sum(pairs.c.n).label("n"))
+        select(pairs.c[value].label("v"), func.sum(pairs.c.n).label("n"))
         .where(pairs.c.measure == measure)
-        .group_by(pairs.c.days)
+        .group_by(pairs.c[value])
         .subquery()
     )
     running = select(
@@ -83,17 +83,17 @@ def grant_flows(scope: Scope, period: Period, *more) -> tuple:
     """(requested, requested_vnd, approved, approved_vnd, rejected, disbursed,
     disbursed_vnd, days_to_decision, days_to_payment, decisions, first payments, *more):
     one statement, with the scalar subqueries `more` read in it."""
-    where = _where(scope, period)
+    where = marked_where(scope, period)
     columns = [
         GrantMonth.group_id,
         GrantMonth.month,
         *(GrantMonth.__table__.c[c] for c in MONTH_COLUMNS),
     ]
     months = union_all(
-        _folded(GrantMonth, scope, period, *columns), grant_month_select(where)
+        folded(GrantMonth, scope, period, *columns), grant_month_select(where)
     ).subquery()
     pairs = union_all(
-        _folded(
+        folded(
             GrantDays,
             scope,
             period,

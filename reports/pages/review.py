@@ -25,14 +25,14 @@ from livelihoods.models import (
     Grant,
     GrantEvent,
     GrantStatus,
-    Visit,
 )
 from livelihoods.services.follow_ups import member_card
 from livelihoods.services.grants import visible_grants
 from reports.charts import weeks_ahead
 from reports.definitions import SCORE_PARTS
-from reports.facts.build import BUSINESS_RUNNING, VISIT_ON_TIME, outcome_checks, visits_due
+from reports.facts.outcomes import checks, running
 from reports.indicators.groups import group_rows
+from reports.indicators.outcome_facts import outcome_rows
 from reports.indicators.scope import Scope
 from reports.pages.common import bp, load_period, load_scope, paginate_rows, scope_args
 from reports.periods import KINDS, Period
@@ -48,41 +48,15 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
 
     The score is the mean of the parts that have something to count in the period."""
     rows = group_rows(scope, period, day)
-    home = home_memberships()
-    on_time = VISIT_ON_TIME
-    visits = (
-        select(
-            home.c.group_id,
-            func.count().label("due"),
-            func.sum(case((on_time, 1), else_=0)).label("on_time"),
-        )
-        .select_from(FollowUp)
-        .join(home, home.c.member_id == FollowUp.member_id)
-        .outerjoin(Visit, Visit.follow_up_id == FollowUp.id)
-        .where(visits_due(period.start, period.end), scope.has_group(home.c.group_id))
-        .group_by(home.c.group_id)
-        .subquery()
-    )
-    running = BUSINESS_RUNNING
-    businesses = (
-        select(
-            home.c.group_id,
-            func.count().label("seen"),
-            func.sum(case((running, 1), else_=0)).label("running"),
-        )
-        .select_from(Visit)
-        .join(FollowUp, FollowUp.id == Visit.follow_up_id)
-        .join(home, home.c.member_id == FollowUp.member_id)
-        .where(outcome_checks(period.start, period.end), scope.has_group(home.c.group_id))
-        .group_by(home.c.group_id)
-        .subquery()
-    )
+    # Visits due and on time, checks made and businesses running, per home group: the
+    # progress page's figures, from the same facts (reports.indicators.outcome_facts).
+    outcomes = outcome_rows(scope, period)
     capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
     parts = [
         _share(capped, rows.c.expected),
         _share(rows.c.present, rows.c.marks),
-        _share(func.coalesce(visits.c.on_time, 0), func.coalesce(visits.c.due, 0)),
-        _share(func.coalesce(businesses.c.running, 0), func.coalesce(businesses.c.seen, 0)),
+        _share(func.coalesce(outcomes.c.on_time, 0), func.coalesce(outcomes.c.due, 0)),
+        _share(func.coalesce(running(outcomes.c), 0), func.coalesce(checks(outcomes.c), 0)),
     ]
     total = sum((func.coalesce(p, 0.0) for p in parts), cast(0.0, Float))
     counted = sum(case((p.is_(None), 0), else_=1) for p in parts)
@@ -91,8 +65,7 @@ def scorecard_rows(scope: Scope, period: Period, day: date):
         select(Group, *[p.label(k) for p, (k, _label) in zip(parts, SCORE_PARTS, strict=True)])
         .add_columns(score.label("score"), rows.c.behind)
         .join(rows, rows.c.group_id == Group.id)
-        .outerjoin(visits, visits.c.group_id == Group.id)
-        .outerjoin(businesses, businesses.c.group_id == Group.id)
+        .outerjoin(outcomes, outcomes.c.group_id == Group.id)
         .where(Group.status != GroupStatus.CLOSED)
         .order_by(case((score.is_(None), 1), else_=0), score, rows.c.behind.desc(), Group.code)
     )
