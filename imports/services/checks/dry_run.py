@@ -65,6 +65,11 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "places": list(ctx.places.values()),
         "groups": ctx.names.summary(),
         "words": list(ctx.words.values()),
+        "consent_words": list(ctx.consent_words.values()),
+        # New members whose consent to keep programme records will not be recorded.
+        "consent_unrecorded": sum(
+            1 for p in plans if p.outcome == "new" and not p.values.get("programme_consent")
+        ),
         "changes": changes.summary(plans, ctx.answers),
         # New members whose phone will be kept hidden: no consent to be called.
         "phones_hidden": sum(
