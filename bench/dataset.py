@@ -286,7 +286,9 @@ class NationalBuilder(Builder):
         member = db.session.scalar(
             select(Member)
             .join(Grant, Grant.member_id == Member.id)
-            .where(Member.id.in_(self.members[groups[0]]), Grant.status == GrantStatus.DISBURSED)
+            .where(
+                Member.id.in_(self.members[groups[0]]), Grant.status == GrantStatus.DISBURSED
+            )
             .order_by(Member.id)
             .limit(1)
         ) or db.session.get(Member, self.members[groups[0]][0])

@@ -47,52 +47,25 @@ class Resolution:
 
 # Types written before a name, as people abbreviate them; keys are case-folded words.
 _WARD_TYPES = {
-    "xã": "xã",
-    "xa": "xã",
-    "x": "xã",
-    "phường": "phường",
-    "phuong": "phường",
-    "p": "phường",
-    "thị trấn": "thị trấn",
-    "thi tran": "thị trấn",
-    "tt": "thị trấn",
+    "xã": "xã", "xa": "xã", "x": "xã",
+    "phường": "phường", "phuong": "phường", "p": "phường",
+    "thị trấn": "thị trấn", "thi tran": "thị trấn", "tt": "thị trấn",
 }
 _DISTRICT_TYPES = {
-    "huyện": "huyện",
-    "huyen": "huyện",
-    "h": "huyện",
-    "quận": "quận",
-    "quan": "quận",
-    "q": "quận",
-    "thị xã": "thị xã",
-    "thi xa": "thị xã",
-    "tx": "thị xã",
-    "thành phố": "thành phố",
-    "thanh pho": "thành phố",
-    "tp": "thành phố",
+    "huyện": "huyện", "huyen": "huyện", "h": "huyện",
+    "quận": "quận", "quan": "quận", "q": "quận",
+    "thị xã": "thị xã", "thi xa": "thị xã", "tx": "thị xã",
+    "thành phố": "thành phố", "thanh pho": "thành phố", "tp": "thành phố",
 }
 _PROVINCE_TYPES = {
-    "tỉnh": "tỉnh",
-    "tinh": "tỉnh",
-    "t": "tỉnh",
-    "thành phố": "thành phố",
-    "thanh pho": "thành phố",
-    "tp": "thành phố",
+    "tỉnh": "tỉnh", "tinh": "tỉnh", "t": "tỉnh",
+    "thành phố": "thành phố", "thanh pho": "thành phố", "tp": "thành phố",
 }
 # Names people use for a province other than its own (legacy province codes).
 _PROVINCE_ALIASES = {
-    "hcm": 79,
-    "tphcm": 79,
-    "tp hcm": 79,
-    "hồ chí minh": 79,
-    "sài gòn": 79,
-    "thừa thiên huế": 46,
-    "thừa thiên - huế": 46,
-    "tt huế": 46,
-    "huế": 46,
-    "brvt": 77,
-    "br vt": 77,
-    "hn": 1,
+    "hcm": 79, "tphcm": 79, "tp hcm": 79, "hồ chí minh": 79, "sài gòn": 79,
+    "thừa thiên huế": 46, "thừa thiên - huế": 46, "tt huế": 46, "huế": 46,
+    "brvt": 77, "br vt": 77, "hn": 1,
 }
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
 
@@ -142,10 +115,8 @@ def resolve_old_address(ward: str, district: str | None, province: str) -> Resol
         c for code in old.candidates for c in data.successors.get(code, ())
     }
     if not readings:  # the old commune's successor is not in the table
-        return (
-            old
-            if (district or "").strip() or len(today) > 1
-            else Resolution(Outcome.RESOLVED, tuple(today))
+        return old if (district or "").strip() or len(today) > 1 else Resolution(
+            Outcome.RESOLVED, tuple(today)
         )
     choices = tuple(sorted(today | readings))
     if len(choices) == 1:
@@ -226,7 +197,9 @@ def _data() -> _Data:
         for name in _type_off(p.name, _PROVINCE_TYPES):
             for key in _keys(name):
                 provinces[key].add(code)
-        new_provinces[code] = {int(n.province.code) for n in Province.search_from_legacy(code=code)}
+        new_provinces[code] = {
+            int(n.province.code) for n in Province.search_from_legacy(code=code)
+        }
     for alias, code in _PROVINCE_ALIASES.items():
         for key in _keys(alias):
             provinces[key].add(code)
@@ -266,14 +239,8 @@ def _data() -> _Data:
         for key in _keys(name):
             current[(int(w.province_code), key)].add(code)
     return _Data(
-        dict(provinces),
-        new_provinces,
-        merged_with,
-        dict(districts),
-        dict(wards),
-        successors,
-        dict(current),
-        current_types,
+        dict(provinces), new_provinces, merged_with, dict(districts), dict(wards), successors,
+        dict(current), current_types,
     )
 
 
