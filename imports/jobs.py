@@ -4,6 +4,7 @@ import logging
 from datetime import date
 
 from core.jobs import claim
+from imports import job_runner
 from imports.services import import_jobs
 from imports.services.batches import purge_raw_rows
 
@@ -28,7 +29,7 @@ def resume_interrupted(today: date) -> dict[str, int]:
     results: dict[str, int] = {}
     for batch_id in import_jobs.interrupted(today):
         try:
-            status = import_jobs.run(batch_id)
+            status = job_runner.run(batch_id)
         except Exception:  # failed and said on its page; the others still run
             logger.exception("import job %s failed", batch_id)
             status = "failed"

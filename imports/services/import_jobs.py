@@ -6,24 +6,25 @@ worker restart, and writes every row once.
   every raw row a state (pending: to write; failed: an error, kept for the rows to fix;
   skipped: nothing to do) and claims the file (the batch becomes IMPORTED, so the same
   file is never imported twice). The job is then queued.
-- A run claims the queued job (one UPDATE: queued, or running with a beat older than
-  STALE_SECONDS, becomes running under a token of its own), then writes the pending rows
-  CHUNK at a time, one transaction each: the chunk's rows, their state "imported", the
-  job's progress and beat, under the condition that the run still holds the job. A crash
-  loses at most the chunk being written, which stays pending.
+- A run (imports.job_runner) claims the queued job (one UPDATE: queued, or running with
+  a beat older than STALE_SECONDS, becomes running under a token of its own), then
+  writes the pending rows a chunk at a time, one transaction each: the chunk's rows,
+  their state "imported", the job's progress and beat, under the condition that the run
+  still holds the job. A crash loses at most the chunk being written, which stays
+  pending.
 - Run again (the import's page, or the scheduler's minute job for a job whose beat
   stopped), it writes only the rows still pending, from the same plans; the groups the
   batch made are found under the batch (import_batch_groups), never made twice.
 - The last step records the import in the audit, deletes the raw rows but those to fix,
   keeps the summary and says the job is done.
 
-Small files are run at once in the confirming request (imports.job_runner), larger ones
-in a thread: the same run either way.
+This module says what each step does; imports.job_runner runs them and commits between
+them. Small files are run at once in the confirming request, larger ones in a thread:
+the same run either way.
 """
 
 import json
 import logging
-import secrets
 from datetime import date, timedelta
 from itertools import batched
 
@@ -50,7 +51,6 @@ from imports.services.checks.dry_run import check_rows
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 500
 # A running job whose beat is older than this lost its process: run again, it goes on.
 STALE_SECONDS = 60
 
@@ -74,9 +74,9 @@ class Lost(Exception):
 
 def is_stale(batch: ImportBatch) -> bool:
     """A job queued or running whose last beat is older than STALE_SECONDS."""
-    beat = batch.job_beat_at
+    last = batch.job_beat_at
     return batch.job_status in JobStatus.ACTIVE and (
-        beat is None or beat < utcnow() - timedelta(seconds=STALE_SECONDS)
+        last is None or last < utcnow() - timedelta(seconds=STALE_SECONDS)
     )
 
 
@@ -113,7 +113,7 @@ def queue(actor: User, batch: ImportBatch, today: date) -> None:
         update(ImportRow).where(ImportRow.batch_id == batch.id).values(state=RowState.SKIPPED)
     )
     for state, numbers in ((RowState.PENDING, pending), (RowState.FAILED, failed)):
-        for part in batched(numbers, CHUNK):
+        for part in batched(numbers, 500):
             db.session.execute(
                 update(ImportRow)
                 .where(ImportRow.batch_id == batch.id, ImportRow.number.in_(part))
@@ -129,13 +129,11 @@ def queue(actor: User, batch: ImportBatch, today: date) -> None:
     db.session.flush()
 
 
-# Running -------------------------------------------------------------------------------
+# What a run does, transaction by transaction (imports.job_runner commits) --------------
 
 
-def run(batch_id: int) -> str:
-    """Claim the queued (or stale) job and write its pending rows; its status at the end.
-    A row that cannot be written fails the job (kept "failed", to continue later)."""
-    runner = secrets.token_hex(16)
+def claim(batch_id: int, runner: str) -> bool:
+    """Take the job for this run: queued, or running with a beat older than STALE_SECONDS."""
     cutoff = utcnow() - timedelta(seconds=STALE_SECONDS)
     claimed = db.session.execute(
         update(ImportBatch)
@@ -155,26 +153,10 @@ def run(batch_id: int) -> str:
         ),
         execution_options={"synchronize_session": False},
     )
-    db.session.commit()
-    if claimed.rowcount != 1:
-        return "not queued"
-    try:
-        _write(batch_id, runner)
-        return JobStatus.DONE
-    except Lost:
-        db.session.rollback()
-        return "lost"
-    except Exception as error:
-        db.session.rollback()
-        _beat(batch_id, runner, job_status=JobStatus.FAILED, job_problem="error")
-        db.session.commit()
-        if isinstance(error, DomainError):
-            logger.warning("import %s stopped: %s", batch_id, error.message)
-            return JobStatus.FAILED
-        raise
+    return claimed.rowcount == 1
 
 
-def _beat(batch_id: int, runner: str, **values) -> None:
+def beat(batch_id: int, runner: str, **values) -> None:
     """Write the job's progress in the current transaction, if this run still holds it."""
     result = db.session.execute(
         update(ImportBatch)
@@ -190,7 +172,10 @@ def _beat(batch_id: int, runner: str, **values) -> None:
         raise Lost(batch_id)
 
 
-def _write(batch_id: int, runner: str) -> None:
+def prepare(batch_id: int, runner: str):
+    """The run's owner, plans, the plans still to write and what the chunks share; the
+    pending rows no longer good (checked again: another kind of file) are left out with
+    their state. Returns (actor, batch, plans, good, shared)."""
     batch = db.session.get(ImportBatch, batch_id)
     db.session.refresh(batch)
     actor = db.session.get(User, batch.owner_id)
@@ -212,7 +197,7 @@ def _write(batch_id: int, runner: str) -> None:
             continue
         if writes.to_write(plan, answers):
             good.append(plan)
-        else:  # checked again and no longer good (another kind of file)
+        else:
             left[RowState.FAILED if plan.outcome == "error" else RowState.SKIPPED].append(plan)
     for state, numbers in left.items():
         if numbers:
@@ -229,17 +214,12 @@ def _write(batch_id: int, runner: str) -> None:
         summary.setdefault("rows", {}).update(
             {str(p.number): p.problems for p in left[RowState.FAILED]}
         )
-        _beat(batch_id, runner, summary=json.dumps(summary))
+        beat(batch_id, runner, summary=json.dumps(summary))
     shared = writes.start(actor, batch, good, answers, today)
-    for chunk in batched(good, CHUNK):
-        writes.write_chunk(actor, batch, chunk, shared)
-        _beat(batch_id, runner, rows_done=ImportBatch.rows_done + len(chunk))
-        db.session.commit()  # one transaction per chunk: its rows, their state, the beat
-    _finish(actor, batch_id, runner, plans)
-    db.session.commit()
+    return actor, batch, plans, good, shared
 
 
-def _finish(actor: User, batch_id: int, runner: str, plans) -> None:
+def finish(actor: User, batch_id: int, runner: str, plans) -> None:
     """The audit of the import, the raw rows deleted but those to fix, the summary."""
     batch = db.session.get(ImportBatch, batch_id)
     db.session.refresh(batch)
@@ -296,7 +276,7 @@ def _finish(actor: User, batch_id: int, runner: str, plans) -> None:
         {"id": g.id, "name": f"{g.code} {g.name}"} for g in made if g.cadence is None
     ]
     summary["places"] = []
-    _beat(
+    beat(
         batch_id,
         runner,
         summary=json.dumps(summary),

@@ -20,7 +20,7 @@ from core.db import db
 from core.downloads import file_name
 from core.errors import DomainError
 from core.places import Commune, place_order
-from core.saving import commit, saving
+from core.saving import saving
 from core.uploads import accepts_upload
 from groups.models import WEEKDAYS, Cadence, MemberCategory
 from imports import job_runner
@@ -223,10 +223,8 @@ def run_import(batch_id: int):
         if setups and batch.status == BatchStatus.CHECKED:
             group_setup.keep_setup(batch, setups)
         import_jobs.queue(current_user, batch, today())
-    if saved.ok:
-        commit("the import is confirmed and queued before it runs")
-        if job_runner.start(batch) == JobStatus.DONE:
-            _say_done(db.session.get(ImportBatch, batch_id).summary_dict)
+    if saved.ok and job_runner.start(batch) == JobStatus.DONE:  # the queue is committed
+        _say_done(db.session.get(ImportBatch, batch_id).summary_dict)
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 

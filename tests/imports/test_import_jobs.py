@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from accounts.models import Role
 from core.db import db, utcnow
 from groups.models import Group, Member, Membership
-from imports import jobs
+from imports import job_runner, jobs
 from imports.models import ImportBatch, ImportBatchGroup, ImportRow, JobStatus, RowState
 from imports.services import group_writes, import_jobs, writes
 from tests.imports.test_imports import HA_TINH, batch_of, checked, count
@@ -49,7 +49,7 @@ def background(app, monkeypatch):
     """Every import runs as a queued job (none at once), in chunks of two rows."""
     monkeypatch.setitem(app.config, "IMPORT_DIRECT_MAX_ROWS", 0)
     monkeypatch.setitem(app.config, "IMPORT_JOBS_RUNNER", "none")
-    monkeypatch.setattr(import_jobs, "CHUNK", 2)
+    monkeypatch.setattr(job_runner, "CHUNK", 2)
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_a_large_import_is_queued_and_its_page_shows_the_progress(app, client, c
     html = page.get_data(as_text=True)
     assert '<progress value="0" max="6">' in html
     with app.app_context():
-        assert import_jobs.run(confirmed.id) == JobStatus.DONE
+        assert job_runner.run(confirmed.id) == JobStatus.DONE
     batch = batch_of(app, confirmed.id)
     assert (batch.job_status, batch.rows_done, batch.summary_dict["imported"]) == ("done", 6, 6)
     page = client.get(f"/imports/{confirmed.id}")
@@ -117,7 +117,7 @@ def test_a_worker_killed_part_way_is_resumed_without_a_second_member_or_group(
 ):
     crash_after(monkeypatch, 1, Killed)
     with app.app_context(), pytest.raises(Killed):
-        import_jobs.run(confirmed.id)
+        job_runner.run(confirmed.id)
     # The first chunk (two rows, and the new group made before it) is in; the rest pending.
     assert count(app, Member) == 2 and made_groups(app) == 1
     found = states(app, confirmed.id)
@@ -126,7 +126,7 @@ def test_a_worker_killed_part_way_is_resumed_without_a_second_member_or_group(
     batch = batch_of(app, confirmed.id)
     assert (batch.job_status, batch.rows_done) == (JobStatus.RUNNING, 2)
     monkeypatch.undo()
-    monkeypatch.setattr(import_jobs, "CHUNK", 2)
+    monkeypatch.setattr(job_runner, "CHUNK", 2)
     # The beat is still fresh: the minute job leaves it to the run that holds it.
     with app.app_context():
         assert jobs.resume_interrupted(date.today()) == {}
@@ -158,14 +158,14 @@ def test_an_error_part_way_stops_the_job_and_continuing_writes_the_rest_once(
 ):
     crash_after(monkeypatch, 2, RuntimeError)
     with app.app_context(), pytest.raises(RuntimeError):
-        import_jobs.run(confirmed.id)
+        job_runner.run(confirmed.id)
     batch = batch_of(app, confirmed.id)
     assert (batch.job_status, batch.job_problem, batch.rows_done) == ("failed", "error", 4)
     assert count(app, Member) == 4 and made_groups(app) == 1
     html = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert "Việc nhập đã dừng" in html and "4 / 6" not in html
     monkeypatch.undo()
-    monkeypatch.setattr(import_jobs, "CHUNK", 2)
+    monkeypatch.setattr(job_runner, "CHUNK", 2)
     monkeypatch.setitem(app.config, "IMPORT_DIRECT_MAX_ROWS", 1000)
     # Continue: queued again, run at once (two rows left), nothing written twice.
     assert client.post(f"/imports/{batch.id}/import").status_code == 302
@@ -230,7 +230,7 @@ def test_two_runs_at_once_write_once(app, confirmed):
             .values(job_status=JobStatus.RUNNING, job_runner="x" * 32, job_beat_at=utcnow())
         )
         db.session.commit()
-        assert import_jobs.run(confirmed.id) == "not queued"
+        assert job_runner.run(confirmed.id) == "not queued"
     assert count(app, Member) == 0
 
 

@@ -41,6 +41,7 @@ def imported_batch(uploader_id: int, group_id: int) -> int:
     from core.clock import today
     from core.db import db
     from groups.models import Group
+    from imports import job_runner
     from imports.columns import Kind
     from imports.services import batches, import_jobs
     from imports.services.checks import dry_run as checks
@@ -52,7 +53,7 @@ def imported_batch(uploader_id: int, group_id: int) -> int:
     checks.check_batch(uploader, batch, today())
     import_jobs.queue(uploader, batch, today())
     db.session.commit()
-    import_jobs.run(batch.id)
+    job_runner.run(batch.id)
     db.session.refresh(batch)
     assert batch.summary_dict["to_fix"] == 1
     return batch.id
