@@ -10,6 +10,7 @@ scheduler's minute job, imports.jobs.resume_interrupted). The same run either wa
 import logging
 import secrets
 import threading
+from contextlib import suppress
 from itertools import batched
 
 from flask import current_app
@@ -69,8 +70,9 @@ def run(batch_id: int) -> str:
         return "lost"
     except Exception as error:
         db.session.rollback()
-        import_jobs.beat(batch_id, runner, job_status=JobStatus.FAILED, job_problem="error")
-        db.session.commit()
+        with suppress(import_jobs.Lost):  # another run took it over meanwhile: its own
+            import_jobs.beat(batch_id, runner, job_status=JobStatus.FAILED, job_problem="error")
+            db.session.commit()
         if isinstance(error, DomainError):
             logger.warning("import %s stopped: %s", batch_id, error.message)
             return JobStatus.FAILED
