@@ -6,7 +6,7 @@ or for a blank cell, no consent is recorded, and the dry run says for how many.
 """
 
 from imports import cells
-from imports.columns import header_key
+from imports.columns import Kind, header_key
 from imports.services.vocabulary import CONSENT_WORDS
 
 FIELD = "programme_consent"
@@ -19,11 +19,8 @@ ANSWERS = ("yes", "no")
 
 def programme(plan, row: dict, answers: dict, asked: dict) -> bool:
     """Whether the row records the member's consent to keep programme records."""
-    if FIELD not in row:  # no such column: the answer for the whole file
-        if answers.get(FILE_ANSWER) in ANSWERS:
-            return answers[FILE_ANSWER] == "yes"
-        plan.add("no_consent_column", FIELD)
-        return False
+    if FIELD not in row:  # no such column: the answer for the whole file (asked: asks)
+        return answers.get(FILE_ANSWER) == "yes"
     raw = row.get(FIELD)
     if raw is None:
         plan.add("consent_blank", FIELD)
@@ -41,3 +38,13 @@ def programme(plan, row: dict, answers: dict, asked: dict) -> bool:
     entry = asked.setdefault(key, {"key": key, "written": cells.text(raw), "rows": 0})
     entry["rows"] += 1
     return False
+
+
+def asks(batch) -> bool:
+    """A members register without the column, not answered for the whole file yet: the
+    dry run asks once (not a warning on every row)."""
+    return (
+        batch.kind == Kind.MEMBERS
+        and FIELD not in batch.mapping_dict
+        and batch.answer_dict.get(FILE_ANSWER) not in ANSWERS
+    )

@@ -103,10 +103,11 @@ def queue(actor: User, batch: ImportBatch, today: date) -> None:
     plans = stored_plans.load(actor, batch, today)
     if plans is None:
         plans, _ctx = check_rows(actor, batch, today)
+        stored_plans.keep(actor, batch, today, plans)
+    # Kept (frozen) with the batch: every run writes these, whatever it wrote before.
     if find_imported(batch.kind, batch.file_hash) is not None:
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     answers = batch.answer_dict
-    stored_plans.keep(actor, batch, today, plans)  # frozen: every run writes these
     pending = [p.number for p in plans if writes.to_write(p, answers)]
     failed = [p.number for p in plans if p.outcome == "error"]
     db.session.execute(

@@ -63,10 +63,6 @@ PROBLEMS = {
         ERROR,
         _l("Consent to keep programme records not understood: choose what it means below"),
     ),
-    "no_consent_column": (
-        WARNING,
-        _l("No column of consent to keep programme records: not recorded unless you answer below"),
-    ),
     "consent_blank": (
         WARNING,
         _l("Consent to keep programme records left blank: not recorded"),

@@ -157,7 +157,7 @@ def show_batch(batch_id: int):
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
         asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
-        asks_consent=any(p["code"] == "no_consent_column" for p in summary.get("problems", [])),
+        asks_consent=summary.get("asks_consent", False),
         fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
         new_groups=group_setup.new_groups(batch) if batch.status == BatchStatus.CHECKED else [],
