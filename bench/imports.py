@@ -238,9 +238,9 @@ def main() -> int:
                 for _ in writes.import_batch(actor, batch, today):
                     db.session.commit()
                 return
-            import_jobs.queue(actor, batch, today)
+            plans = import_jobs.queue(actor, batch, today)
             db.session.commit()
-            assert job_runner.run(batch.id) == "done"
+            assert job_runner.run(batch.id, plans) == "done"
 
         _, took = timed("import, members (confirm)", run_import)
         written = db.session.scalar(select(func.count()).select_from(Member))

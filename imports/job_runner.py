@@ -26,38 +26,40 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 
 
-def start(batch: ImportBatch) -> str:
-    """Run the queued job now if it is small, else in the background; what it became."""
+def start(batch: ImportBatch, plans: list | None = None) -> str:
+    """Run the queued job now if it is small, else in the background; what it became.
+    `plans`: those the queue just kept (not read back)."""
     app = current_app._get_current_object()
     if (batch.rows_total or 0) <= app.config.get("IMPORT_DIRECT_MAX_ROWS", 1000):
-        return run(batch.id)
+        return run(batch.id, plans)
     if app.config.get("IMPORT_JOBS_RUNNER", "thread") == "thread":
         threading.Thread(
-            target=run_in_app, args=(app, batch.id), name=f"import-{batch.id}", daemon=True
+            target=run_in_app, args=(app, batch.id, plans), name=f"import-{batch.id}", daemon=True
         ).start()
     return "started"
 
 
-def run_in_app(app, batch_id: int) -> None:
+def run_in_app(app, batch_id: int, plans: list | None = None) -> None:
     with app.app_context():
         try:
-            run(batch_id)
+            run(batch_id, plans)
         except Exception as error:  # the job is marked failed; the thread ends quietly
             log_error(logger, "import job %s failed", batch_id, error=error)
         finally:
             db.session.remove()
 
 
-def run(batch_id: int) -> str:
+def run(batch_id: int, plans: list | None = None) -> str:
     """Claim the queued (or stale) job and write its pending rows; its status at the end.
-    A row that cannot be written fails the job (kept "failed", to continue later)."""
+    A row that cannot be written fails the job (kept "failed", to continue later).
+    `plans`: the ones the queue kept, when it runs right after it in this process."""
     runner = secrets.token_hex(16)
     claimed = import_jobs.claim(batch_id, runner)
     db.session.commit()
     if not claimed:
         return "not queued"
     try:
-        actor, batch, plans, good, shared = import_jobs.prepare(batch_id, runner)
+        actor, batch, plans, good, shared = import_jobs.prepare(batch_id, runner, plans)
         for chunk in batched(good, CHUNK):
             writes.write_chunk(actor, batch, chunk, shared)
             import_jobs.beat(batch_id, runner, rows_done=ImportBatch.rows_done + len(chunk))

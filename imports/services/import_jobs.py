@@ -83,16 +83,18 @@ def is_stale(batch: ImportBatch) -> bool:
 # Confirming ----------------------------------------------------------------------------
 
 
-def queue(actor: User, batch: ImportBatch, today: date) -> None:
+def queue(actor: User, batch: ImportBatch, today: date) -> list | None:
     """Confirm the import: give every row its state and queue the job; or queue again a
-    job that stopped (failed, or its process gone) to go on with the rows still pending."""
+    job that stopped (failed, or its process gone) to go on with the rows still pending.
+    Returns the plans kept, for a run in this process to write without reading them back
+    (None when queued again: the run reads them)."""
     if batch.status == BatchStatus.IMPORTED:
         if batch.job_status == JobStatus.FAILED or is_stale(batch):
             batch.job_status, batch.job_problem = JobStatus.QUEUED, None
             batch.job_beat_at = utcnow()
-            return
+            return None
         if batch.job_status in JobStatus.ACTIVE:
-            return  # a second tap while it runs: the same job
+            return None  # a second tap while it runs: the same job
         # Sent twice (a second tap, the Back button): the first import did it all.
         raise DomainError(_l("This file was already imported. Nothing was added again."))
     if batch.status != BatchStatus.CHECKED:
@@ -128,6 +130,7 @@ def queue(actor: User, batch: ImportBatch, today: date) -> None:
     batch.job_status, batch.job_problem, batch.job_runner = JobStatus.QUEUED, None, None
     batch.job_beat_at, batch.rows_done, batch.rows_total = utcnow(), 0, len(pending)
     db.session.flush()
+    return plans if batch.kind == Kind.MEMBERS else None
 
 
 # What a run does, transaction by transaction (imports.job_runner commits) --------------
@@ -173,10 +176,11 @@ def beat(batch_id: int, runner: str, **values) -> None:
         raise Lost(batch_id)
 
 
-def prepare(batch_id: int, runner: str):
+def prepare(batch_id: int, runner: str, kept: list | None = None):
     """The run's owner, plans, the plans still to write and what the chunks share; the
     pending rows no longer good (checked again: another kind of file) are left out with
-    their state. Returns (actor, batch, plans, good, shared)."""
+    their state. `kept`: the plans queue kept, when the run follows it in the same
+    process. Returns (actor, batch, plans, good, shared)."""
     batch = db.session.get(ImportBatch, batch_id)
     db.session.refresh(batch)
     actor = db.session.get(User, batch.owner_id)
@@ -188,7 +192,9 @@ def prepare(batch_id: int, runner: str):
             )
         )
     )
-    plans = stored_plans.frozen(batch) if batch.kind == Kind.MEMBERS else None
+    plans = kept
+    if plans is None and batch.kind == Kind.MEMBERS:
+        plans = stored_plans.frozen(batch)
     if plans is None:  # the other kinds: the rows still pending checked again
         plans, _ctx = check_rows(actor, batch, today)
     answers = batch.answer_dict

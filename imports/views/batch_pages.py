@@ -222,8 +222,8 @@ def run_import(batch_id: int):
     with saving() as saved:
         if setups and batch.status == BatchStatus.CHECKED:
             group_setup.keep_setup(batch, setups)
-        import_jobs.queue(current_user, batch, today())
-    if saved.ok and job_runner.start(batch) == JobStatus.DONE:  # the queue is committed
+        plans = import_jobs.queue(current_user, batch, today())
+    if saved.ok and job_runner.start(batch, plans) == JobStatus.DONE:  # queue committed
         _say_done(db.session.get(ImportBatch, batch_id).summary_dict)
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
