@@ -112,10 +112,11 @@ def queue(actor: User, batch: ImportBatch, today: date) -> list | None:
     answers = batch.answer_dict
     pending = [p.number for p in plans if writes.to_write(p, answers)]
     failed = [p.number for p in plans if p.outcome == "error"]
-    db.session.execute(
-        update(ImportRow).where(ImportRow.batch_id == batch.id).values(state=RowState.SKIPPED)
-    )
-    for state, numbers in ((RowState.PENDING, pending), (RowState.FAILED, failed)):
+    # Every row was stored pending: the few others (errors; the title, header, blank
+    # rows; people already here with nothing to change) get their state.
+    every = db.session.scalars(select(ImportRow.number).where(ImportRow.batch_id == batch.id))
+    skipped = sorted(set(every) - set(pending) - set(failed))
+    for state, numbers in ((RowState.SKIPPED, skipped), (RowState.FAILED, failed)):
         for part in batched(numbers, 500):
             db.session.execute(
                 update(ImportRow)
