@@ -68,7 +68,7 @@ class ImportBatch(db.Model):
     # The last check's plans of a members register, under the key of what they were
     # checked against (imports.services.stored_plans): written by the import without
     # checking again when nothing changed. Names: cleared once imported or discarded.
-    plans: Mapped[str | None] = mapped_column(Text)
+    plans: Mapped[str | None] = mapped_column(Text, deferred=True)  # large: read when used
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
     # The confirmed import as a job (imports.services.import_jobs): its status (None
