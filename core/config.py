@@ -80,6 +80,10 @@ DEFAULTS = {
     "EXPORT_KEEP_DAYS": 7,
     "EXPORT_DIR": None,
     "EXPORT_JOBS_RUNNER": "thread",
+    # Imports (imports.job_runner): a confirmed import of more rows than this runs as a
+    # job in a thread of the web process ("thread"), resumed by the scheduler if stopped.
+    "IMPORT_DIRECT_MAX_ROWS": 1000,
+    "IMPORT_JOBS_RUNNER": "thread",
     # Disclosure control of figures that leave the case team (reports.suppression):
     # amounts, shares and medians over fewer values than the threshold are hidden (never
     # under 3); counts are rounded at random to the base, amounts to the amount base, the

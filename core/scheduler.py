@@ -43,6 +43,8 @@ JOBS = (
     Job("followups.digest", "livelihoods.jobs:weekly_digest", {"hour": 6, "minute": 20}),
     Job("members.anonymise_expired", "groups.jobs:anonymise_expired", {"hour": 5, "minute": 30}),
     Job("imports.purge_raw_rows", "imports.jobs:purge_expired_rows", {"hour": 5, "minute": 40}),
+    # Every minute: a confirmed import whose process stopped goes on (issue 23).
+    Job("imports.resume", "imports.jobs:resume_interrupted", {"minute": "*"}),
     Job("db.statistics", "core.schema:refresh_statistics", {"hour": 3, "minute": 30}),
     Job("forms.forget_keys", "core.submissions:forget_old", {"hour": 3, "minute": 40}),
     Job("exports.delete_expired", "reports.export_jobs:delete_expired", {"hour": 3, "minute": 50}),

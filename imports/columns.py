@@ -135,6 +135,20 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
             "Đồng ý liên lạc qua điện thoại",
             ("Đồng ý gọi điện", "Đồng ý liên lạc", "Đồng ý LL", "Đồng ý nghe máy"),
         ),
+        Field(
+            "programme_consent",
+            _l("Agrees to programme records"),
+            "Đồng ý lưu hồ sơ",
+            (
+                "Đồng ý lưu thông tin",
+                "Đồng ý lưu trữ thông tin",
+                "Đồng ý lưu trữ hồ sơ",
+                "Đồng ý cung cấp thông tin",
+                "Đồng ý tham gia chương trình",
+                "Phiếu đồng ý",
+                "Đã ký phiếu đồng ý",
+            ),
+        ),
         _GROUP,
         *_place_fields(False),
         Field(

@@ -30,6 +30,20 @@ class BatchStatus(LabelledEnum):
     DISCARDED = "discarded", _l("Discarded")  # rows deleted by their uploader
 
 
+class JobStatus:
+    """The confirmed import's job (import_batches.job_status)."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    ACTIVE = (QUEUED, RUNNING)
+
+
+class RowState:
+    """Each raw row of a confirmed import (import_rows.state): to write, written, left
+    out with an error (kept for the rows to fix), or left out with nothing to do."""
+
+    PENDING, IMPORTED, FAILED, SKIPPED = "pending", "imported", "failed", "skipped"
+
+
 class ImportBatch(db.Model):
     __tablename__ = "import_batches"
 
@@ -54,9 +68,18 @@ class ImportBatch(db.Model):
     # The last check's plans of a members register, under the key of what they were
     # checked against (imports.services.stored_plans): written by the import without
     # checking again when nothing changed. Names: cleared once imported or discarded.
-    plans: Mapped[str | None] = mapped_column(Text)
+    plans: Mapped[str | None] = mapped_column(Text, deferred=True)  # large: read when used
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     imported_at: Mapped[datetime | None]
+    # The confirmed import as a job (imports.services.import_jobs): its status (None
+    # before it is confirmed), why it stopped, which run holds it, that run's last beat,
+    # and the rows written of those to write.
+    job_status: Mapped[str | None] = mapped_column(String(10))
+    job_problem: Mapped[str | None] = mapped_column(String(20))
+    job_runner: Mapped[str | None] = mapped_column(String(32))
+    job_beat_at: Mapped[datetime | None]
+    rows_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_total: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 
     owner: Mapped[User] = relationship()
@@ -77,6 +100,12 @@ class ImportBatch(db.Model):
         ),
         Index("ix_import_batches_file_hash", "file_hash"),
     )
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.job_status == JobStatus.DONE else 0
+        return min(100, self.rows_done * 100 // self.rows_total)
 
     def can_view(self, user) -> bool:
         """Its uploader; once imported, admins too (its page and rows to fix, issue 23)."""
@@ -118,7 +147,9 @@ class ImportRow(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
     number: Mapped[int]  # the row number in the file (the header is row 1)
     cells: Mapped[str] = mapped_column(Text)  # JSON list; dates as {"d": "YYYY-MM-DD"}
-    imported: Mapped[bool] = mapped_column(default=False)  # by an earlier chunk of the import
+    state: Mapped[str] = mapped_column(
+        String(10), default=RowState.PENDING, server_default=RowState.PENDING
+    )
 
     batch: Mapped[ImportBatch] = relationship(back_populates="rows")
 
@@ -137,3 +168,17 @@ class ImportMapping(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+
+class ImportBatchGroup(db.Model):
+    """A group a members register made, under its key in the file (commune and name):
+    the import run again after a crash finds it here instead of making it twice."""
+
+    __tablename__ = "import_batch_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+
+    __table_args__ = (UniqueConstraint("batch_id", "key"),)

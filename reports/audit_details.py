@@ -134,6 +134,8 @@ def _piece(key: str, value: str) -> str:
         "kind": lambda: gettext("list of: %(kind)s", kind=_label(Kind, value)),
         "new": lambda: gettext("new: %(num)s", num=_number(value)),
         "matched": lambda: gettext("matched: %(num)s", num=_number(value)),
+        # An import's members already here that it changed (issue 23).
+        "updated": lambda: gettext("updated: %(num)s", num=_number(value)),
         "errors": lambda: gettext("with errors: %(num)s", num=_number(value)),
         "wrong_codes": lambda: gettext(
             "second step locked after %(num)s wrong codes", num=_number(value)

@@ -151,6 +151,7 @@ def config_for(database_url: str, **extra) -> dict:
         # Export jobs stay queued for the test to run (reports.export_runner.run_job), and
         # their files go to a folder of this test process, never to instance/.
         "EXPORT_JOBS_RUNNER": "none",
+        "IMPORT_JOBS_RUNNER": "none",
         "EXPORT_DIR": os.path.join(tempfile.gettempdir(), f"tuluc-test-exports-{os.getpid()}"),
         **extra,
     }

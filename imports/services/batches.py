@@ -14,7 +14,14 @@ from core.errors import DomainError
 from imports import cells
 from imports.columns import FIELDS, Kind, header_key
 from imports.layout import TooLong, TooWide, find
-from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, ImportMapping, ImportRow
+from imports.models import (
+    RAW_ROWS_DAYS,
+    BatchStatus,
+    ImportBatch,
+    ImportMapping,
+    ImportRow,
+    RowState,
+)
 from imports.readers import MESSAGES, UnreadableFile, read_sheets
 from imports.services import sheets
 
@@ -123,7 +130,7 @@ def store_batch(owner: User, kind: Kind, filename: str, data: bytes) -> ImportBa
                 "batch_id": batch.id,
                 "number": sheets.number_of(i, n),
                 "cells": json.dumps([encode_cell(c) for c in row], ensure_ascii=False),
-                "imported": False,
+                "state": RowState.PENDING,
             }
             for i, sheet in enumerate(found)
             for n, row in sheet.rows.items()

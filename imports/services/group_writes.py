@@ -1,7 +1,8 @@
 """The groups a members register makes and the groups its rows join, for the import's
 writes (imports.services.writes): all the new groups in a few statements before the
-first chunk, and each group's few values the rows need kept as plain values, so that a
-chunk's commit (which expires every loaded object) reloads nothing.
+first chunk (each kept under the batch: made once whatever happens), and each group's
+few values the rows need kept as plain values, so that a chunk's commit (which expires
+every loaded object) reloads nothing.
 
 The same rules as groups.services.groups.create_group, which did it group by group (seven
 round trips each, a second on PostgreSQL for 40 groups): the province is one the check
@@ -25,6 +26,7 @@ from core.text import fold
 from groups.models import Cadence, Group, GroupStatus, group_facilitators
 from groups.services.codes import next_code
 from groups.services.schedule import meeting_due_by
+from imports.models import ImportBatchGroup
 from imports.services.checks.context import _province_of
 
 
@@ -43,8 +45,43 @@ def known_groups(plans) -> dict[int, SimpleNamespace]:
     }
 
 
-def make_groups(actor: User, plans, answers: dict, today, setup_prefix: str) -> dict:
-    """Make every group these rows are to create; (commune, name key) -> its values."""
+def link_key(key: tuple) -> str:
+    """A new group's key in the file (commune, name key) as import_batch_groups keeps it."""
+    return f"{key[0]}|{key[1]}"[:200]
+
+
+def made_before(batch_id: int) -> dict[str, SimpleNamespace]:
+    """The groups this batch already made (an earlier run of its import), by link key."""
+    rows = db.session.execute(
+        select(
+            ImportBatchGroup.key,
+            Group.id,
+            Group.code,
+            Group.name,
+            Group.province_code,
+            Group.founded_on,
+            Group.cadence,
+        )
+        .join(Group, Group.id == ImportBatchGroup.group_id)
+        .where(ImportBatchGroup.batch_id == batch_id)
+    )
+    return {
+        r.key: SimpleNamespace(
+            id=r.id,
+            code=r.code,
+            name=r.name,
+            province_code=r.province_code,
+            founded_on=r.founded_on,
+            cadence=r.cadence,
+        )
+        for r in rows
+    }
+
+
+def make_groups(actor: User, batch_id: int, plans, answers: dict, today, setup_prefix: str) -> dict:
+    """Make every group these rows are to create that this batch has not made yet (one
+    row of import_batch_groups each, in the same transaction: a run again after a crash
+    finds them); (commune, name key) -> its values."""
     wanted: dict[tuple, dict] = {}
     for plan in plans:
         key = plan.values.get("new_group") if plan.outcome == "new" else None
@@ -54,8 +91,11 @@ def make_groups(actor: User, plans, answers: dict, today, setup_prefix: str) -> 
         if key not in wanted:
             wanted[key] = {"name": plan.values["group_name"], "founded_on": day}
         wanted[key]["founded_on"] = min(wanted[key]["founded_on"], day)
+    before = made_before(batch_id)
+    made = {key: before[link_key(key)] for key in wanted if link_key(key) in before}
+    wanted = {key: spec for key, spec in wanted.items() if key not in made}
     if not wanted:
-        return {}
+        return made
     setups = {key: answers.get(f"{setup_prefix}{key[1]}") or {} for key in wanted}
     facilitators = {s["facilitator"] for s in setups.values() if s.get("facilitator")}
     if facilitators:
@@ -109,10 +149,10 @@ def make_groups(actor: User, plans, answers: dict, today, setup_prefix: str) -> 
         )
     table = Group.__table__
     ids = dict(db.session.execute(insert(table).returning(table.c.code, table.c.id), rows).all())
-    made = {}
-    links, events = [], []
+    links, events, kept = [], [], []
     for key, row in zip(wanted, rows, strict=True):
         group_id = ids[row["code"]]
+        kept.append({"batch_id": batch_id, "key": link_key(key), "group_id": group_id})
         made[key] = SimpleNamespace(
             id=group_id,
             code=row["code"],
@@ -135,10 +175,12 @@ def make_groups(actor: User, plans, answers: dict, today, setup_prefix: str) -> 
                 "province_code": row["province_code"],
             }
         )
+    db.session.execute(insert(ImportBatchGroup.__table__), kept)
     if links:
         db.session.execute(insert(group_facilitators), links)
     db.session.execute(insert(audit.AuditEvent.__table__), events)
     if submissions.pressed_at() is not None:  # confirmed from a form kept on a phone
-        for group in made.values():
+        for key in wanted:
+            group = made[key]
             submissions.note_created(SimpleNamespace(__tablename__="groups", id=group.id))
     return made

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.db import db
 from imports.columns import FIELDS, Kind, guess_mapping, header_key, recognise
 from imports.layout import Layout, find
-from imports.models import ImportBatch, ImportRow
+from imports.models import ImportBatch, ImportRow, RowState
 
 ROW_BASE = 100_000  # above SHEET_ROWS: a sheet's rows never reach the next sheet's numbers
 
@@ -120,7 +120,7 @@ def data_rows(batch: ImportBatch, *, pending_only: bool = False) -> list[tuple[i
     if not layout:  # a batch stored before layouts: every row is data
         stmt = select(ImportRow.number, ImportRow.cells).where(ImportRow.batch_id == batch.id)
         if pending_only:
-            stmt = stmt.where(ImportRow.imported.is_(False))
+            stmt = stmt.where(ImportRow.state == RowState.PENDING)
         return [
             (n, [decode_cell(c) for c in json.loads(raw)])
             for n, raw in db.session.execute(stmt.order_by(ImportRow.number))
@@ -136,7 +136,7 @@ def data_rows(batch: ImportBatch, *, pending_only: bool = False) -> list[tuple[i
             ImportRow.number < number_of(i + 1, 0),
         )
         if pending_only:
-            stmt = stmt.where(ImportRow.imported.is_(False))
+            stmt = stmt.where(ImportRow.state == RowState.PENDING)
         line = columns[str(i)]
         skipped = sheet["skipped"]
         for number, raw in db.session.execute(stmt.order_by(ImportRow.number)):

@@ -9,8 +9,10 @@ rows name: counts, greatest ids, versions). On confirming, the same key means th
 plans, written without checking again; any other key (someone added a member to one of
 those groups, renamed a group, another day…) and the import checks again, as before.
 
-Members registers only (the others are small or written row by row). The plans hold
-names: personal data like the raw rows, cleared when the batch is imported, discarded
+The confirmed import keeps them (frozen) until its job has written every row, so that
+a run after a crash goes on from the same plans. Members registers only (the others are
+small or written row by row, checked again by each run for the rows still pending). The
+plans hold names: personal data like the raw rows, cleared when the batch is imported, discarded
 or expires.
 """
 
@@ -37,6 +39,7 @@ _KEPT = (
     "birth_year",
     "phone",
     "phone_consent",
+    "programme_consent",
     "gender",
     "category",
     "role",
@@ -125,6 +128,19 @@ def load(actor: User, batch: ImportBatch, today: date) -> list[Plan] | None:
     kept = json.loads(batch.plans)
     if kept["key"] != _key(actor, batch, today, kept["groups"]):
         return None
+    return _plans(kept)
+
+
+def frozen(batch: ImportBatch) -> list[Plan] | None:
+    """The plans the confirmed import writes, kept when it was confirmed: a run again
+    after a crash writes the rows still pending from the same plans, whatever the rows
+    written meanwhile changed in the database."""
+    if batch.plans is None:
+        return None
+    return _plans(json.loads(batch.plans))
+
+
+def _plans(kept: dict) -> list[Plan]:
     plans = []
     for row in kept["plans"]:
         plan = Plan(row["n"], [tuple(p) for p in row["p"]], {}, row["o"])

@@ -1,20 +1,16 @@
-"""The import: the rows a fresh check calls new, written through the groups services, or
-for new members a chunk at a time in bulk with the same rules (_write_members)."""
+"""The import's writes: the rows a check calls new, written through the groups services,
+or for new members a chunk at a time in bulk with the same rules (_write_members). The
+job that runs them chunk after chunk is imports.services.import_jobs."""
 
-import json
-from collections.abc import Iterator
 from datetime import date
-from itertools import batched
 from types import SimpleNamespace
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, update
+from sqlalchemy import insert, update
 
 from accounts.models import User
 from core import audit, clock, submissions
 from core.dates import check_day
 from core.db import db, utcnow
-from core.errors import DomainError
 from core.places import Province
 from core.text import fold, sort_key
 from groups.meeting_models import Attendance, Meeting
@@ -31,117 +27,54 @@ from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
 from groups.services.members import _not_before_founded, update_member
 from groups.services.schedule import refresh_meeting_due_by
-from imports.columns import Kind, missing_required
-from imports.models import BatchStatus, ImportBatch, ImportRow
-from imports.services import stored_plans
-from imports.services.batches import find_imported
+from imports.columns import Kind
+from imports.models import ImportBatch, ImportRow, RowState
 from imports.services.checks import changes
 from imports.services.checks.context import Plan
-from imports.services.checks.dry_run import check_rows
 from imports.services.group_writes import known_groups, make_groups
 
-CHUNK = 500
 # The facilitator and schedule given for a group the import makes, in the batch's
 # answers: "setup:<name key>" -> {"facilitator": id, "cadence": "monthly", "weekday": 0}.
 SETUP = "setup:"
 
-# Importing --------------------------------------------------------------------------
+# Writing ----------------------------------------------------------------------------
 
 
-def import_batch(actor: User, batch: ImportBatch, today: date) -> Iterator[int]:
-    """Import the rows the check found good, CHUNK rows per step; the caller commits after
-    each step (one transaction per chunk). Yields the rows done so far.
+def to_write(plan: Plan, answers: dict) -> bool:
+    """A row the import writes: a new one, or one already here with changes kept."""
+    return plan.outcome == "new" or (
+        plan.outcome == "matched" and bool(changes.applied(plan, answers))
+    )
 
-    The first step claims the file (the batch becomes IMPORTED: the same file cannot be
-    imported twice); the last deletes the raw rows but those to fix, and says it is done
-    (summary "imported"). A failure between steps leaves the rest of the rows to import
-    by running it again.
-    """
-    if batch.status not in (BatchStatus.CHECKED, BatchStatus.IMPORTED):
-        raise DomainError(_l("This file can no longer be imported."))
-    if batch.status == BatchStatus.IMPORTED and "imported" in batch.summary_dict:
-        # Sent twice (a second tap, the Back button): the first import did it all.
-        raise DomainError(_l("This file was already imported. Nothing was added again."))
-    if missing_required(batch.kind, batch.mapping_dict):
-        raise DomainError(_l("Choose a column for every required field first."))
-    # The dry run's plans when nothing they were checked against changed; else a new check.
-    plans = stored_plans.load(actor, batch, today)
-    if plans is None:
-        plans, _ctx = check_rows(actor, batch, today)
-    batch.plans = None  # names: not kept past the import
-    answers = batch.answer_dict
-    good = [
-        p
-        for p in plans
-        if p.outcome == "new" or (p.outcome == "matched" and changes.applied(p, answers))
-    ]
-    if batch.status == BatchStatus.CHECKED:
-        if find_imported(batch.kind, batch.file_hash) is not None:
-            raise DomainError(_l("This file was already imported. Nothing was added again."))
-        batch.status, batch.imported_at = BatchStatus.IMPORTED, utcnow()
-        submissions.note_created(batch)  # confirmed from a form the phone kept and sent later
-    done = 0
+
+def start(actor: User, batch: ImportBatch, good: list[Plan], answers: dict, today: date) -> dict:
+    """What the chunks share: the groups a members register makes (made once per batch:
+    group_writes keeps them under the batch) and those its rows join, as plain values."""
     state = {"groups": {}, "meetings": {}, "today": today, "answers": answers, "updated": 0}
-    write = {
-        Kind.GROUPS: _write_group,
-        Kind.ATTENDANCE: _write_attendance,
-    }.get(batch.kind)
     if batch.kind == Kind.MEMBERS:
-        # The groups it makes, in a few statements, and those its rows join, as values.
-        state["groups"] = make_groups(actor, good, answers, today, SETUP)
+        state["groups"] = make_groups(actor, batch.id, good, answers, today, SETUP)
         state["known_groups"] = known_groups(good)
-    for chunk in batched(good, CHUNK):
-        if write is None:  # members: a chunk in a few statements
-            _write_members(actor, chunk, state)
-        else:
-            for plan in chunk:
-                write(actor, plan, state)
-        # The marks this chunk wrote, added to their meetings in the same transaction; the
-        # groups whose meetings or founding day it changed, their meeting_due_by.
-        add_to_tallies(state.pop("marks", {}))
-        refresh_meeting_due_by(state.pop("touched", set()))
-        db.session.execute(
-            update(ImportRow)
-            .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
-            .values(imported=True)
-        )
-        db.session.flush()
-        done += len(chunk)
-        yield done
-    counts = batch.summary_dict.get("counts", {})
-    audit.record(
-        actor,
-        "import",
-        batch,
-        detail=f"kind={batch.kind.value};new={done - state['updated']};"
-        f"updated={state['updated']};matched={counts.get('matched', 0)};"
-        f"errors={sum(1 for p in plans if p.outcome == 'error')}",
-    )
-    # The rows to fix stay (the purge deletes them RAW_ROWS_DAYS after the import), with
-    # what this last check found, so that the file of rows to fix can be downloaded later.
-    to_fix = {p.number: p.problems for p in plans if p.outcome == "error"}
+    return state
+
+
+def write_chunk(actor: User, batch: ImportBatch, chunk, state: dict) -> None:
+    """Write one chunk of rows and mark them imported, in the caller's transaction."""
+    if batch.kind == Kind.MEMBERS:  # a chunk in a few statements
+        _write_members(actor, chunk, state)
+    else:
+        write = _write_group if batch.kind == Kind.GROUPS else _write_attendance
+        for plan in chunk:
+            write(actor, plan, state)
+    # The marks this chunk wrote, added to their meetings in the same transaction; the
+    # groups whose meetings or founding day it changed, their meeting_due_by.
+    add_to_tallies(state.pop("marks", {}))
+    refresh_meeting_due_by(state.pop("touched", set()))
     db.session.execute(
-        delete(ImportRow).where(
-            ImportRow.batch_id == batch.id, ImportRow.number.not_in(list(to_fix) or [-1])
-        )
+        update(ImportRow)
+        .where(ImportRow.batch_id == batch.id, ImportRow.number.in_([p.number for p in chunk]))
+        .values(state=RowState.IMPORTED)
     )
-    summary = batch.summary_dict
-    summary["rows"] = {str(number): problems for number, problems in to_fix.items()}
-    summary["to_fix"] = len(to_fix)
-    summary["imported"] = done - state["updated"]
-    summary["updated"] = state["updated"]
-    summary["created_groups"] = [
-        f"{g.code} {g.name}" for g in state["groups"].values() if batch.kind == Kind.MEMBERS
-    ]
-    summary["not_set_up"] = [
-        {"id": g.id, "name": f"{g.code} {g.name}"}
-        for g in state["groups"].values()
-        if g.cadence is None
-    ]
-    summary["places"] = []
-    batch.summary = json.dumps(summary)
     db.session.flush()
-    yield done
 
 
 def _write_group(actor, plan: Plan, state) -> None:
@@ -251,7 +184,8 @@ def _write_members(actor, chunk, state) -> None:
             for member_id, (plan, group, joined_on) in zip(member_ids, new, strict=True)
         ],
     )
-    # The consent to phone contact the register records (the member form's checkbox).
+    # The consents the register records: to phone contact (the member form's checkbox)
+    # and to keep programme records (its column, or the answer for the whole file).
     consents = [
         {
             "member_id": member_id,
@@ -261,6 +195,15 @@ def _write_members(actor, chunk, state) -> None:
         }
         for member_id, (plan, _group, joined_on) in zip(member_ids, new, strict=True)
         if plan.values.get("phone") and plan.values.get("phone_consent")
+    ] + [
+        {
+            "member_id": member_id,
+            "purpose": ConsentPurpose.PROGRAMME_DATA,
+            "given_on": joined_on,
+            "recorded_by_id": actor.id,
+        }
+        for member_id, (plan, _group, joined_on) in zip(member_ids, new, strict=True)
+        if plan.values.get("programme_consent")
     ]
     if consents:
         db.session.execute(insert(Consent.__table__), consents)

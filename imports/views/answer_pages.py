@@ -15,6 +15,7 @@ from imports.columns import FIELDS
 from imports.forms import ConfirmForm
 from imports.services import (
     batches,
+    consent_values,
     group_names,
     member_values,
     sheets,
@@ -59,7 +60,8 @@ def answer_groups(batch_id: int):
 
 @bp.post("/<int:batch_id>/words")
 def answer_words(batch_id: int):
-    """Keep what each category word the check did not know means, then check again."""
+    """Keep what each category or consent word the check did not know means (or the
+    answer for the whole file), then check again."""
     batch = load_batch(batch_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -71,6 +73,13 @@ def answer_words(batch_id: int):
                 answers[f"category:{word['key']}"] = value
         if request.form.get("file_category", "") in set(MemberCategory):
             answers[member_values.FILE_CATEGORY] = request.form["file_category"]
+        # Consent to keep programme records: each word asked, or once for the whole file.
+        for i, word in enumerate(batch.summary_dict.get("consent_words", [])):
+            value = request.form.get(f"consent_{i}", "")
+            if value in consent_values.ANSWERS:
+                answers[consent_values.WORD_ANSWER + word["key"]] = value
+        if request.form.get("file_consent", "") in consent_values.ANSWERS:
+            answers[consent_values.FILE_ANSWER] = request.form["file_consent"]
         if not answers:
             flash(_("Choose what at least one word means."), "error")
         else:
@@ -86,7 +95,8 @@ def answer_words(batch_id: int):
 
 @bp.post("/<int:batch_id>/changes")
 def answer_changes(batch_id: int):
-    """Keep which fields of the members already here the import changes, then check again."""
+    """Keep which fields, and which rows, of the members already here the import changes,
+    then check again."""
     batch = load_batch(batch_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -98,6 +108,14 @@ def answer_changes(batch_id: int):
                 f"apply_{name}"
             ):
                 kept[f"keep:{name}"] = 1
+        # Each row listed on the page: its box unticked leaves all its changes out.
+        for entry in batch.summary_dict.get("changes", {}).get("shown", []):
+            if not entry.get("span") or not request.form.get(f"listed_{entry['row']}"):
+                continue
+            key = changes.row_key(entry["row"])
+            kept.pop(key, None)
+            if not request.form.get(f"row_{entry['row']}"):
+                kept[key] = 1
         with saving() as saved:
             batch.answers = json.dumps(kept)
             dry_run.check_batch(current_user, batch, today())

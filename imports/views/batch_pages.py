@@ -20,22 +20,23 @@ from core.db import db
 from core.downloads import file_name
 from core.errors import DomainError
 from core.places import Commune, place_order
-from core.saving import commit, saving
+from core.saving import saving
 from core.uploads import accepts_upload
 from groups.models import WEEKDAYS, Cadence, MemberCategory
+from imports import job_runner
 from imports.access import kinds_for, may_import
 from imports.columns import FIELDS, missing_required
 from imports.downloads import csv_response, safe_cell
 from imports.forms import ConfirmForm, UploadForm, kind_of
-from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch
+from imports.models import RAW_ROWS_DAYS, BatchStatus, ImportBatch, JobStatus
 from imports.readers import MAX_BYTES
 from imports.services import (
     batches,
     group_names,
     group_setup,
+    import_jobs,
     sheets,
     vocabulary,
-    writes,
 )
 from imports.services.checks import dry_run
 from imports.views.common import (
@@ -136,8 +137,12 @@ def show_batch(batch_id: int):
     for change in summary.get("changes", {}).get("shown", []):
         change["now"] = value_label(change["field"], change["now"])
         change["new"] = value_label(change["field"], change["new"])
-    return render_template(
+    running = batch.job_status in JobStatus.ACTIVE and not import_jobs.is_stale(batch)
+    page = render_template(
         "imports/batch.html",
+        running=running,
+        stopped=batch.job_status == JobStatus.FAILED or import_jobs.is_stale(batch),
+        job_problems=import_jobs.PROBLEMS,
         batch=batch,
         summary=summary,
         places=places,
@@ -152,6 +157,7 @@ def show_batch(batch_id: int):
         skip_reasons=SKIP_REASONS,
         categories=list(MemberCategory),
         asks_category=any(p["code"] == "no_category_column" for p in summary.get("problems", [])),
+        asks_consent=summary.get("asks_consent", False),
         fix_until=_fix_until(batch),
         my_groups=group_names.scope(current_user) if _asks_groups(summary) else [],
         new_groups=group_setup.new_groups(batch) if batch.status == BatchStatus.CHECKED else [],
@@ -159,6 +165,10 @@ def show_batch(batch_id: int):
         home_names=home_names,
         weekdays=WEEKDAYS,
     )
+    if not running:
+        return page
+    # The progress bar comes again every few seconds, without JavaScript.
+    return page, 200, {"Refresh": "3"}
 
 
 def _fix_until(batch: ImportBatch):
@@ -197,7 +207,9 @@ def annotated(batch_id: int):
 
 @bp.post("/<int:batch_id>/import")
 def run_import(batch_id: int):
-    """Import the rows the check found good, 500 a transaction."""
+    """Confirm the import (or continue one that stopped): a job that writes the rows the
+    check found good, 500 a transaction; at once for a small file, else in the
+    background while the import's page shows its progress."""
     batch = load_batch(batch_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -207,51 +219,51 @@ def run_import(batch_id: int):
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
-    done = 0
     with saving() as saved:
         if setups and batch.status == BatchStatus.CHECKED:
             group_setup.keep_setup(batch, setups)
-        for progress in writes.import_batch(current_user, batch, today()):
-            commit("one transaction per chunk of imported rows")
-            done = progress
-    if saved.ok:
-        updated = batch.summary_dict.get("updated", 0)
-        flash(
-            ngettext("%(num)s row imported.", "%(num)s rows imported.", done - updated), "success"
-        )
-        if updated:
-            flash(
-                ngettext(
-                    "%(num)s member already here was updated.",
-                    "%(num)s members already here were updated.",
-                    updated,
-                ),
-                "success",
-            )
-        created = batch.summary_dict.get("created_groups", [])
-        if created:
-            flash(
-                ngettext(
-                    "%(num)s new group was created: %(names)s.",
-                    "%(num)s new groups were created: %(names)s.",
-                    len(created),
-                    names=", ".join(created),
-                ),
-                "success",
-            )
-        not_set_up = batch.summary_dict.get("not_set_up", [])
-        if not_set_up:
-            flash(
-                ngettext(
-                    "%(num)s new group has no meeting schedule yet: it is not expected to "
-                    "meet until you set it up from its page.",
-                    "%(num)s new groups have no meeting schedule yet: they are not expected "
-                    "to meet until you set them up from their pages.",
-                    len(not_set_up),
-                ),
-                "info",
-            )
+        plans = import_jobs.queue(current_user, batch, today())
+    if saved.ok and job_runner.start(batch, plans) == JobStatus.DONE:  # queue committed
+        _say_done(db.session.get(ImportBatch, batch_id).summary_dict)
     return redirect(url_for("imports.show_batch", batch_id=batch.id))
+
+
+def _say_done(summary: dict) -> None:
+    done = summary.get("imported", 0)
+    flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", done), "success")
+    updated = summary.get("updated", 0)
+    if updated:
+        flash(
+            ngettext(
+                "%(num)s member already here was updated.",
+                "%(num)s members already here were updated.",
+                updated,
+            ),
+            "success",
+        )
+    created = summary.get("created_groups", [])
+    if created:
+        flash(
+            ngettext(
+                "%(num)s new group was created: %(names)s.",
+                "%(num)s new groups were created: %(names)s.",
+                len(created),
+                names=", ".join(created),
+            ),
+            "success",
+        )
+    not_set_up = summary.get("not_set_up", [])
+    if not_set_up:
+        flash(
+            ngettext(
+                "%(num)s new group has no meeting schedule yet: it is not expected to "
+                "meet until you set it up from its page.",
+                "%(num)s new groups have no meeting schedule yet: they are not expected "
+                "to meet until you set them up from their pages.",
+                len(not_set_up),
+            ),
+            "info",
+        )
 
 
 @bp.post("/<int:batch_id>/discard")

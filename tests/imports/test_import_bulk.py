@@ -10,7 +10,7 @@ from accounts.models import Role
 from core.audit import AuditEvent
 from core.db import db
 from groups.models import DatePrecision, Group, Member, Membership
-from imports.services import writes
+from imports import job_runner
 from tests.imports.test_imports import HA_TINH, batch_of, checked
 from tests.imports.test_register_again import person, register
 
@@ -23,7 +23,7 @@ def coordinator(login_as):
 def test_chunks_continue_the_codes_and_audit_each_member(
     app, client, coordinator, make_group, make_member, monkeypatch
 ):
-    monkeypatch.setattr(writes, "CHUNK", 2)  # three chunks for five rows
+    monkeypatch.setattr(job_runner, "CHUNK", 2)  # three chunks for five rows
     group = make_group(HA_TINH, name="Nhóm Xóm Giếng", founded_on=date(2018, 1, 1))
     before = make_member(group, joined_on=date(2019, 3, 1))
     prefix, number = before.code.rsplit("-", 1)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 import core.clock
 from accounts.models import Role
@@ -110,7 +111,9 @@ def upload(client, data: bytes, *, kind="members", filename="so-thanh-vien.csv")
 
 def batch_of(app, batch_id=None) -> ImportBatch:
     with app.app_context():
-        stmt = select(ImportBatch).order_by(ImportBatch.id.desc())
+        # With its plans (deferred: large), to read once detached.
+        stmt = select(ImportBatch).options(undefer(ImportBatch.plans))
+        stmt = stmt.order_by(ImportBatch.id.desc())
         if batch_id:
             stmt = stmt.where(ImportBatch.id == batch_id)
         batch = db.session.scalar(stmt)

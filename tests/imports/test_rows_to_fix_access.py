@@ -41,8 +41,9 @@ def imported_batch(uploader_id: int, group_id: int) -> int:
     from core.clock import today
     from core.db import db
     from groups.models import Group
+    from imports import job_runner
     from imports.columns import Kind
-    from imports.services import batches, writes
+    from imports.services import batches, import_jobs
     from imports.services.checks import dry_run as checks
 
     uploader = db.session.get(User, uploader_id)
@@ -50,8 +51,10 @@ def imported_batch(uploader_id: int, group_id: int) -> int:
     data = f"Họ và tên,Năm sinh,Nhóm\nLê Thị Hồng,1985,{code}\nPhan Thị Đào,1990,HUE-N999\n"
     batch = batches.store_batch(uploader, Kind.MEMBERS, "so.csv", data.encode())
     checks.check_batch(uploader, batch, today())
-    for _done in writes.import_batch(uploader, batch, today()):
-        db.session.commit()
+    import_jobs.queue(uploader, batch, today())
+    db.session.commit()
+    job_runner.run(batch.id)
+    db.session.refresh(batch)
     assert batch.summary_dict["to_fix"] == 1
     return batch.id
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from accounts.models import Role
 from core.db import db
 from groups.models import Member
-from imports.services import writes
+from imports.services import import_jobs
 from tests.imports.test_imports import HA_TINH, batch_of, checked, count
 from tests.imports.test_register_groups import person, register
 
@@ -25,13 +25,13 @@ def gieng(login_as, make_group):
 def checks_run(monkeypatch):
     """How many times the import checked the rows again."""
     calls = []
-    real = writes.check_rows
+    real = import_jobs.check_rows
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(writes, "check_rows", counted)
+    monkeypatch.setattr(import_jobs, "check_rows", counted)
     return calls
 
 

@@ -3,7 +3,8 @@
 A row that names a member already here (by code, else by name and year of birth in the
 group) is never added again; the values it gives that differ from the member's are listed
 as changes, field by field, before the import, and applied by it unless the person
-unticked that field (answers "keep:<field>"). Only a value the row really gives counts:
+unticked that field for every row (answers "keep:<field>") or that row for every field
+("keeprow:<row number>"). Only a value the row really gives counts:
 an empty cell, "không rõ" or a value the check could not read changes nothing.
 """
 
@@ -42,8 +43,16 @@ def compare(matched: list[Plan]) -> None:
         plan.add("member_changes" if found else "existing_member")
 
 
+def row_key(number: int) -> str:
+    """The answer that leaves one row's changes out (its box unticked)."""
+    return f"keeprow:{number}"
+
+
 def applied(plan: Plan, answers: dict) -> dict:
-    """The changes of a matched row the person kept (every field not unticked)."""
+    """The changes of a matched row the person kept: none if they unticked the row, else
+    every field not unticked."""
+    if answers.get(row_key(plan.number)):
+        return {}
     return {
         name: values
         for name, values in plan.values.get("changes", {}).items()
@@ -61,9 +70,11 @@ def summary(plans: list[Plan], answers: dict, limit: int = 200) -> dict:
         if plan.outcome != "matched":
             continue
         rows += bool(applied(plan, answers))
-        for name, (now, new) in plan.values.get("changes", {}).items():
+        found = plan.values.get("changes", {})
+        row_kept = not answers.get(row_key(plan.number))
+        for i, (name, (now, new)) in enumerate(found.items()):
             counts[name] = counts.get(name, 0) + 1
-            if len(shown) < limit:
+            if len(shown) < limit or (i and shown and shown[-1]["row"] == plan.number):
                 shown.append(
                     {
                         "row": plan.number,
@@ -71,6 +82,10 @@ def summary(plans: list[Plan], answers: dict, limit: int = 200) -> dict:
                         "field": name,
                         "now": None if now is None else str(now),
                         "new": str(new),
+                        # The row's box is on its first change, over its `span` lines.
+                        "span": len(found) if i == 0 else 0,
+                        "row_apply": row_kept,
+                        "apply": row_kept and not answers.get(f"keep:{name}"),
                     }
                 )
     return {

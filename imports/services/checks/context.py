@@ -68,6 +68,7 @@ class _Context:
         self.answers = batch.answer_dict
         self.places: dict[str, dict] = {}  # asked places by key
         self.words: dict[str, dict] = {}  # category words asked, by key
+        self.consent_words: dict[str, dict] = {}  # programme consent words asked, by key
         self.resolved: dict[tuple, tuple] = {}
         self.groups = [_GroupInfo(*row) for row in group_names.scope(actor)]
         self.by_code = {g.code.upper(): g for g in self.groups}

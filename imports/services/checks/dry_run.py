@@ -8,7 +8,7 @@ from accounts.models import User
 from core.db import db
 from imports.columns import Kind, missing_required
 from imports.models import ImportBatch
-from imports.services import sheets, stored_plans
+from imports.services import consent_values, sheets, stored_plans
 from imports.services.checks import changes
 from imports.services.checks.attendance import check_attendance
 from imports.services.checks.context import Plan, _Context, _row_values
@@ -65,6 +65,12 @@ def summarise(plans: list[Plan], ctx: _Context) -> dict:
         "places": list(ctx.places.values()),
         "groups": ctx.names.summary(),
         "words": list(ctx.words.values()),
+        "consent_words": list(ctx.consent_words.values()),
+        "asks_consent": consent_values.asks(ctx.batch),
+        # New members whose consent to keep programme records will not be recorded.
+        "consent_unrecorded": sum(
+            1 for p in plans if p.outcome == "new" and not p.values.get("programme_consent")
+        ),
         "changes": changes.summary(plans, ctx.answers),
         # New members whose phone will be kept hidden: no consent to be called.
         "phones_hidden": sum(

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from core.text import fold
 from imports import cells
-from imports.services import group_names, member_values
+from imports.services import consent_values, group_names, member_values
 from imports.services.checks import changes
 from imports.services.checks.context import (
     Plan,
@@ -27,6 +27,9 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         if not name:
             plan.add("missing", "full_name")
         read = member_values.read(plan, row, ctx.today, ctx.answers, ctx.words)
+        read["programme_consent"] = consent_values.programme(
+            plan, row, ctx.answers, ctx.consent_words
+        )
         joined_on, precision = member_values.joined(plan, row.get("joined_on"), ctx.in_window)
         has_place = any(row.get(k) is not None for k in ("commune", "province"))
         commune = (
