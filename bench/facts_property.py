@@ -14,6 +14,7 @@ import sys
 TESTS = (
     "tests/reports/test_facts.py::test_every_figure_from_the_facts_is_the_live_figure_after_any_writes_and_folds",
     "tests/reports/test_grant_facts.py::test_grant_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
+    "tests/reports/test_member_facts.py::test_member_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
 )
 
 
