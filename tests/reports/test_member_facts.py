@@ -6,7 +6,9 @@ corrections, edits and folds, for random scopes and periods, on either database)
 TULUC_FACTS_EXAMPLES sets how many random sequences: 4 here, to keep the suite quick;
 `python -m bench.facts_property` runs 200."""
 
+import multiprocessing
 import os
+import random
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -16,6 +18,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import Role, User
+from app import create_app
 from core.db import db
 from groups.models import Gender, GroupRole, Member, MemberCategory, Membership
 from reports.facts import refresh
@@ -25,7 +28,7 @@ from reports.indicators import groups as group_indicators
 from reports.indicators.members import member_figures, reads_member_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period
-from tests.conftest import HUE, NGHE_AN, stale_member_facts
+from tests.conftest import HUE, NGHE_AN, config_for, stale_member_facts
 
 START = date(2025, 1, 6)
 DAY = st.integers(min_value=0, max_value=360)
@@ -312,3 +315,59 @@ def test_a_move_marks_both_groups_and_the_member_counts_once_in_the_province(
         refresh.fold()
         db.session.commit()
         assert member_figures(province, april)["by_age"][0] == 1
+
+
+def _race(url: str, seed: int, member_ids: list[int], group_ids: list[int], rounds: int) -> None:
+    """Move members, correct their days and fold, at random, committing each."""
+    rng = random.Random(seed)
+    app = create_app(config_for(url))
+    with app.app_context():
+        for _ in range(rounds):
+            try:
+                step = rng.random()
+                m, g, day = rng.randrange(6), rng.randrange(len(group_ids)), rng.randrange(360)
+                if step < 0.5:
+                    operation = ("move", m, g, day)
+                elif step < 0.7:
+                    operation = ("redate", rng.randrange(30), day)
+                elif step < 0.8:
+                    operation = ("edit", m, "birth_year", rng.randrange(4))
+                else:
+                    operation = ("fold", None)
+                _apply(operation, member_ids, group_ids)
+            except Exception:  # two writers opened a membership of one member at once
+                db.session.rollback()
+        db.engine.dispose()
+
+
+def test_eight_processes_moving_members_and_folding_at_once_count_nothing_twice(
+    app, make_group, make_member, make_user
+):
+    group_ids = [make_group(HUE, name=f"Nhóm {i}").id for i in range(3)]
+    member_ids = [
+        make_member(SimpleNamespace(id=group_ids[i % 3]), full_name=f"Thành viên {i}").id
+        for i in range(6)
+    ]
+    admin = make_user(Role.ADMIN)
+    with app.app_context():
+        db.engine.dispose()
+    url = app.config["DATABASE_URL"]
+    spawn = multiprocessing.get_context("spawn")
+    workers = [
+        spawn.Process(target=_race, args=(url, seed, member_ids, group_ids, 15))
+        for seed in range(8)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(600)
+    assert [w.exitcode for w in workers] == [0] * 8
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Membership)) > 6  # moved
+        assert stale_member_facts() == {}  # what was folded is exact, whatever raced
+        users = [db.session.get(User, admin.id)]
+        refresh.fold()
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(MemberDirty)) == 0
+        assert stale_member_facts() == {}
+        assert _figures(users, group_ids) == _figures(users, group_ids, written_before)
