@@ -178,11 +178,11 @@ def fold(limit: int | None = None) -> tuple[int, int]:
     transaction (reports.facts.refresh.fold holds the lock and the caller commits).
     Returns (groups folded, groups still waiting)."""
     started = utcnow()
-    until = date(today().year + 1, 12, 31)
-    if horizon() is None or horizon() < until:  # a new year: every group, further on
+    wanted, until = date(today().year + 1, 12, 31), horizon()
+    if until is None or until < wanted:  # a new year: every group, further on
         mark_all()
-        _set_state(until=until)
-    until = horizon()
+        _set_state(until=wanted)
+        until = wanted
     marked = waiting()
     stmt = (
         select(MemberDirty.group_id)

@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from app import create_app
 from core.db import db
 from groups.models import Gender, GroupRole, Member, MemberCategory, Membership
+from reports.facts import members as member_facts
 from reports.facts import refresh
 from reports.facts.member_models import MemberDirty, MemberGroupPeriod, MemberSpread
 from reports.facts.members import AGE_BANDS, age_band
@@ -371,3 +372,28 @@ def test_eight_processes_moving_members_and_folding_at_once_count_nothing_twice(
         assert db.session.scalar(select(func.count()).select_from(MemberDirty)) == 0
         assert stale_member_facts() == {}
         assert _figures(users, group_ids) == _figures(users, group_ids, written_before)
+
+
+def test_the_first_fold_of_a_year_past_the_horizon_keeps_the_next_years_too(
+    app, make_group, make_member, make_user, monkeypatch
+):
+    a = make_group(HUE, name="Nhóm A")
+    make_member(a, full_name="Trần Thị Mai")
+    admin = make_user(Role.ADMIN)
+    with app.app_context():
+        monkeypatch.setattr(member_facts, "today", lambda: date(2026, 6, 1))
+        refresh.fold()
+        db.session.commit()
+        assert member_facts.horizon() == date(2027, 12, 31)
+        later = Period.containing("quarter", date(2028, 2, 1))
+        assert not reads_member_facts(later)  # after the horizon: live
+        user = db.session.get(User, admin.id)
+        assert member_figures(Scope(user), later)["active_members"] == 1
+        monkeypatch.setattr(member_facts, "today", lambda: date(2028, 1, 2))
+        refresh.fold()
+        db.session.commit()
+        assert member_facts.horizon() == date(2029, 12, 31)
+        assert reads_member_facts(later)
+        fact = db.session.get(MemberGroupPeriod, (a.id, later.start, later.end))
+        assert (fact.active, fact.age_3) == (1, 1)  # born 1990: 38 in 2028
+        assert member_figures(Scope(user), later)["active_members"] == 1
