@@ -7,7 +7,10 @@ plus the distinct members of the few spread over several groups, plus, live, the
 of any group a write has marked since its last fold: one statement, exact whether or not
 the scheduler has folded. Any other range: the scope's memberships, as they are."""
 
-from sqlalchemy import and_, exists, func, select, union_all
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import exists, func, select, union_all
 
 from core.db import db
 from groups.models import Gender, Member, MemberCategory, Membership
@@ -36,9 +39,44 @@ def reads_member_facts(period: Period) -> bool:
     return until is not None and period.end <= until
 
 
+@lru_cache(maxsize=64)
+def _period_rows(start: date, end: date):
+    """member_rows of the period, before any scope: kept, for building the statement
+    cost more than running it (an SQL expression is never changed once made; `.where`
+    makes a new one)."""
+    return member_rows(start, end)
+
+
+@lru_cache(maxsize=16)
+def _band(year: int):
+    return age_band(Member.birth_year, year)
+
+
+# What the kept counts of a scope's groups add up to.
+_SUMS = tuple(func.sum(getattr(MemberGroupPeriod, n)) for n in COUNTS)
+
+
+def _live_rows(scope: Scope, period: Period, *where):
+    """(member_id, active, joined, left, category, gender, band) of the scope's
+    memberships that count in the period, one row each (several per member)."""
+    rows = _period_rows(period.start, period.end).where(
+        scope.has_group(Membership.group_id), *where
+    )
+    rows = rows.subquery()
+    return select(
+        rows.c.member_id,
+        rows.c.active,
+        rows.c.joined,
+        rows.c.left,
+        Member.category.label("category"),
+        Member.gender.label("gender"),
+        _band(period.end.year).label("band"),
+    ).join(Member, Member.id == rows.c.member_id)
+
+
 def _per_member(rows):
-    """select(*cell_sums) over `rows` (member_id, active, joined, left, category, gender,
-    band; several per member): each member once, counting what any row counts."""
+    """select(*cell_sums) over `rows` (_live_rows): each member once, counting what any
+    of their rows counts."""
     each = (
         select(
             rows.c.member_id,
@@ -56,29 +94,17 @@ def _per_member(rows):
     return select(*cell_sums(c.active, c.joined, c.left, c.category, c.gender, c.band))
 
 
-def _live_rows(scope: Scope, period: Period, *where):
-    """Rows for _per_member of the scope's memberships that count in the period."""
-    rows = member_rows(period.start, period.end, scope.has_group(Membership.group_id), *where)
-    rows = rows.subquery()
-    return select(
-        rows.c.member_id,
-        rows.c.active,
-        rows.c.joined,
-        rows.c.left,
-        Member.category.label("category"),
-        Member.gender.label("gender"),
-        age_band(Member.birth_year, period.end.year).label("band"),
-    ).join(Member, Member.id == rows.c.member_id)
-
-
-def _from_facts(scope: Scope, period: Period):
-    kept = and_(
+def _from_facts(scope: Scope, period: Period) -> dict:
+    """The COUNTS of the scope in a kept period: two statements, the kept counts of its
+    groups not marked, and the few members to count once (spread over several groups,
+    or in a marked group, read live), added up here."""
+    single = select(*_SUMS).where(
         scope.has_group(MemberGroupPeriod.group_id),
         MemberGroupPeriod.start == period.start,
         MemberGroupPeriod.end == period.end,
         ~exists().where(MemberDirty.group_id == MemberGroupPeriod.group_id),
     )
-    single = select(*(func.sum(getattr(MemberGroupPeriod, n)) for n in COUNTS)).where(kept)
+    totals = dict(zip(COUNTS, (int(v or 0) for v in db.session.execute(single).one()), strict=True))
     spread = select(
         MemberSpread.member_id,
         MemberSpread.active,
@@ -94,20 +120,32 @@ def _from_facts(scope: Scope, period: Period):
         ~exists().where(MemberDirty.group_id == MemberSpread.group_id),
     )
     marked = _live_rows(scope, period, Membership.group_id.in_(select(MemberDirty.group_id)))
-    return union_all(single, _per_member(union_all(spread, marked).subquery()))
+    each: dict[int, list] = {}
+    for member_id, active, joined, left, category, gender, band in db.session.execute(
+        union_all(spread, marked)
+    ):
+        seen = each.setdefault(member_id, [0, 0, 0, category, gender, band])
+        for i, flag in enumerate((active, joined, left)):
+            seen[i] = max(seen[i], flag)
+    for active, joined, left, category, gender, band in each.values():
+        totals["active"] += active
+        totals["joined"] += joined
+        totals["left"] += left
+        if active:
+            totals[f"cat_{MemberCategory(category).value}"] += 1
+            totals[f"sex_{Gender(gender).value}"] += 1
+            totals["age_unknown" if band is None else f"age_{band}"] += 1
+    return totals
 
 
 def member_figures(scope: Scope, period: Period) -> dict:
     """Members in a group in the period (by category, sex and age band), joined and
-    left: one statement."""
+    left: one statement live, two from the facts."""
     if reads_member_facts(period):
-        stmt = _from_facts(scope, period)
+        totals = _from_facts(scope, period)
     else:
-        stmt = _per_member(_live_rows(scope, period).subquery())
-    totals = dict.fromkeys(COUNTS, 0)
-    for row in db.session.execute(stmt):
-        for name, value in zip(COUNTS, row, strict=True):
-            totals[name] += int(value or 0)
+        row = db.session.execute(_per_member(_live_rows(scope, period).subquery())).one()
+        totals = dict(zip(COUNTS, (int(v or 0) for v in row), strict=True))
     by_age: dict[int | None, int] = {i: totals[f"age_{i}"] for i in range(len(AGE_BANDS))}
     by_age[None] = totals["age_unknown"]
     return {
