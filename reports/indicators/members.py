@@ -74,24 +74,26 @@ def _live_rows(scope: Scope, period: Period, *where):
     ).join(Member, Member.id == rows.c.member_id)
 
 
-def _per_member(rows):
-    """select(*cell_sums) over `rows` (_live_rows): each member once, counting what any
-    of their rows counts."""
+def _live(scope: Scope, period: Period):
+    """select(*cell_sums) of the scope's memberships in the period: each member once,
+    counting what any of their memberships in scope counts."""
+    rows = _period_rows(period.start, period.end).where(scope.has_group(Membership.group_id))
+    rows = rows.subquery()
     each = (
         select(
             rows.c.member_id,
             func.max(rows.c.active).label("active"),
             func.max(rows.c.joined).label("joined"),
             func.max(rows.c.left).label("left"),
-            rows.c.category,
-            rows.c.gender,
-            rows.c.band,
         )
-        .group_by(rows.c.member_id, rows.c.category, rows.c.gender, rows.c.band)
+        .group_by(rows.c.member_id)
         .subquery()
     )
     c = each.c
-    return select(*cell_sums(c.active, c.joined, c.left, c.category, c.gender, c.band))
+    band = _band(period.end.year)
+    return select(
+        *cell_sums(c.active, c.joined, c.left, Member.category, Member.gender, band)
+    ).join(Member, Member.id == c.member_id)
 
 
 def _from_facts(scope: Scope, period: Period) -> dict:
@@ -144,7 +146,7 @@ def member_figures(scope: Scope, period: Period) -> dict:
     if reads_member_facts(period):
         totals = _from_facts(scope, period)
     else:
-        row = db.session.execute(_per_member(_live_rows(scope, period).subquery())).one()
+        row = db.session.execute(_live(scope, period)).one()
         totals = dict(zip(COUNTS, (int(v or 0) for v in row), strict=True))
     by_age: dict[int | None, int] = {i: totals[f"age_{i}"] for i in range(len(AGE_BANDS))}
     by_age[None] = totals["age_unknown"]
