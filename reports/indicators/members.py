@@ -55,8 +55,9 @@ def _band(year: int):
     return age_band(Member.birth_year, year)
 
 
-# What the kept counts of a scope's groups add up to.
+# What the kept counts of a scope's groups add up to, and how many groups are marked.
 _SUMS = tuple(func.sum(getattr(MemberGroupPeriod, n)) for n in COUNTS)
+_MARKED = select(func.count()).select_from(MemberDirty).scalar_subquery()
 
 
 def _live_rows(scope: Scope, period: Period, *where):
@@ -103,13 +104,14 @@ def _from_facts(scope: Scope, period: Period) -> dict:
     """The COUNTS of the scope in a kept period: two statements, the kept counts of its
     groups not marked, and the few members to count once (spread over several groups,
     or in a marked group, read live), added up here."""
-    single = select(*_SUMS).where(
+    single = select(*_SUMS, _MARKED).where(
         scope.has_group(MemberGroupPeriod.group_id),
         MemberGroupPeriod.start == period.start,
         MemberGroupPeriod.end == period.end,
         ~exists().where(MemberDirty.group_id == MemberGroupPeriod.group_id),
     )
-    totals = dict(zip(COUNTS, (int(v or 0) for v in db.session.execute(single).one()), strict=True))
+    *sums, marked_groups = db.session.execute(single).one()
+    totals = dict(zip(COUNTS, (int(v or 0) for v in sums), strict=True))
     spread = select(
         MemberSpread.member_id,
         MemberSpread.active,
@@ -124,11 +126,11 @@ def _from_facts(scope: Scope, period: Period) -> dict:
         MemberSpread.end == period.end,
         ~exists().where(MemberDirty.group_id == MemberSpread.group_id),
     )
-    marked = _live_rows(scope, period, Membership.group_id.in_(select(MemberDirty.group_id)))
+    if marked_groups:  # most of the time none: the scheduler folds every minute
+        marked = _live_rows(scope, period, Membership.group_id.in_(select(MemberDirty.group_id)))
+        spread = union_all(spread, marked)
     each: dict[int, list] = {}
-    for member_id, active, joined, left, category, gender, band in db.session.execute(
-        union_all(spread, marked)
-    ):
+    for member_id, active, joined, left, category, gender, band in db.session.execute(spread):
         seen = each.setdefault(member_id, [0, 0, 0, category, gender, band])
         for i, flag in enumerate((active, joined, left)):
             seen[i] = max(seen[i], flag)
