@@ -16,6 +16,7 @@ TESTS = (
     "tests/reports/test_grant_facts.py::test_grant_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
     "tests/reports/test_support_facts.py::test_support_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
     "tests/reports/test_outcome_facts.py::test_outcome_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
+    "tests/reports/test_member_facts.py::test_member_figures_from_the_facts_are_the_live_figures_after_any_writes_and_folds",
 )
 
 

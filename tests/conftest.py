@@ -27,8 +27,10 @@ from groups.models import Group, Member
 from groups.services.schedule import get_stale_meeting_due_by
 from groups.services.scope import derived_home_memberships
 from livelihoods.models import Grant, Tranche
+from reports.facts import members as member_facts
 from reports.facts.build import group_month_rows
 from reports.facts.grants import MONTH_COLUMNS, grant_days_select, grant_month_select
+from reports.facts.member_models import MemberDirty, MemberGroupPeriod, MemberSpread
 from reports.facts.models import (
     DirtyKey,
     GrantDays,
@@ -174,7 +176,7 @@ def migrated(database_url: str) -> str:
 
 
 TRUNCATE_EVERY = 200
-TRIGGER_WRITTEN = {"fact_dirty"}
+TRIGGER_WRITTEN = {"fact_dirty", "fact_member_dirty"}
 _emptied = 0
 
 
@@ -352,6 +354,38 @@ def stale_facts() -> dict:
     }
 
 
+def _member_facts_kept() -> dict:
+    """The member facts of every group not marked, as rows."""
+    marked = set(db.session.scalars(select(MemberDirty.group_id)))
+    out: dict = {}
+    for model in (MemberGroupPeriod, MemberSpread):
+        for row in db.session.execute(select(*model.__table__.c)).mappings():
+            if row["group_id"] not in marked:
+                key = (model.__tablename__, *(str(row[c]) for c in ("group_id", "start", "end")))
+                out.setdefault(key, []).append(tuple(sorted((k, str(v)) for k, v in row.items())))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def stale_member_facts() -> dict:
+    """(table, group, start, end) → (kept, made now) for the member facts of every group not
+    marked that differ from what a fold would make of the memberships now: empty when they
+    are right, or when nothing was ever folded (every member figure is then read live)."""
+    if member_facts.horizon() is None:
+        return {}
+    kept = _member_facts_kept()
+    marked = set(db.session.scalars(select(MemberDirty.group_id)))
+    with db.session.begin_nested() as savepoint:
+        member_facts.mark_all()
+        member_facts.fold()
+        made = _member_facts_kept()
+        savepoint.rollback()
+    return {
+        k: (kept.get(k), made.get(k))
+        for k in set(kept) | set(made)
+        if int(k[1]) not in marked and kept.get(k) != made.get(k)
+    }
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(config_for(migrated))
@@ -372,6 +406,8 @@ def app(migrated):
         first_paid = stale_first_payments()
         # And the analytics tables with the meetings, for every key not marked to fold.
         facts = stale_facts()
+        # And the member facts with the memberships, for every group not marked to fold.
+        member_stale = stale_member_facts()
         empty_tables()
         db.engine.dispose()
     shutil.rmtree(app.config["EXPORT_DIR"], ignore_errors=True)  # the export jobs' files
@@ -381,6 +417,7 @@ def app(migrated):
     assert not paid, f"grants whose paid total is not kept (id, kept, payments): {paid}"
     assert not first_paid, f"grants whose first payment is not kept (id, kept, day): {first_paid}"
     assert not facts, f"facts that differ from their meetings ((group, month): kept, live): {facts}"
+    assert not member_stale, f"member facts that differ from the memberships: {member_stale}"
 
 
 @pytest.fixture

@@ -172,10 +172,12 @@ class DirtyKey(db.Model):
 
 class FactState(db.Model):
     """When a table of facts was last folded in (`as_of`: every write committed before it
-    is in the facts) and last rebuilt."""
+    is in the facts) and last rebuilt; `until`: the last day its periods reach, for the
+    member facts (reports.facts.members), None for the others."""
 
     __tablename__ = "fact_state"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     as_of: Mapped[datetime | None]
     rebuilt_at: Mapped[datetime | None]
+    until: Mapped[date | None]

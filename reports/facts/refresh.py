@@ -9,7 +9,9 @@ referral or a screening its (home group, month) (migration 0044). The figures re
 marked key from the live tables and an unmarked one from the facts (reports.indicators.
 groups, grant_facts, outcome_facts and support), so they are exact whether or not the
 keys have been folded in: folding only makes them cheaper to read. A fold makes every
-table of facts of the keys it claims again, meetings, grants, visits and referrals alike.
+table of facts of the keys it claims again, meetings, grants, visits and referrals alike,
+and then folds the groups marked for the member facts (reports.facts.members, migration
+0042), in the same transaction under the same lock.
 
 A fold is one transaction: it claims the marked keys (deletes them), replaces their facts
 by what the meetings say now, and commits; killed anywhere before the commit it leaves
@@ -30,6 +32,7 @@ from core.db import db, dialect_insert, utcnow
 from groups.meeting_models import Meeting
 from groups.models import Member
 from livelihoods.models import FollowUp, Grant, GrantEvent, Tranche, Visit
+from reports.facts import members
 from reports.facts.build import group_month_rows
 from reports.facts.grants import (
     MONTH_COLUMNS,
@@ -115,7 +118,9 @@ def fold(limit: int | None = None) -> int:
             )
         _fold_grants(keys)
         _fold_support(keys)
-    if len(keys) >= waiting:  # none skipped or left: every write committed before it is in
+    _groups, left_waiting = members.fold(limit)
+    # None skipped or left: every write committed before it is in.
+    if len(keys) >= waiting and not left_waiting:
         _set_state(as_of=started)
     return len(keys)
 
@@ -195,6 +200,7 @@ def mark_all() -> int:
         .on_conflict_do_nothing()
     )
     db.session.execute(stmt)
+    members.mark_all()
     return db.session.scalar(select(func.count()).select_from(DirtyKey))
 
 
@@ -219,7 +225,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BAT
             done += n
             if progress is not None:
                 progress(min(done, total), total)
-            if n < batch:
+            if n < batch and not members.waiting():
                 break
         _set_state(rebuilt_at=started)
         db.session.commit()
@@ -232,7 +238,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BAT
 def state() -> tuple[datetime | None, datetime | None, int]:
     """(as_of, rebuilt_at, keys waiting to be folded)."""
     row = db.session.get(FactState, NAME)
-    waiting = db.session.scalar(select(func.count()).select_from(DirtyKey))
+    waiting = db.session.scalar(select(func.count()).select_from(DirtyKey)) + members.waiting()
     return (row.as_of if row else None), (row.rebuilt_at if row else None), waiting
 
 

@@ -16,12 +16,12 @@ from livelihoods.services.follow_ups import record_visit
 from livelihoods.services.grants import close_grant
 from livelihoods.services.tranches import record_tranche
 from reports.definitions import SECTIONS
+from reports.facts.members import age_band as _age_band
 from reports.indicators import all_sections
 from reports.indicators import groups as group_indicators
 from reports.indicators import scope as scope_module
 from reports.indicators.all_sections import breakdown_table, compute, section_table
 from reports.indicators.groups import expected_meetings
-from reports.indicators.members import _age_band
 from reports.indicators.scope import Scope
 from reports.periods import Period, PeriodError, from_args
 from tests.conftest import HUE, NGHE_AN
