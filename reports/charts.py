@@ -18,7 +18,7 @@ from groups.models import Group
 from reports.facts.models import DirtyKey, GroupMonth
 from reports.indicators.groups import GroupSums, group_sums, reads_facts
 from reports.indicators.scope import Scope
-from reports.periods import Period, _add_months
+from reports.periods import Period, add_months
 from reports.sql import month_start
 
 
@@ -37,7 +37,7 @@ def attendance_by_month(
     the attendance marks themselves; for whole months, the facts, the months a write
     marked since they were folded in read from their meetings (indicators.meeting_rows)."""
     last = period.end.replace(day=1)
-    first = _add_months(last, 1 - months)
+    first = add_months(last, 1 - months)
     if reads_facts(Period("custom", first, period.end)):
         month = GroupMonth.month
         folded = select(month, GroupMonth.present, GroupMonth.marks).where(
@@ -86,7 +86,7 @@ def attendance_by_month(
         got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
     out = []
     for i in range(months):
-        day = _add_months(first, i)
+        day = add_months(first, i)
         present, marks = got.get((day.year, day.month), (0, 0))
         out.append((day, present, marks))
     return out

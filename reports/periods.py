@@ -30,7 +30,7 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -46,10 +46,10 @@ class Period:
         """The month, quarter or year that contains `day`."""
         if kind == "month":
             start = _month_start(day)
-            return cls(kind, start, _add_months(start, 1) - timedelta(days=1))
+            return cls(kind, start, add_months(start, 1) - timedelta(days=1))
         if kind == "quarter":
             start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-            return cls(kind, start, _add_months(start, 3) - timedelta(days=1))
+            return cls(kind, start, add_months(start, 3) - timedelta(days=1))
         if kind == "year":
             return cls(kind, date(day.year, 1, 1), date(day.year, 12, 31))
         raise PeriodError(_l("Choose a month, a quarter, a year or a range of days."))
@@ -85,7 +85,7 @@ class Period:
         out, month = [], _month_start(self.start)
         while month <= self.end:
             out.append(month)
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
         return out
 
     @property

@@ -49,8 +49,34 @@ def test_the_init_check_sees_code(tmp_path):
 
 def test_no_product_file_is_past_the_limit():
     over = {
-        name: _lines(ROOT / name)
-        for name in _product_files()
-        if _lines(ROOT / name) > MAX_LINES
+        name: _lines(ROOT / name) for name in _product_files() if _lines(ROOT / name) > MAX_LINES
     }
     assert over == {}, f"Split: move whole functions or classes into modules beside it: {over}"
+
+
+def _private_imports(path: Path) -> list[str]:
+    """`from a.b import _name` of a project module: a name the module keeps to itself."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_")
+                and not alias.name.startswith("__")
+                and (ROOT / node.module.split(".")[0]).is_dir()
+            ]
+    return found
+
+
+def test_no_module_imports_another_modules_private_name():
+    offenders = {
+        name: names for name in _product_files() if (names := _private_imports(ROOT / name))
+    }
+    assert offenders == {}, "Make the name public where it is defined, or keep it there"
+
+
+def test_the_private_import_check_sees_one(tmp_path):
+    source = tmp_path / "a.py"
+    source.write_text("from reports.sql import _hidden, public\n", encoding="utf-8")
+    assert _private_imports(source) == ["reports.sql._hidden"]

@@ -131,7 +131,7 @@ def create_member(
     if ConsentPurpose.PROVIDER_SHARING in consents and not provider:
         raise DomainError(_l("Name the service provider."), "provider")
     check_day(joined_on, clock.today(), "joined_on")
-    _not_before_founded(group, joined_on, "joined_on")
+    not_before_founded(group, joined_on, "joined_on")
     province = db.session.get(Province, group.province_code)
     member = Member(
         code=next_code(Member.code, f"{province.abbreviation}-{joined_on.year}-", 4),
@@ -201,7 +201,7 @@ def update_member(
     return member
 
 
-def _not_before_founded(group: Group, day: date, field: str) -> None:
+def not_before_founded(group: Group, day: date, field: str) -> None:
     not_before(
         day,
         group.founded_on,
@@ -241,7 +241,7 @@ def move_member(actor: User, member: Member, to_group: Group, *, on: date) -> Me
     if current is not None and current.group_id == to_group.id:
         raise DomainError(_l("The member is already in this group."), "group_id")
     check_day(on, clock.today(), "on")
-    _not_before_founded(to_group, on, "on")
+    not_before_founded(to_group, on, "on")
     ended = [m.left_on for m in member.memberships if m.left_on is not None]
     if current is None:
         not_before(

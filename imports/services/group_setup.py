@@ -17,7 +17,7 @@ from core.parse import parse_int
 from groups.models import Cadence
 from groups.services.groups import list_facilitator_choices
 from imports.models import ImportBatch
-from imports.services.checks.context import _province_of
+from imports.services.checks.context import province_of
 from imports.services.writes import SETUP
 
 
@@ -30,7 +30,7 @@ def new_groups(batch: ImportBatch) -> list[dict]:
     for entry in batch.summary_dict.get("groups", {}).get("new", []):
         if not entry.get("commune"):
             continue
-        province = _province_of(entry["commune"])
+        province = province_of(entry["commune"])
         if province not in by_province:
             by_province[province] = list_facilitator_choices(province)
         out.append(

@@ -27,7 +27,7 @@ from groups.models import Cadence, Group, GroupStatus, group_facilitators
 from groups.services.codes import next_code
 from groups.services.schedule import meeting_due_by
 from imports.models import ImportBatchGroup
-from imports.services.checks.context import _province_of
+from imports.services.checks.context import province_of
 
 
 def known_groups(plans) -> dict[int, SimpleNamespace]:
@@ -110,7 +110,7 @@ def make_groups(actor: User, batch_id: int, plans, answers: dict, today, setup_p
     last: dict[str, int] = {}
     rows = []
     for (commune, name_key), spec in wanted.items():
-        province = _province_of(commune)
+        province = province_of(commune)
         if province not in abbreviations:
             abbreviations[province] = db.session.get(Province, province).abbreviation
         prefix = f"{abbreviations[province]}-N"

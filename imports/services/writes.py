@@ -25,7 +25,7 @@ from groups.models import (
 from groups.services.codes import next_code
 from groups.services.groups import create_group
 from groups.services.meetings import add_to_tallies
-from groups.services.members import _not_before_founded, update_member
+from groups.services.members import not_before_founded, update_member
 from groups.services.schedule import refresh_meeting_due_by
 from imports.columns import Kind
 from imports.models import ImportBatch, ImportRow, RowState
@@ -130,7 +130,7 @@ def _write_members(actor, chunk, state) -> None:
         v = plan.values
         joined_on = v["joined_on"] or group.founded_on
         check_day(joined_on, clock.today(), "joined_on")
-        _not_before_founded(group, joined_on, "joined_on")
+        not_before_founded(group, joined_on, "joined_on")
         new.append((plan, group, joined_on))
     if not new:
         return

@@ -9,16 +9,16 @@ from groups.meeting_models import Attendance, AttendanceStatus, Meeting, Meeting
 from imports import cells
 from imports.services import group_names
 from imports.services.checks.context import (
+    CheckContext,
     Plan,
-    _Context,
-    _folded,
-    _long_text,
-    _members_of,
+    folded,
+    long_text,
+    members_of,
 )
 from imports.services.vocabulary import KINDS_WORDS, STATUSES_WORDS
 
 
-def check_attendance(ctx: _Context, rows) -> list[Plan]:
+def check_attendance(ctx: CheckContext, rows) -> list[Plan]:
     plans, staged = [], []
     for number, row in rows:
         plan = Plan(number)
@@ -45,7 +45,7 @@ def check_attendance(ctx: _Context, rows) -> list[Plan]:
         if status is None:
             plan.add("bad_status", "status")
         name, code = cells.text(row.get("full_name")), cells.text(row.get("member_code"))
-        _long_text(plan, row)
+        long_text(plan, row)
         if not name and not code:
             plan.add("missing", "full_name")
         year = (
@@ -67,7 +67,7 @@ def check_attendance(ctx: _Context, rows) -> list[Plan]:
     # (group, code) and (group, folded name) -> [(member_id, year, joined, left)], one per
     # membership: a member who left and came back has two stretches.
     by_code, by_name = defaultdict(list), defaultdict(list)
-    for group_id, member_id, code, search_name, year, joined_on, left_on in _members_of(
+    for group_id, member_id, code, search_name, year, joined_on, left_on in members_of(
         group_ids, current_only=False
     ):
         stretch = (member_id, year, joined_on, left_on)
@@ -98,7 +98,7 @@ def check_attendance(ctx: _Context, rows) -> list[Plan]:
         if v["code"]:
             found = by_code.get((group_id, v["code"].upper()), [])
         else:
-            named = by_name.get((group_id, _folded(v["name"])[:120]), [])
+            named = by_name.get((group_id, folded(v["name"])[:120]), [])
             found = [m for m in named if v["year"] is None or m[1] == v["year"]]
         if len({m[0] for m in found}) > 1:
             plan.add("ambiguous_member", "full_name")

@@ -27,7 +27,7 @@ from imports.services.vocabulary import (
     PROBLEMS,
 )
 
-_folded = lru_cache(maxsize=8192)(fold)  # group names repeat on every row
+folded = lru_cache(maxsize=8192)(fold)  # group names repeat on every row
 
 
 @dataclass
@@ -59,7 +59,7 @@ class _GroupInfo:
     name: str
 
 
-class _Context:
+class CheckContext:
     """What a check needs from the database, loaded in a few queries per batch."""
 
     def __init__(self, actor: User, batch: ImportBatch, today: date):
@@ -171,7 +171,7 @@ class _Context:
 LIMITS = {"group_name": 120, "group": 120, "full_name": 120, "village": 120, "partner": 160}
 
 
-def _long_text(plan: "Plan", row: dict) -> None:
+def long_text(plan: "Plan", row: dict) -> None:
     """A cell longer than its column holds is an error (never cut, never a database error)."""
     for key, limit in LIMITS.items():
         value = cells.text(row.get(key))
@@ -179,20 +179,20 @@ def _long_text(plan: "Plan", row: dict) -> None:
             plan.add("too_long", key)
 
 
-def _row_values(mapping: dict[str, int], cells_list) -> dict:
+def row_values(mapping: dict[str, int], cells_list) -> dict:
     return {key: cells_list[i] if i < len(cells_list) else None for key, i in mapping.items()}
 
 
 _PROVINCE_OF: dict[int, int] = {}
 
 
-def _province_of(commune_code: int) -> int:
+def province_of(commune_code: int) -> int:
     if not _PROVINCE_OF:
         _PROVINCE_OF.update(db.session.execute(select(Commune.code, Commune.province_code)).all())
     return _PROVINCE_OF.get(commune_code, -1)
 
 
-def _members_of(group_ids, *, current_only: bool):
+def members_of(group_ids, *, current_only: bool):
     """(group_id, member_id, code, search_name, birth_year, joined_on, left_on) rows."""
     if not group_ids:
         return []

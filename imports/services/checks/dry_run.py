@@ -11,9 +11,9 @@ from imports.models import ImportBatch
 from imports.services import consent_values, sheets, stored_plans
 from imports.services.checks import changes
 from imports.services.checks.attendance import check_attendance
-from imports.services.checks.context import Plan, _Context, _row_values
-from imports.services.checks.groups import _check_groups
-from imports.services.checks.members import _check_members
+from imports.services.checks.context import CheckContext, Plan, row_values
+from imports.services.checks.groups import check_groups
+from imports.services.checks.members import check_members
 from imports.services.vocabulary import (
     ERROR,
     PROBLEMS,
@@ -21,17 +21,17 @@ from imports.services.vocabulary import (
 )
 
 
-def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], _Context]:
+def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan], CheckContext]:
     """The plan of every row not yet imported, checked against the database now."""
-    ctx = _Context(actor, batch, today)
+    ctx = CheckContext(actor, batch, today)
     mapping = batch.mapping_dict
     parsed = [
-        (number, _row_values(mapping, row))
+        (number, row_values(mapping, row))
         for number, row in sheets.data_rows(batch, pending_only=True)
     ]
     check = {
-        Kind.GROUPS: _check_groups,
-        Kind.MEMBERS: _check_members,
+        Kind.GROUPS: check_groups,
+        Kind.MEMBERS: check_members,
         Kind.ATTENDANCE: check_attendance,
     }[batch.kind]
     plans = check(ctx, parsed)
@@ -41,7 +41,7 @@ def check_rows(actor: User, batch: ImportBatch, today: date) -> tuple[list[Plan]
     return plans, ctx
 
 
-def summarise(plans: list[Plan], ctx: _Context) -> dict:
+def summarise(plans: list[Plan], ctx: CheckContext) -> dict:
     counts = {"new": 0, "matched": 0, "warnings": 0, "errors": 0}
     grouped: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for plan in plans:

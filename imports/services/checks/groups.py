@@ -2,16 +2,16 @@
 
 from core.text import fold
 from imports import cells
-from imports.services.checks.context import Plan, _Context, _long_text, _province_of
+from imports.services.checks.context import CheckContext, Plan, long_text, province_of
 
 
-def _check_groups(ctx: _Context, rows) -> list[Plan]:
+def check_groups(ctx: CheckContext, rows) -> list[Plan]:
     plans, seen = [], {}
     for number, row in rows:
         plan = Plan(number)
         plans.append(plan)
         name = cells.text(row.get("group_name"))
-        _long_text(plan, row)
+        long_text(plan, row)
         if not name:
             plan.add("missing", "group_name")
         commune = ctx.place(
@@ -34,7 +34,7 @@ def _check_groups(ctx: _Context, rows) -> list[Plan]:
             plan.add("existing_group")
             continue
         if commune is not None:
-            province = _province_of(commune)
+            province = province_of(commune)
             if not ctx.covers(province):
                 plan.add("out_of_scope", "province")
             key = (commune, fold(name or ""))

@@ -7,15 +7,15 @@ from imports import cells
 from imports.services import consent_values, group_names, member_values
 from imports.services.checks import changes
 from imports.services.checks.context import (
+    CheckContext,
     Plan,
-    _Context,
-    _long_text,
-    _members_of,
-    _province_of,
+    long_text,
+    members_of,
+    province_of,
 )
 
 
-def _check_members(ctx: _Context, rows) -> list[Plan]:
+def check_members(ctx: CheckContext, rows) -> list[Plan]:
     plans: list[Plan] = []
     staged = []
     homes: dict[str, list] = {}  # a group to create -> its members' communes
@@ -23,7 +23,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
         plan = Plan(number)
         plans.append(plan)
         name = cells.text(row.get("full_name"))
-        _long_text(plan, row)
+        long_text(plan, row)
         if not name:
             plan.add("missing", "full_name")
         read = member_values.read(plan, row, ctx.today, ctx.answers, ctx.words)
@@ -64,7 +64,7 @@ def _check_members(ctx: _Context, rows) -> list[Plan]:
     group_ids = {p.values["group"].id for p in staged if p.values.get("group")}
     existing = defaultdict(list)
     by_code = {}
-    for group_id, member_id, code, search_name, birth_year, _joined, _left in _members_of(
+    for group_id, member_id, code, search_name, birth_year, _joined, _left in members_of(
         group_ids, current_only=True
     ):
         existing[(group_id, search_name)].append((member_id, birth_year))
@@ -114,7 +114,7 @@ def _already_here(named: list[tuple[int, int | None]], year: int | None) -> int 
     return None
 
 
-def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) -> None:
+def _plan_new_groups(ctx: CheckContext, staged: list[Plan], homes: dict[str, list]) -> None:
     """Each group the person confirmed to create: in its members' most common commune,
     named as the register writes it most often; its rows say it will be created."""
     where = {}
@@ -132,7 +132,7 @@ def _plan_new_groups(ctx: _Context, staged: list[Plan], homes: dict[str, list]) 
         plan.values["group_name"] = ctx.names.new[key]["names"].most_common(1)[0][0]
         if commune is None:
             plan.add("group_needs_place", "group")
-        elif not ctx.covers(_province_of(commune)):
+        elif not ctx.covers(province_of(commune)):
             plan.add("out_of_scope", "group")
         elif not plan.has_errors:
             plan.add("new_group", "group")
