@@ -144,7 +144,8 @@ def main(argv=None) -> int:
         metavar="PREFIX",
         help="measure only the GET rules whose path starts with PREFIX (e.g. /progress), or "
         "with a final $ only that path (e.g. '/$' for the home page); no list variants "
-        "unless under it, no POSTs",
+        "unless under it, no POSTs; several separated by commas "
+        "(e.g. '/$,/grants$,/due')",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -30,12 +30,14 @@ class Bench:
             self.log = StatementLog(db.engine)
 
     def wanted(self, path: str) -> bool:
-        """Whether --only keeps this path: a prefix, or with a final "$" the path itself."""
+        """Whether --only keeps this path: a prefix, or with a final "$" the path itself;
+        several separated by commas."""
         if not self.only:
             return True
-        if self.only.endswith("$"):
-            return path == self.only[:-1]
-        return path.startswith(self.only)
+        return any(
+            path == only[:-1] if only.endswith("$") else path.startswith(only)
+            for only in self.only.split(",")
+        )
 
     def log_in(self, role: str, code: str):
         client = self.app.test_client()

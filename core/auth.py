@@ -38,6 +38,7 @@ def load(
     members: bool = False,
     status: int = 403,
     note: bool = True,
+    options=(),
 ):
     """The record of `model` with this id that the current user may see, or stop here.
 
@@ -46,8 +47,12 @@ def load(
     Staff `allowed` refuses get `status`. `allowed(record)` is by default the record's
     `can_view(current_user)`. The read is noted for the audit log (`note`), written only
     if the page is shown (core.audit); pages that note it with a detail pass note=False.
+    `options` are loader options for the read (what the permission check and the page
+    read besides, in the same statement).
     """
-    record = db.get_or_404(model, record_id)
+    record = db.session.get(model, record_id, options=options)
+    if record is None:
+        abort(404)
     # Role.MEMBER, by value: accounts depends on core, not back.
     is_member = current_user.role == "member"
     if is_member and not members:

@@ -5,8 +5,9 @@ Nothing here is stored; every figure is computed from meetings and attendance.
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 
 from core.clock import today as clock_today
 from core.db import db
@@ -104,23 +105,32 @@ def repeated_absence_rows(group_ids=None, since: date | None = None):
     two latest marks there are both 'absent' (excused does not count). All groups when
     group_ids is None, for jobs that insert from it in one statement; `since` keeps the
     work to recent meetings instead of every mark ever recorded."""
-    ranked = select(
-        Attendance.member_id,
-        Attendance.status,
-        Meeting.group_id,
-        Meeting.held_on,
-        func.row_number()
-        .over(
-            partition_by=(Attendance.member_id, Meeting.group_id),
-            order_by=(Meeting.held_on.desc(), Meeting.id.desc()),
-        )
-        .label("n"),
+    marks = select(
+        Attendance.member_id, Attendance.status, Meeting.group_id, Meeting.held_on, Meeting.id
     ).join(Meeting)
     if group_ids is not None:
-        ranked = ranked.where(Meeting.group_id.in_(group_ids))
+        marks = marks.where(Meeting.group_id.in_(group_ids))
     if since is not None:
-        ranked = ranked.where(Meeting.held_on >= since)
-    ranked = ranked.subquery()
+        marks = marks.where(Meeting.held_on >= since)
+    return absence_rows_of(marks.subquery())
+
+
+def absence_rows_of(marks):
+    """(member_id, group_id, absent_on) from a subquery of marks (member_id, status,
+    group_id, held_on, id: the meeting's): current members whose two latest marks in the
+    group are both 'absent'."""
+    ranked = select(
+        marks.c.member_id,
+        marks.c.status,
+        marks.c.group_id,
+        marks.c.held_on,
+        func.row_number()
+        .over(
+            partition_by=(marks.c.member_id, marks.c.group_id),
+            order_by=(marks.c.held_on.desc(), marks.c.id.desc()),
+        )
+        .label("n"),
+    ).subquery()
     absent = func.sum(case((ranked.c.status == AttendanceStatus.ABSENT, 1), else_=0))
     latest = (
         select(ranked.c.member_id, ranked.c.group_id, func.max(ranked.c.held_on).label("absent_on"))
@@ -143,6 +153,80 @@ def repeated_absence_rows(group_ids=None, since: date | None = None):
     )
 
 
+# The pages read a group's latest meetings, not every mark ever recorded (the home page
+# of a facilitator read four groups' whole history, a window sort over every mark).
+RECENT_MEETINGS = 8
+
+
+def recent_absence_rows(group_ids):
+    """repeated_absence_rows for the given groups, exactly, reading only recent marks.
+
+    A member's two latest marks in a group are among the group's meetings on or after
+    the day of its RECENT_MEETINGS-th latest meeting (every older mark is older than all
+    of those), unless they were marked fewer than twice there: for those current
+    members, and only those, their older marks in the group are read too."""
+    nth = (
+        select(Meeting.held_on)
+        .where(Meeting.group_id == Group.id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(1)
+        .offset(RECENT_MEETINGS - 1)
+        .scalar_subquery()
+    )
+    cut = select(Group.id.label("group_id"), nth.label("since")).where(Group.id.in_(group_ids))
+    cut = cut.cte("absence_cut")
+    marks = (Attendance.member_id, Attendance.status, Meeting.group_id, Meeting.held_on, Meeting.id)
+    recent = (
+        select(*marks)
+        .join(Meeting)
+        .join(cut, cut.c.group_id == Meeting.group_id)
+        .where(or_(cut.c.since.is_(None), Meeting.held_on >= cut.c.since))
+        .cte("absence_recent")
+    )
+    counted = (
+        select(recent.c.member_id, recent.c.group_id, func.count().label("n"))
+        .group_by(recent.c.member_id, recent.c.group_id)
+        .subquery()
+    )
+    sparse = (
+        select(Membership.member_id, Membership.group_id, cut.c.since)
+        .join(cut, cut.c.group_id == Membership.group_id)
+        .outerjoin(
+            counted,
+            and_(
+                counted.c.member_id == Membership.member_id,
+                counted.c.group_id == Membership.group_id,
+            ),
+        )
+        .where(
+            Membership.group_id.in_(group_ids),
+            Membership.left_on.is_(None),
+            cut.c.since.is_not(None),
+            func.coalesce(counted.c.n, 0) < 2,
+        )
+        .cte("absence_sparse")
+    )
+    older = (
+        select(*marks)
+        .join(Meeting)
+        .join(
+            sparse,
+            and_(
+                sparse.c.member_id == Attendance.member_id,
+                sparse.c.group_id == Meeting.group_id,
+            ),
+        )
+        .where(
+            # Through the members' own marks (their index), not every mark of the groups.
+            Attendance.member_id.in_(select(sparse.c.member_id)),
+            Meeting.group_id.in_(group_ids),
+            Meeting.held_on < sparse.c.since,
+        )
+    )
+    both = union_all(select(recent), older).subquery()
+    return absence_rows_of(both)
+
+
 def repeated_absences(group_ids) -> list[tuple[Member, int, date]]:
     """Members absent at their group's last two meetings they were marked at.
 
@@ -150,12 +234,19 @@ def repeated_absences(group_ids) -> list[tuple[Member, int, date]]:
     """
     if not group_ids:
         return []
-    rows = repeated_absence_rows(group_ids)
     return [
         tuple(row)
-        for row in db.session.execute(
-            select(Member, rows.c.group_id, rows.c.absent_on)
-            .join(rows, rows.c.member_id == Member.id)
-            .order_by(rows.c.absent_on.desc(), Member.sort_key)
-        ).all()
+        for row in db.session.execute(absences_statement(), {"absence_groups": list(group_ids)})
     ]
+
+
+@cache
+def absences_statement():
+    """repeated_absences' statement, built once: building its subqueries in SQLAlchemy
+    cost more than running them (the groups are a parameter, absence_groups)."""
+    rows = recent_absence_rows(bindparam("absence_groups", expanding=True))
+    return (
+        select(Member, rows.c.group_id, rows.c.absent_on)
+        .join(rows, rows.c.member_id == Member.id)
+        .order_by(rows.c.absent_on.desc(), Member.sort_key)
+    )

@@ -113,6 +113,28 @@ def member_in_scope(user: User, member_id) -> ColumnElement[bool]:
     return false()
 
 
+def members_in_provinces(codes):
+    """The members whose home group is now in one of the provinces `codes`, as (id)."""
+    return (
+        select(_MEMBER.id)
+        .join(_GROUP, _GROUP.id == _MEMBER.home_group_id)
+        .where(_GROUP.province_code.in_(codes))
+        .correlate(None)  # depends on nothing outside it
+    )
+
+
+def listed_member_in_scope(user: User, member_id) -> ColumnElement[bool]:
+    """member_in_scope for a statement that walks a national index and tests each row
+    (the due list by day): a coordinator's members are read once, by the provinces'
+    groups and the members' home group index, and each row is a probe of that list,
+    instead of two lookups per row (the due list's count read every overdue visit of
+    the country that way: 0.4 ms at scale 0.1, 8.5 ms at 0.3). Same rule; for one
+    member, member_in_scope is cheaper."""
+    if user.role == Role.COORDINATOR:
+        return member_id.in_(members_in_provinces(user.province_codes or {-1}))
+    return member_in_scope(user, member_id)
+
+
 # Where an audit event's subject belongs (core.audit asks; this rule is written only here).
 def _member_group(member_id: int):
     return select(Member.home_group_id).where(Member.id == member_id).scalar_subquery()

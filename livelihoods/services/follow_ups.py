@@ -14,7 +14,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.saving import STALE, on_duplicate
 from groups.models import Group, Member, Membership
-from groups.services.scope import member_in_scope
+from groups.services.scope import listed_member_in_scope, member_in_scope
 from livelihoods.models import (
     FollowUp,
     FollowUpKind,
@@ -180,7 +180,10 @@ FOLLOW_UP_NOTICES = ("due_soon", "due_today", "overdue", "escalated")
 
 def member_card(relationship) -> list:
     """Loader options for showing who a member is in a list (macros/people.html: who):
-    consents for the phone, and what Member.can_view reads, in a fixed number of queries."""
+    consents for the phone, and what Member.can_view reads, in a fixed number of queries.
+    (Joining the groups and their facilitators to the memberships saves two statements
+    but costs more: a list's memberships repeat the same few groups, measured 15.9 ->
+    18.1 ms CPU for the grants list.)"""
     member = selectinload(relationship)
     return [
         member.selectinload(Member.consents),
@@ -200,8 +203,14 @@ def visible_follow_ups(user: User) -> Select:
 
 def list_due(user: User, *, until: date, overdue_only_before: date | None = None) -> Select:
     """Open follow-ups due on or before `until` (overdue ones included), earliest first."""
-    stmt = visible_follow_ups(user).where(
-        FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on <= until
+    stmt = (
+        select(FollowUp)
+        .options(*member_card(FollowUp.member))
+        .where(
+            listed_member_in_scope(user, FollowUp.member_id),
+            FollowUp.status == FollowUpStatus.SCHEDULED,
+            FollowUp.due_on <= until,
+        )
     )
     if overdue_only_before is not None:
         stmt = stmt.where(FollowUp.due_on < overdue_only_before)

@@ -182,3 +182,60 @@ def test_group_page_lists_members_absent_twice_in_a_row(client, login_as, absenc
     assert "Hội Viên Twice" in section
     for name in ("Excused", "Broken", "Left", "Once", "Early", "Present"):
         assert f"Hội Viên {name}" not in section
+
+
+def test_repeated_absences_reads_older_marks_when_recent_meetings_left_someone_out(
+    app, make_group, make_member, make_meeting
+):
+    """The pages read the group's latest meetings only (figures.RECENT_MEETINGS); a member
+    marked fewer than twice there is judged on their older marks, as over the whole
+    history."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, select
+
+    from groups.meeting_models import Attendance, Meeting
+
+    group = make_group(founded_on=date(2024, 1, 1))
+    names = ("old_absent", "old_then_new", "one_recent", "recent_absent", "present")
+    m = {
+        name: make_member(group, full_name=f"Hội Viên {name.title()}", joined_on=date(2024, 1, 1))
+        for name in names
+    }
+    days = [date(2024, 1, 1) + timedelta(weeks=i) for i in range(figures.RECENT_MEETINGS + 4)]
+    for i, day in enumerate(days):
+        marks = {m["old_absent"].id: "absent"} if i < 2 else {}
+        if i in (0, len(days) - 1):
+            marks[m["old_then_new"].id] = "absent"
+        if i == 1:
+            marks[m["one_recent"].id] = "absent"
+        if i >= len(days) - 2:
+            marks[m["recent_absent"].id] = "absent"
+        make_meeting(group, day, marks)
+    with app.app_context():
+        meetings = select(Meeting.id).where(Meeting.group_id == group.id)
+        # Marked only at the first two meetings; at the first and the last; at the
+        # second (absent) and the last (present).
+        keep = {
+            m["old_absent"].id: days[:2],
+            m["old_then_new"].id: [days[0], days[-1]],
+            m["one_recent"].id: [days[1], days[-1]],
+        }
+        for member_id, kept in keep.items():
+            db.session.execute(
+                delete(Attendance).where(
+                    Attendance.member_id == member_id,
+                    Attendance.meeting_id.in_(meetings.where(Meeting.held_on.not_in(kept))),
+                )
+            )
+        # Read in the same transaction, then undone: the meetings' tallies and the
+        # analytics tables stay those of the marks recorded.
+        found = {member.id: day for member, _gid, day in figures.repeated_absences([group.id])}
+        whole = db.session.execute(select(figures.repeated_absence_rows([group.id]))).all()
+        db.session.rollback()
+    assert found == {
+        m["old_absent"].id: days[1],
+        m["old_then_new"].id: days[-1],
+        m["recent_absent"].id: days[-1],
+    }
+    assert found == {member_id: day for member_id, _gid, day in whole}
