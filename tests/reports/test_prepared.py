@@ -8,6 +8,7 @@ import pytest
 from accounts.models import User
 from core.db import db
 from groups.models import Group
+from reports import charts
 from reports.indicators import prepared
 from reports.indicators.all_sections import compute
 from reports.indicators.scope import Scope
@@ -51,17 +52,27 @@ def scopes(world):
     ]
 
 
+def figures(scope, period):
+    """The figures, the attendance chart and the drill-down rows of a page."""
+    kids = [(c.key, c.sums) for c in charts.children(scope, period, TODAY)]
+    return {
+        **compute(scope, period, TODAY),
+        "chart": charts.attendance_by_month(scope, period),
+        "children": kids,
+    }
+
+
 def test_a_kept_statement_gives_each_scope_and_period_its_own_figures(app, world):
     with app.app_context():
         fresh = {}
         for i, scope in enumerate(scopes(world)):
             for period in PERIODS:
                 prepared.forget()  # built for this request alone
-                fresh[i, period] = compute(scope, period, TODAY)
+                fresh[i, period] = figures(scope, period)
         kept = {}
         for i, scope in enumerate(scopes(world)):  # built once, for the first of a shape
             for period in PERIODS:
-                kept[i, period] = compute(scope, period, TODAY)
+                kept[i, period] = figures(scope, period)
         assert kept == fresh
         # Not all alike: the scopes and periods do differ.
         assert len({repr(sorted(f.items(), key=str)) for f in fresh.values()}) > 10
