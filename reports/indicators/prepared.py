@@ -14,6 +14,7 @@ list of ids) must be part of `extra`, or not be kept at all.
 """
 
 from dataclasses import dataclass
+from threading import Lock
 
 from sqlalchemy import Date, bindparam
 
@@ -23,6 +24,7 @@ from reports.periods import Period
 
 LIMIT = 512  # statements kept; the oldest goes first
 _KEPT: dict = {}
+_KEEPING = Lock()  # the server's threads share the statements
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,10 @@ def run(name: str, scope: Scope, period: Period, build, *extra, values=None):
     stmt = _KEPT.get(key)
     if stmt is None:
         stmt = build(scope, stand_in(period))
-        if len(_KEPT) >= LIMIT:
-            _KEPT.pop(next(iter(_KEPT)))
-        _KEPT[key] = stmt
+        with _KEEPING:
+            if len(_KEPT) >= LIMIT:
+                _KEPT.pop(next(iter(_KEPT)))
+            _KEPT[key] = stmt
     values = {
         **scope.values(),
         "period_start": period.start,
@@ -69,4 +72,5 @@ def run(name: str, scope: Scope, period: Period, build, *extra, values=None):
 
 def forget() -> None:
     """Build every statement anew (the tests compare kept statements with new ones)."""
-    _KEPT.clear()
+    with _KEEPING:
+        _KEPT.clear()
