@@ -9,13 +9,14 @@ needs, and sends no script or style sheet.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, extract, func, select, union_all
+from sqlalchemy import Date, and_, bindparam, exists, extract, func, select, union_all
 
 from core.db import db
 from core.places import Commune, Province, place_order
 from groups.meeting_models import Meeting
 from groups.models import Group
 from reports.facts.models import DirtyKey, GroupMonth
+from reports.indicators import prepared
 from reports.indicators.groups import GroupSums, group_sums, reads_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period, add_months
@@ -38,10 +39,39 @@ def attendance_by_month(
     marked since they were folded in read from their meetings (indicators.meeting_rows)."""
     last = period.end.replace(day=1)
     first = add_months(last, 1 - months)
-    if reads_facts(Period("custom", first, period.end)):
+    facts = reads_facts(Period("custom", first, period.end))
+    rows = prepared.run(
+        "attendance_by_month",
+        scope,
+        period,
+        lambda s, p: _attendance_select(s, CHART_FIRST, p.end, facts),
+        facts,
+        values={"chart_first": first},
+    ).all()
+    if facts:
+        got = {(m.year, m.month): (int(p or 0), int(n or 0)) for m, p, n in rows}
+    else:
+        got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
+    out = []
+    for i in range(months):
+        day = add_months(first, i)
+        present, marks = got.get((day.year, day.month), (0, 0))
+        out.append((day, present, marks))
+    return out
+
+
+# The first month of the attendance chart: a parameter, as the period's days are
+# (reports.indicators.prepared builds the chart's statement once for each shape).
+CHART_FIRST = bindparam("chart_first", type_=Date)
+
+
+def _attendance_select(scope: Scope, first, end, facts: bool):
+    """(month, present, marks) from the facts, or (year, month, present, marks) from the
+    meetings, of the months from `first` to `end`."""
+    if facts:
         month = GroupMonth.month
         folded = select(month, GroupMonth.present, GroupMonth.marks).where(
-            month.between(first, period.end),
+            month.between(first, end),
             scope.has_group(GroupMonth.group_id),
             ~exists().where(
                 DirtyKey.group_id == GroupMonth.group_id, DirtyKey.month == GroupMonth.month
@@ -57,39 +87,20 @@ def attendance_by_month(
                 ),
             )
             .where(
-                DirtyKey.month.between(first, period.end),
-                Meeting.held_on.between(first, period.end),
+                DirtyKey.month.between(first, end),
+                Meeting.held_on.between(first, end),
                 scope.has_group(Meeting.group_id),
             )
             .group_by(DirtyKey.month)
         )
         both = union_all(folded, marked).subquery()
-        rows = db.session.execute(
-            select(both.c[0], func.sum(both.c[1]), func.sum(both.c[2])).group_by(both.c[0])
-        ).all()
-        got = {(m.year, m.month): (int(p or 0), int(n or 0)) for m, p, n in rows}
-    else:
-        year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
-        rows = db.session.execute(
-            select(
-                year,
-                month,
-                func.sum(Meeting.present_count),
-                func.sum(Meeting.marked_count),
-            )
-            .where(
-                Meeting.held_on.between(first, period.end),
-                scope.has_group(Meeting.group_id),
-            )
-            .group_by(year, month)
-        ).all()
-        got = {(int(y), int(m)): (int(p or 0), int(n or 0)) for y, m, p, n in rows}
-    out = []
-    for i in range(months):
-        day = add_months(first, i)
-        present, marks = got.get((day.year, day.month), (0, 0))
-        out.append((day, present, marks))
-    return out
+        return select(both.c[0], func.sum(both.c[1]), func.sum(both.c[2])).group_by(both.c[0])
+    year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
+    return (
+        select(year, month, func.sum(Meeting.present_count), func.sum(Meeting.marked_count))
+        .where(Meeting.held_on.between(first, end), scope.has_group(Meeting.group_id))
+        .group_by(year, month)
+    )
 
 
 @dataclass

@@ -63,6 +63,11 @@ class Period:
         return cls("custom", start, end)
 
     @property
+    def whole_months(self) -> bool:
+        """From the first day of a month to the last day of a month."""
+        return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 

@@ -6,7 +6,6 @@ exact whether or not the scheduler has folded them. Other periods are read live
 
 from sqlalchemy import Integer, case, cast, exists, func, literal, select, union_all
 
-from core.db import db
 from reports.facts.grants import (
     DECISION,
     MONTH_COLUMNS,
@@ -79,10 +78,10 @@ def weighted_median(pairs, measure: str, value: str = "days"):
     return median, count
 
 
-def grant_flows(scope: Scope, period: Period, *more) -> tuple:
-    """(requested, requested_vnd, approved, approved_vnd, rejected, disbursed,
-    disbursed_vnd, days_to_decision, days_to_payment, decisions, first payments, *more):
-    one statement, with the scalar subqueries `more` read in it."""
+def grant_flows(scope: Scope, period: Period, *more):
+    """The statement of (requested, requested_vnd, approved, approved_vnd, rejected,
+    disbursed, disbursed_vnd, days_to_decision, days_to_payment, decisions, first
+    payments, *more), with the scalar subqueries `more` read in it."""
     where = marked_where(scope, period)
     columns = [
         GrantMonth.group_id,
@@ -115,8 +114,4 @@ def grant_flows(scope: Scope, period: Period, *more) -> tuple:
     ).subquery()
     to_decision, decisions = weighted_median(pairs, DECISION)
     to_payment, payments = weighted_median(pairs, PAYMENT)
-    return tuple(
-        db.session.execute(
-            select(*sums.c, to_decision, to_payment, decisions, payments, *more)
-        ).one()
-    )
+    return select(*sums.c, to_decision, to_payment, decisions, payments, *more)

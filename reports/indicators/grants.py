@@ -6,13 +6,13 @@ from datetime import date, timedelta
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from core.db import db
 from livelihoods.models import (
     Grant,
     GrantEvent,
     GrantStatus,
     Tranche,
 )
+from reports.indicators import prepared
 from reports.indicators.grant_facts import grant_flows, reads_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period
@@ -35,7 +35,38 @@ def _events(action: str, period: Period, scope: Scope):
 
 def grant_figures(scope: Scope, period: Period) -> dict:
     """Applications submitted, approved, not approved; payments; still to pay out;
-    median days to a decision and to the first payment: one statement."""
+    median days to a decision and to the first payment: one statement, built once for
+    each shape of scope and period (reports.indicators.prepared)."""
+    facts = reads_facts(period)
+    row = prepared.run("grant_figures", scope, period, grant_select, facts).one()
+    if facts:
+        row = (*row[:7], row[11], row[7], row[8], row[12], row[9], row[10])
+    return {
+        "requested": int(row[0]),
+        "requested_vnd": int(row[1] or 0),
+        "approved": int(row[2]),
+        "approved_vnd": int(row[3] or 0),
+        "rejected": int(row[4] or 0),
+        "disbursed": int(row[5]),
+        "disbursed_vnd": int(row[6]),
+        "remaining_vnd": int(row[7] or 0),
+        "days_to_decision": _round(row[8]),
+        "days_to_payment": _round(row[9]),
+        # How many grants or values each amount and median is over (disclosure control).
+        "bases": {
+            "requested_vnd": int(row[0]),
+            "approved_vnd": int(row[2]),
+            "disbursed_vnd": int(row[5]),
+            "remaining_vnd": int(row[10] or 0),
+            "days_to_decision": int(row[11] or 0),
+            "days_to_payment": int(row[12] or 0),
+        },
+    }
+
+
+def grant_select(scope: Scope, period: Period):
+    """The grant figures' statement (grant_figures): from the facts for a month, quarter
+    or year (in grant_flows' order of columns), else from the grants as they are."""
     in_scope = scope.has_member(Grant.member_id)
     earlier = _EARLIER
     first_submitted = _events("submitted", period, scope).where(
@@ -151,50 +182,27 @@ def grant_figures(scope: Scope, period: Period) -> dict:
     )
     to_payment = median_of(payment_days)
     if reads_facts(period):
-        flows = grant_flows(scope, period, remaining, remaining_n)
-        row = (*flows[:7], flows[11], flows[7], flows[8], flows[12], flows[9], flows[10])
-    else:
-        row = db.session.execute(
-            select(
-                requested.c[0],
-                requested.c[1],
-                approved.c[0],
-                approved.c[1],
-                rejected,
-                paid.c[0],
-                paid.c[1],
-                remaining,
-                to_decision,
-                to_payment,
-                remaining_n,
-                count_of(decision_days),
-                count_of(payment_days),
-            )
-            .select_from(requested)
-            .join(approved, literal(True))
-            .join(paid, literal(True))
-        ).one()
-    return {
-        "requested": int(row[0]),
-        "requested_vnd": int(row[1] or 0),
-        "approved": int(row[2]),
-        "approved_vnd": int(row[3] or 0),
-        "rejected": int(row[4] or 0),
-        "disbursed": int(row[5]),
-        "disbursed_vnd": int(row[6]),
-        "remaining_vnd": int(row[7] or 0),
-        "days_to_decision": _round(row[8]),
-        "days_to_payment": _round(row[9]),
-        # How many grants or values each amount and median is over (disclosure control).
-        "bases": {
-            "requested_vnd": int(row[0]),
-            "approved_vnd": int(row[2]),
-            "disbursed_vnd": int(row[5]),
-            "remaining_vnd": int(row[10] or 0),
-            "days_to_decision": int(row[11] or 0),
-            "days_to_payment": int(row[12] or 0),
-        },
-    }
+        return grant_flows(scope, period, remaining, remaining_n)
+    return (
+        select(
+            requested.c[0],
+            requested.c[1],
+            approved.c[0],
+            approved.c[1],
+            rejected,
+            paid.c[0],
+            paid.c[1],
+            remaining,
+            to_decision,
+            to_payment,
+            remaining_n,
+            count_of(decision_days),
+            count_of(payment_days),
+        )
+        .select_from(requested)
+        .join(approved, literal(True))
+        .join(paid, literal(True))
+    )
 
 
 def _next_day(day: date):

@@ -7,12 +7,12 @@ from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 
-from core.db import db
 from groups.meeting_models import Meeting
 from groups.models import Cadence, Group, GroupStatus
 from groups.services.schedule import due_by_passed, overdue_clause, schedule_start_sql
 from reports.facts.build import meeting_sums
 from reports.facts.models import DirtyKey, GroupMonth
+from reports.indicators import prepared
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from reports.sql import day_number, days, month_start, ratio
@@ -90,7 +90,7 @@ READ_FACTS = True
 
 def reads_facts(period: Period) -> bool:
     """The period is whole months: its meeting figures are read from the facts."""
-    return READ_FACTS and period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+    return READ_FACTS and period.whole_months
 
 
 def meeting_rows(scope: Scope, period: Period):
@@ -233,7 +233,29 @@ class GroupSums:
 def group_sums(scope: Scope, period: Period, today: date, by=None) -> list[tuple]:
     """(key, GroupSums) of the groups in scope, one row per value of `by` (a column of
     `groups`, such as Group.province_code), or one row (key None) without: one statement.
-    Active groups are those active now, or closed after the period began."""
+    Active groups are those active now, or closed after the period began.
+
+    Built once for each shape of scope, period (its days: the meeting days expected are
+    worked out from them), day and `by` (reports.indicators.prepared)."""
+    result = prepared.run(
+        "group_sums",
+        scope,
+        period,
+        lambda s, _p: group_sums_select(s, period, today, by),
+        period,
+        today,
+        by,
+        READ_FACTS,
+    )
+    return [
+        (row[0], GroupSums(*(int(v or 0) for v in row[1:])))
+        for row in result
+        if row[1]  # no group at all: no row
+    ]
+
+
+def group_sums_select(scope: Scope, period: Period, today: date, by=None):
+    """The statement of group_sums."""
     rows = group_rows(scope, period, today)
     capped = case((rows.c.held < rows.c.expected, rows.c.held), else_=rows.c.expected)
     active = and_(
@@ -256,19 +278,8 @@ def group_sums(scope: Scope, period: Period, today: date, by=None) -> list[tuple
         func.sum(rows.c.not_set_up),
     ]
     if by is None:
-        stmt = select(literal(None), *sums).select_from(rows)
-    else:
-        stmt = (
-            select(by, *sums)
-            .select_from(rows)
-            .join(Group, Group.id == rows.c.group_id)
-            .group_by(by)
-        )
-    return [
-        (row[0], GroupSums(*(int(v or 0) for v in row[1:])))
-        for row in db.session.execute(stmt)
-        if row[1]  # no group at all: no row
-    ]
+        return select(literal(None), *sums).select_from(rows)
+    return select(by, *sums).select_from(rows).join(Group, Group.id == rows.c.group_id).group_by(by)
 
 
 def group_figures(scope: Scope, period: Period, today: date) -> dict:

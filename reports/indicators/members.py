@@ -28,6 +28,7 @@ from reports.facts.members import (
     member_rows,
 )
 from reports.indicators import groups as group_indicators
+from reports.indicators import prepared
 from reports.indicators.scope import Scope
 from reports.periods import Period
 
@@ -100,19 +101,19 @@ def _live(scope: Scope, period: Period):
     ).join(Member, Member.id == c.member_id)
 
 
-def _from_facts(scope: Scope, period: Period) -> dict:
-    """The COUNTS of the scope in a kept period: two statements, the kept counts of its
-    groups not marked, and the few members to count once (spread over several groups,
-    or in a marked group, read live), added up here."""
-    single = select(*_SUMS, _MARKED).where(
+def _kept_sums(scope: Scope, period: Period):
+    """The kept counts of the scope's groups not marked, and how many groups are marked."""
+    return select(*_SUMS, _MARKED).where(
         scope.has_group(MemberGroupPeriod.group_id),
         MemberGroupPeriod.start == period.start,
         MemberGroupPeriod.end == period.end,
         ~exists().where(MemberDirty.group_id == MemberGroupPeriod.group_id),
     )
-    *sums, marked_groups = db.session.execute(single).one()
-    totals = dict(zip(COUNTS, (int(v or 0) for v in sums), strict=True))
-    spread = select(
+
+
+def _kept_spread(scope: Scope, period: Period):
+    """The kept members in several of the scope's groups not marked, a row each."""
+    return select(
         MemberSpread.member_id,
         MemberSpread.active,
         MemberSpread.joined,
@@ -126,11 +127,21 @@ def _from_facts(scope: Scope, period: Period) -> dict:
         MemberSpread.end == period.end,
         ~exists().where(MemberDirty.group_id == MemberSpread.group_id),
     )
+
+
+def _from_facts(scope: Scope, period: Period) -> dict:
+    """The COUNTS of the scope in a kept period: two statements, the kept counts of its
+    groups not marked, and the few members to count once (spread over several groups,
+    or in a marked group, read live), added up here."""
+    *sums, marked_groups = prepared.run("member_sums", scope, period, _kept_sums).one()
+    totals = dict(zip(COUNTS, (int(v or 0) for v in sums), strict=True))
     if marked_groups:  # most of the time none: the scheduler folds every minute
         marked = _live_rows(scope, period, Membership.group_id.in_(select(MemberDirty.group_id)))
-        spread = union_all(spread, marked)
+        rows = db.session.execute(union_all(_kept_spread(scope, period), marked))
+    else:
+        rows = prepared.run("member_spread", scope, period, _kept_spread)
     each: dict[int, list] = {}
-    for member_id, active, joined, left, category, gender, band in db.session.execute(spread):
+    for member_id, active, joined, left, category, gender, band in rows:
         seen = each.setdefault(member_id, [0, 0, 0, category, gender, band])
         for i, flag in enumerate((active, joined, left)):
             seen[i] = max(seen[i], flag)
@@ -151,7 +162,10 @@ def member_figures(scope: Scope, period: Period) -> dict:
     if reads_member_facts(period):
         totals = _from_facts(scope, period)
     else:
-        row = db.session.execute(_live(scope, period)).one()
+        # Kept per period: its rows and age bands are worked out from its days.
+        row = prepared.run(
+            "member_live", scope, period, lambda s, _p: _live(s, period), period
+        ).one()
         totals = dict(zip(COUNTS, (int(v or 0) for v in row), strict=True))
     by_age: dict[int | None, int] = {i: totals[f"age_{i}"] for i in range(len(AGE_BANDS))}
     by_age[None] = totals["age_unknown"]

@@ -8,9 +8,8 @@ Both are made of the rules of reports.facts.build."""
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import Date, and_, bindparam, case, func, literal, select
 
-from core.db import db
 from livelihoods.models import (
     FollowUp,
     FollowUpStatus,
@@ -27,13 +26,17 @@ from reports.facts.build import (
     visits_due,
 )
 from reports.facts.outcomes import MONTH_COLUMNS, check_column
+from reports.indicators import prepared
 from reports.indicators.outcome_facts import outcome_medians, outcome_rows, reads_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from reports.sql import count_of, median_of, ratio
 
+TODAY = bindparam("today", type_=Date)
 
-def _overdue(scope: Scope, today: date, of_today: bool):
+
+def _overdue(scope: Scope, of_today: bool):
+    """Follow-ups overdue today (the parameter `today`), None when not `of_today`."""
     if not of_today:
         return literal(None)
     return (
@@ -41,37 +44,48 @@ def _overdue(scope: Scope, today: date, of_today: bool):
         .where(
             scope.has_member(FollowUp.member_id),
             FollowUp.status == FollowUpStatus.SCHEDULED,
-            FollowUp.due_on < today,
+            FollowUp.due_on < TODAY,
         )
         .scalar_subquery()
     )
 
 
-def _from_facts(scope: Scope, period: Period, overdue) -> tuple:
-    """(by_months, due, on time, income, planned, overdue, incomes, plans): one statement."""
+def _facts_select(scope: Scope, period: Period, of_today: bool):
     rows = outcome_rows(scope, period)
     sums = select(
         *(func.coalesce(func.sum(rows.c[c]), 0).label(c) for c in MONTH_COLUMNS)
     ).subquery()
     income, planned, incomes, plans = outcome_medians(scope, period)
-    row = db.session.execute(select(*sums.c, income, planned, overdue, incomes, plans)).one()
+    return select(*sums.c, income, planned, _overdue(scope, of_today), incomes, plans)
+
+
+def _from_facts(scope: Scope, period: Period, today: date, of_today: bool) -> tuple:
+    """(by_months, due, on time, income, planned, overdue, incomes, plans): one statement,
+    built once for each shape (reports.indicators.prepared)."""
+    row = prepared.run(
+        "outcome_facts",
+        scope,
+        period,
+        lambda s, p: _facts_select(s, p, of_today),
+        of_today,
+        values={"today": today},
+    ).one()
     counts = dict(zip(MONTH_COLUMNS, row, strict=False))
     by_months = {m: {o: int(counts[check_column(m, o)]) for o in Outcome} for m in OUTCOME_MONTHS}
     return by_months, int(counts["due"]), int(counts["on_time"]), *row[len(MONTH_COLUMNS) :]
 
 
-def _live(scope: Scope, period: Period, overdue) -> tuple:
-    """The same, from the follow-ups and visits of the period: two statements."""
-    in_scope = scope.has_member(FollowUp.member_id)
-    statuses = db.session.execute(
+def _statuses_select(scope: Scope, period: Period):
+    return (
         select(FollowUp.months_after, Visit.business_status, func.count())
         .join(Visit, Visit.follow_up_id == FollowUp.id)
-        .where(in_scope, outcome_checks(period.start, period.end))
+        .where(scope.has_member(FollowUp.member_id), outcome_checks(period.start, period.end))
         .group_by(FollowUp.months_after, Visit.business_status)
-    ).all()
-    by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
-    for months, status, n in statuses:
-        by_months[months][status] += n
+    )
+
+
+def _live_select(scope: Scope, period: Period, of_today: bool):
+    in_scope = scope.has_member(FollowUp.member_id)
     six_months = (in_scope, SIX_MONTH_CHECK, Visit.visited_on.between(period.start, period.end))
     incomes = (
         select(Visit.monthly_income)
@@ -93,16 +107,31 @@ def _live(scope: Scope, period: Period, overdue) -> tuple:
         .where(due)
         .subquery()
     )
-    row = db.session.execute(
-        select(
-            visits.c[0],
-            visits.c[1],
-            median_of(incomes),
-            median_of(plans),
-            overdue,
-            count_of(incomes),
-            count_of(plans),
-        )
+    return select(
+        visits.c[0],
+        visits.c[1],
+        median_of(incomes),
+        median_of(plans),
+        _overdue(scope, of_today),
+        count_of(incomes),
+        count_of(plans),
+    )
+
+
+def _live(scope: Scope, period: Period, today: date, of_today: bool) -> tuple:
+    """The same, from the follow-ups and visits of the period: two statements, each
+    built once for each shape."""
+    statuses = prepared.run("outcome_statuses", scope, period, _statuses_select).all()
+    by_months = {m: dict.fromkeys(Outcome, 0) for m in OUTCOME_MONTHS}
+    for months, status, n in statuses:
+        by_months[months][status] += n
+    row = prepared.run(
+        "outcome_live",
+        scope,
+        period,
+        lambda s, p: _live_select(s, p, of_today),
+        of_today,
+        values={"today": today},
     ).one()
     return by_months, int(row[0]), int(row[1]), *row[2:]
 
@@ -111,13 +140,12 @@ def outcome_figures(scope: Scope, period: Period, today: date, *, of_today=True)
     """Business status at 3, 6 and 12 months, median income at 6 months, visits due and
     made on time, visits overdue today (None when not `of_today`: a figure of today has
     no period before, definitions.Figure.comparable)."""
-    overdue = _overdue(scope, today, of_today)
     # A facilitator's or a commune's few members are read faster live (measured: 22 ms
     # live against 41 ms from the facts at national scale 0.3, most of it building the
     # statement); provinces and the country from the facts (132 → 58 ms and more).
     read = _from_facts if reads_facts(period) and scope.wide else _live
     by_months, due_n, on_time_n, income_v, planned_v, overdue_n, income_n, planned_n = read(
-        scope, period, overdue
+        scope, period, today, of_today
     )
     out = {
         f"running_{m}": ratio(sum(counts[o] for o in RUNNING), sum(counts.values()))

@@ -4,7 +4,7 @@ figure's rows are checked with."""
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, bindparam, exists, select, true
 from sqlalchemy.orm import aliased
 
 from accounts.models import Role, User
@@ -47,16 +47,53 @@ class Scope:
         return self.group_ids_stmt
 
     def _group_ids(self):
+        # Named parameters: a statement built for one scope runs for another of its shape
+        # with that scope's values (reports.indicators.prepared).
         stmt = visible_groups(self.user).with_only_columns(Group.id)
         if self.province_code is not None:
-            stmt = stmt.where(Group.province_code == self.province_code)
+            stmt = stmt.where(
+                Group.province_code == bindparam("scope_province", self.province_code)
+            )
         if self.commune_code is not None:
-            stmt = stmt.where(Group.commune_code == self.commune_code)
+            stmt = stmt.where(Group.commune_code == bindparam("scope_commune", self.commune_code))
         if self.group_id is not None:
-            stmt = stmt.where(Group.id == self.group_id)
+            stmt = stmt.where(Group.id == bindparam("scope_group", self.group_id))
         if self.provinces:
-            stmt = stmt.where(Group.province_code.in_(self.provinces))
+            stmt = stmt.where(
+                Group.province_code.in_(
+                    bindparam("scope_provinces", list(self.provinces), expanding=True)
+                )
+            )
         return stmt
+
+    def values(self) -> dict:
+        """The values of this scope's named parameters."""
+        return {
+            "scope_province": self.province_code,
+            "scope_commune": self.commune_code,
+            "scope_group": self.group_id,
+            "scope_provinces": list(self.provinces),
+        }
+
+    @property
+    def shape(self) -> tuple:
+        """What a statement built for this scope depends on besides values(): which
+        narrowings are set, and whose groups the user may see (visible_groups: a
+        coordinator's provinces, a facilitator's own groups)."""
+        user = self.user
+        if user.role == Role.COORDINATOR:
+            sees = tuple(sorted(user.province_codes or ()))
+        elif user.role == Role.FACILITATOR:
+            sees = user.id
+        else:
+            sees = None
+        narrowed = (self.province_code, self.commune_code, self.group_id)
+        return (
+            user.role,
+            sees,
+            tuple((v is None, bool(v)) for v in narrowed),
+            bool(self.provinces),
+        )
 
     @cached_property
     def member_ids_stmt(self):
