@@ -25,11 +25,11 @@ from groups.services.schedule import keep_meeting_due_by
 from reports import charts
 from reports.facts import refresh
 from reports.facts.models import DirtyKey, FactState, GroupMonth
-from reports.indicators import groups as group_indicators
 from reports.indicators.groups import group_figures
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, config_for, stale_facts
+from tests.reports.world import from_facts_and_live
 
 TODAY = date(2025, 12, 31)
 ACTOR = SimpleNamespace(id=None)
@@ -410,11 +410,9 @@ def test_every_figure_from_the_facts_is_the_live_figure_after_any_writes_and_fol
                 _apply(operation, group_ids)
             assert stale_facts() == {}
             for user in (db.session.get(User, admin.id), db.session.get(User, coordinator.id)):
-                monkeypatch.setattr(group_indicators, "READ_FACTS", True)
-                from_facts = _figures(user, group_ids)
-                monkeypatch.setattr(group_indicators, "READ_FACTS", False)
-                live = _figures(user, group_ids)
-                monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+                from_facts, live = from_facts_and_live(
+                    monkeypatch, lambda user=user: _figures(user, group_ids)
+                )
                 assert from_facts == live
             db.session.remove()
 

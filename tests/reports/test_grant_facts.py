@@ -19,11 +19,11 @@ from groups.models import GroupRole, Member, Membership
 from livelihoods.models import Activity, Grant, GrantEvent, GrantStatus, Method, Tranche
 from reports.facts import refresh
 from reports.facts.models import DirtyKey, GrantMonth
-from reports.indicators import groups as group_indicators
 from reports.indicators.grants import grant_figures
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, stale_facts
+from tests.reports.world import from_facts_and_live
 
 START = date(2025, 1, 6)
 DAY = st.integers(min_value=0, max_value=330)
@@ -201,11 +201,7 @@ def test_grant_figures_from_the_facts_are_the_live_figures_after_any_writes_and_
                 _apply(operation, member_ids, group_ids)
             assert stale_facts() == {}
             users = [db.session.get(User, admin.id), db.session.get(User, coordinator.id)]
-            monkeypatch.setattr(group_indicators, "READ_FACTS", True)
-            from_facts = _figures(users, group_ids)
-            monkeypatch.setattr(group_indicators, "READ_FACTS", False)
-            live = _figures(users, group_ids)
-            monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+            from_facts, live = from_facts_and_live(monkeypatch, lambda: _figures(users, group_ids))
             assert from_facts == live
             refresh.fold()  # and once everything is folded
             db.session.commit()

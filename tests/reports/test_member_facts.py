@@ -25,11 +25,11 @@ from reports.facts import members as member_facts
 from reports.facts import refresh
 from reports.facts.member_models import MemberDirty, MemberGroupPeriod, MemberSpread
 from reports.facts.members import AGE_BANDS, age_band
-from reports.indicators import groups as group_indicators
 from reports.indicators.members import member_figures, reads_member_facts
 from reports.indicators.scope import Scope
 from reports.periods import Period
 from tests.conftest import HUE, NGHE_AN, config_for, stale_member_facts
+from tests.reports.world import from_facts_and_live
 
 START = date(2025, 1, 6)
 DAY = st.integers(min_value=0, max_value=360)
@@ -258,11 +258,7 @@ def test_member_figures_from_the_facts_are_the_live_figures_after_any_writes_and
                 _apply(operation, member_ids, group_ids)
             assert stale_member_facts() == {}
             users = [db.session.get(User, admin.id), db.session.get(User, coordinator.id)]
-            monkeypatch.setattr(group_indicators, "READ_FACTS", True)
-            from_facts = _figures(users, group_ids)
-            monkeypatch.setattr(group_indicators, "READ_FACTS", False)
-            live = _figures(users, group_ids)
-            monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+            from_facts, live = from_facts_and_live(monkeypatch, lambda: _figures(users, group_ids))
             assert live == _figures(users, group_ids, written_before)
             assert from_facts == live
             refresh.fold()  # and once everything is folded

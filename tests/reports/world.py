@@ -145,3 +145,18 @@ def build(app, make_user, make_group, make_member, make_meeting):
         members=SimpleNamespace(m1=m1, m2=m2, m3=m3, m4=m4, m5=m5, m6=m6, m7=m7, m8=m8),
         grants=grants,
     )
+
+
+def from_facts_and_live(monkeypatch, read):
+    """What `read()` gives from the analytics tables and from the live tables, in that
+    order; the facts are read again afterwards, as in production."""
+    from reports.indicators import groups as group_indicators
+
+    monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+    from_facts = read()
+    monkeypatch.setattr(group_indicators, "READ_FACTS", False)
+    try:
+        live = read()
+    finally:
+        monkeypatch.setattr(group_indicators, "READ_FACTS", True)
+    return from_facts, live
